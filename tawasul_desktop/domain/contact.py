@@ -1,0 +1,91 @@
+"""Contact details: Saudi mobile numbers (to E.164) and e-mail addresses.
+
+Mobile numbers are accepted in the writings seen at a counter (05…, 5…, 9665…, +9665…,
+009665…, with spaces, dashes, brackets or Arabic-Indic digits) and checked against the real
+Saudi numbering plan by ``phonenumbers``: only numbers of region SA and type MOBILE pass.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from tawasul_desktop.domain.digits import compact_number, is_ascii_digits
+from tawasul_desktop.domain.messages import Problem
+
+SAUDI_COUNTRY_CODE = "966"
+# Nothing longer is a phone number or an address; refusing early keeps hostile input cheap
+# and bounds what the caches below can hold.
+_MAX_MOBILE_CHARS = 40
+_MAX_EMAIL_CHARS = 320
+
+
+def _national_number(compact: str) -> str | None:
+    """The Saudi national significant number (without the trunk 0) of a compacted writing."""
+    if compact.startswith("+"):
+        rest = compact[1:]
+        if not rest.startswith(SAUDI_COUNTRY_CODE):
+            return None
+        national = rest[3:]
+    elif compact.startswith("00"):
+        if not compact.startswith("00" + SAUDI_COUNTRY_CODE):
+            return None
+        national = compact[5:]
+    elif compact.startswith(SAUDI_COUNTRY_CODE) and len(compact) in (12, 13):
+        national = compact[3:]
+    elif compact.startswith("0"):
+        national = compact[1:]
+    else:
+        national = compact
+    # "+966 05…" keeps the trunk 0 by mistake; it is unambiguous, so forgive it.
+    if national.startswith("0") and len(national) == 10:
+        national = national[1:]
+    return national if is_ascii_digits(national) else None
+
+
+@lru_cache(maxsize=8192)
+def _saudi_mobile(national: str) -> str | None:
+    try:
+        parsed = phonenumbers.parse("+" + SAUDI_COUNTRY_CODE + national, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if (
+        phonenumbers.is_valid_number(parsed)
+        and phonenumbers.region_code_for_number(parsed) == "SA"
+        and phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE
+    ):
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
+def normalise_mobile(text: str, field: str) -> str | Problem:
+    """A Saudi mobile number in E.164 ("+9665XXXXXXXX"), or mobile.required / mobile.invalid."""
+    if not text or not text.strip():
+        return Problem.of("mobile.required", field)
+    if len(text) > _MAX_MOBILE_CHARS:
+        return Problem.of("mobile.invalid", field)
+    national = _national_number(compact_number(text))
+    mobile = _saudi_mobile(national) if national is not None else None
+    return mobile if mobile is not None else Problem.of("mobile.invalid", field)
+
+
+@lru_cache(maxsize=8192)
+def _normalised_email(address: str) -> str | None:
+    try:
+        return validate_email(address, check_deliverability=False).normalized
+    except (EmailNotValidError, ValueError):
+        # ValueError covers codec errors from unusual domain names, which are as invalid.
+        return None
+
+
+def check_email(text: str, field: str, required: bool) -> str | None | Problem:
+    """The normalised address; None when blank and not required; else email.* Problem."""
+    address = text.strip() if text else ""
+    if not address:
+        return Problem.of("email.required", field) if required else None
+    if len(address) > _MAX_EMAIL_CHARS:
+        return Problem.of("email.invalid", field)
+    normalised = _normalised_email(address)
+    return normalised if normalised is not None else Problem.of("email.invalid", field)

@@ -1,0 +1,192 @@
+"""Rules for typed text: names, the problem description and a service's extra fields.
+
+Each check returns the normalised value or a Problem, so the wizard can call it as the clerk
+types and validate_request can collect every problem at once. Limits come from IntakePolicy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from functools import cache
+from typing import Any
+
+from tawasul_desktop.domain.catalogue import ExtraField
+from tawasul_desktop.domain.digits import ascii_digits
+from tawasul_desktop.domain.messages import Problem
+from tawasul_desktop.domain.policy import IntakePolicy, default_policy
+
+# C0/C1 controls except tab, newline and carriage return; bidi embeddings, overrides, isolates
+# and marks (they can make text display differently from what is stored); lone surrogates
+# (they cannot be stored as UTF-8); BOM, interlinear annotation marks and non-characters.
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u206f"
+    "\ud800-\udfff\ufeff\ufff9-\ufffb\ufffe\uffff]"
+)
+_WHITESPACE = re.compile(r"\s+")
+_NEWLINES = re.compile("\r\n|[\r\u2028\u2029]")
+# A word for counting: a run of non-space characters holding at least one letter or digit.
+_WORD = re.compile(r"\S*[^\W_]\S*")
+
+# Letters allowed in names: Latin (with accents), Arabic including the hamza and madda forms
+# (ء آ أ ؤ إ ئ are inside U+0621–U+064A), alef wasla, and the extra letters residents' names
+# use (پ چ ژ ڤ ک گ ی). Arabic vowel marks may follow a letter.
+_LETTER = (
+    "(?:[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
+    "\u0621-\u063a\u0641-\u064a\u0671\u067e\u0686\u0698\u06a4\u06a9\u06af\u06cc]"
+    "[\u064b-\u0652\u0670]*)"
+)
+_NAME_WORD = f"{_LETTER}+(?:['\u2019-]{_LETTER}+)*"
+_NAME = re.compile(f"{_NAME_WORD}(?: {_NAME_WORD})*")
+_TATWEEL = "\u0640"  # ـ stretches letters for looks; it carries no meaning in a name
+
+_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})", re.ASCII)
+_DATE_SEPARATORS = str.maketrans({c: "-" for c in "/.\u2010\u2011\u2012\u2013\u2212"})
+# Gregorian years a date field may hold; a Hijri year such as 1447 is refused, not mistaken.
+_YEARS = range(1900, 2101)
+
+_MESSAGE_VALUE_CHARS = 60
+
+
+@cache
+def _default_intake() -> IntakePolicy:
+    return default_policy().intake
+
+
+def resolve_intake(policy: Any = None) -> IntakePolicy:
+    """The intake policy from an IntakePolicy, a whole Policy, or None (the defaults, cached)."""
+    if policy is None:
+        return _default_intake()
+    return policy if isinstance(policy, IntakePolicy) else policy.intake
+
+
+def has_forbidden_characters(text: str) -> bool:
+    """True if ``text`` holds control characters, bidi controls or lone surrogates."""
+    return _FORBIDDEN.search(text) is not None
+
+
+def clip_for_message(value: Any) -> str:
+    """Make a user-supplied value safe and short enough to quote inside a message."""
+    text = value if isinstance(value, str) else str(value)
+    text = text[: _MESSAGE_VALUE_CHARS * 4]
+    text = _WHITESPACE.sub(" ", _FORBIDDEN.sub("", text)).strip()
+    if len(text) > _MESSAGE_VALUE_CHARS:
+        text = text[: _MESSAGE_VALUE_CHARS - 1] + "…"
+    return text
+
+
+def collapse_spaces(text: str) -> str:
+    """Trim and turn every run of whitespace (any script's spaces, newlines) into one space."""
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def check_name(text: str, field: str, policy: Any = None) -> str | Problem:
+    """A person's full name, whitespace collapsed and NFKC-normalised, or a name.* Problem."""
+    max_chars = resolve_intake(policy).name_max_chars
+    if not text or not text.strip():
+        return Problem.of("name.required", field)
+    # Only bounds the work on hostile input; the real limit is tested after normalising.
+    if len(text) > 8 * max_chars + 100:
+        return Problem.of("name.too_long", field, max=max_chars)
+    # Before collapsing spaces: Python counts \x1c-\x1f and \x85 as whitespace.
+    if has_forbidden_characters(text):
+        return Problem.of("text.invalid_characters", field)
+    # NFKC folds Arabic presentation forms (from PDF copies) and composes alef + madda.
+    name = collapse_spaces(unicodedata.normalize("NFKC", text).replace(_TATWEEL, ""))
+    if len(name) > max_chars:
+        return Problem.of("name.too_long", field, max=max_chars)
+    if not name or _NAME.fullmatch(name) is None:
+        return Problem.of("name.invalid", field)
+    if name.count(" ") < 1:
+        return Problem.of("name.too_short", field)
+    return name
+
+
+def _clean_description(text: str) -> str:
+    return unicodedata.normalize("NFC", _NEWLINES.sub("\n", text)).strip()
+
+
+def description_progress(text: str, policy: Any = None) -> tuple[int, int, int, int]:
+    """(words, characters, min_words, min_chars) for a counter beside the description box."""
+    intake = resolve_intake(policy)
+    cleaned = _clean_description(text) if text else ""
+    return (
+        len(_WORD.findall(cleaned)),
+        len(cleaned),
+        intake.description_min_words,
+        intake.description_min_chars,
+    )
+
+
+def check_description(text: str, field: str = "description", policy: Any = None) -> str | Problem:
+    """The trimmed description (newlines kept, as \\n), or a description.* Problem."""
+    intake = resolve_intake(policy)
+    if not text or not text.strip():
+        return Problem.of("description.required", field)
+    if len(text) > 2 * intake.description_max_chars + 1000:
+        return Problem.of("description.too_long", field, max=intake.description_max_chars)
+    cleaned = _clean_description(text)
+    if len(cleaned) > intake.description_max_chars:
+        return Problem.of("description.too_long", field, max=intake.description_max_chars)
+    if has_forbidden_characters(cleaned):
+        return Problem.of("text.invalid_characters", field)
+    if (
+        len(_WORD.findall(cleaned)) < intake.description_min_words
+        or len(cleaned) < intake.description_min_chars
+    ):
+        return Problem.of(
+            "description.too_short",
+            field,
+            min_words=intake.description_min_words,
+            min_chars=intake.description_min_chars,
+        )
+    return cleaned
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A Gregorian date from YYYY-MM-DD (Arabic digits and / or . separators accepted)."""
+    if len(text) > 40:
+        return None
+    match = _DATE.fullmatch(ascii_digits(text).strip().translate(_DATE_SEPARATORS))
+    if match is None:
+        return None
+    year, month, day = (int(g) for g in match.groups())
+    if year not in _YEARS:
+        return None
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def check_field(
+    spec: ExtraField, value: Any, field: str, policy: Any = None
+) -> str | None | Problem:
+    """One extra field of a service: the normalised value, None if blank and optional, or a Problem.
+
+    Text is collapsed to one line, dates become YYYY-MM-DD, choices must be one of the codes.
+    """
+    max_chars = resolve_intake(policy).field_max_chars
+    text = "" if value is None else (value if isinstance(value, str) else str(value))
+    labels = {"label_ar": spec.label_ar, "label_en": spec.label_en}
+    if not text.strip():
+        return Problem.of("field.required", field, **labels) if spec.required else None
+    if len(text) > 2 * max_chars + 100:
+        return Problem.of("field.too_long", field, max=max_chars, **labels)
+    if has_forbidden_characters(text):
+        return Problem.of("text.invalid_characters", field)
+    text = collapse_spaces(unicodedata.normalize("NFC", text))
+    if len(text) > max_chars:
+        return Problem.of("field.too_long", field, max=max_chars, **labels)
+    if spec.type == "date":
+        date = parse_date(text)
+        if date is None:
+            return Problem.of("field.invalid_date", field, **labels)
+        return date.isoformat()
+    if spec.type == "choice":
+        if all(choice.code != text for choice in spec.choices):
+            return Problem.of("field.invalid_choice", field, **labels)
+        return text
+    return text

@@ -1,0 +1,53 @@
+"""Consistent online backups of the SQLite database (SQLite's backup API) and restores.
+
+The attachments folder is content-addressed and files in it are never changed, so copying
+it after the database backup always gives a consistent pair.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+from tawasul_desktop.domain.messages import TawasulError
+
+
+def backup_database(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    with contextlib.closing(sqlite3.connect(source)) as src, contextlib.closing(sqlite3.connect(partial)) as dst:
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
+    partial.replace(target)
+
+
+def _check_backup(path: Path) -> None:
+    if not path.is_file():
+        raise TawasulError.of("backup.unusable", "file", value=str(path), detail="not found")
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                raise TawasulError.of("backup.unusable", "file", value=str(path), detail="damaged")
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.DatabaseError as exc:
+        raise TawasulError.of("backup.unusable", "file", value=str(path), detail=str(exc)) from None
+    if not {"requests", "audit_log", "alembic_version"} <= tables:
+        raise TawasulError.of("backup.unusable", "file", value=str(path), detail="not a Tawasul Desk database")
+
+
+def restore_database(backup: Path, db_path: Path) -> Path | None:
+    """Copy a checked backup into the live database; the previous content is kept beside it."""
+    _check_backup(backup)
+    kept: Path | None = None
+    if db_path.exists():
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        kept = db_path.with_name(f"{db_path.stem}.before-restore-{stamp}{db_path.suffix}")
+        backup_database(db_path, kept)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    # Writing through SQLite's backup API into the live file respects other connections' locks.
+    with contextlib.closing(sqlite3.connect(backup)) as src, contextlib.closing(sqlite3.connect(db_path)) as dst:
+        src.backup(dst)
+    return kept

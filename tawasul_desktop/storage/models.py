@@ -1,0 +1,200 @@
+"""SQLAlchemy 2 typed models of the local (and later central) store.
+
+UUID primary keys so that records made offline at different counters never collide.
+Times are stored in UTC and come back timezone-aware.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware datetimes in, aware UTC datetimes out, naive UTC on disk (SQLite has no zones)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _uuid() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=_uuid)
+    username: Mapped[str] = mapped_column(String(32), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Request(Base):
+    __tablename__ = "requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=_uuid)
+    number: Mapped[str] = mapped_column(String(13), unique=True)
+    centre: Mapped[str] = mapped_column(String(3))
+    counter: Mapped[int] = mapped_column(Integer)
+    service: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16))
+
+    applicant_name: Mapped[str] = mapped_column(String(100))
+    applicant_id: Mapped[str] = mapped_column(String(10))
+    applicant_id_kind: Mapped[str] = mapped_column(String(12))
+    applicant_mobile: Mapped[str] = mapped_column(String(16))
+    applicant_email: Mapped[str | None] = mapped_column(String(254))
+    beneficiary_name: Mapped[str] = mapped_column(String(100))
+    beneficiary_id: Mapped[str] = mapped_column(String(10))
+    beneficiary_id_kind: Mapped[str] = mapped_column(String(12))
+    beneficiary_mobile: Mapped[str | None] = mapped_column(String(16))
+    beneficiary_email: Mapped[str | None] = mapped_column(String(254))
+    relation: Mapped[str] = mapped_column(String(16))
+    # Both names folded for search (alef/yaa/taa marbuta forms, diacritics, case).
+    search_names: Mapped[str] = mapped_column(Text)
+
+    description: Mapped[str] = mapped_column(Text)
+    fields: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    effective_day: Mapped[dt.date] = mapped_column(Date)
+    due_date: Mapped[dt.date] = mapped_column(Date)
+    paused_working_days: Mapped[int] = mapped_column(Integer, default=0)
+    paused_since: Mapped[dt.date | None] = mapped_column(Date)
+
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    duplicate_of: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("requests.id"))
+    created_by: Mapped[str] = mapped_column(String(64))
+    # Identifies a line of a paper-backlog import so re-running the file adds nothing twice.
+    import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="Attachment.position"
+    )
+    follow_ups: Mapped[list[FollowUp]] = relationship(
+        back_populates="request", cascade="all, delete-orphan", order_by="FollowUp.at"
+    )
+
+    __table_args__ = (
+        Index("ix_requests_status_submitted", "status", "submitted_at"),
+        Index("ix_requests_service_submitted", "service", "submitted_at"),
+        Index("ix_requests_submitted", "submitted_at"),
+        Index("ix_requests_due_status", "due_date", "status"),
+        Index("ix_requests_beneficiary_service", "beneficiary_id", "service"),
+        Index("ix_requests_applicant_id", "applicant_id"),
+    )
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=_uuid)
+    request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    document: Mapped[str] = mapped_column(String(40))
+    display_name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+
+    request: Mapped[Request] = relationship(back_populates="attachments")
+
+
+class FollowUp(Base):
+    __tablename__ = "follow_ups"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=_uuid)
+    request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    by: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    request: Mapped[Request] = relationship(back_populates="follow_ups")
+
+
+class Closure(Base):
+    """A closure day announced after the fact (e.g. a longer Eid break)."""
+
+    __tablename__ = "closures"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    reason: Mapped[str] = mapped_column(String(200))
+    added_by: Mapped[str] = mapped_column(String(64))
+    added_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class NumberSequence(Base):
+    """The last sequence used for request numbers of one counter in one year."""
+
+    __tablename__ = "number_sequences"
+
+    centre: Mapped[str] = mapped_column(String(3), primary_key=True)
+    counter: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditEntry(Base):
+    """Append-only, hash-chained: each entry's hash covers its content and the previous hash."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(64), index=True)
+    old: Mapped[str | None] = mapped_column(Text)
+    new: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,412 @@
+"""Request operations over the store: submit, look up, list, move through the lifecycle.
+
+The CLI and the GUI call these; neither holds rules of its own. Each function is one unit
+of work. Times are passed in (``now``) so that tests and imports control the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from tawasul_desktop.domain.arabic_fold import fold
+from tawasul_desktop.domain.intake_types import Person, ValidRequest
+from tawasul_desktop.domain.lifecycle import OPEN_STATES, Action, Status, check_transition
+from tawasul_desktop.domain.messages import Problem, TawasulError
+from tawasul_desktop.domain.numbers import (
+    MAX_SEQUENCE,
+    CheckDigitError,
+    NumberFormatError,
+    make_number,
+    parse_number,
+)
+from tawasul_desktop.domain.timing import compute_timing, due_date_for, follow_up_allowed
+from tawasul_desktop.domain.workdays import WorkingCalendar
+from tawasul_desktop.storage.audit import AuditLog
+from tawasul_desktop.storage.models import Attachment, Closure, FollowUp, NumberSequence, Request
+from tawasul_desktop.storage.store import Store
+from tawasul_desktop.storage.users import Actor
+
+
+def display_number(digits: str) -> str:
+    return f"{digits[0:3]}-{digits[3:5]}-{digits[5:7]}-{digits[7:12]}-{digits[12]}"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _local_zone(store: Store) -> ZoneInfo:
+    return ZoneInfo(store.policy.calendar.timezone)
+
+
+def _local_today(store: Store, now: dt.datetime) -> dt.date:
+    return now.astimezone(_local_zone(store)).date()
+
+
+@dataclass(frozen=True)
+class RequestSummary:
+    """What the CLI prints and the receipt shows of a request."""
+
+    id: uuid.UUID
+    number: str  # display form
+    status: str
+    service: str
+    applicant_name: str
+    applicant_id: str
+    beneficiary_name: str
+    beneficiary_id: str
+    submitted_at: dt.datetime  # local (policy timezone) aware
+    due_date: dt.date
+    follow_up_from: dt.datetime
+    overdue: bool
+    decision_reason: str | None
+    duplicate_of: str | None
+    counter: int
+    created_by: str
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": str(self.id),
+            "number": self.number,
+            "status": self.status,
+            "service": self.service,
+            "applicant_name": self.applicant_name,
+            "beneficiary_name": self.beneficiary_name,
+            "submitted_at": self.submitted_at.isoformat(timespec="seconds"),
+            "due_date": self.due_date.isoformat(),
+            "follow_up_from": self.follow_up_from.isoformat(timespec="seconds"),
+            "overdue": self.overdue,
+            "decision_reason": self.decision_reason,
+            "duplicate_of": self.duplicate_of,
+            "counter": self.counter,
+        }
+
+
+def summarise(store: Store, req: Request, now: dt.datetime | None = None,
+              duplicate_number: str | None = None) -> RequestSummary:
+    now = now or _now()
+    zone = _local_zone(store)
+    hours = store.policy.timing.follow_up_after_hours
+    return RequestSummary(
+        id=req.id,
+        number=display_number(req.number),
+        status=req.status,
+        service=req.service,
+        applicant_name=req.applicant_name,
+        applicant_id=req.applicant_id,
+        beneficiary_name=req.beneficiary_name,
+        beneficiary_id=req.beneficiary_id,
+        submitted_at=req.submitted_at.astimezone(zone),
+        due_date=req.due_date,
+        follow_up_from=(req.submitted_at + dt.timedelta(hours=hours)).astimezone(zone),
+        overdue=req.status in OPEN_STATES and _local_today(store, now) > req.due_date,
+        decision_reason=req.decision_reason,
+        duplicate_of=duplicate_number,
+        counter=req.counter,
+        created_by=req.created_by,
+    )
+
+
+# --- submit -------------------------------------------------------------------------------
+
+
+def _next_number(session: Session, centre: str, counter: int, year: int) -> str:
+    seq = session.get(NumberSequence, (centre, counter, year), with_for_update=True)
+    if seq is None:
+        seq = NumberSequence(centre=centre, counter=counter, year=year, last=0)
+        session.add(seq)
+    if seq.last >= MAX_SEQUENCE:
+        raise TawasulError.of("request.sequence_exhausted", "number", invalid_input=False)
+    seq.last += 1
+    session.flush()
+    return make_number(centre, counter, year, seq.last).digits
+
+
+def find_open_duplicate(session: Session, beneficiary_id: str, service: str) -> Request | None:
+    return session.execute(
+        select(Request)
+        .where(Request.beneficiary_id == beneficiary_id, Request.service == service,
+               Request.status.in_([s.value for s in OPEN_STATES]))
+        .order_by(Request.submitted_at)
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def _person_columns(prefix: str, person: Person) -> dict[str, object]:
+    return {
+        f"{prefix}_name": person.name,
+        f"{prefix}_id": person.id_number,
+        f"{prefix}_id_kind": person.id_kind,
+        f"{prefix}_mobile": person.mobile,
+        f"{prefix}_email": person.email,
+    }
+
+
+def submit_request(store: Store, actor: Actor, valid: ValidRequest, *, now: dt.datetime | None = None,
+                   submitted_at: dt.datetime | None = None, confirm_duplicate: bool = False,
+                   import_key: str | None = None) -> RequestSummary:
+    """Store a validated request with its attachments atomically; return its summary.
+
+    A second open request for the same person and service is refused with ``request.duplicate``
+    unless ``confirm_duplicate``; then it is stored and linked to the earlier one.
+    """
+    now = now or _now()
+    with store.write() as session:
+        req, duplicate_number = insert_request(
+            session, store, actor, valid, AuditLog(session), now=now, submitted_at=submitted_at,
+            confirm_duplicate=confirm_duplicate, import_key=import_key)
+        return summarise(store, req, now, duplicate_number)
+
+
+def insert_request(session: Session, store: Store, actor: Actor, valid: ValidRequest,
+                   audit: AuditLog, *, now: dt.datetime, submitted_at: dt.datetime | None = None,
+                   confirm_duplicate: bool = False,
+                   import_key: str | None = None) -> tuple[Request, str | None]:
+    """The body of a submit, inside the caller's write transaction (import batches many)."""
+    submitted_at = submitted_at or now
+    centre, counter = store.settings.centre_code, store.settings.counter
+    duplicate = find_open_duplicate(session, valid.beneficiary.id_number, valid.service)
+    if duplicate is not None and not confirm_duplicate:
+        raise TawasulError.of("request.duplicate", "service", number=display_number(duplicate.number))
+    calendar = store.calendar(session)
+    timing = compute_timing(submitted_at, calendar, store.policy.timing)
+    local_year = submitted_at.astimezone(_local_zone(store)).year
+    number = _next_number(session, centre, counter, local_year % 100)
+    # Files go to disk (flushed, renamed) while we hold the write lock, before commit.
+    digests = [store.blobs.put(a.content) for a in valid.attachments]
+    req = Request(
+        id=uuid.uuid4(), number=number, centre=centre, counter=counter,
+        service=valid.service, status=Status.SUBMITTED.value,
+        **_person_columns("applicant", valid.applicant),
+        **_person_columns("beneficiary", valid.beneficiary),
+        relation=valid.relation,
+        search_names=fold(f"{valid.applicant.name} {valid.beneficiary.name}"),
+        description=valid.description, fields=dict(valid.fields),
+        submitted_at=submitted_at, effective_day=timing.effective_day,
+        due_date=timing.due_date, paused_working_days=0,
+        duplicate_of=duplicate.id if duplicate is not None else None,
+        created_by=actor.username, import_key=import_key, updated_at=now,
+    )
+    req.attachments = [
+        Attachment(position=i, document=a.document, display_name=a.name,
+                   media_type=a.media_type, size=len(a.content), sha256=digest)
+        for i, (a, digest) in enumerate(zip(valid.attachments, digests, strict=True))
+    ]
+    session.add(req)
+    session.flush()
+    audit.record(
+        actor.username, "request.submit", "request", str(req.id), None,
+        {"number": number, "service": req.service, "status": req.status,
+         "due_date": req.due_date, "duplicate_of": str(req.duplicate_of) if req.duplicate_of else None,
+         "attachments": digests},
+        at=now,
+    )
+    return req, display_number(duplicate.number) if duplicate is not None else None
+
+
+# --- look-up ------------------------------------------------------------------------------
+
+
+def number_or_problem(text: str) -> str:
+    """Canonical digits of a typed number; a mistyped check digit is its own error."""
+    try:
+        return parse_number(text).digits
+    except CheckDigitError:
+        raise TawasulError.of("request.bad_number", "number", value=text) from None
+    except NumberFormatError:
+        raise TawasulError.of("request.bad_number", "number", value=text) from None
+
+
+def _load(session: Session, number_text: str, *, lock: bool = False) -> Request:
+    digits = number_or_problem(number_text)
+    query = select(Request).where(Request.number == digits)
+    if lock:
+        query = query.with_for_update()
+    req = session.execute(query).scalar_one_or_none()
+    if req is None:
+        raise TawasulError.of("request.not_found", "number", invalid_input=False,
+                              number=display_number(digits))
+    return req
+
+
+def get_request(store: Store, number_text: str) -> Request:
+    """Load a request with its attachments and follow-ups (detached, read-only use)."""
+    with store.read() as session:
+        req = _load(session, number_text)
+        session.refresh(req, attribute_names=["attachments", "follow_ups"])
+        return req
+
+
+def find_by_identity(store: Store, id_number: str, limit: int = 50) -> list[Request]:
+    with store.read() as session:
+        return list(session.execute(
+            select(Request)
+            .where(or_(Request.beneficiary_id == id_number, Request.applicant_id == id_number))
+            .order_by(Request.submitted_at.desc()).limit(limit)
+        ).scalars())
+
+
+@dataclass(frozen=True)
+class RequestFilter:
+    status: str | None = None
+    service: str | None = None
+    overdue: bool = False
+    since: dt.date | None = None  # submitted on or after (local date)
+    until: dt.date | None = None  # submitted on or before (local date)
+    text: str | None = None  # number, identity number (full) or name
+    counter: int | None = None
+
+
+def _local_midnight_utc(store: Store, day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), _local_zone(store)).astimezone(dt.UTC)
+
+
+def filtered_query(store: Store, flt: RequestFilter, today: dt.date) -> Select[tuple[Request]]:
+    query = select(Request)
+    if flt.status:
+        query = query.where(Request.status == flt.status)
+    if flt.service:
+        query = query.where(Request.service == flt.service)
+    if flt.counter is not None:
+        query = query.where(Request.counter == flt.counter)
+    if flt.overdue:
+        query = query.where(Request.due_date < today,
+                            Request.status.in_([s.value for s in OPEN_STATES]))
+    if flt.since:
+        query = query.where(Request.submitted_at >= _local_midnight_utc(store, flt.since))
+    if flt.until:
+        end = _local_midnight_utc(store, flt.until + dt.timedelta(days=1))
+        query = query.where(Request.submitted_at < end)
+    if flt.text and flt.text.strip():
+        query = query.where(_text_clause(flt.text.strip()))
+    return query
+
+
+def _text_clause(text: str):  # type: ignore[no-untyped-def]
+    digits = "".join(ch for ch in fold(text) if ch.isdigit())
+    stripped = fold(text).replace("-", "").replace(" ", "")
+    if stripped.isdigit() and len(stripped) == 13:
+        return Request.number == stripped
+    if stripped.isdigit() and len(stripped) == 10:
+        return or_(Request.beneficiary_id == stripped, Request.applicant_id == stripped)
+    if digits and stripped.isdigit():
+        return Request.number == stripped  # partial numbers find nothing rather than everything
+    words = fold(text).split()
+    return and_(*[Request.search_names.contains(w, autoescape=True) for w in words])
+
+
+def list_requests(store: Store, flt: RequestFilter, *, limit: int = 50, offset: int = 0,
+                  now: dt.datetime | None = None) -> list[RequestSummary]:
+    now = now or _now()
+    today = _local_today(store, now)
+    query = filtered_query(store, flt, today).order_by(Request.submitted_at.desc(), Request.id)
+    with store.read() as session:
+        rows = session.execute(query.limit(limit).offset(offset)).scalars().all()
+        return [summarise(store, r, now) for r in rows]
+
+
+def count_requests(store: Store, flt: RequestFilter, now: dt.datetime | None = None) -> int:
+    today = _local_today(store, now or _now())
+    inner = filtered_query(store, flt, today).with_only_columns(Request.id).subquery()
+    with store.read() as session:
+        return session.execute(select(func.count()).select_from(inner)).scalar_one()
+
+
+# --- lifecycle ----------------------------------------------------------------------------
+
+
+def transition(store: Store, actor: Actor, number_text: str, action: Action, *,
+               reason: str | None = None, now: dt.datetime | None = None,
+               expected_status: str | None = None) -> RequestSummary:
+    """Move a request through the lifecycle. ``expected_status`` makes a decision taken on a
+    stale screen fail instead of overwriting someone else's."""
+    now = now or _now()
+    with store.write() as session:
+        req = _load(session, number_text, lock=True)
+        if expected_status is not None and req.status != expected_status:
+            raise TawasulError.of("request.changed_meanwhile", "status", invalid_input=False,
+                                  status=req.status)
+        outcome = check_transition(req.status, action, actor.role, reason)
+        if isinstance(outcome, Problem):
+            raise TawasulError(outcome, invalid_input=outcome.code != "request.not_permitted")
+        old = {"status": req.status, "due_date": req.due_date}
+        calendar = store.calendar(session)
+        today = _local_today(store, now)
+        if action is Action.RETURN:
+            req.paused_since = today
+        elif action is Action.ANSWER and req.paused_since is not None:
+            req.paused_working_days += calendar.working_days_between(req.paused_since, today)
+            req.paused_since = None
+            req.due_date = due_date_for(req.effective_day, calendar,
+                                        store.policy.timing.resolution_working_days,
+                                        req.paused_working_days)
+        if action in (Action.ACCEPT, Action.REJECT, Action.RETURN):
+            req.decision_reason = (reason or "").strip() or None
+            req.decided_by = actor.username
+            req.decided_at = now
+        req.status = outcome.value
+        req.updated_at = now
+        new = {"status": req.status, "due_date": req.due_date, "reason": req.decision_reason}
+        AuditLog(session).record(actor.username, f"request.{action.value}", "request",
+                                 str(req.id), old, new)
+        session.flush()
+        return summarise(store, req, now)
+
+
+def record_follow_up(store: Store, actor: Actor, number_text: str, note: str = "", *,
+                     now: dt.datetime | None = None) -> RequestSummary:
+    now = now or _now()
+    with store.write() as session:
+        req = _load(session, number_text, lock=True)
+        if not follow_up_allowed(req.submitted_at, now, store.policy.timing):
+            opens = summarise(store, req, now).follow_up_from
+            raise TawasulError.of("request.follow_up_too_early", "number",
+                                  when=opens.strftime("%Y-%m-%d %H:%M"))
+        follow = FollowUp(request_id=req.id, at=now, by=actor.username, note=note.strip())
+        session.add(follow)
+        session.flush()
+        AuditLog(session).record(actor.username, "request.follow_up", "request", str(req.id),
+                                 None, {"follow_up": str(follow.id)})
+        return summarise(store, req, now)
+
+
+# --- closures -----------------------------------------------------------------------------
+
+
+def add_closure(store: Store, actor: Actor, day: dt.date, reason: str, *,
+                now: dt.datetime | None = None) -> int:
+    """Record a closure day and move the due dates of open requests; return how many moved."""
+    now = now or _now()
+    with store.write() as session:
+        if session.get(Closure, day) is not None:
+            return 0
+        session.add(Closure(day=day, reason=reason.strip() or "closure", added_by=actor.username,
+                            added_at=now))
+        session.flush()
+        store.forget_calendar()
+        calendar: WorkingCalendar = store.calendar(session)
+        audit = AuditLog(session)
+        audit.record(actor.username, "closure.add", "closure", day.isoformat(), None,
+                     {"reason": reason})
+        moved = 0
+        affected = session.execute(
+            select(Request).where(Request.status.in_([s.value for s in OPEN_STATES]),
+                                  Request.effective_day <= day, Request.due_date >= day)
+        ).scalars()
+        changes = []
+        for req in affected:
+            due = due_date_for(req.effective_day, calendar,
+                               store.policy.timing.resolution_working_days, req.paused_working_days)
+            if due != req.due_date:
+                changes.append((actor.username, "request.due_moved", "request", str(req.id),
+                                {"due_date": req.due_date}, {"due_date": due, "closure": day}))
+                session.execute(update(Request).where(Request.id == req.id).values(due_date=due))
+                moved += 1
+        audit.record_many(changes, at=now)
+    return moved

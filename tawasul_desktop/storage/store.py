@@ -1,0 +1,93 @@
+"""The local store: database, attachment files, policy and catalogue behind one object.
+
+Each user action is one unit of work: ``with store.write() as session:`` commits whole or not
+at all (and on SQLite holds the write lock from the start); ``store.read()`` is for queries.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tawasul_desktop.config import Settings
+from tawasul_desktop.domain.catalogue import Catalogue, default_catalogue
+from tawasul_desktop.domain.policy import Policy
+from tawasul_desktop.domain.workdays import WorkingCalendar
+from tawasul_desktop.storage.blobs import BlobStore
+from tawasul_desktop.storage.engine import open_store
+from tawasul_desktop.storage.models import Attachment, Closure
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Store:
+    settings: Settings
+    engine: Engine
+    _reader: sessionmaker[Session]
+    _writer: sessionmaker[Session]
+    blobs: BlobStore
+    catalogue: Catalogue = field(default_factory=default_catalogue)
+    _calendar: WorkingCalendar | None = None
+
+    @classmethod
+    def open(cls, settings: Settings, *, sweep: bool = True) -> Store:
+        engine, reader = open_store(settings.db_path)
+        writer = sessionmaker(engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False)
+        store = cls(settings, engine, reader, writer, BlobStore(settings.attachments_dir))
+        if sweep:
+            store.sweep_orphan_files()
+        return store
+
+    @property
+    def policy(self) -> Policy:
+        return self.settings.policy
+
+    @property
+    def db_path(self) -> Path:
+        return self.settings.db_path
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._reader() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with self._writer() as session, session.begin():
+            yield session
+
+    def calendar(self, session: Session | None = None) -> WorkingCalendar:
+        """The working calendar with the closures recorded in the database."""
+        if self._calendar is None:
+            if session is None:
+                with self.read() as s:
+                    return self.calendar(s)
+            closures = session.execute(select(Closure.day)).scalars().all()
+            self._calendar = WorkingCalendar(self.policy.calendar, closures)
+        return self._calendar
+
+    def forget_calendar(self) -> None:
+        self._calendar = None
+
+    def sweep_orphan_files(self) -> int:
+        # Inside a write transaction: no submit can be between writing its files and committing.
+        with self.write() as session:
+            referenced = set(session.execute(select(Attachment.sha256).distinct()).scalars())
+            return self.blobs.sweep(referenced)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

@@ -1,0 +1,152 @@
+"""Saudi mobile numbers and e-mail addresses."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tawasul_desktop.domain.contact import check_email, normalise_mobile
+from tawasul_desktop.domain.messages import Problem
+
+ARABIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def code(result: object) -> str:
+    assert isinstance(result, Problem), result
+    return result.code
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "0501234567",
+        "501234567",
+        "966501234567",
+        "+966501234567",
+        "00966501234567",
+        "+966 50 123 4567",
+        "050 123 4567",
+        "050-123-4567",
+        "(050) 123-4567",
+        "050.123.4567",
+        "(+966) 050-123-4567",  # trunk zero kept after the country code
+        "9660501234567",
+        "٠٥٠١٢٣٤٥٦٧",
+        "+٩٦٦٥٠١٢٣٤٥٦٧",
+        "۰۵۰ ۱۲۳ ۴۵۶۷",
+        "\u200e+966 50 123 4567\u200e",
+        " 0501234567 ",
+    ],
+)
+def test_saudi_mobile_writings_become_e164(written: str) -> None:
+    assert normalise_mobile(written, "applicant.mobile") == "+966501234567"
+
+
+@pytest.mark.parametrize("prefix", ["50", "53", "54", "55", "56", "57", "58", "59"])
+def test_saudi_mobile_ranges(prefix: str) -> None:
+    assert normalise_mobile(f"0{prefix}1234567", "m") == f"+966{prefix}1234567"
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "0112345678",  # Riyadh landline
+        "+966112345678",
+        "0126543210",  # Jeddah landline
+        "920000000",  # unified number
+        "8001234567",  # toll free
+        "+971501234567",  # UAE mobile
+        "00201001234567",  # Egyptian mobile
+        "+14155552671",  # US
+        "050123456",  # one digit short
+        "05012345678",  # one digit long
+        "0501234567 ext 1",
+        "mobile",
+        "+",
+        "0501234567" * 10,
+        "０５０１２３４５６７",  # full-width digits are not taken as look-alikes
+        "'; DROP TABLE x;--",
+        "+966+501234567",
+        "05\x001234567",
+    ],
+)
+def test_other_numbers_are_refused(written: str) -> None:
+    result = normalise_mobile(written, "applicant.mobile")
+    assert code(result) == "mobile.invalid"
+    assert isinstance(result, Problem) and result.field == "applicant.mobile"
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_missing_mobile(text: str) -> None:
+    assert code(normalise_mobile(text, "m")) == "mobile.required"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    operator=st.sampled_from(["50", "53", "54", "55", "56", "58", "59"]),
+    rest=st.text(alphabet="0123456789", min_size=7, max_size=7),
+    form=st.sampled_from(["0{n}", "{n}", "966{n}", "+966{n}", "00966{n}", "+966 0{n}"]),
+    digits=st.sampled_from([None, ARABIC, PERSIAN]),
+    separator=st.sampled_from(["", " ", "-", "."]),
+)
+def test_every_writing_of_a_mobile_gives_the_same_number(
+    operator: str, rest: str, form: str, digits: dict[int, str] | None, separator: str
+) -> None:
+    national = operator + rest
+    spaced = separator.join([national[:2], national[2:5], national[5:]])
+    written = form.format(n=spaced)
+    if digits is not None:
+        written = written.translate(digits)
+    assert normalise_mobile(written, "m") == "+966" + national
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=60))
+def test_mobile_never_raises(text: str) -> None:
+    result = normalise_mobile(text, "m")
+    assert isinstance(result, Problem) or (result.startswith("+9665") and len(result) == 13)
+
+
+def test_email_is_normalised() -> None:
+    assert check_email("  Ahmad.Ali@Example.COM ", "applicant.email", True) == (
+        "Ahmad.Ali@example.com"
+    )
+
+
+def test_blank_email_when_optional_is_none() -> None:
+    assert check_email("  ", "beneficiary.email", False) is None
+
+
+def test_blank_email_when_required() -> None:
+    result = check_email("", "applicant.email", True)
+    assert code(result) == "email.required"
+    assert isinstance(result, Problem) and result.field == "applicant.email"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not-an-email",
+        "a@b",
+        "a@@example.com",
+        "a@localhost",
+        "a@example.test",
+        "a\u202e@example.com",
+        "a@exa\u200emple.com",
+        "x@\ud800.com",
+        "'; DROP TABLE x;--@example.com",
+        "a" * 400 + "@example.com",
+        "a b@example.com",
+    ],
+)
+def test_invalid_email(text: str) -> None:
+    assert code(check_email(text, "e", False)) == "email.invalid"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=80))
+def test_email_never_raises(text: str) -> None:
+    result = check_email(text, "e", True)
+    assert isinstance(result, Problem | str)
