@@ -14,6 +14,7 @@ from sqlalchemy import select
 from tawasul_desktop.cli.output import Output
 from tawasul_desktop.config import Settings, load_settings
 from tawasul_desktop.domain.intake_json import draft_from_json
+from tawasul_desktop.domain.intake_types import ValidRequest
 from tawasul_desktop.domain.lifecycle import Action, Role
 from tawasul_desktop.domain.messages import TawasulError
 from tawasul_desktop.domain.validation import validate_request
@@ -126,7 +127,7 @@ def _load_json_input(file_arg: str) -> tuple[object, Path]:
         raise TawasulError.of("input.bad_json", "", detail=f"line {exc.lineno}: {exc.msg}") from None
 
 
-def validate_json(store: Store, obj: object, base: Path):  # type: ignore[no-untyped-def]
+def validate_json(store: Store, obj: object, base: Path) -> ValidRequest:
     draft, shape_problems = draft_from_json(obj, base, store.policy.intake.max_file_bytes)
     valid, problems = validate_request(draft, catalogue=store.catalogue, policy=store.policy.intake)
     problems = shape_problems + problems
@@ -266,13 +267,16 @@ def closure_list(args: argparse.Namespace, out: Output) -> int:
 
 
 def demo_data(args: argparse.Namespace, out: Output) -> int:
-    from tawasul_desktop.storage.demo import generate_demo_data
+    from tawasul_desktop.storage.demo import DEMO_PASSWORD, ensure_demo_users, generate_demo_data
 
     if args.count < 1:
         raise CommandFailed("--count must be at least 1", 2)
     with open_store(args) as store:
-        made = generate_demo_data(store, os_actor(store), args.count, seed=args.seed)
-    out.data({"created": made}, f"created {made} demo requests")
+        actor = os_actor(store)
+        users = ensure_demo_users(store, actor) if args.with_users else []
+        made = generate_demo_data(store, actor, args.count, seed=args.seed)
+    note = f"; demo users {', '.join(users)} (password {DEMO_PASSWORD})" if users else ""
+    out.data({"created": made, "users": users}, f"created {made} demo requests{note}")
     return 0
 
 

@@ -106,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo-data", parents=[common], help="fill the database with realistic requests")
     demo.add_argument("--count", type=int, default=200)
     demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--with-users", action="store_true",
+                      help="also create users clerk, supervisor and admin (password demo-password)")
     demo.set_defaults(func=commands.demo_data)
 
     audit = sub.add_parser("audit", parents=[common], help="audit log")

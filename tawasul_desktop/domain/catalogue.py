@@ -7,6 +7,7 @@ catalogue fails at start with a message naming the entry, not later at a counter
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -90,7 +91,7 @@ class Catalogue:
     def get(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Service]:
         return iter(self.services)
 
     def __len__(self) -> int:

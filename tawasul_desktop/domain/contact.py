@@ -23,7 +23,11 @@ _MAX_EMAIL_CHARS = 320
 
 
 def _national_number(compact: str) -> str | None:
-    """The Saudi national significant number (without the trunk 0) of a compacted writing."""
+    """The Saudi national number of a compacted writing.
+
+    A trunk 0 kept after the country code ("+966 050…", "9660 50…") may remain: phonenumbers
+    drops it when parsing.
+    """
     if compact.startswith("+"):
         rest = compact[1:]
         if not rest.startswith(SAUDI_COUNTRY_CODE):
@@ -39,9 +43,6 @@ def _national_number(compact: str) -> str | None:
         national = compact[1:]
     else:
         national = compact
-    # "+966 05…" keeps the trunk 0 by mistake; it is unambiguous, so forgive it.
-    if national.startswith("0") and len(national) == 10:
-        national = national[1:]
     return national if is_ascii_digits(national) else None
 
 
@@ -51,9 +52,9 @@ def _saudi_mobile(national: str) -> str | None:
         parsed = phonenumbers.parse("+" + SAUDI_COUNTRY_CODE + national, None)
     except phonenumbers.NumberParseException:
         return None
+    # number_type() matches the number against the region's plan: MOBILE implies valid.
     if (
-        phonenumbers.is_valid_number(parsed)
-        and phonenumbers.region_code_for_number(parsed) == "SA"
+        phonenumbers.region_code_for_number(parsed) == "SA"
         and phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE
     ):
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

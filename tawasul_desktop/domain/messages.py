@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -57,14 +58,14 @@ class Problem:
     message_ar: str
     message_en: str
     document: str | None = None
-    params: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    params: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, code: str, field_name: str, document: str | None = None, **params: Any) -> Problem:
         ar, en = message(code, **params)
         return cls(code, field_name, ar, en, document, dict(params))
 
-    def message(self, language: str = "ar") -> str:
+    def text(self, language: str = "ar") -> str:
         return self.message_en if language == "en" else self.message_ar
 
     def as_dict(self) -> dict[str, str]:

@@ -15,7 +15,7 @@ from typing import Any
 from tawasul_desktop.domain.catalogue import ExtraField
 from tawasul_desktop.domain.digits import ascii_digits
 from tawasul_desktop.domain.messages import Problem
-from tawasul_desktop.domain.policy import IntakePolicy, default_policy
+from tawasul_desktop.domain.policy import IntakePolicy, Policy, default_policy
 
 # C0/C1 controls except tab, newline and carriage return; bidi embeddings, overrides, isolates
 # and marks (they can make text display differently from what is stored); lone surrogates
@@ -55,7 +55,10 @@ def _default_intake() -> IntakePolicy:
     return default_policy().intake
 
 
-def resolve_intake(policy: Any = None) -> IntakePolicy:
+IntakeLimits = IntakePolicy | Policy | None
+
+
+def resolve_intake(policy: IntakeLimits = None) -> IntakePolicy:
     """The intake policy from an IntakePolicy, a whole Policy, or None (the defaults, cached)."""
     if policy is None:
         return _default_intake()
@@ -82,7 +85,7 @@ def collapse_spaces(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip()
 
 
-def check_name(text: str, field: str, policy: Any = None) -> str | Problem:
+def check_name(text: str, field: str, policy: IntakeLimits = None) -> str | Problem:
     """A person's full name, whitespace collapsed and NFKC-normalised, or a name.* Problem."""
     max_chars = resolve_intake(policy).name_max_chars
     if not text or not text.strip():
@@ -108,7 +111,7 @@ def _clean_description(text: str) -> str:
     return unicodedata.normalize("NFC", _NEWLINES.sub("\n", text)).strip()
 
 
-def description_progress(text: str, policy: Any = None) -> tuple[int, int, int, int]:
+def description_progress(text: str, policy: IntakeLimits = None) -> tuple[int, int, int, int]:
     """(words, characters, min_words, min_chars) for a counter beside the description box."""
     intake = resolve_intake(policy)
     cleaned = _clean_description(text) if text else ""
@@ -120,7 +123,9 @@ def description_progress(text: str, policy: Any = None) -> tuple[int, int, int, 
     )
 
 
-def check_description(text: str, field: str = "description", policy: Any = None) -> str | Problem:
+def check_description(
+    text: str, field: str = "description", policy: IntakeLimits = None
+) -> str | Problem:
     """The trimmed description (newlines kept, as \\n), or a description.* Problem."""
     intake = resolve_intake(policy)
     if not text or not text.strip():
@@ -162,7 +167,7 @@ def parse_date(text: str) -> dt.date | None:
 
 
 def check_field(
-    spec: ExtraField, value: Any, field: str, policy: Any = None
+    spec: ExtraField, value: Any, field: str, policy: IntakeLimits = None
 ) -> str | None | Problem:
     """One extra field of a service: the normalised value, None if blank and optional, or a Problem.
 

@@ -26,6 +26,7 @@ from tawasul_desktop.domain.intake_types import (
 from tawasul_desktop.domain.messages import Problem
 from tawasul_desktop.domain.policy import IntakePolicy
 from tawasul_desktop.domain.text_rules import (
+    IntakeLimits,
     check_description,
     check_field,
     check_name,
@@ -204,7 +205,7 @@ def validate_request(
     draft: RequestDraft,
     *,
     catalogue: Catalogue | None = None,
-    policy: Any = None,
+    policy: IntakeLimits = None,
 ) -> tuple[ValidRequest | None, list[Problem]]:
     """Check a draft against every intake rule.
 

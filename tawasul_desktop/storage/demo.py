@@ -24,9 +24,10 @@ from tawasul_desktop.domain.timing import compute_timing
 from tawasul_desktop.storage.audit import AuditLog
 from tawasul_desktop.storage.models import Attachment, NumberSequence, Request
 from tawasul_desktop.storage.store import Store
-from tawasul_desktop.storage.users import Actor
+from tawasul_desktop.storage.users import Actor, add_user, find_user
 
 BATCH = 5000
+DEMO_PASSWORD = "demo-password"
 
 _FIRST_AR = ("محمد", "أحمد", "عبدالله", "خالد", "فهد", "سعد", "ناصر", "فيصل", "سلطان", "تركي",
              "نورة", "فاطمة", "سارة", "ريم", "هيفاء", "منيرة", "لطيفة", "عائشة", "مريم", "هند",
@@ -76,7 +77,7 @@ def _mobile(rng: random.Random) -> str:
     return f"+9665{rng.choice('0345689')}{rng.randrange(10_000_000):07d}"
 
 
-def _status_for(rng: random.Random, age_days: int) -> str:
+def _status_for(rng: random.Random, age_days: int) -> Status:
     roll = rng.random()
     if age_days < 3:
         return Status.SUBMITTED if roll < 0.7 else Status.UNDER_REVIEW
@@ -134,7 +135,7 @@ def generate_demo_data(store: Store, actor: Actor, count: int, *, seed: int = 1,
             request_id = uuid.uuid4()
             requests.append({
                 "id": request_id, "number": make_number(centre, counter, year, seq).digits,
-                "centre": centre, "counter": counter, "service": service.code, "status": status.value,
+                "centre": centre, "counter": counter, "service": service.code, "status": str(status),
                 "applicant_name": app_name, "applicant_id": app_id, "applicant_id_kind": applicant_kind,
                 "applicant_mobile": _mobile(rng), "applicant_email": f"user{rng.randrange(10**6)}@example.com",
                 "beneficiary_name": ben_name, "beneficiary_id": ben_id, "beneficiary_id_kind": kind,
@@ -164,7 +165,7 @@ def generate_demo_data(store: Store, actor: Actor, count: int, *, seed: int = 1,
         with store.write() as session:
             session.execute(insert(Request), requests)
             session.execute(insert(Attachment), attachments)
-            AuditLog(session).record(actor.username, "demo_data.insert", "request", requests[0]["number"],
+            AuditLog(session).record(actor.username, "demo_data.insert", "request", str(requests[0]["number"]),
                                      None, {"count": len(requests), "first": requests[0]["number"],
                                             "last": requests[-1]["number"]})
         made += len(requests)
@@ -176,3 +177,15 @@ def generate_demo_data(store: Store, actor: Actor, count: int, *, seed: int = 1,
             elif row.last < last:
                 row.last = last
     return made
+
+
+def ensure_demo_users(store: Store, actor: Actor) -> list[str]:
+    """Create the demo accounts clerk, supervisor and admin where missing; return their names."""
+    names = []
+    with store.write() as session:
+        for role in ("clerk", "supervisor", "admin"):
+            if find_user(session, role) is None:
+                add_user(session, actor, role, role, DEMO_PASSWORD, store.policy.security,
+                         display_name=f"demo {role}")
+            names.append(role)
+    return names

@@ -1,7 +1,7 @@
 """Import a backlog of requests taken on paper (JSON Lines), each line standing alone.
 
-Lines are validated, then stored in batches: one transaction per batch for speed, one
-savepoint per line so a line refused by the store leaves the others in. Each line's key is
+Lines are validated, then stored in batches: one transaction per batch for speed; what the
+store would refuse is checked before writing, so a refused line leaves the others in. Each line's key is
 the hash of its content, so running the same file again imports nothing twice.
 """
 
@@ -10,19 +10,27 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from tawasul_desktop.domain.intake_json import draft_from_json
 from tawasul_desktop.domain.intake_types import ValidRequest
-from tawasul_desktop.domain.messages import Problem, TawasulError
+from tawasul_desktop.domain.messages import Problem
 from tawasul_desktop.domain.validation import validate_request
 from tawasul_desktop.storage.audit import AuditLog
 from tawasul_desktop.storage.models import Request
-from tawasul_desktop.storage.requests import insert_request
+from tawasul_desktop.storage.requests import (
+    build_request_rows,
+    display_number,
+    open_duplicates,
+    reserve_numbers,
+    write_new_requests,
+)
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
 
@@ -112,21 +120,45 @@ def import_lines(store: Store, actor: Actor, lines: Iterable[str], base: Path, *
 
 def _store_batch(store: Store, actor: Actor, batch: list[_Ready], report: ImportReport,
                  confirm_duplicates: bool, now: dt.datetime) -> None:
+    """One transaction for the batch. Everything the store could refuse (already imported,
+    open duplicate) is checked up front, so a refused line never spoils the others."""
+    zone = ZoneInfo(store.policy.calendar.timezone)
+    centre, counter = store.settings.centre_code, store.settings.counter
     with store.write() as session:
         keys = [r.key for r in batch]
-        present = set(session.execute(select(Request.import_key).where(Request.import_key.in_(keys))).scalars())
-        audit = AuditLog(session)
+        present = set(session.execute(
+            select(Request.import_key).where(Request.import_key.in_(keys))).scalars())
+        open_ones = {k: (r.id, r.number) for k, r in open_duplicates(
+            session, {(r.valid.beneficiary.id_number, r.valid.service) for r in batch}).items()}
+        accepted: list[tuple[_Ready, dt.datetime, uuid.UUID | None]] = []
         for ready in batch:
             if ready.key in present:
                 report.skipped += 1
                 continue
             present.add(ready.key)  # the same line twice in one file counts once
-            try:
-                with session.begin_nested():
-                    insert_request(session, store, actor, ready.valid, audit, now=now,
-                                   submitted_at=ready.submitted_at,
-                                   confirm_duplicate=confirm_duplicates, import_key=ready.key)
-                report.imported += 1
-            except TawasulError as err:
-                audit._last = None  # the savepoint rolled back any entry it had added
-                report.failed.append(LineFailure(ready.line, err.problems))
+            key = (ready.valid.beneficiary.id_number, ready.valid.service)
+            duplicate = open_ones.get(key)
+            if duplicate is not None and not confirm_duplicates:
+                report.failed.append(LineFailure(ready.line, [Problem.of(
+                    "request.duplicate", "service", number=display_number(duplicate[1]))]))
+                continue
+            when = ready.submitted_at or now
+            accepted.append((ready, when, duplicate[0] if duplicate else None))
+        by_year: dict[int, list[int]] = {}
+        for index, (_, when, _) in enumerate(accepted):
+            by_year.setdefault(when.astimezone(zone).year % 100, []).append(index)
+        numbers: dict[int, str] = {}
+        for year, indexes in by_year.items():
+            numbers.update(zip(indexes, reserve_numbers(session, centre, counter, year, len(indexes)),
+                               strict=True))
+        calendar = store.calendar(session)
+        rows = []
+        for index, (ready, when, duplicate_id) in enumerate(accepted):
+            new = build_request_rows(store, actor, ready.valid, number=numbers[index],
+                                     submitted_at=when, now=now, calendar=calendar,
+                                     duplicate_of=duplicate_id, import_key=ready.key)
+            rows.append(new)
+            key = (ready.valid.beneficiary.id_number, ready.valid.service)
+            open_ones.setdefault(key, (new.row["id"], new.row["number"]))
+        write_new_requests(session, rows, AuditLog(session), now)
+        report.imported += len(rows)

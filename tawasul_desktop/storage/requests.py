@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Select, and_, func, insert, or_, select, update
+from sqlalchemy.orm import Session
 
 from tawasul_desktop.domain.arabic_fold import fold
 from tawasul_desktop.domain.intake_types import Person, ValidRequest
@@ -116,16 +117,40 @@ def summarise(store: Store, req: Request, now: dt.datetime | None = None,
 # --- submit -------------------------------------------------------------------------------
 
 
-def _next_number(session: Session, centre: str, counter: int, year: int) -> str:
+def reserve_numbers(session: Session, centre: str, counter: int, year: int, count: int = 1) -> list[str]:
+    """Take the next ``count`` request numbers of a counter's year (under the write lock)."""
     seq = session.get(NumberSequence, (centre, counter, year), with_for_update=True)
     if seq is None:
         seq = NumberSequence(centre=centre, counter=counter, year=year, last=0)
         session.add(seq)
-    if seq.last >= MAX_SEQUENCE:
+    if seq.last + count > MAX_SEQUENCE:
         raise TawasulError.of("request.sequence_exhausted", "number", invalid_input=False)
-    seq.last += 1
+    first = seq.last + 1
+    seq.last += count
     session.flush()
-    return make_number(centre, counter, year, seq.last).digits
+    return [make_number(centre, counter, year, s).digits for s in range(first, first + count)]
+
+
+def _next_number(session: Session, centre: str, counter: int, year: int) -> str:
+    return reserve_numbers(session, centre, counter, year)[0]
+
+
+def open_duplicates(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], Request]:
+    """The earliest open request per (beneficiary id, service) among ``keys``."""
+    found: dict[tuple[str, str], Request] = {}
+    ids = sorted({k[0] for k in keys})
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(Request)
+            .where(Request.beneficiary_id.in_(ids[start:start + 500]),
+                   Request.status.in_([s.value for s in OPEN_STATES]))
+            .order_by(Request.submitted_at)
+        ).scalars()
+        for req in rows:
+            key = (req.beneficiary_id, req.service)
+            if key in keys:
+                found.setdefault(key, req)
+    return found
 
 
 def find_open_duplicate(session: Session, beneficiary_id: str, service: str) -> Request | None:
@@ -158,56 +183,76 @@ def submit_request(store: Store, actor: Actor, valid: ValidRequest, *, now: dt.d
     """
     now = now or _now()
     with store.write() as session:
-        req, duplicate_number = insert_request(
-            session, store, actor, valid, AuditLog(session), now=now, submitted_at=submitted_at,
-            confirm_duplicate=confirm_duplicate, import_key=import_key)
-        return summarise(store, req, now, duplicate_number)
+        duplicate = find_open_duplicate(session, valid.beneficiary.id_number, valid.service)
+        if duplicate is not None and not confirm_duplicate:
+            raise TawasulError.of("request.duplicate", "service", number=display_number(duplicate.number))
+        when = submitted_at or now
+        year = when.astimezone(_local_zone(store)).year % 100
+        number = _next_number(session, store.settings.centre_code, store.settings.counter, year)
+        new = build_request_rows(store, actor, valid, number=number, submitted_at=when, now=now,
+                                 calendar=store.calendar(session),
+                                 duplicate_of=duplicate.id if duplicate is not None else None,
+                                 import_key=import_key)
+        write_new_requests(session, [new], AuditLog(session), now)
+        return summarise(store, Request(**new.row), now,
+                         display_number(duplicate.number) if duplicate is not None else None)
 
 
-def insert_request(session: Session, store: Store, actor: Actor, valid: ValidRequest,
-                   audit: AuditLog, *, now: dt.datetime, submitted_at: dt.datetime | None = None,
-                   confirm_duplicate: bool = False,
-                   import_key: str | None = None) -> tuple[Request, str | None]:
-    """The body of a submit, inside the caller's write transaction (import batches many)."""
-    submitted_at = submitted_at or now
-    centre, counter = store.settings.centre_code, store.settings.counter
-    duplicate = find_open_duplicate(session, valid.beneficiary.id_number, valid.service)
-    if duplicate is not None and not confirm_duplicate:
-        raise TawasulError.of("request.duplicate", "service", number=display_number(duplicate.number))
-    calendar = store.calendar(session)
+@dataclass(frozen=True)
+class NewRequestRows:
+    """The rows one submitted request adds (built once, inserted alone or in a batch)."""
+
+    row: dict[str, Any]
+    attachments: list[dict[str, Any]]
+    audit: tuple[str, str, str, str, Any, Any]
+
+
+def build_request_rows(store: Store, actor: Actor, valid: ValidRequest, *, number: str,
+                       submitted_at: dt.datetime, now: dt.datetime, calendar: WorkingCalendar,
+                       duplicate_of: uuid.UUID | None = None,
+                       import_key: str | None = None) -> NewRequestRows:
+    """Rows for a new request. Attachment files are written (flushed, renamed) here, so the
+    caller must already hold the write transaction that will reference them."""
     timing = compute_timing(submitted_at, calendar, store.policy.timing)
-    local_year = submitted_at.astimezone(_local_zone(store)).year
-    number = _next_number(session, centre, counter, local_year % 100)
-    # Files go to disk (flushed, renamed) while we hold the write lock, before commit.
     digests = [store.blobs.put(a.content) for a in valid.attachments]
-    req = Request(
-        id=uuid.uuid4(), number=number, centre=centre, counter=counter,
-        service=valid.service, status=Status.SUBMITTED.value,
+    request_id = uuid.uuid4()
+    row: dict[str, Any] = {
+        "id": request_id, "number": number, "centre": store.settings.centre_code,
+        "counter": store.settings.counter, "service": valid.service,
+        "status": Status.SUBMITTED.value,
         **_person_columns("applicant", valid.applicant),
         **_person_columns("beneficiary", valid.beneficiary),
-        relation=valid.relation,
-        search_names=fold(f"{valid.applicant.name} {valid.beneficiary.name}"),
-        description=valid.description, fields=dict(valid.fields),
-        submitted_at=submitted_at, effective_day=timing.effective_day,
-        due_date=timing.due_date, paused_working_days=0,
-        duplicate_of=duplicate.id if duplicate is not None else None,
-        created_by=actor.username, import_key=import_key, updated_at=now,
-    )
-    req.attachments = [
-        Attachment(position=i, document=a.document, display_name=a.name,
-                   media_type=a.media_type, size=len(a.content), sha256=digest)
+        "relation": valid.relation,
+        "search_names": fold(f"{valid.applicant.name} {valid.beneficiary.name}"),
+        "description": valid.description, "fields": dict(valid.fields),
+        "submitted_at": submitted_at, "effective_day": timing.effective_day,
+        "due_date": timing.due_date, "paused_working_days": 0, "paused_since": None,
+        "decision_reason": None, "decided_by": None, "decided_at": None,
+        "duplicate_of": duplicate_of, "created_by": actor.username, "import_key": import_key,
+        "updated_at": now,
+    }
+    attachments = [
+        {"id": uuid.uuid4(), "request_id": request_id, "position": i, "document": a.document,
+         "display_name": a.name, "media_type": a.media_type, "size": len(a.content), "sha256": digest}
         for i, (a, digest) in enumerate(zip(valid.attachments, digests, strict=True))
     ]
-    session.add(req)
-    session.flush()
-    audit.record(
-        actor.username, "request.submit", "request", str(req.id), None,
-        {"number": number, "service": req.service, "status": req.status,
-         "due_date": req.due_date, "duplicate_of": str(req.duplicate_of) if req.duplicate_of else None,
-         "attachments": digests},
-        at=now,
-    )
-    return req, display_number(duplicate.number) if duplicate is not None else None
+    audit = (actor.username, "request.submit", "request", str(request_id), None,
+             {"number": number, "service": valid.service, "status": row["status"],
+              "due_date": timing.due_date, "attachments": digests,
+              "duplicate_of": str(duplicate_of) if duplicate_of else None})
+    return NewRequestRows(row, attachments, audit)
+
+
+def write_new_requests(session: Session, new: list[NewRequestRows], audit: AuditLog,
+                       now: dt.datetime) -> None:
+    """Insert requests, their attachments and audit entries with one statement each."""
+    if not new:
+        return
+    session.execute(insert(Request), [n.row for n in new])
+    attachment_rows = [a for n in new for a in n.attachments]
+    if attachment_rows:
+        session.execute(insert(Attachment), attachment_rows)
+    audit.record_many([n.audit for n in new], at=now)
 
 
 # --- look-up ------------------------------------------------------------------------------
@@ -267,7 +312,7 @@ def _local_midnight_utc(store: Store, day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(), _local_zone(store)).astimezone(dt.UTC)
 
 
-def filtered_query(store: Store, flt: RequestFilter, today: dt.date) -> Select[tuple[Request]]:
+def filtered_query(store: Store, flt: RequestFilter, today: dt.date) -> Select[Request]:
     query = select(Request)
     if flt.status:
         query = query.where(Request.status == flt.status)
@@ -288,7 +333,7 @@ def filtered_query(store: Store, flt: RequestFilter, today: dt.date) -> Select[t
     return query
 
 
-def _text_clause(text: str):  # type: ignore[no-untyped-def]
+def _text_clause(text: str) -> ColumnElement[bool]:
     digits = "".join(ch for ch in fold(text) if ch.isdigit())
     stripped = fold(text).replace("-", "").replace(" ", "")
     if stripped.isdigit() and len(stripped) == 13:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tawasul_desktop.domain.lifecycle import Role
-from tawasul_desktop.domain.messages import TawasulError
+from tawasul_desktop.domain.messages import Problem, TawasulError
 from tawasul_desktop.domain.policy import SecurityPolicy
 from tawasul_desktop.storage.audit import AuditLog
 from tawasul_desktop.storage.models import User
@@ -105,9 +106,7 @@ def authenticate(session: Session, username: str, password: str, policy: Securit
     return Actor(user.username, user.role, user.display_name)
 
 
-def _locked_problem(until: dt.datetime):  # type: ignore[no-untyped-def]
-    from tawasul_desktop.domain.messages import Problem
-
+def _locked_problem(until: dt.datetime) -> Problem:
     local = until.astimezone().strftime("%H:%M")
     return Problem.of("login.locked", "username", until=local)
 
@@ -116,7 +115,5 @@ _DUMMY = _hasher.hash("not-a-real-password")
 
 
 def _hasher_dummy_verify(password: str) -> None:
-    try:
+    with contextlib.suppress(VerificationError):
         _hasher.verify(_DUMMY, password)
-    except VerificationError:
-        pass

@@ -174,7 +174,9 @@ def test_luhn_agrees_with_independent_helper(digits: str) -> None:
     position=st.integers(1, 9),
     shift=st.integers(1, 9),
 )
-def test_any_single_digit_error_is_caught(prefix: str, body: str, position: int, shift: int) -> None:
+def test_any_single_digit_error_is_caught(
+    prefix: str, body: str, position: int, shift: int
+) -> None:
     number = prefix + body + saudi_check_digit(prefix + body)
     wrong = number[:position] + str((int(number[position]) + shift) % 10) + number[position + 1 :]
     assert problem_code(check_identity(wrong, "f")) == "id.checksum"
