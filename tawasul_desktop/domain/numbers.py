@@ -1,7 +1,7 @@
 """Request numbers: unique per counter without a server, readable aloud, self-checking.
 
-Layout ``CCC-KK-YY-NNNNN-D``: centre code (3 digits), counter (2), year (2), the counter's
-own sequence within that year (5), and a Damm check digit over the preceding 12 digits.
+Layout ``CCC-KK-YY-NNNNNN-D``: centre code (3 digits), counter (2), year (2), the counter's
+own sequence within that year (6), and a Damm check digit over the preceding 13 digits.
 Damm's quasigroup catches every single-digit error and every swap of adjacent digits.
 """
 
@@ -25,8 +25,8 @@ _DAMM = (
     (2, 5, 8, 1, 4, 3, 6, 7, 9, 0),
 )
 
-NUMBER_DIGITS = 13
-MAX_SEQUENCE = 99_999
+NUMBER_DIGITS = 14
+MAX_SEQUENCE = 999_999
 _SEPARATORS = re.compile(r"[\s\-_./]+")
 # Arabic-Indic and Eastern Arabic-Indic digits as typed on Arabic keyboards.
 _TO_ASCII = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
@@ -60,13 +60,13 @@ class RequestNumber:
 
     @property
     def digits(self) -> str:
-        body = f"{self.centre}{self.counter:02d}{self.year:02d}{self.sequence:05d}"
+        body = f"{self.centre}{self.counter:02d}{self.year:02d}{self.sequence:06d}"
         return body + str(damm_check_digit(body))
 
     @property
     def display(self) -> str:
         d = self.digits
-        return f"{d[0:3]}-{d[3:5]}-{d[5:7]}-{d[7:12]}-{d[12]}"
+        return f"{d[0:3]}-{d[3:5]}-{d[5:7]}-{d[7:13]}-{d[13]}"
 
     def __str__(self) -> str:
         return self.display
@@ -89,9 +89,9 @@ def parse_number(text: str) -> RequestNumber:
         raise NumberFormatError(text)
     if not damm_valid(digits):
         raise CheckDigitError(text)
-    return RequestNumber(digits[0:3], int(digits[3:5]), int(digits[5:7]), int(digits[7:12]))
+    return RequestNumber(digits[0:3], int(digits[3:5]), int(digits[5:7]), int(digits[7:13]))
 
 
 def canonical_digits(text: str) -> str:
-    """The stored form (13 digits) of a typed number; raises like parse_number."""
+    """The stored form (14 digits) of a typed number; raises like parse_number."""
     return parse_number(text).digits

@@ -79,7 +79,7 @@ class Request(Base):
     __tablename__ = "requests"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=_uuid)
-    number: Mapped[str] = mapped_column(String(13), unique=True)
+    number: Mapped[str] = mapped_column(String(14), unique=True)
     centre: Mapped[str] = mapped_column(String(3))
     counter: Mapped[int] = mapped_column(Integer)
     service: Mapped[str] = mapped_column(String(40))
@@ -198,3 +198,14 @@ class AuditEntry(Base):
     new: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class Draft(Base):
+    """An unfinished intake kept for the clerk who started it (wizard state as JSON)."""
+
+    __tablename__ = "drafts"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=_uuid)
+    owner: Mapped[str] = mapped_column(String(32), index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -21,6 +21,7 @@ from tawasul_desktop.domain.lifecycle import OPEN_STATES, Action, Status, check_
 from tawasul_desktop.domain.messages import Problem, TawasulError
 from tawasul_desktop.domain.numbers import (
     MAX_SEQUENCE,
+    NUMBER_DIGITS,
     CheckDigitError,
     NumberFormatError,
     make_number,
@@ -35,7 +36,7 @@ from tawasul_desktop.storage.users import Actor
 
 
 def display_number(digits: str) -> str:
-    return f"{digits[0:3]}-{digits[3:5]}-{digits[5:7]}-{digits[7:12]}-{digits[12]}"
+    return parse_number(digits).display
 
 
 def _now() -> dt.datetime:
@@ -336,7 +337,7 @@ def filtered_query(store: Store, flt: RequestFilter, today: dt.date) -> Select[R
 def _text_clause(text: str) -> ColumnElement[bool]:
     digits = "".join(ch for ch in fold(text) if ch.isdigit())
     stripped = fold(text).replace("-", "").replace(" ", "")
-    if stripped.isdigit() and len(stripped) == 13:
+    if stripped.isdigit() and len(stripped) == NUMBER_DIGITS:
         return Request.number == stripped
     if stripped.isdigit() and len(stripped) == 10:
         return or_(Request.beneficiary_id == stripped, Request.applicant_id == stripped)

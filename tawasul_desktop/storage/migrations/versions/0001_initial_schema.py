@@ -49,7 +49,7 @@ def upgrade() -> None:
     )
     op.create_table('requests',
     sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('number', sa.String(length=13), nullable=False),
+    sa.Column('number', sa.String(length=14), nullable=False),
     sa.Column('centre', sa.String(length=3), nullable=False),
     sa.Column('counter', sa.Integer(), nullable=False),
     sa.Column('service', sa.String(length=40), nullable=False),
