@@ -129,6 +129,9 @@ def _load_json_input(file_arg: str) -> tuple[object, Path]:
 
 def validate_json(store: Store, obj: object, base: Path) -> ValidRequest:
     draft, shape_problems = draft_from_json(obj, base, store.policy.intake.max_file_bytes)
+    if not isinstance(obj, dict):
+        # Not a request at all: "service required", "name required"... would only be noise.
+        raise TawasulError(shape_problems)
     valid, problems = validate_request(draft, catalogue=store.catalogue, policy=store.policy.intake)
     problems = shape_problems + problems
     if problems or valid is None:
@@ -314,17 +317,21 @@ def restore(args: argparse.Namespace, out: Output) -> int:
 
 
 def receipt(args: argparse.Namespace, out: Output) -> int:
+    from tawasul_desktop.receipts import ReceiptFontError
     from tawasul_desktop.receipts.for_request import write_receipt
 
     with open_store(args) as store:
         req = ops.get_request(store, args.number)
         fmt = args.format or store.settings.receipt_format
         actor = os_actor(store)
-        write_receipt(store, req, Path(args.output), fmt, copy=args.copy)
+        try:
+            write_receipt(store, req, Path(args.output), fmt, copy=args.copy)
+        except ReceiptFontError as exc:
+            raise CommandFailed(str(exc)) from None
+        except OSError as exc:
+            raise CommandFailed(f"cannot write {args.output}: {exc.strerror}") from None
         with store.write() as session:
             AuditLog(session).record(actor.username, "receipt.print", "request", str(req.id), None,
                                      {"format": fmt, "copy": args.copy})
     out.data({"receipt": args.output, "format": fmt}, f"receipt written to {args.output}")
     return 0
-
-

@@ -70,22 +70,36 @@ _WINDOWS_FONTS = (
 )
 # Known paths where fontconfig is missing (minimal containers, macOS).
 _KNOWN_PATHS = (
-    ("/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf",
-     "/usr/share/fonts/truetype/noto/NotoSansArabic-Bold.ttf"),
-    ("/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf",
-     "/usr/share/fonts/truetype/noto/NotoNaskhArabic-Bold.ttf"),
-    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
-    ("/System/Library/Fonts/Supplemental/Tahoma.ttf",
-     "/System/Library/Fonts/Supplemental/Tahoma Bold.ttf"),
-    ("/System/Library/Fonts/Supplemental/Arial.ttf",
-     "/System/Library/Fonts/Supplemental/Arial Bold.ttf"),
+    (
+        "/usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf",
+        "/usr/share/fonts/truetype/noto/NotoSansArabic-Bold.ttf",
+    ),
+    (
+        "/usr/share/fonts/truetype/noto/NotoNaskhArabic-Regular.ttf",
+        "/usr/share/fonts/truetype/noto/NotoNaskhArabic-Bold.ttf",
+    ),
+    (
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    ),
+    (
+        "/System/Library/Fonts/Supplemental/Tahoma.ttf",
+        "/System/Library/Fonts/Supplemental/Tahoma Bold.ttf",
+    ),
+    (
+        "/System/Library/Fonts/Supplemental/Arial.ttf",
+        "/System/Library/Fonts/Supplemental/Arial Bold.ttf",
+    ),
 )
 _KNOWN_LATIN_PATHS = (
-    ("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
-     "/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf"),
-    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+    (
+        "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
+        "/usr/share/fonts/truetype/noto/NotoSans-Bold.ttf",
+    ),
+    (
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    ),
 )
 
 
@@ -191,7 +205,10 @@ def _fc_list(pattern: str) -> list[tuple[str, str, Path]]:
     try:
         out = subprocess.run(
             [exe, pattern, "family", "style", "file"],
-            capture_output=True, text=True, timeout=10, check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return []

@@ -1,0 +1,64 @@
+"""Build the receipt of a stored request and write it: the one place that maps a request
+(and the centre's settings) to ReceiptData, used by the CLI and the desktop alike."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import BinaryIO
+
+from tawasul_desktop.domain.hijri import format_date, format_hijri
+from tawasul_desktop.domain.identity import mask_identity
+from tawasul_desktop.receipts import ReceiptData, render_receipt
+from tawasul_desktop.storage.models import Request
+from tawasul_desktop.storage.requests import summarise
+from tawasul_desktop.storage.store import Store
+
+
+def _time(moment: dt.datetime) -> str:
+    return f"{format_date(moment.date(), 'ar')} {moment:%H:%M}"
+
+
+def receipt_data_for(store: Store, req: Request, *, clerk: str | None = None,
+                     copy: bool = False) -> ReceiptData:
+    summary = summarise(store, req)
+    service = store.catalogue.get(req.service)
+    documents = []
+    for attachment in req.attachments:
+        doc = service.document(attachment.document) if service else None
+        label = doc.label_ar if doc else attachment.document
+        if label not in documents:
+            documents.append(label)
+    settings, policy = store.settings, store.policy
+    return ReceiptData(
+        number=summary.number,
+        barcode_value=req.number,
+        service_name_ar=service.name_ar if service else req.service,
+        service_name_en=service.name_en if service else req.service,
+        applicant_name=req.applicant_name,
+        applicant_id_masked=mask_identity(req.applicant_id),
+        submitted_at=_time(summary.submitted_at),
+        submitted_at_hijri=format_hijri(summary.submitted_at.date(), "ar"),
+        due_date=format_date(req.due_date, "ar"),
+        due_date_hijri=format_hijri(req.due_date, "ar"),
+        follow_up_from=_time(summary.follow_up_from),
+        follow_up_from_hijri=format_hijri(summary.follow_up_from.date(), "ar"),
+        documents=tuple(documents),
+        description=req.description,
+        clerk=clerk or req.created_by,
+        centre_name=settings.centre_name_ar,
+        directorate_name=settings.directorate_ar,
+        counter=f"{req.counter:02d}",
+        enquiry_phone=policy.contact.enquiry_phone,
+        copy=copy,
+        resolution_working_days=policy.timing.resolution_working_days,
+        office_opens=policy.calendar.office_opens.strftime("%H:%M"),
+        office_closes=policy.calendar.office_closes.strftime("%H:%M"),
+        working_weekdays=policy.calendar.working_weekdays,
+    )
+
+
+def write_receipt(store: Store, req: Request, out: Path | BinaryIO, fmt: str | None = None, *,
+                  clerk: str | None = None, copy: bool = False) -> None:
+    render_receipt(receipt_data_for(store, req, clerk=clerk, copy=copy), out,
+                   fmt or store.settings.receipt_format, store.settings.receipt_font)
