@@ -83,7 +83,9 @@ def _check_counter(value: Any, source: str) -> int:
     try:
         number = int(str(value).strip())
     except ValueError:
-        raise ConfigError(f"{source}: counter must be a number from 1 to 99, not {value!r}") from None
+        raise ConfigError(
+            f"{source}: counter must be a number from 1 to 99, not {value!r}"
+        ) from None
     if not 1 <= number <= 99:
         raise ConfigError(f"{source}: counter must be a number from 1 to 99, not {value!r}")
     return number
@@ -137,7 +139,9 @@ def load_settings(
 
     receipt_format = _typed(receipt, "format", str, source, "receipt") or "a5"
     if receipt_format not in ("a5", "a4", "roll80"):
-        raise ConfigError(f"{source}: receipt.format must be a5, a4 or roll80, not {receipt_format!r}")
+        raise ConfigError(
+            f"{source}: receipt.format must be a5, a4 or roll80, not {receipt_format!r}"
+        )
     language = _typed(ui, "language", str, source, "ui") or "ar"
     if language not in ("ar", "en"):
         raise ConfigError(f"{source}: ui.language must be ar or en, not {language!r}")
@@ -161,11 +165,14 @@ def load_settings(
         counter=counter,
         centre_name_ar=_typed(centre, "name_ar", str, source, "centre") or defaults.centre_name_ar,
         centre_name_en=_typed(centre, "name_en", str, source, "centre") or defaults.centre_name_en,
-        directorate_ar=_typed(centre, "directorate_ar", str, source, "centre") or defaults.directorate_ar,
-        directorate_en=_typed(centre, "directorate_en", str, source, "centre") or defaults.directorate_en,
+        directorate_ar=_typed(centre, "directorate_ar", str, source, "centre")
+        or defaults.directorate_ar,
+        directorate_en=_typed(centre, "directorate_en", str, source, "centre")
+        or defaults.directorate_en,
         receipt_format=receipt_format,
         receipt_font=_typed(receipt, "font", str, source, "receipt"),
-        central_dsn=os.environ.get("TAWASUL_CENTRAL_DSN") or _typed(central, "dsn", str, source, "central"),
+        central_dsn=os.environ.get("TAWASUL_CENTRAL_DSN")
+        or _typed(central, "dsn", str, source, "central"),
         language=language,
         idle_lock_minutes=_typed(ui, "idle_lock_minutes", int, source, "ui") or 5,
         policy=policy,

@@ -8,10 +8,8 @@ log. It never prompts unless stdin is a terminal and a password is needed.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from tawasul_desktop.cli import commands
@@ -24,34 +22,52 @@ from tawasul_desktop.domain.messages import TawasulError
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", help="SQLite database file (default: $TAWASUL_DB or the data folder)")
-    common.add_argument("--data-dir", help="data folder (default: $TAWASUL_DATA_DIR or the platform's)")
-    common.add_argument("--config", help="configuration file (default: $TAWASUL_CONFIG or the platform's)")
+    common.add_argument(
+        "--db", help="SQLite database file (default: $TAWASUL_DB or the data folder)"
+    )
+    common.add_argument(
+        "--data-dir", help="data folder (default: $TAWASUL_DATA_DIR or the platform's)"
+    )
+    common.add_argument(
+        "--config", help="configuration file (default: $TAWASUL_CONFIG or the platform's)"
+    )
     common.add_argument("--json", action="store_true", help="machine-readable output")
 
-    parser = argparse.ArgumentParser(prog="tawasul", parents=[common],
-                                     description="Tawasul Desk operations (requests, users, audit).")
+    parser = argparse.ArgumentParser(
+        prog="tawasul",
+        parents=[common],
+        description="Tawasul Desk operations (requests, users, audit).",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     db = sub.add_parser("db", parents=[common], help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True)
-    db_sub.add_parser("upgrade", parents=[common], help="apply migrations").set_defaults(func=commands.db_upgrade)
+    db_sub.add_parser("upgrade", parents=[common], help="apply migrations").set_defaults(
+        func=commands.db_upgrade
+    )
 
     user = sub.add_parser("user", parents=[common], help="user accounts")
     user_sub = user.add_subparsers(dest="user_command", required=True)
-    add = user_sub.add_parser("add", parents=[common], help="add a user (password from stdin or a prompt)")
+    add = user_sub.add_parser(
+        "add", parents=[common], help="add a user (password from stdin or a prompt)"
+    )
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=[r.value for r in Role])
     add.add_argument("--display-name", default="")
     add.set_defaults(func=commands.user_add)
-    user_sub.add_parser("list", parents=[common], help="list users").set_defaults(func=commands.user_list)
+    user_sub.add_parser("list", parents=[common], help="list users").set_defaults(
+        func=commands.user_list
+    )
 
     req = sub.add_parser("request", parents=[common], help="requests")
     req_sub = req.add_subparsers(dest="request_command", required=True)
     submit = req_sub.add_parser("submit", parents=[common], help="submit one request given as JSON")
     submit.add_argument("file", help="JSON file, or - for standard input")
-    submit.add_argument("--confirm-duplicate", action="store_true",
-                        help="submit even if an open request for the same person and service exists")
+    submit.add_argument(
+        "--confirm-duplicate",
+        action="store_true",
+        help="submit even if an open request for the same person and service exists",
+    )
     submit.set_defaults(func=commands.request_submit)
 
     imp = req_sub.add_parser("import", parents=[common], help="import JSON Lines (paper backlog)")
@@ -75,7 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("--offset", type=int, default=0)
     lst.set_defaults(func=commands.request_list)
 
-    decide = req_sub.add_parser("decide", parents=[common], help="review, accept, reject, return or close")
+    decide = req_sub.add_parser(
+        "decide", parents=[common], help="review, accept, reject, return or close"
+    )
     choice = decide.add_mutually_exclusive_group(required=True)
     for flag in ("accept", "reject", "return", "review", "close"):
         choice.add_argument(f"--{flag}", dest="decision", action="store_const", const=flag)
@@ -83,42 +101,58 @@ def build_parser() -> argparse.ArgumentParser:
     decide.add_argument("--reason", default="")
     decide.set_defaults(func=commands.request_decide)
 
-    for name, helptext in (("withdraw", "withdraw at the applicant's wish"),
-                           ("answer", "record the applicant's answer to a returned request")):
+    for name, helptext in (
+        ("withdraw", "withdraw at the applicant's wish"),
+        ("answer", "record the applicant's answer to a returned request"),
+    ):
         p = req_sub.add_parser(name, parents=[common], help=helptext)
         p.add_argument("number")
         p.add_argument("--note", default="")
         p.set_defaults(func=commands.request_simple_action, action_name=name)
 
-    follow = req_sub.add_parser("follow-up", parents=[common], help="record a follow-up (after 72 hours)")
+    follow = req_sub.add_parser(
+        "follow-up", parents=[common], help="record a follow-up (after 72 hours)"
+    )
     follow.add_argument("number")
     follow.add_argument("--note", default="")
     follow.set_defaults(func=commands.request_follow_up)
 
     closure = sub.add_parser("closure", parents=[common], help="office closure days")
     closure_sub = closure.add_subparsers(dest="closure_command", required=True)
-    cadd = closure_sub.add_parser("add", parents=[common], help="add a closure day; moves due dates")
+    cadd = closure_sub.add_parser(
+        "add", parents=[common], help="add a closure day; moves due dates"
+    )
     cadd.add_argument("day", help="YYYY-MM-DD")
     cadd.add_argument("--reason", default="")
     cadd.set_defaults(func=commands.closure_add)
     closure_sub.add_parser("list", parents=[common]).set_defaults(func=commands.closure_list)
 
-    demo = sub.add_parser("demo-data", parents=[common], help="fill the database with realistic requests")
+    demo = sub.add_parser(
+        "demo-data", parents=[common], help="fill the database with realistic requests"
+    )
     demo.add_argument("--count", type=int, default=200)
     demo.add_argument("--seed", type=int, default=1)
-    demo.add_argument("--with-users", action="store_true",
-                      help="also create users clerk, supervisor and admin (password demo-password)")
+    demo.add_argument(
+        "--with-users",
+        action="store_true",
+        help="also create users clerk, supervisor and admin (password demo-password)",
+    )
     demo.set_defaults(func=commands.demo_data)
 
     audit = sub.add_parser("audit", parents=[common], help="audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", parents=[common], help="check the hash chain").set_defaults(
-        func=commands.audit_verify)
+        func=commands.audit_verify
+    )
 
-    backup = sub.add_parser("backup", parents=[common], help="consistent online copy of the database")
+    backup = sub.add_parser(
+        "backup", parents=[common], help="consistent online copy of the database"
+    )
     backup.add_argument("file")
     backup.set_defaults(func=commands.backup)
-    restore = sub.add_parser("restore", parents=[common], help="put a backup back (keeps the old file)")
+    restore = sub.add_parser(
+        "restore", parents=[common], help="put a backup back (keeps the old file)"
+    )
     restore.add_argument("file")
     restore.set_defaults(func=commands.restore)
 

@@ -25,7 +25,9 @@ class Output:
 
     def data(self, obj: Any, text: str | None = None) -> None:
         if self.json_mode:
-            sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=_default, indent=None) + "\n")
+            sys.stdout.write(
+                json.dumps(obj, ensure_ascii=False, default=_default, indent=None) + "\n"
+            )
         elif text is not None:
             sys.stdout.write(text.rstrip("\n") + "\n")
         sys.stdout.flush()
@@ -36,7 +38,9 @@ class Output:
 
     def problems(self, problems: list[Problem]) -> None:
         if self.json_mode:
-            sys.stdout.write(json.dumps({"errors": [p.as_dict() for p in problems]}, ensure_ascii=False) + "\n")
+            sys.stdout.write(
+                json.dumps({"errors": [p.as_dict() for p in problems]}, ensure_ascii=False) + "\n"
+            )
             sys.stdout.flush()
         for p in problems:
             where = f"{p.field}: " if p.field else ""

@@ -109,7 +109,11 @@ def _text(entry: dict[str, Any], key: str, where: str) -> str:
 
 
 def _labels(entry: dict[str, Any], where: str) -> tuple[str, str, str]:
-    return _text(entry, "code", where), _text(entry, "label_ar", where), _text(entry, "label_en", where)
+    return (
+        _text(entry, "code", where),
+        _text(entry, "label_ar", where),
+        _text(entry, "label_en", where),
+    )
 
 
 def parse_catalogue(raw: dict[str, Any], source: str) -> Catalogue:
@@ -121,7 +125,9 @@ def parse_catalogue(raw: dict[str, Any], source: str) -> Catalogue:
         kinds = tuple(entry.get("identity_kinds", ()))
         if not kinds or any(k not in IDENTITY_KINDS for k in kinds):
             raise CatalogueError(f"{where}: identity_kinds must be a subset of {IDENTITY_KINDS}")
-        documents = tuple(Document(*_labels(d, f"{where} document")) for d in entry.get("documents", ()))
+        documents = tuple(
+            Document(*_labels(d, f"{where} document")) for d in entry.get("documents", ())
+        )
         if not documents:
             raise CatalogueError(f"{where}: lists no documents")
         extra = []
@@ -130,10 +136,14 @@ def parse_catalogue(raw: dict[str, Any], source: str) -> Catalogue:
             ftype = f.get("type")
             if ftype not in FIELD_TYPES:
                 raise CatalogueError(f"{where} field {fcode!r}: type must be one of {FIELD_TYPES}")
-            choices = tuple(Choice(*_labels(c, f"{where} field {fcode!r}")) for c in f.get("choices", ()))
+            choices = tuple(
+                Choice(*_labels(c, f"{where} field {fcode!r}")) for c in f.get("choices", ())
+            )
             if (ftype == "choice") != bool(choices):
                 raise CatalogueError(f"{where} field {fcode!r}: choices go with type 'choice' only")
-            extra.append(ExtraField(fcode, far, fen, ftype, bool(f.get("required", False)), choices))
+            extra.append(
+                ExtraField(fcode, far, fen, ftype, bool(f.get("required", False)), choices)
+            )
         services.append(
             Service(
                 code=code,
@@ -148,7 +158,9 @@ def parse_catalogue(raw: dict[str, Any], source: str) -> Catalogue:
         )
     codes = [s.code for s in services]
     if sorted(codes) != sorted(SERVICE_CODES):
-        raise CatalogueError(f"{source}: services must be exactly {SERVICE_CODES}, found {tuple(codes)}")
+        raise CatalogueError(
+            f"{source}: services must be exactly {SERVICE_CODES}, found {tuple(codes)}"
+        )
     return Catalogue(tuple(services))
 
 

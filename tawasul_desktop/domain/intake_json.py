@@ -19,7 +19,9 @@ def read_limited(path: Path, limit: int) -> bytes:
         return fh.read(limit + 1)
 
 
-def draft_from_json(obj: Any, base_dir: Path, max_file_bytes: int) -> tuple[RequestDraft, list[Problem]]:
+def draft_from_json(
+    obj: Any, base_dir: Path, max_file_bytes: int
+) -> tuple[RequestDraft, list[Problem]]:
     """Build a draft; shape problems (not an object, attachments not a list) are returned."""
     problems: list[Problem] = []
     if not isinstance(obj, dict):
@@ -32,18 +34,24 @@ def draft_from_json(obj: Any, base_dir: Path, max_file_bytes: int) -> tuple[Requ
     draft = RequestDraft(
         service=_text(obj.get("service")),
         applicant=PersonInput.from_mapping(obj.get("applicant")),
-        beneficiary=PersonInput.from_mapping(beneficiary) if isinstance(beneficiary, dict) else None,
+        beneficiary=PersonInput.from_mapping(beneficiary)
+        if isinstance(beneficiary, dict)
+        else None,
         relation=_text(obj.get("relation")) or "self",
         description=_text(obj.get("description")),
         fields={str(k): _text(v) for k, v in fields.items()},
     )
     attachments = obj.get("attachments") or []
     if not isinstance(attachments, list):
-        problems.append(Problem.of("input.bad_json", "attachments", detail="'attachments' must be a list"))
+        problems.append(
+            Problem.of("input.bad_json", "attachments", detail="'attachments' must be a list")
+        )
         attachments = []
     for item in attachments:
         if not isinstance(item, dict):
-            problems.append(Problem.of("input.bad_json", "attachments", detail="each attachment is an object"))
+            problems.append(
+                Problem.of("input.bad_json", "attachments", detail="each attachment is an object")
+            )
             continue
         raw_path = _text(item.get("path"))
         document = _text(item.get("document"))

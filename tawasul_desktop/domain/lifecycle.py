@@ -80,7 +80,9 @@ def status_name(status: str, language: str = "ar") -> str:
     return en if language == "en" else ar
 
 
-def check_transition(current: str, action: Action, role: str, reason: str | None) -> Status | Problem:
+def check_transition(
+    current: str, action: Action, role: str, reason: str | None
+) -> Status | Problem:
     """Return the new status, or the Problem that forbids the move."""
     rule = RULES[action]
     if Role(role) not in rule.roles:

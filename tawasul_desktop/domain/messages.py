@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import tomllib
 import dataclasses
+import tomllib
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -91,5 +91,7 @@ class TawasulError(Exception):
         super().__init__("; ".join(p.message_en for p in self.problems))
 
     @classmethod
-    def of(cls, code: str, field_name: str = "", *, invalid_input: bool = True, **params: Any) -> TawasulError:
+    def of(
+        cls, code: str, field_name: str = "", *, invalid_input: bool = True, **params: Any
+    ) -> TawasulError:
         return cls(Problem.of(code, field_name, **params), invalid_input=invalid_input)

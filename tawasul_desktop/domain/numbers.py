@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-
 # The weakly totally anti-symmetric quasigroup of order 10 published by H. Michael Damm (2004).
 _DAMM = (
     (0, 3, 1, 7, 5, 9, 8, 6, 4, 2),

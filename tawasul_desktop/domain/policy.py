@@ -102,7 +102,9 @@ def _parse_date(key: str, value: Any, source: str) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise PolicyError(f"{source}: {key} must hold dates like 2026-03-20, not {value!r}") from None
+        raise PolicyError(
+            f"{source}: {key} must hold dates like 2026-03-20, not {value!r}"
+        ) from None
 
 
 def _coerce(key: str, current: Any, value: Any, source: str) -> Any:

@@ -19,8 +19,9 @@ def _time(moment: dt.datetime) -> str:
     return f"{format_date(moment.date(), 'ar')} {moment:%H:%M}"
 
 
-def receipt_data_for(store: Store, req: Request, *, clerk: str | None = None,
-                     copy: bool = False) -> ReceiptData:
+def receipt_data_for(
+    store: Store, req: Request, *, clerk: str | None = None, copy: bool = False
+) -> ReceiptData:
     summary = summarise(store, req)
     service = store.catalogue.get(req.service)
     documents = []
@@ -58,7 +59,18 @@ def receipt_data_for(store: Store, req: Request, *, clerk: str | None = None,
     )
 
 
-def write_receipt(store: Store, req: Request, out: Path | BinaryIO, fmt: str | None = None, *,
-                  clerk: str | None = None, copy: bool = False) -> None:
-    render_receipt(receipt_data_for(store, req, clerk=clerk, copy=copy), out,
-                   fmt or store.settings.receipt_format, store.settings.receipt_font)
+def write_receipt(
+    store: Store,
+    req: Request,
+    out: Path | BinaryIO,
+    fmt: str | None = None,
+    *,
+    clerk: str | None = None,
+    copy: bool = False,
+) -> None:
+    render_receipt(
+        receipt_data_for(store, req, clerk=clerk, copy=copy),
+        out,
+        fmt or store.settings.receipt_format,
+        store.settings.receipt_font,
+    )

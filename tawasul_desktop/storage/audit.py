@@ -26,11 +26,27 @@ def _canonical(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"))
 
 
-def entry_hash(prev_hash: str, at: dt.datetime, actor: str, action: str, entity: str,
-               entity_id: str, old: str | None, new: str | None) -> str:
+def entry_hash(
+    prev_hash: str,
+    at: dt.datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    old: str | None,
+    new: str | None,
+) -> str:
     payload = json.dumps(
-        [prev_hash, at.astimezone(dt.UTC).isoformat(timespec="microseconds"), actor, action,
-         entity, entity_id, old, new],
+        [
+            prev_hash,
+            at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+            actor,
+            action,
+            entity,
+            entity_id,
+            old,
+            new,
+        ],
         ensure_ascii=False,
         separators=(",", ":"),
     )
@@ -52,21 +68,40 @@ class AuditLog:
             self._last = row or GENESIS
         return self._last
 
-    def record(self, actor: str, action: str, entity: str, entity_id: str,
-               old: Any = None, new: Any = None, at: dt.datetime | None = None) -> None:
+    def record(
+        self,
+        actor: str,
+        action: str,
+        entity: str,
+        entity_id: str,
+        old: Any = None,
+        new: Any = None,
+        at: dt.datetime | None = None,
+    ) -> None:
         self.record_many([(actor, action, entity, entity_id, old, new)], at=at)
 
-    def record_many(self, items: list[tuple[str, str, str, str, Any, Any]],
-                    at: dt.datetime | None = None) -> None:
+    def record_many(
+        self, items: list[tuple[str, str, str, str, Any, Any]], at: dt.datetime | None = None
+    ) -> None:
         when = at or dt.datetime.now(dt.UTC)
         prev = self._last_hash()
         rows = []
         for actor, action, entity, entity_id, old, new in items:
             old_s, new_s = _canonical(old), _canonical(new)
             digest = entry_hash(prev, when, actor, action, entity, entity_id, old_s, new_s)
-            rows.append({"at": when, "actor": actor, "action": action, "entity": entity,
-                         "entity_id": entity_id, "old": old_s, "new": new_s,
-                         "prev_hash": prev, "hash": digest})
+            rows.append(
+                {
+                    "at": when,
+                    "actor": actor,
+                    "action": action,
+                    "entity": entity,
+                    "entity_id": entity_id,
+                    "old": old_s,
+                    "new": new_s,
+                    "prev_hash": prev,
+                    "hash": digest,
+                }
+            )
             prev = digest
         if rows:
             self.session.execute(insert(AuditEntry), rows)
@@ -88,11 +123,21 @@ def verify_chain(session: Session, batch: int = 5000) -> tuple[int, list[AuditBr
     for entry in _iter_entries(session, batch):
         count += 1
         if expected_seq is not None and entry.seq != expected_seq:
-            breaks.append(AuditBreak(expected_seq, f"entries {expected_seq}..{entry.seq - 1} are missing"))
+            breaks.append(
+                AuditBreak(expected_seq, f"entries {expected_seq}..{entry.seq - 1} are missing")
+            )
         if entry.prev_hash != prev:
             breaks.append(AuditBreak(entry.seq, "does not follow the previous entry"))
-        digest = entry_hash(entry.prev_hash, entry.at, entry.actor, entry.action, entry.entity,
-                            entry.entity_id, entry.old, entry.new)
+        digest = entry_hash(
+            entry.prev_hash,
+            entry.at,
+            entry.actor,
+            entry.action,
+            entry.entity,
+            entry.entity_id,
+            entry.old,
+            entry.new,
+        )
         if digest != entry.hash:
             breaks.append(AuditBreak(entry.seq, "content was changed after it was written"))
         prev = entry.hash
@@ -103,9 +148,16 @@ def verify_chain(session: Session, batch: int = 5000) -> tuple[int, list[AuditBr
 def _iter_entries(session: Session, batch: int) -> Iterator[AuditEntry]:
     last = 0
     while True:
-        rows = session.execute(
-            select(AuditEntry).where(AuditEntry.seq > last).order_by(AuditEntry.seq).limit(batch)
-        ).scalars().all()
+        rows = (
+            session.execute(
+                select(AuditEntry)
+                .where(AuditEntry.seq > last)
+                .order_by(AuditEntry.seq)
+                .limit(batch)
+            )
+            .scalars()
+            .all()
+        )
         if not rows:
             return
         yield from rows

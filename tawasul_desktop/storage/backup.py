@@ -18,7 +18,10 @@ def backup_database(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    with contextlib.closing(sqlite3.connect(source)) as src, contextlib.closing(sqlite3.connect(partial)) as dst:
+    with (
+        contextlib.closing(sqlite3.connect(source)) as src,
+        contextlib.closing(sqlite3.connect(partial)) as dst,
+    ):
         src.backup(dst)
         dst.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
     partial.replace(target)
@@ -31,11 +34,15 @@ def _check_backup(path: Path) -> None:
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
             if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
                 raise TawasulError.of("backup.unusable", "file", value=str(path), detail="damaged")
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
     except sqlite3.DatabaseError as exc:
         raise TawasulError.of("backup.unusable", "file", value=str(path), detail=str(exc)) from None
     if not {"requests", "audit_log", "alembic_version"} <= tables:
-        raise TawasulError.of("backup.unusable", "file", value=str(path), detail="not a Tawasul Desk database")
+        raise TawasulError.of(
+            "backup.unusable", "file", value=str(path), detail="not a Tawasul Desk database"
+        )
 
 
 def restore_database(backup: Path, db_path: Path) -> Path | None:
@@ -48,6 +55,9 @@ def restore_database(backup: Path, db_path: Path) -> Path | None:
         backup_database(db_path, kept)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     # Writing through SQLite's backup API into the live file respects other connections' locks.
-    with contextlib.closing(sqlite3.connect(backup)) as src, contextlib.closing(sqlite3.connect(db_path)) as dst:
+    with (
+        contextlib.closing(sqlite3.connect(backup)) as src,
+        contextlib.closing(sqlite3.connect(db_path)) as dst,
+    ):
         src.backup(dst)
     return kept

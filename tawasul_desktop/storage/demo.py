@@ -29,15 +29,86 @@ from tawasul_desktop.storage.users import Actor, add_user, find_user
 BATCH = 5000
 DEMO_PASSWORD = "demo-password"
 
-_FIRST_AR = ("محمد", "أحمد", "عبدالله", "خالد", "فهد", "سعد", "ناصر", "فيصل", "سلطان", "تركي",
-             "نورة", "فاطمة", "سارة", "ريم", "هيفاء", "منيرة", "لطيفة", "عائشة", "مريم", "هند",
-             "عبدالرحمن", "يوسف", "إبراهيم", "عمر", "علي", "حسن", "ماجد", "بندر", "مشاعل", "جواهر")
-_FAMILY_AR = ("القحطاني", "العتيبي", "الشهري", "الغامدي", "الدوسري", "الزهراني", "المطيري",
-              "الحربي", "السبيعي", "العنزي", "الشمري", "البقمي", "المالكي", "الرشيدي", "اليامي")
-_FIRST_LATIN = ("Mohammed", "Ahmed", "Rahul", "Jose", "Maria", "Ali", "Imran", "Fatima",
-                "Abdul", "Suresh", "Ana", "Hassan", "Bilal", "Grace", "Joseph")
-_FAMILY_LATIN = ("Khan", "Santos", "Hussain", "Kumar", "Reyes", "Rahman", "Ali", "Fernandes",
-                 "Nair", "Mendoza", "Siddiqui", "Cruz")
+_FIRST_AR = (
+    "محمد",
+    "أحمد",
+    "عبدالله",
+    "خالد",
+    "فهد",
+    "سعد",
+    "ناصر",
+    "فيصل",
+    "سلطان",
+    "تركي",
+    "نورة",
+    "فاطمة",
+    "سارة",
+    "ريم",
+    "هيفاء",
+    "منيرة",
+    "لطيفة",
+    "عائشة",
+    "مريم",
+    "هند",
+    "عبدالرحمن",
+    "يوسف",
+    "إبراهيم",
+    "عمر",
+    "علي",
+    "حسن",
+    "ماجد",
+    "بندر",
+    "مشاعل",
+    "جواهر",
+)
+_FAMILY_AR = (
+    "القحطاني",
+    "العتيبي",
+    "الشهري",
+    "الغامدي",
+    "الدوسري",
+    "الزهراني",
+    "المطيري",
+    "الحربي",
+    "السبيعي",
+    "العنزي",
+    "الشمري",
+    "البقمي",
+    "المالكي",
+    "الرشيدي",
+    "اليامي",
+)
+_FIRST_LATIN = (
+    "Mohammed",
+    "Ahmed",
+    "Rahul",
+    "Jose",
+    "Maria",
+    "Ali",
+    "Imran",
+    "Fatima",
+    "Abdul",
+    "Suresh",
+    "Ana",
+    "Hassan",
+    "Bilal",
+    "Grace",
+    "Joseph",
+)
+_FAMILY_LATIN = (
+    "Khan",
+    "Santos",
+    "Hussain",
+    "Kumar",
+    "Reyes",
+    "Rahman",
+    "Ali",
+    "Fernandes",
+    "Nair",
+    "Mendoza",
+    "Siddiqui",
+    "Cruz",
+)
 _DETAILS = (
     "تقدمت بالطلب عبر المنصة ولم يتم تحديث الحالة منذ أسبوعين رغم اكتمال المستندات المطلوبة",
     "ظهرت رسالة خطأ عند السداد ولم تكتمل العملية مع أن المبلغ خصم من الحساب البنكي",
@@ -46,20 +117,38 @@ _DETAILS = (
     "انتهت صلاحية الوثيقة أثناء معالجة الطلب ونحتاج إلى تمديد المهلة حتى اكتمال الإجراء",
 )
 _REASONS = ("المستندات المرفقة غير واضحة", "البيانات لا تطابق السجلات", "الطلب خارج اختصاص الخدمة")
-_RELATIONS = ("self", "self", "self", "spouse", "parent", "child", "sibling", "dependant", "sponsored")
+_RELATIONS = (
+    "self",
+    "self",
+    "self",
+    "spouse",
+    "parent",
+    "child",
+    "sibling",
+    "dependant",
+    "sponsored",
+)
 
 
 def _tiny_png() -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff"))
+        + chunk(b"IEND", b"")
+    )
 
 
-_SAMPLE_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-               b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+_SAMPLE_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def _identity(rng: random.Random, kind: str) -> str:
@@ -82,16 +171,29 @@ def _status_for(rng: random.Random, age_days: int) -> Status:
     if age_days < 3:
         return Status.SUBMITTED if roll < 0.7 else Status.UNDER_REVIEW
     if age_days < 14:
-        table = ((0.25, Status.SUBMITTED), (0.55, Status.UNDER_REVIEW), (0.62, Status.RETURNED),
-                 (0.82, Status.ACCEPTED), (0.94, Status.REJECTED), (1.0, Status.WITHDRAWN))
+        table = (
+            (0.25, Status.SUBMITTED),
+            (0.55, Status.UNDER_REVIEW),
+            (0.62, Status.RETURNED),
+            (0.82, Status.ACCEPTED),
+            (0.94, Status.REJECTED),
+            (1.0, Status.WITHDRAWN),
+        )
     else:
-        table = ((0.02, Status.UNDER_REVIEW), (0.04, Status.RETURNED), (0.35, Status.ACCEPTED),
-                 (0.5, Status.REJECTED), (0.95, Status.CLOSED), (1.0, Status.WITHDRAWN))
+        table = (
+            (0.02, Status.UNDER_REVIEW),
+            (0.04, Status.RETURNED),
+            (0.35, Status.ACCEPTED),
+            (0.5, Status.REJECTED),
+            (0.95, Status.CLOSED),
+            (1.0, Status.WITHDRAWN),
+        )
     return next(s for limit, s in table if roll <= limit)
 
 
-def generate_demo_data(store: Store, actor: Actor, count: int, *, seed: int = 1,
-                       now: dt.datetime | None = None) -> int:
+def generate_demo_data(
+    store: Store, actor: Actor, count: int, *, seed: int = 1, now: dt.datetime | None = None
+) -> int:
     now = now or dt.datetime.now(dt.UTC)
     rng = random.Random(seed)
     zone = ZoneInfo(store.policy.calendar.timezone)
@@ -104,8 +206,12 @@ def generate_demo_data(store: Store, actor: Actor, count: int, *, seed: int = 1,
     sizes = {"image/png": len(png), "application/pdf": len(pdf)}
 
     with store.read() as session:
-        sequences = {(s.counter, s.year): s.last for s in session.execute(
-            select(NumberSequence).where(NumberSequence.centre == centre)).scalars()}
+        sequences = {
+            (s.counter, s.year): s.last
+            for s in session.execute(
+                select(NumberSequence).where(NumberSequence.centre == centre)
+            ).scalars()
+        }
 
     made = 0
     while made < count:
@@ -116,9 +222,14 @@ def generate_demo_data(store: Store, actor: Actor, count: int, *, seed: int = 1,
             kind = rng.choice(service.identity_kinds)
             relation = rng.choice(_RELATIONS)
             age = rng.randrange(365)
-            local = dt.datetime.combine(now.astimezone(zone).date() - dt.timedelta(days=age),
-                                        dt.time(8 + rng.randrange(7), rng.randrange(60)), zone)
-            submitted = min(local.astimezone(dt.UTC), now - dt.timedelta(minutes=rng.randrange(1, 60)))
+            local = dt.datetime.combine(
+                now.astimezone(zone).date() - dt.timedelta(days=age),
+                dt.time(8 + rng.randrange(7), rng.randrange(60)),
+                zone,
+            )
+            submitted = min(
+                local.astimezone(dt.UTC), now - dt.timedelta(minutes=rng.randrange(1, 60))
+            )
             counter = rng.randrange(1, counters + 1)
             year = submitted.astimezone(zone).year % 100
             seq = sequences.get((counter, year), 0) + 1
@@ -130,44 +241,94 @@ def generate_demo_data(store: Store, actor: Actor, count: int, *, seed: int = 1,
             applicant_kind = kind if relation == "self" else rng.choice(("national_id", "iqama"))
             app_id = _identity(rng, applicant_kind)
             app_name = _name(rng, applicant_kind)
-            ben_id, ben_name = (app_id, app_name) if relation == "self" else (_identity(rng, kind), _name(rng, kind))
+            ben_id, ben_name = (
+                (app_id, app_name)
+                if relation == "self"
+                else (_identity(rng, kind), _name(rng, kind))
+            )
             decided = status in (Status.ACCEPTED, Status.REJECTED, Status.CLOSED, Status.RETURNED)
             request_id = uuid.uuid4()
-            requests.append({
-                "id": request_id, "number": make_number(centre, counter, year, seq).digits,
-                "centre": centre, "counter": counter, "service": service.code, "status": str(status),
-                "applicant_name": app_name, "applicant_id": app_id, "applicant_id_kind": applicant_kind,
-                "applicant_mobile": _mobile(rng), "applicant_email": f"user{rng.randrange(10**6)}@example.com",
-                "beneficiary_name": ben_name, "beneficiary_id": ben_id, "beneficiary_id_kind": kind,
-                "beneficiary_mobile": None, "beneficiary_email": None, "relation": relation,
-                "search_names": fold(f"{app_name} {ben_name}"),
-                "description": rng.choice(_DETAILS) + f" — مرجع {rng.randrange(10**6)}",
-                "fields": {f.code: (f.choices[0].code if f.choices else "2026-01-01" if f.type == "date" else "1234")
-                           for f in service.fields if f.required},
-                "submitted_at": submitted, "effective_day": timing.effective_day,
-                "due_date": timing.due_date, "paused_working_days": 0,
-                "paused_since": timing.effective_day if status == Status.RETURNED else None,
-                "decision_reason": rng.choice(_REASONS) if status in (Status.REJECTED, Status.RETURNED) else None,
-                "decided_by": "demo.supervisor" if decided else None,
-                "decided_at": submitted + dt.timedelta(days=rng.randrange(1, 9)) if decided else None,
-                "duplicate_of": None, "created_by": f"demo.clerk{counter}", "import_key": None,
-                "updated_at": submitted,
-            })
+            requests.append(
+                {
+                    "id": request_id,
+                    "number": make_number(centre, counter, year, seq).digits,
+                    "centre": centre,
+                    "counter": counter,
+                    "service": service.code,
+                    "status": str(status),
+                    "applicant_name": app_name,
+                    "applicant_id": app_id,
+                    "applicant_id_kind": applicant_kind,
+                    "applicant_mobile": _mobile(rng),
+                    "applicant_email": f"user{rng.randrange(10**6)}@example.com",
+                    "beneficiary_name": ben_name,
+                    "beneficiary_id": ben_id,
+                    "beneficiary_id_kind": kind,
+                    "beneficiary_mobile": None,
+                    "beneficiary_email": None,
+                    "relation": relation,
+                    "search_names": fold(f"{app_name} {ben_name}"),
+                    "description": rng.choice(_DETAILS) + f" — مرجع {rng.randrange(10**6)}",
+                    "fields": {
+                        f.code: (
+                            f.choices[0].code
+                            if f.choices
+                            else "2026-01-01"
+                            if f.type == "date"
+                            else "1234"
+                        )
+                        for f in service.fields
+                        if f.required
+                    },
+                    "submitted_at": submitted,
+                    "effective_day": timing.effective_day,
+                    "due_date": timing.due_date,
+                    "paused_working_days": 0,
+                    "paused_since": timing.effective_day if status == Status.RETURNED else None,
+                    "decision_reason": rng.choice(_REASONS)
+                    if status in (Status.REJECTED, Status.RETURNED)
+                    else None,
+                    "decided_by": "demo.supervisor" if decided else None,
+                    "decided_at": submitted + dt.timedelta(days=rng.randrange(1, 9))
+                    if decided
+                    else None,
+                    "duplicate_of": None,
+                    "created_by": f"demo.clerk{counter}",
+                    "import_key": None,
+                    "updated_at": submitted,
+                }
+            )
             for position, document in enumerate(service.documents):
                 media = "image/png" if "photo" in document.code else "application/pdf"
-                attachments.append({
-                    "id": uuid.uuid4(), "request_id": request_id, "position": position,
-                    "document": document.code, "display_name": f"{document.code}.{media.split('/')[1]}",
-                    "media_type": media, "size": sizes[media], "sha256": digests[media],
-                })
+                attachments.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "request_id": request_id,
+                        "position": position,
+                        "document": document.code,
+                        "display_name": f"{document.code}.{media.split('/')[1]}",
+                        "media_type": media,
+                        "size": sizes[media],
+                        "sha256": digests[media],
+                    }
+                )
         if not requests:
             break
         with store.write() as session:
             session.execute(insert(Request), requests)
             session.execute(insert(Attachment), attachments)
-            AuditLog(session).record(actor.username, "demo_data.insert", "request", str(requests[0]["number"]),
-                                     None, {"count": len(requests), "first": requests[0]["number"],
-                                            "last": requests[-1]["number"]})
+            AuditLog(session).record(
+                actor.username,
+                "demo_data.insert",
+                "request",
+                str(requests[0]["number"]),
+                None,
+                {
+                    "count": len(requests),
+                    "first": requests[0]["number"],
+                    "last": requests[-1]["number"],
+                },
+            )
         made += len(requests)
     with store.write() as session:
         for (counter, year), last in sequences.items():
@@ -185,7 +346,14 @@ def ensure_demo_users(store: Store, actor: Actor) -> list[str]:
     with store.write() as session:
         for role in ("clerk", "supervisor", "admin"):
             if find_user(session, role) is None:
-                add_user(session, actor, role, role, DEMO_PASSWORD, store.policy.security,
-                         display_name=f"demo {role}")
+                add_user(
+                    session,
+                    actor,
+                    role,
+                    role,
+                    DEMO_PASSWORD,
+                    store.policy.security,
+                    display_name=f"demo {role}",
+                )
             names.append(role)
     return names

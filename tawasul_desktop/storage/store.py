@@ -6,6 +6,7 @@ at all (and on SQLite holds the write lock from the start); ``store.read()`` is 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,11 +37,14 @@ class Store:
     blobs: BlobStore
     catalogue: Catalogue = field(default_factory=default_catalogue)
     _calendar: WorkingCalendar | None = None
+    _calendar_closures: frozenset[dt.date] = frozenset()
 
     @classmethod
     def open(cls, settings: Settings, *, sweep: bool = True) -> Store:
         engine, reader = open_store(settings.db_path)
-        writer = sessionmaker(engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False)
+        writer = sessionmaker(
+            engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
+        )
         store = cls(settings, engine, reader, writer, BlobStore(settings.attachments_dir))
         if sweep:
             store.sweep_orphan_files()
@@ -65,13 +69,22 @@ class Store:
             yield session
 
     def calendar(self, session: Session | None = None) -> WorkingCalendar:
-        """The working calendar with the closures recorded in the database."""
-        if self._calendar is None:
-            if session is None:
-                with self.read() as s:
-                    return self.calendar(s)
-            closures = session.execute(select(Closure.day)).scalars().all()
-            self._calendar = WorkingCalendar(self.policy.calendar, closures)
+        """The working calendar with the closures recorded in the database.
+
+        With a session (every write passes its own) the closures are read again, so a day
+        closed by another program (the `tawasul` command beside the desktop) counts at once;
+        the calendar is rebuilt only when they changed. Without one the cached calendar is
+        returned, which is cheap enough for display code to call often.
+        """
+        if session is None:
+            if self._calendar is not None:
+                return self._calendar
+            with self.read() as s:
+                return self.calendar(s)
+        closures = frozenset(session.execute(select(Closure.day)).scalars())
+        if self._calendar is None or self._calendar_closures != closures:
+            self._calendar = WorkingCalendar(self.policy.calendar, sorted(closures))
+            self._calendar_closures = closures
         return self._calendar
 
     def forget_calendar(self) -> None:

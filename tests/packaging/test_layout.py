@@ -32,8 +32,9 @@ def test_core_imports_without_qt() -> None:
         "print(','.join(qt))\n"
     )
     env = {"PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "", "DISPLAY": ""}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                            cwd=ROOT, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "", f"core modules pulled in Qt: {result.stdout}"
 
@@ -41,8 +42,20 @@ def test_core_imports_without_qt() -> None:
 @pytest.mark.slow
 def test_wheel_carries_assets(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(ROOT)],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--quiet",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     wheel = next(tmp_path.glob("tawasul_desktop-*.whl"))
@@ -57,7 +70,12 @@ def test_wheel_carries_assets(tmp_path: Path) -> None:
     }
     assert expected <= names, sorted(expected - names)
     for folder in ("ui", "resources"):
-        on_disk = {p.relative_to(ROOT / folder).as_posix() for p in (ROOT / folder).rglob("*")
-                   if p.is_file() and "__pycache__" not in p.parts}
-        packaged = {n.split("/", 2)[2] for n in names if n.startswith(f"tawasul_desktop/assets_{folder}/")}
+        on_disk = {
+            p.relative_to(ROOT / folder).as_posix()
+            for p in (ROOT / folder).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts
+        }
+        packaged = {
+            n.split("/", 2)[2] for n in names if n.startswith(f"tawasul_desktop/assets_{folder}/")
+        }
         assert on_disk <= packaged, sorted(on_disk - packaged)
