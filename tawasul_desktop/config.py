@@ -40,6 +40,11 @@ class Settings:
     receipt_format: str = "a5"
     receipt_font: str | None = None
     central_dsn: str | None = None
+    # The central password never sits in this file: a file of its own (owner-only), or the keyring.
+    central_password_file: Path | None = None
+    central_sslmode: str | None = None
+    central_sslrootcert: str | None = None
+    sync_interval_seconds: int = 60
     language: str = "ar"
     idle_lock_minutes: int = 5
     policy: Policy = field(default_factory=default_policy)
@@ -89,6 +94,18 @@ def _check_counter(value: Any, source: str) -> int:
     if not 1 <= number <= 99:
         raise ConfigError(f"{source}: counter must be a number from 1 to 99, not {value!r}")
     return number
+
+
+_SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def _dsn_has_password(dsn: str) -> bool:
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        return bool(conninfo_to_dict(dsn).get("password"))
+    except Exception:  # a malformed DSN is reported when used, with the driver's message
+        return False
 
 
 def load_settings(
@@ -156,6 +173,18 @@ def load_settings(
         except PolicyError as exc:
             raise ConfigError(str(exc)) from None
 
+    central_dsn = _typed(central, "dsn", str, source, "central")
+    if central_dsn and _dsn_has_password(central_dsn):
+        raise ConfigError(f"{source}: central.dsn must not hold a password; "
+                          "put it in the file named by central.password_file")
+    sslmode = _typed(central, "sslmode", str, source, "central")
+    if sslmode is not None and sslmode not in _SSLMODES:
+        raise ConfigError(f"{source}: central.sslmode must be one of {', '.join(_SSLMODES)}")
+    password_file = _typed(central, "password_file", str, source, "central")
+    interval = _typed(central, "sync_interval_seconds", int, source, "central")
+    if interval is not None and interval < 5:
+        raise ConfigError(f"{source}: central.sync_interval_seconds must be at least 5")
+
     defaults = Settings(config_file=source, data_dir=resolved_data, db_path=resolved_db)
     return Settings(
         config_file=source,
@@ -171,8 +200,11 @@ def load_settings(
         or defaults.directorate_en,
         receipt_format=receipt_format,
         receipt_font=_typed(receipt, "font", str, source, "receipt"),
-        central_dsn=os.environ.get("TAWASUL_CENTRAL_DSN")
-        or _typed(central, "dsn", str, source, "central"),
+        central_dsn=os.environ.get("TAWASUL_CENTRAL_DSN") or central_dsn,
+        central_password_file=Path(password_file).expanduser() if password_file else None,
+        central_sslmode=sslmode,
+        central_sslrootcert=_typed(central, "sslrootcert", str, source, "central"),
+        sync_interval_seconds=interval or 60,
         language=language,
         idle_lock_minutes=_typed(ui, "idle_lock_minutes", int, source, "ui") or 5,
         policy=policy,

@@ -33,7 +33,9 @@ class CommandFailed(Exception):
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    return load_settings(Path(args.config) if args.config else None, db=args.db, data_dir=args.data_dir)
+    return load_settings(
+        Path(args.config) if args.config else None, db=args.db, data_dir=args.data_dir
+    )
 
 
 def open_store(args: argparse.Namespace) -> Store:
@@ -45,7 +47,10 @@ def os_actor(store: Store) -> Actor:
     name = getpass.getuser()
     with store.read() as session:
         user = find_user(session, name)
-    if user is not None and user.active:
+    if user is not None:
+        if not user.active:
+            # Else a deactivated clerk would act as "os:<name>", an administrator.
+            raise CommandFailed(f"the user account {user.username} is deactivated", 1)
         return Actor(user.username, user.role, user.display_name)
     return Actor(f"os:{name}", Role.ADMIN.value, name)
 
@@ -55,9 +60,12 @@ def os_actor(store: Store) -> Actor:
 
 def db_upgrade(args: argparse.Namespace, out: Output) -> int:
     settings = settings_from(args)
-    store = Store.open(settings, sweep=False)
-    upgrade(store.engine)
-    out.data({"db": str(settings.db_path), "status": "up to date"}, f"database up to date: {settings.db_path}")
+    with Store.open(settings, sweep=False) as store:  # opening migrates; say so explicitly
+        upgrade(store.engine)
+    out.data(
+        {"db": str(settings.db_path), "status": "up to date"},
+        f"database up to date: {settings.db_path}",
+    )
     return 0
 
 
@@ -76,20 +84,39 @@ def user_add(args: argparse.Namespace, out: Output) -> int:
         password = _read_password()
         actor = os_actor(store)
         with store.write() as session:
-            user = add_user(session, actor, args.name, args.role, password, store.policy.security,
-                            args.display_name)
-            out.data({"username": user.username, "role": user.role},
-                     f"user {user.username} added as {user.role}")
+            user = add_user(
+                session,
+                actor,
+                args.name,
+                args.role,
+                password,
+                store.policy.security,
+                args.display_name,
+            )
+            out.data(
+                {"username": user.username, "role": user.role},
+                f"user {user.username} added as {user.role}",
+            )
     return 0
 
 
 def user_list(args: argparse.Namespace, out: Output) -> int:
     with open_store(args) as store, store.read() as session:
         users = session.execute(select(User).order_by(User.username)).scalars().all()
-        rows = [{"username": u.username, "role": u.role, "display_name": u.display_name,
-                 "active": u.active} for u in users]
-    out.data(rows, "\n".join(f"{r['username']:<20} {r['role']:<11} {r['display_name']}" for r in rows)
-             or "no users")
+        rows = [
+            {
+                "username": u.username,
+                "role": u.role,
+                "display_name": u.display_name,
+                "active": u.active,
+            }
+            for u in users
+        ]
+    out.data(
+        rows,
+        "\n".join(f"{r['username']:<20} {r['role']:<11} {r['display_name']}" for r in rows)
+        or "no users",
+    )
     return 0
 
 
@@ -115,16 +142,20 @@ def _summary_text(s: ops.RequestSummary) -> str:
 def _load_json_input(file_arg: str) -> tuple[object, Path]:
     try:
         if file_arg == "-":
-            text, base = sys.stdin.read(), Path.cwd()
+            text, base = sys.stdin.read().removeprefix("\ufeff"), Path.cwd()
         else:
             path = Path(file_arg)
-            text, base = path.read_text(encoding="utf-8"), path.resolve().parent
+            text, base = path.read_text(encoding="utf-8-sig"), path.resolve().parent
     except (OSError, UnicodeDecodeError) as exc:
-        raise TawasulError.of("input.bad_json", "", detail=str(getattr(exc, "strerror", None) or exc)) from None
+        raise TawasulError.of(
+            "input.bad_json", "", detail=str(getattr(exc, "strerror", None) or exc)
+        ) from None
     try:
         return json.loads(text), base
     except json.JSONDecodeError as exc:
-        raise TawasulError.of("input.bad_json", "", detail=f"line {exc.lineno}: {exc.msg}") from None
+        raise TawasulError.of(
+            "input.bad_json", "", detail=f"line {exc.lineno}: {exc.msg}"
+        ) from None
 
 
 def validate_json(store: Store, obj: object, base: Path) -> ValidRequest:
@@ -143,8 +174,9 @@ def request_submit(args: argparse.Namespace, out: Output) -> int:
     obj, base = _load_json_input(args.file)
     with open_store(args) as store:
         valid = validate_json(store, obj, base)
-        summary = ops.submit_request(store, os_actor(store), valid,
-                                     confirm_duplicate=args.confirm_duplicate)
+        summary = ops.submit_request(
+            store, os_actor(store), valid, confirm_duplicate=args.confirm_duplicate
+        )
     out.data(summary.as_json(), _summary_text(summary))
     return 0
 
@@ -154,19 +186,34 @@ def request_import(args: argparse.Namespace, out: Output) -> int:
 
     path = Path(args.file)
     try:
-        handle = path.open(encoding="utf-8", errors="replace")
+        # utf-8-sig: files saved by Windows Notepad start with a byte-order mark.
+        handle = path.open(encoding="utf-8-sig", errors="replace")
     except OSError as exc:
         raise CommandFailed(f"cannot read {path}: {exc.strerror}", 2) from None
     with handle, open_store(args) as store:
-        report = import_lines(store, os_actor(store), handle, path.resolve().parent,
-                              confirm_duplicates=args.confirm_duplicates)
-    text = [f"imported {report.imported}, already present {report.skipped}, refused {len(report.failed)}"]
+        report = import_lines(
+            store,
+            os_actor(store),
+            handle,
+            path.resolve().parent,
+            confirm_duplicates=args.confirm_duplicates,
+        )
+    text = [
+        f"imported {report.imported}, already present {report.skipped}, refused {len(report.failed)}"
+    ]
     for failure in report.failed:
         for p in failure.problems:
             text.append(f"line {failure.line}: [{p.code}] {p.field}: {p.message_en}")
-    out.data({"imported": report.imported, "skipped": report.skipped,
-              "failed": [{"line": f.line, "errors": [p.as_dict() for p in f.problems]}
-                         for f in report.failed]}, "\n".join(text))
+    out.data(
+        {
+            "imported": report.imported,
+            "skipped": report.skipped,
+            "failed": [
+                {"line": f.line, "errors": [p.as_dict() for p in f.problems]} for f in report.failed
+            ],
+        },
+        "\n".join(text),
+    )
     return 2 if report.failed else 0
 
 
@@ -176,24 +223,39 @@ def request_show(args: argparse.Namespace, out: Output) -> int:
         summary = ops.summarise(store, req)
         service = store.catalogue.get(req.service)
         detail = summary.as_json() | {
-            "applicant": {"name": req.applicant_name, "id_number": req.applicant_id,
-                          "mobile": req.applicant_mobile, "email": req.applicant_email},
+            "applicant": {
+                "name": req.applicant_name,
+                "id_number": req.applicant_id,
+                "mobile": req.applicant_mobile,
+                "email": req.applicant_email,
+            },
             "beneficiary": {"name": req.beneficiary_name, "id_number": req.beneficiary_id},
             "relation": req.relation,
             "description": req.description,
             "fields": req.fields,
-            "attachments": [{"document": a.document, "name": a.display_name, "size": a.size,
-                             "sha256": a.sha256} for a in req.attachments],
-            "follow_ups": [{"at": f.at.isoformat(), "by": f.by, "note": f.note} for f in req.follow_ups],
+            "attachments": [
+                {"document": a.document, "name": a.display_name, "size": a.size, "sha256": a.sha256}
+                for a in req.attachments
+            ],
+            "follow_ups": [
+                {"at": f.at.isoformat(), "by": f.by, "note": f.note} for f in req.follow_ups
+            ],
         }
-    text = _summary_text(summary) + "\n" + "\n".join([
-        f"service name  {service.name_en if service else req.service}",
-        f"applicant     {req.applicant_name} ({req.applicant_id})",
-        f"beneficiary   {req.beneficiary_name} ({req.beneficiary_id}), relation {req.relation}",
-        f"attachments   {', '.join(a.document for a in req.attachments) or '-'}",
-        f"follow-ups    {len(req.follow_ups)}",
-        "description:", req.description,
-    ])
+    text = (
+        _summary_text(summary)
+        + "\n"
+        + "\n".join(
+            [
+                f"service name  {service.name_en if service else req.service}",
+                f"applicant     {req.applicant_name} ({req.applicant_id})",
+                f"beneficiary   {req.beneficiary_name} ({req.beneficiary_id}), relation {req.relation}",
+                f"attachments   {', '.join(a.document for a in req.attachments) or '-'}",
+                f"follow-ups    {len(req.follow_ups)}",
+                "description:",
+                req.description,
+            ]
+        )
+    )
     out.data(detail, text)
     return 0
 
@@ -208,28 +270,44 @@ def _date_arg(text: str | None, name: str) -> dt.date | None:
 
 
 def request_list(args: argparse.Namespace, out: Output) -> int:
-    flt = ops.RequestFilter(status=args.status, service=args.service, overdue=args.overdue,
-                            since=_date_arg(args.since, "since"), until=_date_arg(args.until, "until"),
-                            text=args.text, counter=args.counter)
+    flt = ops.RequestFilter(
+        status=args.status,
+        service=args.service,
+        overdue=args.overdue,
+        since=_date_arg(args.since, "since"),
+        until=_date_arg(args.until, "until"),
+        text=args.text,
+        counter=args.counter,
+    )
     if args.limit < 1 or args.offset < 0:
         raise CommandFailed("--limit must be at least 1 and --offset not negative", 2)
     with open_store(args) as store:
         rows = ops.list_requests(store, flt, limit=args.limit, offset=args.offset)
-    text = "\n".join(
-        f"{r.number}  {r.status:<12} {r.service:<22} due {r.due_date}{' OVERDUE' if r.overdue else ''}"
-        for r in rows) or "no requests"
+    text = (
+        "\n".join(
+            f"{r.number}  {r.status:<12} {r.service:<22} due {r.due_date}{' OVERDUE' if r.overdue else ''}"
+            for r in rows
+        )
+        or "no requests"
+    )
     out.data([r.as_json() for r in rows], text)
     return 0
 
 
-_DECISIONS = {"accept": Action.ACCEPT, "reject": Action.REJECT, "return": Action.RETURN,
-              "review": Action.START_REVIEW, "close": Action.CLOSE}
+_DECISIONS = {
+    "accept": Action.ACCEPT,
+    "reject": Action.REJECT,
+    "return": Action.RETURN,
+    "review": Action.START_REVIEW,
+    "close": Action.CLOSE,
+}
 
 
 def request_decide(args: argparse.Namespace, out: Output) -> int:
     with open_store(args) as store:
-        summary = ops.transition(store, os_actor(store), args.number, _DECISIONS[args.decision],
-                                 reason=args.reason)
+        summary = ops.transition(
+            store, os_actor(store), args.number, _DECISIONS[args.decision], reason=args.reason
+        )
     out.data(summary.as_json(), _summary_text(summary))
     return 0
 
@@ -263,8 +341,10 @@ def closure_add(args: argparse.Namespace, out: Output) -> int:
 
 def closure_list(args: argparse.Namespace, out: Output) -> int:
     with open_store(args) as store, store.read() as session:
-        rows = [{"day": c.day, "reason": c.reason, "added_by": c.added_by}
-                for c in session.execute(select(Closure).order_by(Closure.day)).scalars()]
+        rows = [
+            {"day": c.day, "reason": c.reason, "added_by": c.added_by}
+            for c in session.execute(select(Closure).order_by(Closure.day)).scalars()
+        ]
     out.data(rows, "\n".join(f"{r['day']}  {r['reason']}" for r in rows) or "no closures")
     return 0
 
@@ -287,10 +367,17 @@ def audit_verify(args: argparse.Namespace, out: Output) -> int:
     with open_store(args) as store, store.read() as session:
         count, breaks = verify_chain(session)
     if breaks:
-        out.data({"entries": count, "ok": False,
-                  "breaks": [{"seq": b.seq, "reason": b.reason} for b in breaks]},
-                 "\n".join([f"audit log BROKEN ({count} entries checked):"]
-                           + [f"  entry {b.seq}: {b.reason}" for b in breaks]))
+        out.data(
+            {
+                "entries": count,
+                "ok": False,
+                "breaks": [{"seq": b.seq, "reason": b.reason} for b in breaks],
+            },
+            "\n".join(
+                [f"audit log BROKEN ({count} entries checked):"]
+                + [f"  entry {b.seq}: {b.reason}" for b in breaks]
+            ),
+        )
         return 1
     out.data({"entries": count, "ok": True}, f"audit log intact: {count} entries")
     return 0
@@ -301,7 +388,10 @@ def backup(args: argparse.Namespace, out: Output) -> int:
 
     target = Path(args.file)
     with open_store(args) as store:
-        backup_database(store.db_path, target)
+        try:
+            backup_database(store.db_path, target)
+        except ValueError as exc:
+            raise CommandFailed(str(exc), 2) from None
     out.data({"backup": str(target)}, f"backup written to {target}")
     return 0
 
@@ -311,8 +401,10 @@ def restore(args: argparse.Namespace, out: Output) -> int:
 
     settings = settings_from(args)
     kept = restore_database(Path(args.file), settings.db_path)
-    out.data({"restored": str(args.file), "previous_kept_as": str(kept) if kept else None},
-             f"restored {args.file}" + (f"; the previous database is kept as {kept}" if kept else ""))
+    out.data(
+        {"restored": str(args.file), "previous_kept_as": str(kept) if kept else None},
+        f"restored {args.file}" + (f"; the previous database is kept as {kept}" if kept else ""),
+    )
     return 0
 
 
@@ -331,7 +423,13 @@ def receipt(args: argparse.Namespace, out: Output) -> int:
         except OSError as exc:
             raise CommandFailed(f"cannot write {args.output}: {exc.strerror}") from None
         with store.write() as session:
-            AuditLog(session).record(actor.username, "receipt.print", "request", str(req.id), None,
-                                     {"format": fmt, "copy": args.copy})
+            AuditLog(session).record(
+                actor.username,
+                "receipt.print",
+                "request",
+                str(req.id),
+                None,
+                {"format": fmt, "copy": args.copy},
+            )
     out.data({"receipt": args.output, "format": fmt}, f"receipt written to {args.output}")
     return 0

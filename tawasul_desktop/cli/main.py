@@ -18,6 +18,7 @@ from tawasul_desktop.config import ConfigError
 from tawasul_desktop.domain.catalogue import SERVICE_CODES
 from tawasul_desktop.domain.lifecycle import Role, Status
 from tawasul_desktop.domain.messages import TawasulError
+from tawasul_desktop.storage.engine import StoreVersionError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -177,6 +178,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2 if err.invalid_input else 1
     except ConfigError as err:
         out.error(f"configuration: {err}")
+        return 1
+    except StoreVersionError as err:
+        out.error(str(err))
         return 1
     except commands.CommandFailed as err:
         out.error(str(err))

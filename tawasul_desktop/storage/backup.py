@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import sqlite3
 from pathlib import Path
 
 from tawasul_desktop.domain.messages import TawasulError
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    if a.exists() and b.exists():
+        return a.samefile(b)
+    return a.resolve() == b.resolve()
+
+
 def backup_database(source: Path, target: Path) -> None:
+    if _same_file(source, target):
+        raise ValueError("a backup cannot overwrite the database it copies")
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
@@ -31,7 +40,9 @@ def _check_backup(path: Path) -> None:
     if not path.is_file():
         raise TawasulError.of("backup.unusable", "file", value=str(path), detail="not found")
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        # as_uri() escapes '#', '?' and '%' in folder names, which a bare "file:" URI would not.
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
             if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
                 raise TawasulError.of("backup.unusable", "file", value=str(path), detail="damaged")
             tables = {
@@ -45,13 +56,28 @@ def _check_backup(path: Path) -> None:
         )
 
 
+def _unused_name(db_path: Path) -> Path:
+    """Where to keep the database a restore replaces; never an earlier restore's copy
+    (two restores within one second would otherwise overwrite the first one's)."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    for attempt in itertools.count(1):
+        suffix = "" if attempt == 1 else f"-{attempt}"
+        kept = db_path.with_name(f"{db_path.stem}.before-restore-{stamp}{suffix}{db_path.suffix}")
+        if not kept.exists():
+            return kept
+    raise AssertionError("unreachable")
+
+
 def restore_database(backup: Path, db_path: Path) -> Path | None:
     """Copy a checked backup into the live database; the previous content is kept beside it."""
+    if _same_file(backup, db_path):
+        raise TawasulError.of(
+            "backup.unusable", "file", value=str(backup), detail="it is the live database itself"
+        )
     _check_backup(backup)
     kept: Path | None = None
     if db_path.exists():
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        kept = db_path.with_name(f"{db_path.stem}.before-restore-{stamp}{db_path.suffix}")
+        kept = _unused_name(db_path)
         backup_database(db_path, kept)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     # Writing through SQLite's backup API into the live file respects other connections' locks.

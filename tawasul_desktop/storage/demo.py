@@ -12,9 +12,11 @@ import random
 import struct
 import uuid
 import zlib
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
 
 from tawasul_desktop.domain.arabic_fold import fold
 from tawasul_desktop.domain.identity import make_identity
@@ -22,6 +24,7 @@ from tawasul_desktop.domain.lifecycle import Status
 from tawasul_desktop.domain.numbers import MAX_SEQUENCE, make_number
 from tawasul_desktop.domain.timing import compute_timing
 from tawasul_desktop.storage.audit import AuditLog
+from tawasul_desktop.storage.blobs import sha256_hex
 from tawasul_desktop.storage.models import Attachment, NumberSequence, Request
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor, add_user, find_user
@@ -202,21 +205,14 @@ def generate_demo_data(
     centre = store.settings.centre_code
     counters = max(12, min(99, -(-count // 80_000)))
     png, pdf = _tiny_png(), _SAMPLE_PDF
-    digests = {"image/png": store.blobs.put(png), "application/pdf": store.blobs.put(pdf)}
+    # The files are written inside each batch's transaction (see below), not here.
+    digests = {"image/png": sha256_hex(png), "application/pdf": sha256_hex(pdf)}
     sizes = {"image/png": len(png), "application/pdf": len(pdf)}
-
-    with store.read() as session:
-        sequences = {
-            (s.counter, s.year): s.last
-            for s in session.execute(
-                select(NumberSequence).where(NumberSequence.centre == centre)
-            ).scalars()
-        }
 
     made = 0
     while made < count:
         size = min(BATCH, count - made)
-        requests, attachments = [], []
+        requests, attachments, slots = [], [], []
         for _ in range(size):
             service = rng.choice(services)
             kind = rng.choice(service.identity_kinds)
@@ -232,10 +228,7 @@ def generate_demo_data(
             )
             counter = rng.randrange(1, counters + 1)
             year = submitted.astimezone(zone).year % 100
-            seq = sequences.get((counter, year), 0) + 1
-            if seq > MAX_SEQUENCE:
-                continue
-            sequences[(counter, year)] = seq
+            slots.append((counter, year))
             timing = compute_timing(submitted, calendar, store.policy.timing)
             status = _status_for(rng, age)
             applicant_kind = kind if relation == "self" else rng.choice(("national_id", "iqama"))
@@ -251,7 +244,7 @@ def generate_demo_data(
             requests.append(
                 {
                     "id": request_id,
-                    "number": make_number(centre, counter, year, seq).digits,
+                    "number": None,  # taken under the write lock
                     "centre": centre,
                     "counter": counter,
                     "service": service.code,
@@ -312,9 +305,16 @@ def generate_demo_data(
                         "sha256": digests[media],
                     }
                 )
-        if not requests:
-            break
         with store.write() as session:
+            # Under the write lock, so a sweep cannot take the files before rows name them,
+            # and the numbers continue the counters' own sequences and advance them in the
+            # same transaction: a submit meanwhile, or a run stopped half-way, never meets a
+            # number twice.
+            store.blobs.put(png)
+            store.blobs.put(pdf)
+            requests, attachments = _take_numbers(session, centre, requests, slots, attachments)
+            if not requests:
+                break
             session.execute(insert(Request), requests)
             session.execute(insert(Attachment), attachments)
             AuditLog(session).record(
@@ -330,14 +330,35 @@ def generate_demo_data(
                 },
             )
         made += len(requests)
-    with store.write() as session:
-        for (counter, year), last in sequences.items():
-            row = session.get(NumberSequence, (centre, counter, year))
-            if row is None:
-                session.add(NumberSequence(centre=centre, counter=counter, year=year, last=last))
-            elif row.last < last:
-                row.last = last
     return made
+
+
+def _take_numbers(
+    session: Session,
+    centre: str,
+    requests: list[dict[str, Any]],
+    slots: list[tuple[int, int]],
+    attachments: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Give each row the next number of its (counter, year); drop rows whose year is full."""
+    taken: dict[tuple[int, int], NumberSequence] = {}
+    kept = []
+    for row, (counter, year) in zip(requests, slots, strict=True):
+        seq = taken.get((counter, year))
+        if seq is None:
+            seq = session.get(NumberSequence, (centre, counter, year))
+            if seq is None:
+                seq = NumberSequence(centre=centre, counter=counter, year=year, last=0)
+                session.add(seq)
+            taken[(counter, year)] = seq
+        if seq.last >= MAX_SEQUENCE:
+            continue
+        seq.last += 1
+        row["number"] = make_number(centre, counter, year, seq.last).digits
+        kept.append(row)
+    session.flush()
+    ids = {row["id"] for row in kept}
+    return kept, [a for a in attachments if a["request_id"] in ids]
 
 
 def ensure_demo_users(store: Store, actor: Actor) -> list[str]:

@@ -13,6 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import sessionmaker
 
@@ -80,12 +81,20 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def _known_revision(script: ScriptDirectory, revision: str) -> bool:
+    # Alembic raises (rather than returning None) for a revision it has no script for.
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
 def upgrade(engine: Engine) -> None:
     """Migrate to the newest schema; refuse a database from a newer program."""
     cfg = alembic_config(engine)
     script = ScriptDirectory.from_config(cfg)
     current = current_revision(engine)
-    if current is not None and script.get_revision(current) is None:
+    if current is not None and not _known_revision(script, current):
         raise StoreVersionError(
             f"the database is at schema {current}, newer than this program knows; "
             "install the newer Tawasul Desk that wrote it"
@@ -95,7 +104,9 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
-def open_store(url_or_path: str | Path, *, migrate: bool = True) -> tuple[Engine, sessionmaker[Any]]:
+def open_store(
+    url_or_path: str | Path, *, migrate: bool = True
+) -> tuple[Engine, sessionmaker[Any]]:
     engine = make_engine(url_or_path)
     if migrate:
         upgrade(engine)

@@ -25,6 +25,7 @@ from tawasul_desktop.domain.validation import validate_request
 from tawasul_desktop.storage.audit import AuditLog
 from tawasul_desktop.storage.models import Request
 from tawasul_desktop.storage.requests import (
+    NewRequestRows,
     build_request_rows,
     display_number,
     open_duplicates,
@@ -35,6 +36,7 @@ from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
 
 BATCH = 500
+BATCH_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,9 @@ def _submitted_at(obj: dict[str, object], now: dt.datetime) -> dt.datetime | Non
     return value
 
 
-def _prepare(store: Store, number: int, text: str, base: Path, now: dt.datetime) -> _Ready | LineFailure | None:
+def _prepare(
+    store: Store, number: int, text: str, base: Path, now: dt.datetime
+) -> _Ready | LineFailure | None:
     if not text.strip():
         return None
     try:
@@ -92,6 +96,10 @@ def _prepare(store: Store, number: int, text: str, base: Path, now: dt.datetime)
         else:
             submitted_at = when
     draft, shape = draft_from_json(obj, base, store.policy.intake.max_file_bytes)
+    if not isinstance(obj, dict):
+        return LineFailure(
+            number, shape
+        )  # not a request at all; its empty draft's faults are noise
     valid, found = validate_request(draft, catalogue=store.catalogue, policy=store.policy.intake)
     problems = shape + problems + found
     if problems or valid is None:
@@ -99,38 +107,66 @@ def _prepare(store: Store, number: int, text: str, base: Path, now: dt.datetime)
     return _Ready(number, _line_key(obj), valid, submitted_at)
 
 
-def import_lines(store: Store, actor: Actor, lines: Iterable[str], base: Path, *,
-                 confirm_duplicates: bool = False, now: dt.datetime | None = None) -> ImportReport:
+def import_lines(
+    store: Store,
+    actor: Actor,
+    lines: Iterable[str],
+    base: Path,
+    *,
+    confirm_duplicates: bool = False,
+    now: dt.datetime | None = None,
+) -> ImportReport:
     now = now or dt.datetime.now(dt.UTC)
     report = ImportReport()
     batch: list[_Ready] = []
+    batch_bytes = 0
     for number, text in enumerate(lines, start=1):
         prepared = _prepare(store, number, text, base, now)
         if isinstance(prepared, LineFailure):
             report.failed.append(prepared)
         elif prepared is not None:
             batch.append(prepared)
-        if len(batch) >= BATCH:
+            batch_bytes += sum(len(a.content) for a in prepared.valid.attachments)
+        # A batch holds its lines' files in memory: bound it by bytes as well as by lines
+        # (500 lines of real scans would be gigabytes).
+        if len(batch) >= BATCH or batch_bytes >= BATCH_BYTES:
             _store_batch(store, actor, batch, report, confirm_duplicates, now)
-            batch = []
+            batch, batch_bytes = [], 0
     if batch:
         _store_batch(store, actor, batch, report, confirm_duplicates, now)
     return report
 
 
-def _store_batch(store: Store, actor: Actor, batch: list[_Ready], report: ImportReport,
-                 confirm_duplicates: bool, now: dt.datetime) -> None:
+def _store_batch(
+    store: Store,
+    actor: Actor,
+    batch: list[_Ready],
+    report: ImportReport,
+    confirm_duplicates: bool,
+    now: dt.datetime,
+) -> None:
     """One transaction for the batch. Everything the store could refuse (already imported,
     open duplicate) is checked up front, so a refused line never spoils the others."""
     zone = ZoneInfo(store.policy.calendar.timezone)
     centre, counter = store.settings.centre_code, store.settings.counter
     with store.write() as session:
         keys = [r.key for r in batch]
-        present = set(session.execute(
-            select(Request.import_key).where(Request.import_key.in_(keys))).scalars())
-        open_ones = {k: (r.id, r.number) for k, r in open_duplicates(
-            session, {(r.valid.beneficiary.id_number, r.valid.service) for r in batch}).items()}
-        accepted: list[tuple[_Ready, dt.datetime, uuid.UUID | None]] = []
+        present = set(
+            session.execute(
+                select(Request.import_key).where(Request.import_key.in_(keys))
+            ).scalars()
+        )
+        open_ones = {
+            k: (r.id, r.number)
+            for k, r in open_duplicates(
+                session, {(r.valid.beneficiary.id_number, r.valid.service) for r in batch}
+            ).items()
+        }
+        # A line may duplicate a stored request or an earlier line of this batch (by its
+        # index in ``accepted``; its number and id exist only once the rows are built).
+        accepted: list[tuple[_Ready, dt.datetime, uuid.UUID | int | None]] = []
+        first_in_batch: dict[tuple[str, str], int] = {}
+        refused_for_earlier_line: list[tuple[_Ready, int]] = []
         for ready in batch:
             if ready.key in present:
                 report.skipped += 1
@@ -138,27 +174,67 @@ def _store_batch(store: Store, actor: Actor, batch: list[_Ready], report: Import
             present.add(ready.key)  # the same line twice in one file counts once
             key = (ready.valid.beneficiary.id_number, ready.valid.service)
             duplicate = open_ones.get(key)
-            if duplicate is not None and not confirm_duplicates:
-                report.failed.append(LineFailure(ready.line, [Problem.of(
-                    "request.duplicate", "service", number=display_number(duplicate[1]))]))
+            earlier = first_in_batch.get(key)
+            if not confirm_duplicates and duplicate is not None:
+                report.failed.append(
+                    LineFailure(
+                        ready.line,
+                        [
+                            Problem.of(
+                                "request.duplicate", "service", number=display_number(duplicate[1])
+                            )
+                        ],
+                    )
+                )
+                continue
+            if not confirm_duplicates and earlier is not None:
+                refused_for_earlier_line.append((ready, earlier))
                 continue
             when = ready.submitted_at or now
-            accepted.append((ready, when, duplicate[0] if duplicate else None))
+            if duplicate is None and earlier is None:
+                first_in_batch[key] = len(accepted)
+            accepted.append((ready, when, duplicate[0] if duplicate else earlier))
         by_year: dict[int, list[int]] = {}
         for index, (_, when, _) in enumerate(accepted):
             by_year.setdefault(when.astimezone(zone).year % 100, []).append(index)
         numbers: dict[int, str] = {}
         for year, indexes in by_year.items():
-            numbers.update(zip(indexes, reserve_numbers(session, centre, counter, year, len(indexes)),
-                               strict=True))
+            numbers.update(
+                zip(
+                    indexes,
+                    reserve_numbers(session, centre, counter, year, len(indexes)),
+                    strict=True,
+                )
+            )
         calendar = store.calendar(session)
-        rows = []
-        for index, (ready, when, duplicate_id) in enumerate(accepted):
-            new = build_request_rows(store, actor, ready.valid, number=numbers[index],
-                                     submitted_at=when, now=now, calendar=calendar,
-                                     duplicate_of=duplicate_id, import_key=ready.key)
-            rows.append(new)
-            key = (ready.valid.beneficiary.id_number, ready.valid.service)
-            open_ones.setdefault(key, (new.row["id"], new.row["number"]))
+        rows: list[NewRequestRows] = []
+        for index, (ready, when, duplicate_ref) in enumerate(accepted):
+            duplicate_id = (
+                rows[duplicate_ref].row["id"] if isinstance(duplicate_ref, int) else duplicate_ref
+            )
+            rows.append(
+                build_request_rows(
+                    store,
+                    actor,
+                    ready.valid,
+                    number=numbers[index],
+                    submitted_at=when,
+                    now=now,
+                    calendar=calendar,
+                    duplicate_of=duplicate_id,
+                    import_key=ready.key,
+                )
+            )
         write_new_requests(session, rows, AuditLog(session), now)
         report.imported += len(rows)
+        for ready, earlier in refused_for_earlier_line:
+            report.failed.append(
+                LineFailure(
+                    ready.line,
+                    [
+                        Problem.of(
+                            "request.duplicate", "service", number=display_number(numbers[earlier])
+                        )
+                    ],
+                )
+            )

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -209,3 +210,45 @@ class Draft(Base):
     owner: Mapped[str] = mapped_column(String(32), index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class OutboxEntry(Base):
+    """An operation waiting to go up to the central database (transactional outbox).
+
+    Written in the same transaction as the change it describes; deleted once central has it.
+    An operation central refuses stays here with ``state`` conflict or rejected and its reason.
+    """
+
+    __tablename__ = "outbox"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    op_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    schema_version: Mapped[int] = mapped_column(Integer)
+    request_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # the counter's clock
+    payload: Mapped[str] = mapped_column(Text)  # JSON, sent as written
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    problem: Mapped[str | None] = mapped_column(Text)  # JSON Problem.as_dict() when refused
+    settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_outbox_state_seq", "state", "seq"),)
+
+
+class SyncState(Base):
+    """One row: where the pull cursor and the audit upload stand, and the last outcome."""
+
+    __tablename__ = "sync_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    store_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    pull_xid: Mapped[str] = mapped_column(String(24), default="0")
+    pull_id: Mapped[int] = mapped_column(Integer, default=0)
+    audit_sent_seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    clock_skew_seconds: Mapped[float | None] = mapped_column(Float)
+    catalogue_version: Mapped[int | None] = mapped_column(Integer)
+    catalogue: Mapped[str | None] = mapped_column(Text)  # TOML sent down by central

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from tawasul_desktop.domain.arabic_fold import fold
 from tawasul_desktop.domain.intake_types import Person, ValidRequest
-from tawasul_desktop.domain.lifecycle import OPEN_STATES, Action, Status, check_transition
+from tawasul_desktop.domain.lifecycle import OPEN_STATES, Action, Status
+from tawasul_desktop.domain.lifecycle_effects import LifecycleState, apply_action
 from tawasul_desktop.domain.messages import Problem, TawasulError
 from tawasul_desktop.domain.numbers import (
     MAX_SEQUENCE,
@@ -33,6 +34,7 @@ from tawasul_desktop.storage.audit import AuditLog
 from tawasul_desktop.storage.models import Attachment, Closure, FollowUp, NumberSequence, Request
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
+from tawasul_desktop.sync.outbox import enqueue_event, enqueue_follow_up, enqueue_new_requests
 
 
 def display_number(digits: str) -> str:
@@ -254,6 +256,7 @@ def write_new_requests(session: Session, new: list[NewRequestRows], audit: Audit
     if attachment_rows:
         session.execute(insert(Attachment), attachment_rows)
     audit.record_many([n.audit for n in new], at=now)
+    enqueue_new_requests(session, new, now)
 
 
 # --- look-up ------------------------------------------------------------------------------
@@ -378,26 +381,16 @@ def transition(store: Store, actor: Actor, number_text: str, action: Action, *,
         if expected_status is not None and req.status != expected_status:
             raise TawasulError.of("request.changed_meanwhile", "status", invalid_input=False,
                                   status=req.status)
-        outcome = check_transition(req.status, action, actor.role, reason)
+        outcome = apply_action(LifecycleState.of(req), action, role=actor.role,
+                               actor=actor.username, reason=reason, now=now,
+                               today=_local_today(store, now), calendar=store.calendar(session),
+                               resolution_working_days=store.policy.timing.resolution_working_days)
         if isinstance(outcome, Problem):
             raise TawasulError(outcome, invalid_input=outcome.code != "request.not_permitted")
         old = {"status": req.status, "due_date": req.due_date}
-        calendar = store.calendar(session)
-        today = _local_today(store, now)
-        if action is Action.RETURN:
-            req.paused_since = today
-        elif action is Action.ANSWER and req.paused_since is not None:
-            req.paused_working_days += calendar.working_days_between(req.paused_since, today)
-            req.paused_since = None
-            req.due_date = due_date_for(req.effective_day, calendar,
-                                        store.policy.timing.resolution_working_days,
-                                        req.paused_working_days)
-        if action in (Action.ACCEPT, Action.REJECT, Action.RETURN):
-            req.decision_reason = (reason or "").strip() or None
-            req.decided_by = actor.username
-            req.decided_at = now
-        req.status = outcome.value
+        outcome.write_to(req)
         req.updated_at = now
+        enqueue_event(session, req, action, actor, reason, old["status"], now)
         new = {"status": req.status, "due_date": req.due_date, "reason": req.decision_reason}
         AuditLog(session).record(actor.username, f"request.{action.value}", "request",
                                  str(req.id), old, new)
@@ -419,6 +412,7 @@ def record_follow_up(store: Store, actor: Actor, number_text: str, note: str = "
         session.flush()
         AuditLog(session).record(actor.username, "request.follow_up", "request", str(req.id),
                                  None, {"follow_up": str(follow.id)})
+        enqueue_follow_up(session, follow, now)
         return summarise(store, req, now)
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,6 +19,9 @@ from tawasul_desktop.domain.messages import Problem, TawasulError
 from tawasul_desktop.domain.policy import SecurityPolicy
 from tawasul_desktop.storage.audit import AuditLog
 from tawasul_desktop.storage.models import User
+
+if TYPE_CHECKING:
+    from tawasul_desktop.storage.store import Store
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 _USERNAME = re.compile(r"[A-Za-z0-9._-]{3,32}")
@@ -44,21 +49,36 @@ def check_new_user(username: str, role: str, password: str, policy: SecurityPoli
         raise TawasulError.of("user.weak_password", "password", min=policy.password_min_chars)
 
 
-def add_user(session: Session, actor: Actor, username: str, role: str, password: str,
-             policy: SecurityPolicy, display_name: str = "", now: dt.datetime | None = None) -> User:
+def add_user(
+    session: Session,
+    actor: Actor,
+    username: str,
+    role: str,
+    password: str,
+    policy: SecurityPolicy,
+    display_name: str = "",
+    now: dt.datetime | None = None,
+) -> User:
     check_new_user(username, role, password, policy)
     exists = session.execute(
         select(User.id).where(func.lower(User.username) == username.lower())
     ).first()
     if exists:
         raise TawasulError.of("user.exists", "username", value=username)
-    user = User(username=username, display_name=display_name or username, role=role,
-                password_hash=_hasher.hash(password), failed_logins=0,
-                created_at=now or dt.datetime.now(dt.UTC), active=True)
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        password_hash=_hasher.hash(password),
+        failed_logins=0,
+        created_at=now or dt.datetime.now(dt.UTC),
+        active=True,
+    )
     session.add(user)
     session.flush()
-    AuditLog(session).record(actor.username, "user.add", "user", str(user.id), None,
-                             {"username": username, "role": role})
+    AuditLog(session).record(
+        actor.username, "user.add", "user", str(user.id), None, {"username": username, "role": role}
+    )
     return user
 
 
@@ -74,10 +94,16 @@ def find_user(session: Session, username: str) -> User | None:
     ).scalar_one_or_none()
 
 
-def authenticate(session: Session, username: str, password: str, policy: SecurityPolicy,
-                 now: dt.datetime | None = None) -> Actor:
+def authenticate(
+    session: Session,
+    username: str,
+    password: str,
+    policy: SecurityPolicy,
+    now: dt.datetime | None = None,
+) -> Actor:
     """Check a login; count failures and lock the account after too many. Raises TawasulError."""
     now = now or dt.datetime.now(dt.UTC)
+    _dummy_hash()  # made for every first login, so a known and an unknown name cost the same
     user = find_user(session, username)
     if user is None or not user.active:
         _hasher_dummy_verify(password)  # same cost as a real check: no user-name probing by timing
@@ -92,8 +118,14 @@ def authenticate(session: Session, username: str, password: str, policy: Securit
         if user.failed_logins >= policy.max_failed_logins:
             user.locked_until = now + dt.timedelta(minutes=policy.lockout_minutes)
             user.failed_logins = 0
-            audit.record(user.username, "user.locked", "user", str(user.id), None,
-                         {"until": user.locked_until.isoformat()})
+            audit.record(
+                user.username,
+                "user.locked",
+                "user",
+                str(user.id),
+                None,
+                {"until": user.locked_until.isoformat()},
+            )
             session.flush()
             raise TawasulError(_locked_problem(user.locked_until)) from None
         session.flush()
@@ -106,14 +138,33 @@ def authenticate(session: Session, username: str, password: str, policy: Securit
     return Actor(user.username, user.role, user.display_name)
 
 
+def login(store: Store, username: str, password: str, now: dt.datetime | None = None) -> Actor:
+    """Check a login as its own unit of work.
+
+    A refused attempt still commits what authenticate() counted (failed attempts, a lock),
+    then re-raises: inside a caller's ``store.write()`` the exception would roll it back and
+    the lockout would never come.
+    """
+    failure: TawasulError | None = None
+    with store.write() as session:
+        try:
+            return authenticate(session, username, password, store.policy.security, now)
+        except TawasulError as exc:
+            failure = exc  # leaving the block normally commits the count
+    raise failure
+
+
 def _locked_problem(until: dt.datetime) -> Problem:
     local = until.astimezone().strftime("%H:%M")
     return Problem.of("login.locked", "username", until=local)
 
 
-_DUMMY = _hasher.hash("not-a-real-password")
+@functools.cache
+def _dummy_hash() -> str:
+    # Made on first use, not at import: hashing costs ~0.1 s that every `tawasul` run would pay.
+    return _hasher.hash("not-a-real-password")
 
 
 def _hasher_dummy_verify(password: str) -> None:
     with contextlib.suppress(VerificationError):
-        _hasher.verify(_DUMMY, password)
+        _hasher.verify(_dummy_hash(), password)

@@ -1,0 +1,402 @@
+"""The enquiry page (ui/enquiry.ui): find a request and record a follow-up.
+
+A request number's check digit is verified as it is typed, so a mistyped number says so
+instead of "not found". Look-ups run in a worker; the page shows status, decision and reason,
+dates in both calendars, the overdue flag, attachments and the request's history. A
+follow-up can be recorded only once the policy's waiting time (72 hours) has passed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+
+from tawasul_desktop.domain.digits import compact_number
+from tawasul_desktop.domain.hijri import format_datetime, format_dual
+from tawasul_desktop.domain.lifecycle import status_name
+from tawasul_desktop.domain.messages import Problem, TawasulError
+from tawasul_desktop.domain.numbers import (
+    NUMBER_DIGITS,
+    CheckDigitError,
+    NumberFormatError,
+    parse_number,
+)
+from tawasul_desktop.domain.timing import follow_up_allowed
+from tawasul_desktop.gui import workers
+from tawasul_desktop.gui.forms import child, load_form
+from tawasul_desktop.storage.models import AuditEntry, Request
+from tawasul_desktop.storage.requests import (
+    RequestFilter,
+    RequestSummary,
+    display_number,
+    find_by_identity,
+    get_request,
+    list_requests,
+    record_follow_up,
+    summarise,
+)
+from tawasul_desktop.storage.store import Store
+from tawasul_desktop.storage.users import Actor
+
+PAGE_ROWS = 50
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: dt.datetime
+    actor: str
+    action: str
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """What the page shows of one request, gathered in the worker."""
+
+    summary: RequestSummary
+    attachments: list[tuple[str, str, int]]  # name, media type, size
+    follow_ups: list[tuple[dt.datetime, str, str]]
+    history: list[HistoryLine]
+
+
+def request_history(store: Store, request_id: str) -> list[HistoryLine]:
+    # Belongs in storage/audit.py as a shared query; here until that module offers one.
+    with store.read() as session:
+        rows = session.execute(
+            select(AuditEntry.at, AuditEntry.actor, AuditEntry.action)
+            .where(AuditEntry.entity == "request", AuditEntry.entity_id == request_id)
+            .order_by(AuditEntry.seq)
+        ).all()
+        return [HistoryLine(at, actor, action) for at, actor, action in rows]
+
+
+def load_view(store: Store, number: str, now: dt.datetime) -> RequestView:
+    req: Request = get_request(store, number)
+    return RequestView(
+        summary=summarise(store, req, now),
+        attachments=[(a.display_name, a.media_type, a.size) for a in req.attachments],
+        follow_ups=[(f.at, f.by, f.note) for f in req.follow_ups],
+        history=request_history(store, str(req.id)),
+    )
+
+
+class RecentRequestsModel(QAbstractTableModel):
+    """This counter's requests, newest first, fetched a page at a time."""
+
+    COLUMNS = ("number", "service", "applicant", "status", "due")
+
+    def __init__(self, store: Store, language: Callable[[], str], parent: Any = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._language = language
+        self._rows: list[RequestSummary] = []
+        self._more = False
+
+    def refresh(self) -> None:
+        self.beginResetModel()
+        self._rows = self._page(0)
+        self._more = len(self._rows) == PAGE_ROWS
+        self.endResetModel()
+
+    def _page(self, offset: int) -> list[RequestSummary]:
+        flt = RequestFilter(counter=self._store.settings.counter)
+        return list_requests(self._store, flt, limit=PAGE_ROWS, offset=offset)
+
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:  # noqa: N802, B008
+        return not parent.isValid() and self._more
+
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> None:  # noqa: N802, B008
+        more = self._page(len(self._rows))
+        self._more = len(more) == PAGE_ROWS
+        if more:
+            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(more) - 1)
+            self._rows.extend(more)
+            self.endInsertRows()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def number_at(self, row: int) -> str:
+        return self._rows[row].number
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        row = self._rows[index.row()]
+        language = self._language()
+        column = self.COLUMNS[index.column()]
+        if column == "number":
+            return row.number
+        if column == "service":
+            service = self._store.catalogue.get(row.service)
+            return service.name(language) if service else row.service
+        if column == "applicant":
+            return row.applicant_name
+        if column == "status":
+            return status_name(row.status, language) + (" ⚠" if row.overdue else "")
+        return row.due_date.isoformat()
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
+            return None
+        names = (self.tr("Number"), self.tr("Service"), self.tr("Applicant"), self.tr("Status"),
+                 self.tr("Due"))
+        return names[section]
+
+    def language_changed(self) -> None:
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(self.COLUMNS) - 1)
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1,
+                                                              len(self.COLUMNS) - 1))
+
+
+class EnquiryPage(QWidget):
+    def __init__(self, store: Store, language: Callable[[], str],
+                 clock: Callable[[], dt.datetime] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("enquiryPage")
+        self.store = store
+        self._language = language
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.actor: Actor | None = None
+        self.view: RequestView | None = None
+        self._problem: Problem | None = None
+        self._hint_kind = ""
+        self.form = load_form("enquiry", self)
+        QVBoxLayout(self).addWidget(self.form)
+        self.input: QLineEdit = child(self.form, QLineEdit, "enquiryInput")
+        self.find_button: QPushButton = child(self.form, QPushButton, "enquiryButton")
+        self.message: QLabel = child(self.form, QLabel, "enquiryMessage")
+        self.matches: QListWidget = child(self.form, QListWidget, "matchesList")
+        self.recent: QTableView = child(self.form, QTableView, "recentTable")
+        self.details: QTextBrowser = child(self.form, QTextBrowser, "detailsView")
+        self.note: QLineEdit = child(self.form, QLineEdit, "followUpNote")
+        self.follow_button: QPushButton = child(self.form, QPushButton, "followUpButton")
+        self.hint: QLabel = child(self.form, QLabel, "followUpHint")
+        self.message.setProperty("role", "error")
+        self.hint.setProperty("role", "hint")
+        self.model = RecentRequestsModel(store, language, self)
+        self.recent.setModel(self.model)
+        self.recent.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.recent.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.recent.horizontalHeader().setStretchLastSection(True)
+        self.recent.verticalHeader().hide()
+        self.input.textChanged.connect(self._check_as_typed)
+        self.input.returnPressed.connect(self.find)
+        self.find_button.clicked.connect(self.find)
+        self.matches.currentItemChanged.connect(self._on_match)
+        self.recent.clicked.connect(self._on_recent)
+        self.follow_button.clicked.connect(self.record_follow_up)
+        self._show_view()
+
+    # --- finding ---------------------------------------------------------------------------
+
+    def _check_as_typed(self, text: str) -> None:
+        digits = compact_number(text).replace("-", "")
+        self._problem = None
+        if len(digits) == NUMBER_DIGITS and digits.isdigit():
+            try:
+                parse_number(text)
+            except CheckDigitError:
+                self._problem = Problem.of("request.bad_number", "number", value=text.strip())
+            except NumberFormatError:
+                pass
+        self._show_message()
+
+    def _show_message(self) -> None:
+        if self._problem is not None:
+            self.message.setText(self._problem.text(self._language()))
+        elif self._hint_kind == "format":
+            self.message.setText(self.tr("Enter a request number (%1 digits) or an identity "
+                                         "number (10 digits).").replace("%1", str(NUMBER_DIGITS)))
+        elif self._hint_kind == "none_for_id":
+            self.message.setText(self.tr("No requests for this identity number."))
+        else:
+            self.message.clear()
+        self.message.setVisible(bool(self.message.text()))
+
+    def find(self) -> None:
+        text = self.input.text().strip()
+        digits = compact_number(text).replace("-", "").replace(" ", "")
+        self._hint_kind = ""
+        self._check_as_typed(text)
+        if self._problem is not None:
+            return
+        if len(digits) == 10 and digits.isdigit():
+            store = self.store
+            workers.run_task(lambda: find_by_identity(store, digits), self._on_identity,
+                             self._on_failed)
+        elif len(digits) == NUMBER_DIGITS and digits.isdigit():
+            self.open_number(text)
+        else:
+            self._hint_kind = "format"
+            self._show_message()
+
+    def _on_identity(self, requests: list[Request]) -> None:
+        self.matches.clear()
+        for req in requests:
+            service = self.store.catalogue.get(req.service)
+            name = service.name(self._language()) if service else req.service
+            label = f"\u2066{display_number(req.number)}\u2069 — {name}"
+            item = QListWidgetItem(label)
+            item.setData(Qt.ItemDataRole.UserRole, display_number(req.number))
+            self.matches.addItem(item)
+        if requests:
+            self.matches.setCurrentRow(0)
+        else:
+            self._hint_kind = "none_for_id"
+            self._show_message()
+
+    def _on_recent(self, index: QModelIndex) -> None:
+        self.open_number(self.model.number_at(index.row()))
+
+    def _on_match(self, item: QListWidgetItem | None) -> None:
+        if item is not None:
+            self.open_number(item.data(Qt.ItemDataRole.UserRole))
+
+    def open_number(self, number: str) -> None:
+        store, now = self.store, self.clock()
+        workers.run_task(lambda: load_view(store, number, now), self._on_view, self._on_failed)
+
+    def _on_view(self, view: RequestView) -> None:
+        self.view = view
+        self._problem = None
+        self._show_message()
+        self._show_view()
+
+    def _on_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, TawasulError):
+            raise exc
+        self._problem = exc.problems[0]
+        self.view = None
+        self._show_message()
+        self._show_view()
+
+    # --- showing a request -----------------------------------------------------------------
+
+    def _show_view(self) -> None:
+        view = self.view
+        if view is None:
+            hint = self.tr("Find a request by its number or by an identity number.")
+            self.details.setHtml(f"<p>{html.escape(hint)}</p>")
+            self.follow_button.setEnabled(False)
+            self.hint.clear()
+            return
+        s = view.summary
+        language = self._language()
+        zone = self.store.policy.calendar.timezone
+        e = html.escape
+        service = self.store.catalogue.get(s.service)
+
+        def row(label: str, value: str) -> str:
+            return f"<tr><th align='start'>{e(label)}</th><td>{e(value)}</td></tr>"
+
+        rows = [
+            row(self.tr("Number"), s.number),
+            row(self.tr("Service"), service.name(language) if service else s.service),
+            row(self.tr("Status"), status_name(s.status, language)),
+            row(self.tr("Applicant"), s.applicant_name),
+            row(self.tr("Person concerned"), s.beneficiary_name),
+            row(self.tr("Submitted"), format_datetime(s.submitted_at, language, zone, hijri=True)),
+            row(self.tr("Answer due by"), format_dual(s.due_date, language)),
+            row(self.tr("Follow-up possible from"),
+                format_datetime(s.follow_up_from, language, zone, hijri=True)),
+        ]
+        if s.overdue:
+            overdue = self.tr("Overdue")
+            rows.append(f"<tr><th></th><td><b style='color:#b3261e'>{e(overdue)}</b></td></tr>")
+        if s.decision_reason:
+            rows.append(row(self.tr("Reason"), s.decision_reason))
+        attachments, follow_ups = self.tr("Attachments"), self.tr("Follow-ups")
+        history = self.tr("History")
+        parts = [f"<table cellspacing='4'>{''.join(rows)}</table>",
+                 f"<h4>{e(attachments)}</h4><ul>"]
+        # A file name mixes scripts ("هوية.pdf"): isolate it so the size stays beside it.
+        parts += [f"<li>\u2068{e(name)}\u2069 ({max(1, size // 1024)} KB)</li>"
+                  for name, _kind, size in view.attachments]
+        parts.append(f"</ul><h4>{e(follow_ups)}</h4><ul>")
+        parts += [f"<li>{e(format_datetime(at, language, zone))} — {e(by)}"
+                  + (f": {e(note)}" if note else "") + "</li>" for at, by, note in view.follow_ups]
+        parts.append(f"</ul><h4>{e(history)}</h4><ul>")
+        parts += [f"<li>{e(format_datetime(h.at, language, zone))} — {e(h.actor)} — "
+                  f"{e(self._action_label(h.action))}</li>" for h in view.history]
+        parts.append("</ul>")
+        self.details.setHtml("".join(parts))
+        allowed = follow_up_allowed(s.submitted_at, self.clock(), self.store.policy.timing)
+        self.follow_button.setEnabled(allowed and self.actor is not None)
+        if allowed:
+            self.hint.setText(self.tr("A follow-up can be recorded now."))
+        else:
+            self.hint.setText(self.tr("A follow-up can be recorded from %1.").replace(
+                "%1", format_datetime(s.follow_up_from, language, zone, hijri=True)))
+
+    def _action_label(self, action: str) -> str:
+        labels = {
+            "request.submit": self.tr("Request submitted"),
+            "request.follow_up": self.tr("Follow-up recorded"),
+            "request.start_review": self.tr("Review started"),
+            "request.accept": self.tr("Accepted"),
+            "request.reject": self.tr("Rejected"),
+            "request.return": self.tr("Returned to the applicant"),
+            "request.answer": self.tr("Applicant answered"),
+            "request.close": self.tr("Closed"),
+            "request.withdraw": self.tr("Withdrawn"),
+            "request.due_moved": self.tr("Due date moved by a closure day"),
+        }
+        return labels.get(action, action)
+
+    def record_follow_up(self) -> None:
+        if self.view is None or self.actor is None:
+            return
+        store, actor, number = self.store, self.actor, self.view.summary.number
+        note, now = self.note.text(), self.clock()
+        self.follow_button.setEnabled(False)
+        workers.run_task(lambda: record_follow_up(store, actor, number, note, now=now),
+                         lambda _s: self._after_follow_up(number), self._on_failed)
+
+    def _after_follow_up(self, number: str) -> None:
+        self.note.clear()
+        self.open_number(number)
+
+    # --- session and language --------------------------------------------------------------
+
+    def set_actor(self, actor: Actor | None) -> None:
+        self.actor = actor
+        if actor is None:
+            self.view = None
+            self.input.clear()
+            self.matches.clear()
+        else:
+            self.model.refresh()
+        self._show_view()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.LanguageChange:
+            self._show_message()
+            self._show_view()
+            self.model.language_changed()
+        super().changeEvent(event)

@@ -1,0 +1,204 @@
+"""Create and migrate the central schema (its own Alembic scripts) and its login roles.
+
+``init_central`` and ``upgrade_central`` run as a PostgreSQL role that may create roles (the
+schema owner); ``add_counter``/``add_supervisor`` make one login role per desk or supervisor,
+a member of the group role holding the privileges, mapped to its centre in ``counters``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from psycopg import sql
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.pool import NullPool
+
+from tawasul_desktop.domain.lifecycle import RULES, Role
+from tawasul_desktop.sync.connection import CentralTarget
+
+log = logging.getLogger(__name__)
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "central_migrations"
+VERSION_TABLE = "tawasul_central_version"
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,20}")
+
+
+class CentralSchemaError(RuntimeError):
+    """The central schema is missing, or newer than this program, or already there."""
+
+
+def _engine(target: CentralTarget) -> Engine:
+    return create_engine("postgresql+psycopg://", creator=lambda: target.connect(),
+                         poolclass=NullPool)
+
+
+def _config(engine: Engine, **attributes: Any) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["engine"] = engine
+    cfg.attributes.update(attributes)
+    return cfg
+
+
+def central_head() -> str:
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    assert head is not None
+    return head
+
+
+def central_revision_of(conn: psycopg.Connection[Any]) -> str | None:
+    """The central schema revision, read over a plain connection (None: not initialised)."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT to_regclass(%s) IS NOT NULL", (VERSION_TABLE,))
+        row = cur.fetchone()
+        if not row or not row[0]:
+            return None
+        cur.execute(f"SELECT version_num FROM {VERSION_TABLE}")
+        found = cur.fetchone()
+        return found[0] if found else None
+
+
+def _revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(
+            conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
+
+
+def _known(revision: str) -> bool:
+    try:
+        return ScriptDirectory(str(MIGRATIONS_DIR)).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def init_central(target: CentralTarget, role_prefix: str = "tawasul") -> str:
+    """Create the central schema in an empty database; return the revision reached."""
+    engine = _engine(target)
+    try:
+        current = _revision(engine)
+        if current is not None:
+            raise CentralSchemaError(
+                f"the central schema already exists (revision {current}); "
+                "use `tawasul central upgrade`")
+        command.upgrade(_config(engine, role_prefix=role_prefix), "head")
+    finally:
+        engine.dispose()
+    with target.connect() as conn:
+        sync_lifecycle_edges(conn)
+    return central_head()
+
+
+def upgrade_central(target: CentralTarget) -> tuple[str | None, str]:
+    """Migrate to the newest central schema; refuse a schema from a newer program."""
+    engine = _engine(target)
+    try:
+        current = _revision(engine)
+        if current is None:
+            raise CentralSchemaError("no central schema here yet; use `tawasul central init`")
+        if not _known(current):
+            raise CentralSchemaError(
+                f"the central schema is at {current}, newer than this program knows; "
+                "install the newer Tawasul Desk that wrote it")
+        with target.connect() as conn:
+            prefix = role_prefix_of(conn)
+        if current != central_head():
+            log.info("migrating the central schema from %s to %s", current, central_head())
+            command.upgrade(_config(engine, role_prefix=prefix), "head")
+    finally:
+        engine.dispose()
+    with target.connect() as conn:
+        sync_lifecycle_edges(conn)
+    return current, central_head()
+
+
+def role_prefix_of(conn: psycopg.Connection[Any]) -> str:
+    with conn.cursor() as cur:
+        cur.execute("SELECT value FROM central_settings WHERE key = 'role_prefix'")
+        row = cur.fetchone()
+    if row is None:
+        raise CentralSchemaError("the central schema has no role prefix; was it initialised?")
+    return str(row[0])
+
+
+def sync_lifecycle_edges(conn: psycopg.Connection[Any]) -> None:
+    """Write the lifecycle's edges (from the one place they are declared) for the guard."""
+    edges: dict[tuple[str, str], bool] = {}
+    for rule in RULES.values():
+        for source in rule.sources:
+            key = (source.value, rule.target.value)
+            edges[key] = edges.get(key, False) or Role.CLERK in rule.roles
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("DELETE FROM lifecycle_edges")
+        cur.executemany(
+            "INSERT INTO lifecycle_edges (from_status, to_status, clerk_allowed) "
+            "VALUES (%s, %s, %s)",
+            [(a, b, clerk) for (a, b), clerk in sorted(edges.items())])
+
+
+def _set_login_role(conn: psycopg.Connection[Any], role: str, group: str, password: str) -> None:
+    # Send a SCRAM verifier, never the password itself (statement logs would keep it).
+    verifier = conn.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256")
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
+        exists = cur.fetchone() is not None
+        verb = "ALTER" if exists else "CREATE"
+        cur.execute(sql.SQL(verb + " ROLE {} LOGIN INHERIT PASSWORD {}").format(
+            sql.Identifier(role), sql.Literal(verifier.decode())))
+        cur.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), sql.Identifier(role)))
+
+
+def _write_password(path: Path | None, password: str) -> None:
+    if path is None:
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(password + "\n")
+    if os.name == "posix":
+        os.chmod(path, 0o600)
+
+
+def add_counter(conn: psycopg.Connection[Any], centre: str, counter: int, *,
+                may_decide: bool = False, password: str | None = None,
+                password_file: Path | None = None) -> tuple[str, str]:
+    """Create (or reset) the login role of one counter; return (role name, password)."""
+    if not re.fullmatch(r"[0-9]{3}", centre) or not 1 <= counter <= 99:
+        raise ValueError("centre must be three digits and counter 1..99")
+    prefix = role_prefix_of(conn)
+    role = f"{prefix}_c{centre}_{counter:02d}"
+    password = password or secrets.token_urlsafe(24)
+    with conn.transaction():
+        _set_login_role(conn, role, f"{prefix}_counter", password)
+        conn.execute(
+            "INSERT INTO counters (role_name, kind, centre, counter, may_decide) "
+            "VALUES (%s, 'counter', %s, %s, %s) ON CONFLICT (role_name) DO UPDATE "
+            "SET may_decide = EXCLUDED.may_decide", (role, centre, counter, may_decide))
+    _write_password(password_file, password)
+    return role, password
+
+
+def add_supervisor(conn: psycopg.Connection[Any], centre: str, name: str, *,
+                   password: str | None = None,
+                   password_file: Path | None = None) -> tuple[str, str]:
+    """Create (or reset) a supervisor's login role for one centre; return (role, password)."""
+    if not re.fullmatch(r"[0-9]{3}", centre) or not _NAME.fullmatch(name):
+        raise ValueError("centre must be three digits and the name lower-case letters/digits/_")
+    prefix = role_prefix_of(conn)
+    role = f"{prefix}_s{centre}_{name}"
+    password = password or secrets.token_urlsafe(24)
+    with conn.transaction():
+        _set_login_role(conn, role, f"{prefix}_supervisor", password)
+        conn.execute(
+            "INSERT INTO counters (role_name, kind, centre) VALUES (%s, 'supervisor', %s) "
+            "ON CONFLICT (role_name) DO NOTHING", (role, centre))
+    _write_password(password_file, password)
+    return role, password

@@ -1,0 +1,618 @@
+"""The central side of sync: operations run over a connection to the central PostgreSQL.
+
+Counters push and pull through these functions under their own login role, and supervisors'
+decisions (``decide``) go through them too, so every status change central makes applies the
+same lifecycle code as the counter (``domain.lifecycle_effects.apply_action``). Row-level
+security does all centre filtering; nothing here takes the caller's word for its centre.
+
+Connections are expected in autocommit mode; each function opens the transaction it needs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from tawasul_desktop.domain.lifecycle import Action, Role
+from tawasul_desktop.domain.lifecycle_effects import LifecycleState, apply_action
+from tawasul_desktop.domain.messages import Problem
+from tawasul_desktop.domain.policy import Policy
+from tawasul_desktop.domain.workdays import WorkingCalendar
+from tawasul_desktop.sync.protocol import (
+    KIND_EVENT,
+    KIND_FOLLOW_UP,
+    KIND_SUBMIT,
+    upgrade_payload,
+)
+
+log = logging.getLogger(__name__)
+
+Conn = psycopg.Connection[Any]
+FaultHook = Callable[[str, Conn], None]
+
+APPLIED, DUPLICATE, CONFLICT, REJECTED = "applied", "duplicate", "conflict", "rejected"
+CENTRAL_DECISION = "central.decision"
+
+# Columns of a request as the counter wrote it (immutable intake + its lifecycle at the time).
+REQUEST_COLUMNS = (
+    "id", "number", "centre", "counter", "service", "status",
+    "applicant_name", "applicant_id", "applicant_id_kind", "applicant_mobile", "applicant_email",
+    "beneficiary_name", "beneficiary_id", "beneficiary_id_kind", "beneficiary_mobile",
+    "beneficiary_email", "relation", "search_names", "description", "fields", "submitted_at",
+    "effective_day", "due_date", "paused_working_days", "paused_since", "decision_reason",
+    "decided_by", "decided_at", "duplicate_of", "created_by", "import_key", "updated_at",
+)
+_STATE_COLUMNS = ("status", "effective_day", "due_date", "paused_working_days", "paused_since",
+                  "decision_reason", "decided_by", "decided_at")
+
+_OP_IN = """
+CREATE TEMP TABLE IF NOT EXISTS tawasul_op_in (
+    op_id uuid PRIMARY KEY, seq bigint NOT NULL, kind text NOT NULL,
+    schema_version integer NOT NULL, request_id uuid, counter_time timestamptz,
+    payload jsonb NOT NULL, fresh boolean NOT NULL DEFAULT false
+) ON COMMIT DELETE ROWS
+"""
+_AUDIT_IN = """
+CREATE TEMP TABLE IF NOT EXISTS tawasul_audit_in (
+    seq bigint, hash char(64), at timestamptz, actor text, action text, entity text,
+    entity_id text, old text, new text, prev_hash char(64)
+) ON COMMIT DELETE ROWS
+"""
+
+
+# --- who is calling, what they speak ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The connected role as the central mapping knows it (never as the desk claims)."""
+
+    role_name: str
+    kind: str  # counter | supervisor | owner
+    centre: str | None
+    counter: int | None
+    may_decide: bool = False
+
+
+def whoami(conn: Conn) -> Identity:
+    with conn.cursor() as cur:
+        cur.execute("SELECT current_user, kind, centre, counter, may_decide FROM counters "
+                    "WHERE role_name = current_user")
+        row = cur.fetchone()
+        if row is not None:
+            return Identity(row[0], row[1], row[2], row[3], row[4])
+        cur.execute("SELECT current_user")
+        found = cur.fetchone()
+        assert found is not None
+        return Identity(found[0], "owner", None, None, True)
+
+
+@dataclass(frozen=True)
+class Protocol:
+    current: int
+    oldest: int
+
+    def refusal(self, version: int) -> Problem | None:
+        params = {"version": version, "oldest": self.oldest, "current": self.current}
+        if version < self.oldest:
+            return Problem.of("sync.version_too_old", "schema_version", **params)
+        if version > self.current:
+            return Problem.of("sync.version_too_new", "schema_version", **params)
+        return None
+
+
+def protocol_of(conn: Conn) -> Protocol:
+    with conn.cursor() as cur:
+        cur.execute("SELECT key, value FROM central_settings "
+                    "WHERE key IN ('protocol_version', 'protocol_oldest')")
+        values = {k: int(v) for k, v in cur.fetchall()}
+    return Protocol(values["protocol_version"], values["protocol_oldest"])
+
+
+def central_calendar(conn: Conn, policy: Policy, centre: str | None) -> WorkingCalendar:
+    with conn.cursor() as cur:
+        cur.execute("SELECT day FROM closures WHERE centre = '' OR centre = %s", (centre or "",))
+        days = [r[0] for r in cur.fetchall()]
+    return WorkingCalendar(policy.calendar, days)
+
+
+# --- push ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutgoingOp:
+    """An outbox entry as sent: the payload is the JSON text written at the desk."""
+
+    op_id: uuid.UUID
+    seq: int
+    kind: str
+    schema_version: int
+    request_id: uuid.UUID | None
+    counter_time: dt.datetime
+    payload: str
+
+
+@dataclass(frozen=True)
+class OpOutcome:
+    op_id: uuid.UUID
+    outcome: str  # applied | duplicate | conflict | rejected
+    problem: dict[str, Any] | None = None
+    central_state: dict[str, Any] | None = None  # the request as central has it (conflicts)
+
+
+@dataclass
+class PushResult:
+    outcomes: list[OpOutcome] = field(default_factory=list)
+    clock_skew_seconds: float = 0.0
+
+
+def _problem_json(problem: Problem) -> dict[str, Any]:
+    return problem.as_dict()
+
+
+def push_ops(conn: Conn, ops: Sequence[OutgoingOp], *, sent_at: dt.datetime, policy: Policy,
+             identity: Identity | None = None, fault_hook: FaultHook | None = None) -> PushResult:
+    """Apply one batch of operations in one transaction; answer each operation's outcome.
+
+    Idempotent: operations are inserted into ``ops`` with ON CONFLICT DO NOTHING and only
+    those the insert returns are applied; the others answer their stored outcome again.
+    """
+    me = identity or whoami(conn)
+    if me.kind != "counter":
+        raise PermissionError(f"{me.role_name} is not a counter's role")
+    result = PushResult()
+    with conn.transaction(), conn.cursor() as cur:
+        proto = protocol_of(conn)
+        cur.execute("SELECT extract(epoch FROM clock_timestamp() - %s::timestamptz)::float8",
+                    (sent_at,))
+        skew_row = cur.fetchone()
+        skew = float(skew_row[0]) if skew_row else 0.0
+        result.clock_skew_seconds = skew
+
+        refused: dict[uuid.UUID, Problem] = {}
+        sendable = []
+        for o in ops:
+            problem = proto.refusal(o.schema_version)
+            if problem is not None:
+                refused[o.op_id] = problem
+            else:
+                sendable.append(o)
+        cur.execute(_OP_IN)
+        with cur.copy("COPY tawasul_op_in (op_id, seq, kind, schema_version, request_id, "
+                      "counter_time, payload) FROM STDIN") as copy:
+            for o in sendable:
+                copy.write_row((o.op_id, o.seq, o.kind, o.schema_version, o.request_id,
+                                o.counter_time, o.payload))
+        cur.execute(
+            """WITH ins AS (
+                   INSERT INTO ops (op_id, centre, counter, kind, schema_version, request_id,
+                                    payload, counter_time, clock_skew_seconds)
+                   SELECT op_id, %(centre)s, %(counter)s, kind, schema_version, request_id,
+                          CASE WHEN kind = %(submit)s THEN NULL ELSE payload END,
+                          counter_time, %(skew)s
+                   FROM tawasul_op_in ORDER BY seq
+                   ON CONFLICT (op_id) DO NOTHING
+                   RETURNING op_id)
+               UPDATE tawasul_op_in i SET fresh = true FROM ins WHERE i.op_id = ins.op_id""",
+            {"centre": me.centre, "counter": me.counter, "submit": KIND_SUBMIT, "skew": skew})
+
+        outcomes: dict[uuid.UUID, OpOutcome] = {}
+        _refuse_taken_numbers(cur, outcomes)
+        _insert_requests(cur, skew)
+        _insert_follow_ups(cur, outcomes)
+        _apply_counter_events(conn, cur, me, policy, outcomes)
+
+        cur.execute("SELECT op_id, fresh FROM tawasul_op_in")
+        known = [op_id for op_id, fresh in cur.fetchall() if not fresh and op_id not in outcomes]
+        if known:
+            cur.execute("SELECT op_id, outcome, problem, request_id FROM ops WHERE op_id = ANY(%s)",
+                        (known,))
+            stored = {r[0]: r for r in cur.fetchall()}
+            conflict_ids = [r[3] for r in stored.values() if r[1] == CONFLICT]
+            states = request_states(cur, conflict_ids) if conflict_ids else {}
+            for op_id in known:
+                _, outcome, problem, request_id = stored[op_id]
+                outcomes[op_id] = OpOutcome(
+                    op_id, DUPLICATE if outcome == APPLIED else outcome, problem,
+                    states.get(request_id) if outcome == CONFLICT else None)
+        cur.execute("UPDATE counters SET last_seen_at = clock_timestamp(), "
+                    "last_skew_seconds = %s WHERE role_name = current_user", (skew,))
+        if fault_hook is not None:
+            fault_hook("push.before_commit", conn)
+    for o in ops:
+        if o.op_id in refused:
+            result.outcomes.append(OpOutcome(o.op_id, REJECTED, _problem_json(refused[o.op_id])))
+        else:
+            result.outcomes.append(outcomes.get(o.op_id, OpOutcome(o.op_id, APPLIED)))
+    return result
+
+
+def _reject(cur: psycopg.Cursor[Any], outcomes: dict[uuid.UUID, OpOutcome],
+            rejected: dict[uuid.UUID, Problem]) -> None:
+    if not rejected:
+        return
+    cur.executemany("UPDATE ops SET outcome = 'rejected', problem = %s WHERE op_id = %s",
+                    [(Jsonb(_problem_json(p)), op_id) for op_id, p in rejected.items()])
+    cur.execute("UPDATE tawasul_op_in SET fresh = false WHERE op_id = ANY(%s)", (list(rejected),))
+    for op_id, p in rejected.items():
+        outcomes[op_id] = OpOutcome(op_id, REJECTED, _problem_json(p))
+
+
+def _refuse_taken_numbers(cur: psycopg.Cursor[Any], outcomes: dict[uuid.UUID, OpOutcome]) -> None:
+    # Two desks configured as the same counter would hand out the same numbers.
+    cur.execute("""SELECT i.op_id, q.number FROM tawasul_op_in i
+                   JOIN requests q ON q.number = i.payload->'request'->>'number'
+                   WHERE i.fresh AND i.kind = %s AND q.id <> i.request_id""", (KIND_SUBMIT,))
+    _reject(cur, outcomes, {op_id: Problem.of("sync.number_taken", "number", number=number)
+                            for op_id, number in cur.fetchall()})
+
+
+def _insert_requests(cur: psycopg.Cursor[Any], skew: float) -> None:
+    columns = ", ".join(REQUEST_COLUMNS)
+    values = ", ".join(f"r.{c}" for c in REQUEST_COLUMNS)
+    cur.execute(
+        f"""INSERT INTO requests ({columns}, received_at, clock_skew_seconds, attachments_pending)
+            SELECT {values}, clock_timestamp(), %(skew)s,
+                   EXISTS (SELECT 1 FROM jsonb_array_elements(i.payload->'attachments') a
+                           WHERE NOT EXISTS (SELECT 1 FROM blobs b
+                                             WHERE b.sha256 = a->>'sha256'))
+            FROM tawasul_op_in i
+            CROSS JOIN LATERAL jsonb_populate_record(NULL::requests, i.payload->'request') r
+            WHERE i.fresh AND i.kind = %(submit)s
+            ORDER BY i.seq
+            ON CONFLICT (id) DO NOTHING""",
+        {"skew": skew, "submit": KIND_SUBMIT})
+    cur.execute(
+        """INSERT INTO request_attachments (request_id, position, document, display_name,
+                                            media_type, size, sha256)
+           SELECT i.request_id, a.position, a.document, a.display_name, a.media_type, a.size,
+                  a.sha256
+           FROM tawasul_op_in i
+           CROSS JOIN LATERAL jsonb_to_recordset(i.payload->'attachments') AS a(
+               position integer, document text, display_name text, media_type text,
+               size bigint, sha256 text)
+           WHERE i.fresh AND i.kind = %s
+           ON CONFLICT DO NOTHING""", (KIND_SUBMIT,))
+
+
+def _insert_follow_ups(cur: psycopg.Cursor[Any], outcomes: dict[uuid.UUID, OpOutcome]) -> None:
+    cur.execute("""SELECT i.op_id, i.request_id FROM tawasul_op_in i
+                   WHERE i.fresh AND i.kind = %s
+                     AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.id = i.request_id)""",
+                (KIND_FOLLOW_UP,))
+    _reject(cur, outcomes, {op_id: Problem.of("sync.request_unknown", "number",
+                                              request=str(request_id))
+                            for op_id, request_id in cur.fetchall()})
+    cur.execute(
+        """INSERT INTO follow_ups (id, request_id, at, by, note)
+           SELECT (i.payload->>'id')::uuid, i.request_id, (i.payload->>'at')::timestamptz,
+                  i.payload->>'by', coalesce(i.payload->>'note', '')
+           FROM tawasul_op_in i WHERE i.fresh AND i.kind = %s
+           ON CONFLICT (id) DO NOTHING""", (KIND_FOLLOW_UP,))
+
+
+def request_states(cur: psycopg.Cursor[Any], ids: Sequence[uuid.UUID], *,
+                   lock: bool = False) -> dict[uuid.UUID, dict[str, Any]]:
+    """The lifecycle columns of requests (JSON-ready), optionally locked in id order."""
+    cur.execute(
+        f"""SELECT id, {", ".join(_STATE_COLUMNS)}, updated_at, version
+            FROM requests WHERE id = ANY(%s) ORDER BY id {"FOR UPDATE" if lock else ""}""",
+        (list(ids),))
+    names = [d.name for d in cur.description or ()]
+    return {row[0]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
+
+
+def _state(row: dict[str, Any]) -> LifecycleState:
+    return LifecycleState(**{k: row[k] for k in _STATE_COLUMNS})
+
+
+def _event_time(payload: dict[str, Any], central_now: dt.datetime) -> dt.datetime:
+    # The desk's clock says when the applicant came; it is never trusted to lie in the future.
+    try:
+        at = dt.datetime.fromisoformat(payload["at"])
+    except (KeyError, TypeError, ValueError):
+        return central_now
+    return min(at, central_now) if at.tzinfo else central_now
+
+
+def _apply_counter_events(conn: Conn, cur: psycopg.Cursor[Any], me: Identity, policy: Policy,
+                          outcomes: dict[uuid.UUID, OpOutcome]) -> None:
+    cur.execute("""SELECT op_id, request_id, schema_version, payload FROM tawasul_op_in
+                   WHERE fresh AND kind = %s ORDER BY seq""", (KIND_EVENT,))
+    events = cur.fetchall()
+    if not events:
+        return
+    cur.execute("SELECT clock_timestamp()")
+    now_row = cur.fetchone()
+    assert now_row is not None
+    central_now: dt.datetime = now_row[0]
+    rows = request_states(cur, sorted({e[1] for e in events}), lock=True)
+    calendar = central_calendar(conn, policy, me.centre)
+    changed: set[uuid.UUID] = set()
+    rejected: dict[uuid.UUID, Problem] = {}
+    conflicts: list[tuple[uuid.UUID, uuid.UUID, str, str, Problem]] = []
+    for op_id, request_id, version, raw in events:
+        payload = upgrade_payload(KIND_EVENT, version, raw)
+        row = rows.get(request_id)
+        if row is None:
+            rejected[op_id] = Problem.of("sync.request_unknown", "number", request=str(request_id))
+            continue
+        role = str(payload.get("role") or Role.CLERK.value)
+        if role != Role.CLERK.value and not me.may_decide:
+            rejected[op_id] = Problem.of("request.not_permitted", "role")
+            continue
+        try:
+            action = Action(payload["action"])
+        except (KeyError, ValueError):
+            rejected[op_id] = Problem.of("sync.bad_operation", "action",
+                                         detail=str(payload.get("action"))[:40])
+            continue
+        outcome = _apply(row, action, role=role, actor=str(payload.get("actor") or "?"),
+                         reason=payload.get("reason"), at=_event_time(payload, central_now),
+                         calendar=calendar, policy=policy)
+        if isinstance(outcome, Problem):
+            conflicts.append((op_id, request_id, payload["action"], row["status"], outcome))
+            continue
+        row.update(outcome.as_dict())
+        changed.add(request_id)
+    _write_states(cur, [rows[i] for i in sorted(changed)])
+    _reject(cur, outcomes, rejected)
+    if conflicts:
+        # Central wins: the refused event is kept as a conflict for the counter and supervisor.
+        cur.executemany("UPDATE ops SET outcome = 'conflict', problem = %s WHERE op_id = %s",
+                        [(Jsonb(_problem_json(p)), op_id) for op_id, _, _, _, p in conflicts])
+        cur.executemany(
+            """INSERT INTO conflicts (op_id, request_id, centre, counter, action, central_status,
+                                      problem) VALUES (%s, %s, %s, %s, %s, %s, %s)""",
+            [(op_id, rid, me.centre, me.counter, action, status, Jsonb(_problem_json(p)))
+             for op_id, rid, action, status, p in conflicts])
+        states = request_states(cur, [c[1] for c in conflicts])
+        for op_id, rid, _, _, p in conflicts:
+            outcomes[op_id] = OpOutcome(op_id, CONFLICT, _problem_json(p), states.get(rid))
+
+
+def _apply(row: dict[str, Any], action: Action, *, role: str, actor: str, reason: str | None,
+           at: dt.datetime, calendar: WorkingCalendar,
+           policy: Policy) -> LifecycleState | Problem:
+    state = _state(row)
+    today = calendar.local_date(at)
+    if state.paused_since is not None and today < state.paused_since:
+        today = state.paused_since  # a desk clock running behind never shortens a pause
+    return apply_action(state, action, role=role, actor=actor, reason=reason, now=at,
+                        today=today, calendar=calendar,
+                        resolution_working_days=policy.timing.resolution_working_days)
+
+
+def _write_states(cur: psycopg.Cursor[Any], rows: Sequence[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    cur.executemany(
+        """UPDATE requests SET status = %(status)s, due_date = %(due_date)s,
+               paused_working_days = %(paused_working_days)s, paused_since = %(paused_since)s,
+               decision_reason = %(decision_reason)s, decided_by = %(decided_by)s,
+               decided_at = %(decided_at)s, updated_at = clock_timestamp()
+           WHERE id = %(id)s""", rows)
+
+
+# --- decisions made centrally -------------------------------------------------------------------
+
+
+def decide(conn: Conn, request: uuid.UUID | str, action: Action, *, actor: str,
+           role: str = Role.SUPERVISOR.value, reason: str | None = None,
+           policy: Policy) -> LifecycleState | Problem:
+    """A supervisor's decision made centrally (same rules); it flows down to the counter."""
+    with conn.transaction(), conn.cursor() as cur:
+        key = "id" if isinstance(request, uuid.UUID) else "number"
+        cur.execute(f"SELECT id, centre FROM requests WHERE {key} = %s", (request,))
+        found = cur.fetchone()
+        if found is None:
+            return Problem.of("request.not_found", "number", number=str(request))
+        request_id, centre = found
+        row = request_states(cur, [request_id], lock=True)[request_id]
+        cur.execute("SELECT clock_timestamp()")
+        now_row = cur.fetchone()
+        assert now_row is not None
+        outcome = _apply(row, action, role=role, actor=actor, reason=reason, at=now_row[0],
+                         calendar=central_calendar(conn, policy, centre), policy=policy)
+        if isinstance(outcome, Problem):
+            return outcome
+        row.update(outcome.as_dict())
+        _write_states(cur, [row])
+        cur.execute(
+            """INSERT INTO ops (op_id, centre, kind, schema_version, request_id, payload)
+               VALUES (%s, %s, %s, (SELECT value::int FROM central_settings
+                                    WHERE key = 'protocol_version'), %s, %s)""",
+            (uuid.uuid4(), centre, CENTRAL_DECISION, request_id,
+             Jsonb({"action": action.value, "reason": reason, "actor": actor, "role": role})))
+        return outcome
+
+
+def add_closure(conn: Conn, day: dt.date, reason: str, *, added_by: str, policy: Policy,
+                centre: str = "") -> int:
+    """Announce a closure day (for one centre or all) and move the due dates of open
+    requests it falls into; the closure and the new due dates flow down. Returns how many moved."""
+    from tawasul_desktop.domain.lifecycle import OPEN_STATES
+    from tawasul_desktop.domain.timing import due_date_for
+
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("""INSERT INTO closures (day, centre, reason, added_by) VALUES (%s, %s, %s, %s)
+                       ON CONFLICT DO NOTHING RETURNING day""",
+                    (day, centre, reason.strip() or "closure", added_by))
+        if cur.fetchone() is None:
+            return 0
+        cur.execute(
+            """SELECT id, centre, effective_day, due_date, paused_working_days FROM requests
+               WHERE status = ANY(%s) AND effective_day <= %s AND due_date >= %s
+                 AND (%s = '' OR centre = %s) ORDER BY id FOR UPDATE""",
+            ([s.value for s in OPEN_STATES], day, day, centre, centre))
+        calendars: dict[str, WorkingCalendar] = {}
+        moves = []
+        for request_id, req_centre, effective, due, paused in cur.fetchall():
+            if req_centre not in calendars:
+                calendars[req_centre] = central_calendar(conn, policy, req_centre)
+            new_due = due_date_for(effective, calendars[req_centre],
+                                   policy.timing.resolution_working_days, paused)
+            if new_due != due:
+                moves.append((new_due, request_id))
+        cur.executemany("UPDATE requests SET due_date = %s, updated_at = clock_timestamp() "
+                        "WHERE id = %s", moves)
+        return len(moves)
+
+
+def put_user(conn: Conn, username: str, role: str, password_hash: str, *, display_name: str = "",
+             centre: str | None = None, active: bool = True) -> None:
+    """Add or change a user that counters receive (to log in while offline)."""
+    with conn.transaction():
+        conn.execute(
+            """INSERT INTO users (username, centre, display_name, role, password_hash, active)
+               VALUES (%s, %s, %s, %s, %s, %s)
+               ON CONFLICT (username) DO UPDATE SET centre = EXCLUDED.centre,
+                   display_name = EXCLUDED.display_name, role = EXCLUDED.role,
+                   password_hash = EXCLUDED.password_hash, active = EXCLUDED.active,
+                   updated_at = now()""",
+            (username, centre, display_name or username, role, password_hash, active))
+
+
+def publish_catalogue(conn: Conn, content: str) -> int:
+    """Publish a service catalogue (TOML, checked first) for counters; return its version."""
+    import tomllib
+
+    from tawasul_desktop.domain.catalogue import parse_catalogue
+
+    parse_catalogue(tomllib.loads(content), "published catalogue")
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("INSERT INTO catalogue (content) VALUES (%s) RETURNING version", (content,))
+        row = cur.fetchone()
+        assert row is not None
+        return int(row[0])
+
+
+# --- pull ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    id: int
+    xid: str
+    kind: str  # request | closure | user | catalogue
+    entity_id: str
+    payload: dict[str, Any]
+
+
+def pull_changes(conn: Conn, after: tuple[str, int], limit: int) -> list[Change]:
+    """Changes after the cursor, in commit-safe order, never skipping one.
+
+    Only rows of transactions older than the snapshot's xmin are read: every one of those has
+    finished, so no transaction can still commit a row that sorts before the cursor. One
+    REPEATABLE READ snapshot serves both the xmin and the scan.
+    """
+    with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        cur.execute(
+            """SELECT id, xid::text AS xid, kind, entity_id, payload FROM changes
+               WHERE (xid, id) > (%s::xid8, %s)
+                 AND xid < pg_snapshot_xmin(pg_current_snapshot())
+               ORDER BY xid, id LIMIT %s""",
+            (after[0], after[1], limit))
+        return [Change(r["id"], r["xid"], r["kind"], r["entity_id"], r["payload"])
+                for r in cur.fetchall()]
+
+
+# --- attachments -----------------------------------------------------------------------------
+
+
+def blob_present(conn: Conn, sha256: str) -> bool:
+    with conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM blobs WHERE sha256 = %s", (sha256,))
+        return cur.fetchone() is not None
+
+
+def upload_offset(conn: Conn, sha256: str) -> int:
+    """How many leading bytes of this file central already holds from this uploader."""
+    with conn.cursor() as cur:
+        cur.execute("""SELECT coalesce(max(pos + length(data)), 0) FROM blob_chunks
+                       WHERE sha256 = %s AND uploader = current_user""", (sha256,))
+        row = cur.fetchone()
+        return int(row[0]) if row else 0
+
+
+def put_chunk(conn: Conn, sha256: str, pos: int, data: bytes) -> None:
+    """Store one chunk in its own transaction, so an interrupted upload resumes after it."""
+    with conn.transaction():
+        conn.execute("INSERT INTO blob_chunks (sha256, pos, data) VALUES (%s, %s, %s) "
+                     "ON CONFLICT DO NOTHING", (sha256, pos, data))
+
+
+def finish_blob(conn: Conn, sha256: str, size: int) -> bool:
+    """Assemble the chunks; the table's CHECK verifies the hash before the row can exist.
+    False (staging cleared, to restart) if the bytes are incomplete or do not match."""
+    try:
+        with conn.transaction(), conn.cursor() as cur:
+            cur.execute(
+                """INSERT INTO blobs (sha256, size, content)
+                   SELECT %(sha)s, %(size)s, string_agg(data, ''::bytea ORDER BY pos)
+                   FROM blob_chunks WHERE sha256 = %(sha)s AND uploader = current_user
+                   HAVING coalesce(sum(length(data)), 0) = %(size)s
+                   ON CONFLICT (sha256) DO NOTHING""", {"sha": sha256, "size": size})
+            cur.execute("DELETE FROM blob_chunks WHERE sha256 = %s AND uploader = current_user",
+                        (sha256,))
+            if not blob_present(conn, sha256):
+                return False
+            attachments_arrived(conn, sha256)
+            return True
+    except psycopg.errors.CheckViolation:
+        log.warning("attachment %s… did not match its hash centrally; it will be sent again",
+                    sha256[:12])
+        with conn.transaction():
+            conn.execute("DELETE FROM blob_chunks WHERE sha256 = %s AND uploader = current_user",
+                         (sha256,))
+        return False
+
+
+def attachments_arrived(conn: Conn, sha256: str) -> None:
+    """Clear "attachments pending" on requests whose files are now all present."""
+    with conn.transaction():
+        conn.execute(
+            """UPDATE requests r SET attachments_pending = false
+               WHERE r.attachments_pending
+                 AND r.id IN (SELECT request_id FROM request_attachments WHERE sha256 = %s)
+                 AND NOT EXISTS (SELECT 1 FROM request_attachments a
+                                 WHERE a.request_id = r.id
+                                   AND NOT EXISTS (SELECT 1 FROM blobs b
+                                                   WHERE b.sha256 = a.sha256))""", (sha256,))
+
+
+# --- audit -----------------------------------------------------------------------------------
+
+
+def push_audit(conn: Conn, store_id: uuid.UUID, entries: Sequence[tuple[Any, ...]],
+               identity: Identity) -> int:
+    """Upload audit entries (seq, hash, at, actor, action, entity, entity_id, old, new,
+    prev_hash); entries already there are skipped. Returns how many were new."""
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute(_AUDIT_IN)
+        with cur.copy("COPY tawasul_audit_in (seq, hash, at, actor, action, entity, entity_id, "
+                      "old, new, prev_hash) FROM STDIN") as copy:
+            for e in entries:
+                copy.write_row(e)
+        cur.execute(
+            """INSERT INTO audit_entries (store_id, seq, hash, centre, counter, at, actor, action,
+                                          entity, entity_id, old, new, prev_hash)
+               SELECT %s, seq, hash, %s, %s, at, actor, action, entity, entity_id, old, new,
+                      prev_hash
+               FROM tawasul_audit_in ORDER BY seq ON CONFLICT DO NOTHING""",
+            (store_id, identity.centre, identity.counter))
+        return cur.rowcount
+
+
+def dumps_problem(problem: dict[str, Any] | None) -> str | None:
+    return None if problem is None else json.dumps(problem, ensure_ascii=False)

@@ -1,0 +1,102 @@
+"""How a desk reaches the central PostgreSQL: DSN, password source, TLS, timeouts.
+
+The password is never in the configuration file: it comes from a file of its own that only
+the owner may read (``[central] password_file``), or from the OS keyring when the optional
+``keyring`` package is installed and holds one for the DSN's user. ``sslmode`` and
+``sslrootcert`` are passed to libpq as they are (``verify-full`` is the sensible choice for
+a central server reached over a network).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
+from tawasul_desktop.config import Settings
+
+KEYRING_SERVICE = "tawasul-desk central"
+
+
+class CentralConfigError(RuntimeError):
+    """The central connection is not configured, or its password file is unsafe."""
+
+
+def read_password_file(path: Path) -> str:
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise CentralConfigError(f"central password file {path}: {exc.strerror}") from None
+    if os.name == "posix" and info.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise CentralConfigError(
+            f"central password file {path} may be read by others; "
+            f"run: chmod 600 {path}")
+    text = path.read_text(encoding="utf-8").splitlines()
+    if not text or not text[0]:
+        raise CentralConfigError(f"central password file {path} is empty")
+    return text[0]
+
+
+def _keyring_password(user: str | None) -> str | None:
+    if not user:
+        return None
+    try:
+        import keyring  # optional
+    except ImportError:
+        return None
+    try:
+        found = keyring.get_password(KEYRING_SERVICE, user)
+    except Exception:  # no usable backend on this machine
+        return None
+    return str(found) if found else None
+
+
+@dataclass(frozen=True)
+class CentralTarget:
+    dsn: str
+    password_file: Path | None = None
+    sslmode: str | None = None
+    sslrootcert: str | None = None
+    connect_timeout: int = 10
+    application_name: str = "tawasul-desk"
+
+    def connect(self, **extra: Any) -> psycopg.Connection[Any]:
+        params: dict[str, Any] = {
+            "connect_timeout": self.connect_timeout,
+            "application_name": self.application_name,
+            # A pulled network cable is noticed in about a minute, not after two hours.
+            "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+            "keepalives_count": 3,
+        }
+        if self.sslmode:
+            params["sslmode"] = self.sslmode
+        if self.sslrootcert:
+            params["sslrootcert"] = self.sslrootcert
+        if self.password_file is not None:
+            params["password"] = read_password_file(self.password_file)
+        elif not conninfo_to_dict(self.dsn).get("password"):
+            found = _keyring_password(conninfo_to_dict(self.dsn).get("user"))
+            if found:
+                params["password"] = found
+        params.update(extra)
+        return psycopg.connect(self.dsn, **params)
+
+    @property
+    def user(self) -> str | None:
+        return conninfo_to_dict(self.dsn).get("user")
+
+
+def target_from_settings(settings: Settings) -> CentralTarget:
+    if not settings.central_dsn:
+        raise CentralConfigError(
+            "no central database configured: set [central] dsn in the configuration file "
+            "or $TAWASUL_CENTRAL_DSN")
+    return CentralTarget(
+        dsn=settings.central_dsn, password_file=settings.central_password_file,
+        sslmode=settings.central_sslmode, sslrootcert=settings.central_sslrootcert,
+        application_name=f"tawasul-desk {settings.centre_code}-{settings.counter:02d}")

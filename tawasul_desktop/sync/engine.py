@@ -1,0 +1,429 @@
+"""Run a sync: push the outbox, the audit log and attachments up, pull changes down.
+
+``SyncEngine.run_once`` is one pass and never raises for a network or server problem: it
+reports it (``SyncReport.error``) and the next pass carries on where this one stopped, because
+every step is idempotent (operation ids, a commit-ordered pull cursor stored with what it
+pulled, resumable content-addressed uploads). ``SyncLoop`` repeats it in a background thread,
+on an interval and on "sync now", backing off while central cannot be reached. Neither
+touches Qt; the GUI reads ``status()`` / ``SyncLoop.state`` and the callbacks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from sqlalchemy import Select, select
+
+from tawasul_desktop.domain.messages import Problem
+from tawasul_desktop.storage.models import AuditEntry, SyncState
+from tawasul_desktop.storage.store import Store
+from tawasul_desktop.sync import central, local
+from tawasul_desktop.sync.admin import CentralSchemaError, central_head, central_revision_of
+from tawasul_desktop.sync.central import APPLIED, CONFLICT, DUPLICATE, REJECTED, FaultHook
+from tawasul_desktop.sync.connection import CentralConfigError, CentralTarget
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+SKEW_WARNING_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    phase: str  # connect | push | audit | pull | attachments
+    done: int
+    total: int | None = None
+    detail: str = ""
+
+
+ProgressCallback = Callable[[SyncProgress], None]
+
+
+@dataclass(frozen=True)
+class RefusedOutcome:
+    op_id: uuid.UUID
+    state: str  # conflict | rejected
+    code: str
+    message_en: str
+    message_ar: str
+
+
+@dataclass
+class SyncReport:
+    started_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    pushed: int = 0  # operations central applied now
+    already_there: int = 0  # operations central had (a batch sent again)
+    refused: list[RefusedOutcome] = field(default_factory=list)
+    audit_sent: int = 0
+    pulled: int = 0  # changes read from the feed
+    requests_changed: int = 0  # local requests central changed
+    files_uploaded: int = 0
+    bytes_uploaded: int = 0
+    pending_after: int = 0
+    clock_skew_seconds: float | None = None
+    error: str | None = None
+    online: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def clock_warning(self) -> bool:
+        skew = self.clock_skew_seconds
+        return skew is not None and abs(skew) > SKEW_WARNING_SECONDS
+
+    def summary(self) -> str:
+        parts = [f"sent {self.pushed}", f"received {self.pulled}"]
+        if self.already_there:
+            parts.append(f"already central {self.already_there}")
+        if self.refused:
+            parts.append(f"refused {len(self.refused)}")
+        if self.files_uploaded:
+            parts.append(f"files {self.files_uploaded} ({self.bytes_uploaded // 1024} KiB)")
+        parts.append(f"pending {self.pending_after}")
+        text = ", ".join(parts)
+        if self.clock_warning:
+            text += f"; this desk's clock is off by {self.clock_skew_seconds:+.0f} s"
+        if self.error:
+            text += f"; stopped: {self.error}"
+        return text
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the status bar shows."""
+
+    online: bool | None  # None: not tried yet
+    running: bool
+    pending: int
+    refused: int
+    last_success_at: dt.datetime | None
+    last_attempt_at: dt.datetime | None
+    last_error: str | None
+    clock_skew_seconds: float | None
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class SyncEngine:
+    def __init__(self, store: Store, target: CentralTarget, *, batch_size: int = 1000,
+                 pull_batch: int = 2000, chunk_size: int = 1 << 20, clock: Clock = _utcnow,
+                 fault_hook: FaultHook | None = None) -> None:
+        self.store = store
+        self.target = target
+        self.batch_size = batch_size
+        self.pull_batch = pull_batch
+        self.chunk_size = chunk_size
+        self.clock = clock
+        self.fault_hook = fault_hook
+        self._conn: psycopg.Connection[Any] | None = None
+        self._identity: central.Identity | None = None
+        self._run_lock = threading.Lock()
+        self._online: bool | None = None
+        self._running = False
+
+    # --- state ---
+
+    def status(self) -> SyncStatus:
+        with self.store.read() as session:
+            pending, refused = local.counts(session)
+            state = session.get(SyncState, 1)
+        return SyncStatus(
+            online=self._online, running=self._running, pending=pending, refused=refused,
+            last_success_at=state.last_success_at if state else None,
+            last_attempt_at=state.last_attempt_at if state else None,
+            last_error=state.last_error if state else None,
+            clock_skew_seconds=state.clock_skew_seconds if state else None)
+
+    def refused(self) -> list[local.RefusedOp]:
+        with self.store.read() as session:
+            return local.refused_ops(session)
+
+    def requeue(self, op_ids: list[uuid.UUID] | None = None) -> int:
+        with self.store.write() as session:
+            return local.requeue(session, op_ids)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            finally:
+                self._conn = None
+
+    # --- one pass ---
+
+    def run_once(self, progress: ProgressCallback | None = None) -> SyncReport:
+        with self._run_lock:
+            self._running = True
+            try:
+                return self._run(progress or (lambda _p: None))
+            finally:
+                self._running = False
+
+    def _run(self, progress: ProgressCallback) -> SyncReport:
+        report = SyncReport(started_at=self.clock())
+        try:
+            progress(SyncProgress("connect", 0))
+            conn = self._connection()
+            report.online = True
+            self._push(conn, report, progress)
+            self._push_audit(conn, report, progress)
+            self._pull(conn, report, progress)
+            self._upload_files(conn, report, progress)
+        except psycopg.OperationalError as exc:
+            report.error = _short(exc) or "central database unreachable"
+            report.online = False
+            self.close()
+        except (psycopg.Error, CentralSchemaError, CentralConfigError, PermissionError) as exc:
+            report.error = _short(exc)
+            self.close()
+        self._online = report.online
+        report.finished_at = self.clock()
+        with self.store.write() as session:
+            state = local.sync_state(session)
+            state.last_attempt_at = report.finished_at
+            state.last_error = report.error
+            if report.ok:
+                state.last_success_at = report.finished_at
+            if report.clock_skew_seconds is not None:
+                state.clock_skew_seconds = report.clock_skew_seconds
+            report.pending_after = local.counts(session)[0]
+        if report.clock_warning:
+            log.warning("desk clock differs from central by %+.0f s", report.clock_skew_seconds)
+        if report.error:
+            log.info("sync stopped: %s", report.error)
+        return report
+
+    def _connection(self) -> psycopg.Connection[Any]:
+        if self._conn is not None and not self._conn.closed:
+            return self._conn
+        conn = self.target.connect(autocommit=True)
+        try:
+            revision = central_revision_of(conn)
+            if revision is None:
+                raise CentralSchemaError("the central database has no Tawasul schema; "
+                                         "run `tawasul central init`")
+            if revision != central_head():
+                raise CentralSchemaError(
+                    f"the central schema is at {revision}, this desk expects {central_head()}; "
+                    "run `tawasul central upgrade` (or update this desk)")
+            identity = central.whoami(conn)
+            settings = self.store.settings
+            if identity.kind != "counter":
+                raise CentralSchemaError(f"{identity.role_name} is not a counter's role; "
+                                         "create one with `tawasul central add-counter`")
+            if (identity.centre, identity.counter) != (settings.centre_code, settings.counter):
+                raise CentralSchemaError(
+                    f"central maps {identity.role_name} to centre {identity.centre} counter "
+                    f"{identity.counter}, but this desk is centre {settings.centre_code} "
+                    f"counter {settings.counter}")
+        except BaseException:
+            conn.close()
+            raise
+        self._conn, self._identity = conn, identity
+        return conn
+
+    # --- up ---
+
+    def _push(self, conn: psycopg.Connection[Any], report: SyncReport,
+              progress: ProgressCallback) -> None:
+        assert self._identity is not None
+        with self.store.read() as session:
+            total = local.counts(session)[0]
+        after = 0
+        while True:
+            with self.store.read() as session:
+                batch = local.pending_ops(session, after, self.batch_size)
+            if not batch:
+                return
+            result = central.push_ops(conn, batch, sent_at=self.clock(), policy=self.store.policy,
+                                      identity=self._identity, fault_hook=self.fault_hook)
+            if self.fault_hook is not None:
+                self.fault_hook("push.after_commit", conn)
+            report.clock_skew_seconds = result.clock_skew_seconds
+            with self.store.write() as session:
+                local.settle(session, batch, result.outcomes, self.clock())
+            for o in result.outcomes:
+                if o.outcome == APPLIED:
+                    report.pushed += 1
+                elif o.outcome == DUPLICATE:
+                    report.already_there += 1
+                elif o.outcome in (CONFLICT, REJECTED):
+                    p = o.problem or {}
+                    report.refused.append(RefusedOutcome(o.op_id, o.outcome, p.get("code", ""),
+                                                         p.get("message_en", ""),
+                                                         p.get("message_ar", "")))
+            after = batch[-1].seq
+            done = report.pushed + report.already_there + len(report.refused)
+            progress(SyncProgress("push", done, total))
+
+    def _push_audit(self, conn: psycopg.Connection[Any], report: SyncReport,
+                    progress: ProgressCallback) -> None:
+        assert self._identity is not None
+        while True:
+            with self.store.read() as session:
+                state = local.sync_state(session)
+                store_id, after = state.store_id, state.audit_sent_seq
+                rows = session.execute(_audit_after(after, self.batch_size)).all()
+            if not rows:
+                return
+            central.push_audit(conn, store_id, [tuple(r) for r in rows], self._identity)
+            with self.store.write() as session:
+                state = local.sync_state(session)
+                state.audit_sent_seq = max(state.audit_sent_seq, rows[-1][0])
+            report.audit_sent += len(rows)
+            progress(SyncProgress("audit", report.audit_sent))
+
+    def _upload_files(self, conn: psycopg.Connection[Any], report: SyncReport,
+                      progress: ProgressCallback) -> None:
+        with self.store.read() as session:
+            blobs = local.pending_blobs(session)
+        for index, blob in enumerate(blobs):
+            if central.blob_present(conn, blob.sha256):
+                central.attachments_arrived(conn, blob.sha256)
+            elif not self.store.blobs.exists(blob.sha256):
+                problem = Problem.of("sync.attachment_missing", "attachment", sha=blob.sha256[:12])
+                with self.store.write() as session:
+                    local.refuse_blob(session, blob.seq, problem.as_dict(), self.clock())
+                continue
+            elif not self._upload(conn, blob, report, progress):
+                continue  # did not verify; staging was cleared, the next pass sends it again
+            else:
+                report.files_uploaded += 1
+            with self.store.write() as session:
+                local.drop_blob(session, blob.seq)
+            progress(SyncProgress("attachments", index + 1, len(blobs)))
+
+    def _upload(self, conn: psycopg.Connection[Any], blob: local.PendingBlob, report: SyncReport,
+                progress: ProgressCallback) -> bool:
+        pos = central.upload_offset(conn, blob.sha256)
+        with self.store.blobs.path_for(blob.sha256).open("rb") as fh:
+            fh.seek(pos)
+            while pos < blob.size:
+                data = fh.read(self.chunk_size)
+                if not data:
+                    break
+                central.put_chunk(conn, blob.sha256, pos, data)
+                pos += len(data)
+                report.bytes_uploaded += len(data)
+                if self.fault_hook is not None:
+                    self.fault_hook("upload.chunk", conn)
+                progress(SyncProgress("attachments", pos, blob.size, blob.sha256[:12]))
+        return central.finish_blob(conn, blob.sha256, blob.size)
+
+    # --- down ---
+
+    def _pull(self, conn: psycopg.Connection[Any], report: SyncReport,
+              progress: ProgressCallback) -> None:
+        while True:
+            with self.store.read() as session:
+                state = local.sync_state(session)
+                cursor = (state.pull_xid, state.pull_id)
+            changes = central.pull_changes(conn, cursor, self.pull_batch)
+            if not changes:
+                return
+            with self.store.write() as session:
+                applied = local.apply_changes(session, changes, self.clock())
+                state = local.sync_state(session)
+                state.pull_xid, state.pull_id = changes[-1].xid, changes[-1].id
+            if applied.closures:
+                self.store.forget_calendar()
+            if applied.catalogue is not None:
+                self.store.catalogue = applied.catalogue
+            report.pulled += len(changes)
+            report.requests_changed += applied.requests
+            progress(SyncProgress("pull", report.pulled))
+            if len(changes) < self.pull_batch:
+                return
+
+
+def _audit_after(after: int, limit: int) -> Select[Any]:
+    return (select(AuditEntry.seq, AuditEntry.hash, AuditEntry.at, AuditEntry.actor,
+                   AuditEntry.action, AuditEntry.entity, AuditEntry.entity_id, AuditEntry.old,
+                   AuditEntry.new, AuditEntry.prev_hash)
+            .where(AuditEntry.seq > after).order_by(AuditEntry.seq).limit(limit))
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+# --- background loop -----------------------------------------------------------------------------
+
+
+class SyncLoop:
+    """Runs ``engine.run_once`` in a daemon thread every ``interval`` seconds and on
+    ``sync_now()``; after failures it waits 5 s, 10 s, 20 s … up to ``max_backoff``."""
+
+    def __init__(self, engine: SyncEngine, interval: float = 60.0, *, max_backoff: float = 600.0,
+                 first_retry: float = 5.0, on_report: Callable[[SyncReport], None] | None = None,
+                 on_progress: ProgressCallback | None = None) -> None:
+        self.engine = engine
+        self.interval = interval
+        self.max_backoff = max_backoff
+        self.first_retry = first_retry
+        self.on_report = on_report
+        self.on_progress = on_progress
+        self.last_report: SyncReport | None = None
+        self.failures = 0
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def state(self) -> SyncStatus:
+        return self.engine.status()
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="tawasul-sync", daemon=True)
+        self._thread.start()
+
+    def sync_now(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float | None = 30.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self.engine.close()
+
+    def next_delay(self) -> float:
+        if self.failures == 0:
+            return self.interval
+        backoff = min(self.max_backoff, self.first_retry * 2 ** (self.failures - 1))
+        return backoff * random.uniform(0.8, 1.2)  # desks that lost central together spread out
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                report = self.engine.run_once(self.on_progress)
+            except Exception:  # a bug must not kill the thread silently, nor spin
+                log.exception("sync pass failed unexpectedly")
+                self.failures += 1
+            else:
+                self.last_report = report
+                self.failures = 0 if report.ok else self.failures + 1
+                if self.on_report is not None:
+                    try:
+                        self.on_report(report)
+                    except Exception:
+                        log.exception("sync report callback failed")
+            self._wake.wait(self.next_delay())

@@ -1,0 +1,282 @@
+"""The counter's side of sync: reading the outbox, settling it, applying what came down.
+
+Every function works inside a session the caller opened (one unit of work): a batch's
+outcomes and the cursor that moves past a batch of changes commit with what they describe.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import tomllib
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from tawasul_desktop.domain.catalogue import Catalogue, CatalogueError, parse_catalogue
+from tawasul_desktop.storage.audit import AuditLog
+from tawasul_desktop.storage.models import Closure, OutboxEntry, Request, SyncState, User
+from tawasul_desktop.storage.users import find_user
+from tawasul_desktop.sync.central import (
+    APPLIED,
+    DUPLICATE,
+    Change,
+    OpOutcome,
+    OutgoingOp,
+)
+from tawasul_desktop.sync.protocol import CONFLICT, KIND_BLOB, PENDING, REJECTED
+
+CENTRAL_ACTOR = "central"
+_CHUNK = 500  # ids per IN (...) list
+_STATE = ("status", "due_date", "paused_working_days", "paused_since", "decision_reason",
+          "decided_by", "decided_at")
+
+
+def sync_state(session: Session) -> SyncState:
+    state = session.get(SyncState, 1)
+    if state is None:  # a database migrated before the row existed, or a copied one
+        state = SyncState(id=1, store_id=uuid.uuid4(), pull_xid="0", pull_id=0, audit_sent_seq=0)
+        session.add(state)
+        session.flush()
+    return state
+
+
+# --- outbox ----------------------------------------------------------------------------------
+
+
+def pending_ops(session: Session, after_seq: int, limit: int) -> list[OutgoingOp]:
+    rows = session.execute(
+        select(OutboxEntry.op_id, OutboxEntry.seq, OutboxEntry.kind, OutboxEntry.schema_version,
+               OutboxEntry.request_id, OutboxEntry.created_at, OutboxEntry.payload)
+        .where(OutboxEntry.state == PENDING, OutboxEntry.kind != KIND_BLOB,
+               OutboxEntry.seq > after_seq)
+        .order_by(OutboxEntry.seq).limit(limit)
+    ).all()
+    return [OutgoingOp(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class PendingBlob:
+    seq: int
+    sha256: str
+    size: int
+
+
+def pending_blobs(session: Session) -> list[PendingBlob]:
+    rows = session.execute(
+        select(OutboxEntry.seq, OutboxEntry.payload)
+        .where(OutboxEntry.state == PENDING, OutboxEntry.kind == KIND_BLOB)
+        .order_by(OutboxEntry.seq)
+    ).all()
+    out = []
+    for seq, payload in rows:
+        data = json.loads(payload)
+        out.append(PendingBlob(seq, data["sha256"], int(data["size"])))
+    return out
+
+
+def settle(session: Session, sent: Sequence[OutgoingOp], outcomes: Sequence[OpOutcome],
+           now: dt.datetime) -> None:
+    """Drop what central has; keep what it refused, with the reason, for the user to see."""
+    by_op = {o.op_id: o for o in outcomes}
+    done = [op.seq for op in sent if by_op[op.op_id].outcome in (APPLIED, DUPLICATE)]
+    for start in range(0, len(done), _CHUNK):
+        session.execute(delete(OutboxEntry).where(OutboxEntry.seq.in_(done[start:start + _CHUNK])))
+    refused = [(op, by_op[op.op_id]) for op in sent
+               if by_op[op.op_id].outcome not in (APPLIED, DUPLICATE)]
+    if refused:
+        session.execute(update(OutboxEntry), [
+            {"seq": op.seq, "state": CONFLICT if o.outcome == CONFLICT else REJECTED,
+             "problem": json.dumps(o.problem, ensure_ascii=False), "settled_at": now}
+            for op, o in refused])
+    states = [o.central_state for _, o in refused if o.central_state]
+    if states:
+        apply_request_states(session, states, now)
+
+
+def drop_blob(session: Session, seq: int) -> None:
+    session.execute(delete(OutboxEntry).where(OutboxEntry.seq == seq))
+
+
+def refuse_blob(session: Session, seq: int, problem: dict[str, Any], now: dt.datetime) -> None:
+    session.execute(update(OutboxEntry).where(OutboxEntry.seq == seq).values(
+        state=REJECTED, problem=json.dumps(problem, ensure_ascii=False), settled_at=now))
+
+
+def counts(session: Session) -> tuple[int, int]:
+    """(pending, refused) operations."""
+    rows = dict(session.execute(
+        select(OutboxEntry.state, func.count()).group_by(OutboxEntry.state)).all())
+    return rows.get(PENDING, 0), rows.get(CONFLICT, 0) + rows.get(REJECTED, 0)
+
+
+@dataclass(frozen=True)
+class RefusedOp:
+    """An operation central refused, as the desk shows it."""
+
+    op_id: uuid.UUID
+    kind: str
+    state: str  # conflict | rejected
+    request_number: str | None
+    code: str
+    message_ar: str
+    message_en: str
+    created_at: dt.datetime
+    settled_at: dt.datetime | None
+
+
+def refused_ops(session: Session, limit: int = 200) -> list[RefusedOp]:
+    rows = session.execute(
+        select(OutboxEntry, Request.number)
+        .outerjoin(Request, Request.id == OutboxEntry.request_id)
+        .where(OutboxEntry.state.in_([CONFLICT, REJECTED]))
+        .order_by(OutboxEntry.seq.desc()).limit(limit)
+    ).all()
+    out = []
+    for entry, number in rows:
+        problem = json.loads(entry.problem or "{}")
+        out.append(RefusedOp(entry.op_id, entry.kind, entry.state, number,
+                             problem.get("code", ""), problem.get("message_ar", ""),
+                             problem.get("message_en", ""), entry.created_at, entry.settled_at))
+    return out
+
+
+def requeue(session: Session, op_ids: Iterable[uuid.UUID] | None = None) -> int:
+    """Send refused operations again (e.g. after central was upgraded). None: all rejected ones.
+    A conflict sent again meets the same central state and is answered the same way."""
+    query = update(OutboxEntry).where(OutboxEntry.state.in_([CONFLICT, REJECTED]))
+    if op_ids is None:
+        query = query.where(OutboxEntry.state == REJECTED)
+    else:
+        query = query.where(OutboxEntry.op_id.in_(list(op_ids)))
+    result = session.execute(query.values(state=PENDING, problem=None, settled_at=None))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- applying what came down -------------------------------------------------------------------
+
+
+def _date(value: Any) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(str(value))
+
+
+def _moment(value: Any) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(str(value))
+
+
+def _parse_state(raw: dict[str, Any]) -> dict[str, Any]:
+    return {"status": str(raw["status"]), "due_date": _date(raw["due_date"]),
+            "paused_working_days": int(raw["paused_working_days"]),
+            "paused_since": _date(raw.get("paused_since")),
+            "decision_reason": raw.get("decision_reason"), "decided_by": raw.get("decided_by"),
+            "decided_at": _moment(raw.get("decided_at"))}
+
+
+def apply_request_states(session: Session, states: Iterable[dict[str, Any]],
+                         now: dt.datetime) -> int:
+    """Central wins: take its lifecycle state for the requests this desk holds. Returns how
+    many changed (each with an audit entry)."""
+    latest: dict[uuid.UUID, dict[str, Any]] = {}
+    for raw in states:
+        latest[uuid.UUID(str(raw["id"]))] = _parse_state(raw)
+    ids = list(latest)
+    updates, audits = [], []
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.execute(
+            select(Request.id, *(getattr(Request, c) for c in _STATE))
+            .where(Request.id.in_(ids[start:start + _CHUNK]))).all()
+        for row in rows:
+            new = latest[row.id]
+            old = {c: getattr(row, c) for c in _STATE}
+            if old == new:
+                continue
+            updates.append({"id": row.id, **new, "updated_at": now})
+            audits.append((CENTRAL_ACTOR, "sync.request_changed", "request", str(row.id),
+                           {"status": old["status"], "due_date": old["due_date"]},
+                           {"status": new["status"], "due_date": new["due_date"],
+                            "reason": new["decision_reason"], "by": new["decided_by"]}))
+    if updates:
+        session.execute(update(Request), updates)
+        AuditLog(session).record_many(audits, at=now)
+    return len(updates)
+
+
+@dataclass
+class Applied:
+    requests: int = 0
+    closures: int = 0
+    users: int = 0
+    catalogue: Catalogue | None = None
+
+
+def apply_changes(session: Session, changes: Sequence[Change], now: dt.datetime) -> Applied:
+    applied = Applied()
+    applied.requests = apply_request_states(
+        session, (c.payload for c in changes if c.kind == "request"), now)
+    audit = AuditLog(session)
+    for change in changes:
+        if change.kind == "closure":
+            day = dt.date.fromisoformat(str(change.payload["day"]))
+            if session.get(Closure, day) is None:
+                session.add(Closure(day=day, reason=str(change.payload["reason"])[:200],
+                                    added_by=f"central:{change.payload.get('added_by', '')}"[:64],
+                                    added_at=_moment(change.payload.get("added_at")) or now))
+                audit.record(CENTRAL_ACTOR, "closure.add", "closure", day.isoformat(), None,
+                             {"reason": change.payload["reason"]}, at=now)
+                applied.closures += 1
+        elif change.kind == "user":
+            _apply_user(session, change.payload, audit, now)
+            applied.users += 1
+        elif change.kind == "catalogue":
+            catalogue = _apply_catalogue(session, change.payload)
+            if catalogue is not None:
+                applied.catalogue = catalogue
+    session.flush()
+    return applied
+
+
+def _apply_user(session: Session, data: dict[str, Any], audit: AuditLog, now: dt.datetime) -> None:
+    user = find_user(session, str(data["username"]))
+    fields = {"display_name": data["display_name"], "role": data["role"],
+              "password_hash": data["password_hash"], "active": bool(data["active"])}
+    if user is None:
+        user = User(username=data["username"], failed_logins=0, created_at=now, **fields)
+        session.add(user)
+        session.flush()
+    else:
+        for key, value in fields.items():
+            setattr(user, key, value)
+    audit.record(CENTRAL_ACTOR, "user.synced", "user", str(user.id), None,
+                 {"username": user.username, "role": user.role, "active": user.active}, at=now)
+
+
+def _apply_catalogue(session: Session, data: dict[str, Any]) -> Catalogue | None:
+    version, content = int(data["version"]), str(data["content"])
+    try:
+        catalogue = parse_catalogue(tomllib.loads(content), f"central catalogue v{version}")
+    except (CatalogueError, tomllib.TOMLDecodeError):
+        return None  # checked when published; a broken one never replaces a working one
+    state = sync_state(session)
+    if state.catalogue_version is None or version > state.catalogue_version:
+        state.catalogue_version, state.catalogue = version, content
+        return catalogue
+    return None
+
+
+def synced_catalogue(session: Session) -> Catalogue | None:
+    """The catalogue last received from central, if any (the packaged one otherwise)."""
+    state = session.get(SyncState, 1)
+    if state is None or not state.catalogue:
+        return None
+    try:
+        return parse_catalogue(tomllib.loads(state.catalogue), "central catalogue")
+    except (CatalogueError, tomllib.TOMLDecodeError):
+        return None

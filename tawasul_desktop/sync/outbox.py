@@ -1,0 +1,71 @@
+"""The transactional outbox: local operations record what must go up, in their own transaction.
+
+Each function is ONE call made by a storage operation inside its unit of work, so a local
+change and its outbox entry commit together or not at all. Operations get client-made UUIDs
+(``op_id``) that make uploading them idempotent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from tawasul_desktop.storage.models import OutboxEntry
+from tawasul_desktop.sync.protocol import (
+    KIND_BLOB,
+    KIND_EVENT,
+    KIND_FOLLOW_UP,
+    KIND_SUBMIT,
+    OP_SCHEMA_VERSION,
+    PENDING,
+    dumps,
+)
+
+if TYPE_CHECKING:
+    from tawasul_desktop.storage.models import FollowUp, Request
+    from tawasul_desktop.storage.requests import NewRequestRows
+    from tawasul_desktop.storage.users import Actor
+
+_ATTACHMENT_KEYS = ("position", "document", "display_name", "media_type", "size", "sha256")
+
+
+def _entry(kind: str, request_id: uuid.UUID | None, now: dt.datetime,
+           payload: Any) -> dict[str, Any]:
+    return {"op_id": uuid.uuid4(), "kind": kind, "schema_version": OP_SCHEMA_VERSION,
+            "request_id": request_id, "created_at": now, "payload": dumps(payload),
+            "state": PENDING, "attempts": 0}
+
+
+def enqueue_new_requests(session: Session, new: Sequence[NewRequestRows], now: dt.datetime) -> None:
+    """Queue confirmed requests (with their attachments' metadata) and their files' uploads."""
+    entries = []
+    files: dict[str, int] = {}
+    for n in new:
+        attachments = [{k: a[k] for k in _ATTACHMENT_KEYS} for a in n.attachments]
+        entries.append(_entry(KIND_SUBMIT, n.row["id"], now,
+                              {"request": n.row, "attachments": attachments}))
+        for a in n.attachments:
+            files.setdefault(a["sha256"], a["size"])
+    # Files go after all requests: a request syncs at once, marked as having attachments pending.
+    entries.extend(_entry(KIND_BLOB, None, now, {"sha256": sha, "size": size})
+                   for sha, size in files.items())
+    if entries:
+        session.execute(insert(OutboxEntry), entries)
+
+
+def enqueue_event(session: Session, req: Request, action: str, actor: Actor, reason: str | None,
+                  from_status: str, now: dt.datetime) -> None:
+    """Queue a lifecycle action taken at this desk; central applies it by the same rules."""
+    session.execute(insert(OutboxEntry), [_entry(KIND_EVENT, req.id, now, {
+        "action": str(action), "reason": reason, "actor": actor.username, "role": actor.role,
+        "from": from_status, "to": req.status, "at": now})])
+
+
+def enqueue_follow_up(session: Session, follow: FollowUp, now: dt.datetime) -> None:
+    session.execute(insert(OutboxEntry), [_entry(KIND_FOLLOW_UP, follow.request_id, now, {
+        "id": follow.id, "at": follow.at, "by": follow.by, "note": follow.note})])

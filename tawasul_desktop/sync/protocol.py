@@ -1,0 +1,53 @@
+"""What travels between a counter and central: operation kinds, schema versions, JSON form.
+
+Every operation carries the schema version it was written with. Central accepts its current
+version and the one before, so operations left pending across an application upgrade still go
+up; anything else is refused with a message saying which side to upgrade.
+
+Versions: 1 — the first layout (events did not name the actor's role: taken as a clerk's);
+2 — events name the actor's role (a supervisor's decision on a single desk goes up too).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from decimal import Decimal
+from typing import Any
+
+OP_SCHEMA_VERSION = 2
+
+KIND_SUBMIT = "request.submit"
+KIND_EVENT = "request.event"
+KIND_FOLLOW_UP = "request.follow_up"
+KIND_BLOB = "blob.upload"
+KINDS = (KIND_SUBMIT, KIND_EVENT, KIND_FOLLOW_UP, KIND_BLOB)
+
+# Outbox states. Applied operations are deleted; refused ones stay with their reason.
+PENDING, CONFLICT, REJECTED = "pending", "conflict", "rejected"
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime in a sync payload")
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, default=_default, ensure_ascii=False, separators=(",", ":"))
+
+
+def upgrade_payload(kind: str, version: int, payload: dict[str, Any]) -> dict[str, Any]:
+    """Bring an accepted older operation to the current layout."""
+    if kind == KIND_EVENT and version < 2:
+        payload = {**payload, "role": payload.get("role") or "clerk"}
+    return payload
