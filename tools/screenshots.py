@@ -160,6 +160,15 @@ def main() -> None:
             shot("07-confirm")
             wizard.submit()
             shot("08-submitted")
+            for _ in range(100):  # the receipt renders in a worker
+                if getattr(getattr(wizard, "receipt_dialog", None), "pdf", None):
+                    break
+                settle()
+            receipt = wizard.receipt_dialog
+            receipt.resize(640, 820)
+            settle()
+            receipt.grab().save(str(out / f"{language}-08b-receipt.png"))
+            receipt.close()
             window.tabs.setCurrentWidget(window.enquiry)
             window.enquiry.input.setText(number)
             window.enquiry.find()

@@ -127,7 +127,7 @@
 <context>
     <name>EnquiryPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/enquiry.py" line="+234"/>
+        <location filename="../../tawasul_desktop/gui/enquiry.py" line="+237"/>
         <source>Enter a request number (%1 digits) or an identity number (10 digits).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -142,7 +142,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
         <source>Number</source>
         <translation type="unfinished"></translation>
     </message>
@@ -207,7 +207,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+18"/>
         <source>A follow-up can be recorded now.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -306,6 +306,11 @@
         <source>Record &amp;follow-up</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location line="+7"/>
+        <source>&amp;Reprint receipt</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>ErrorHook</name>
@@ -379,13 +384,13 @@
 <context>
     <name>IntakeWizard</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/wizard.py" line="+409"/>
-        <location line="+171"/>
+        <location filename="../../tawasul_desktop/gui/wizard.py" line="+410"/>
+        <location line="+175"/>
         <source>Service</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-170"/>
+        <location line="-174"/>
         <source>Applicant</source>
         <translation type="unfinished"></translation>
     </message>
@@ -406,12 +411,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+157"/>
+        <location line="+161"/>
         <source>Attachments</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-156"/>
+        <location line="-160"/>
         <source>Expected answer by</source>
         <translation type="unfinished"></translation>
     </message>
@@ -431,12 +436,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
-        <source>Request submitted</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+5"/>
+        <location line="+18"/>
         <source>Request number: %1
 Expected answer by: %2
 Follow-up possible from: %3</source>
@@ -613,9 +613,75 @@ Follow-up possible from: %3</source>
     </message>
 </context>
 <context>
+    <name>ReceiptDialog</name>
+    <message>
+        <location filename="../../tawasul_desktop/gui/receipt_dialog.py" line="+124"/>
+        <source>Receipt (copy)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Receipt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Print…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Save as PDF…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Preparing the receipt…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>The receipt cannot be drawn: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <location line="+13"/>
+        <source>Sent to the printer (%n page(s)).</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Printing failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Saved to %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Save receipt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PDF files (*.pdf)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Saving failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>RecentRequestsModel</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/enquiry.py" line="-203"/>
+        <location filename="../../tawasul_desktop/gui/enquiry.py" line="-207"/>
         <source>Number</source>
         <translation type="unfinished"></translation>
     </message>
@@ -663,7 +729,7 @@ Follow-up possible from: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../tawasul_desktop/gui/wizard.py" line="-450"/>
+        <location filename="../../tawasul_desktop/gui/wizard.py" line="-454"/>
         <source>Choose a service to see its conditions and documents.</source>
         <translation type="unfinished"></translation>
     </message>

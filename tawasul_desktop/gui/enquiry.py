@@ -43,6 +43,7 @@ from tawasul_desktop.domain.numbers import (
 from tawasul_desktop.domain.timing import follow_up_allowed
 from tawasul_desktop.gui import workers
 from tawasul_desktop.gui.forms import child, load_form
+from tawasul_desktop.gui.receipt_dialog import ReceiptDialog
 from tawasul_desktop.storage.models import AuditEntry, Request
 from tawasul_desktop.storage.requests import (
     RequestFilter,
@@ -211,6 +212,8 @@ class EnquiryPage(QWidget):
         self.matches.currentItemChanged.connect(self._on_match)
         self.recent.clicked.connect(self._on_recent)
         self.follow_button.clicked.connect(self.record_follow_up)
+        self.reprint_button: QPushButton = child(self.form, QPushButton, "reprintButton")
+        self.reprint_button.clicked.connect(self.reprint_receipt)
         self._show_view()
 
     # --- finding ---------------------------------------------------------------------------
@@ -304,6 +307,7 @@ class EnquiryPage(QWidget):
             hint = self.tr("Find a request by its number or by an identity number.")
             self.details.setHtml(f"<p>{html.escape(hint)}</p>")
             self.follow_button.setEnabled(False)
+            self.reprint_button.setEnabled(False)
             self.hint.clear()
             return
         s = view.summary
@@ -348,6 +352,7 @@ class EnquiryPage(QWidget):
         self.details.setHtml("".join(parts))
         allowed = follow_up_allowed(s.submitted_at, self.clock(), self.store.policy.timing)
         self.follow_button.setEnabled(allowed and self.actor is not None)
+        self.reprint_button.setEnabled(self.actor is not None)
         if allowed:
             self.hint.setText(self.tr("A follow-up can be recorded now."))
         else:
@@ -377,6 +382,14 @@ class EnquiryPage(QWidget):
         self.follow_button.setEnabled(False)
         workers.run_task(lambda: record_follow_up(store, actor, number, note, now=now),
                          lambda _s: self._after_follow_up(number), self._on_failed)
+
+    def reprint_receipt(self) -> None:
+        """A reprint from history is marked as a copy on the receipt itself."""
+        if self.view is None or self.actor is None:
+            return
+        self.receipt_dialog = ReceiptDialog(self.store, self.actor, self.view.summary.number,
+                                            copy=True, parent=self)
+        self.receipt_dialog.open()
 
     def _after_follow_up(self, number: str) -> None:
         self.note.clear()

@@ -42,6 +42,7 @@ from tawasul_desktop.gui import dialogs, workers
 from tawasul_desktop.gui.attachments import AttachmentsPage
 from tawasul_desktop.gui.details import DetailsPage
 from tawasul_desktop.gui.forms import child, load_form
+from tawasul_desktop.gui.receipt_dialog import ReceiptDialog
 from tawasul_desktop.storage.drafts import SavedDraft, delete_draft, save_draft
 from tawasul_desktop.storage.requests import RequestSummary, submit_request
 from tawasul_desktop.storage.store import Store
@@ -468,8 +469,12 @@ class IntakeWizard(QWidget):
         self._show_general()
 
     def offer_receipt(self, summary: RequestSummary) -> None:
-        """Hook for receipt printing (wired by the receipts module); for now shows the number."""
-        dialogs.inform(self, self.tr("Request submitted"), self._result_text(summary))
+        """Show the number and dates with the receipt ready to print, preview or save."""
+        if self.actor is None:
+            return
+        self.receipt_dialog = ReceiptDialog(self.store, self.actor, summary.number,
+                                            intro=self._result_text(summary), parent=self)
+        self.receipt_dialog.open()
 
     def _result_text(self, summary: RequestSummary) -> str:
         language = self._language()

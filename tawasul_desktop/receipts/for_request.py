@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from io import BytesIO
 from pathlib import Path
 from typing import BinaryIO
 
@@ -11,7 +12,7 @@ from tawasul_desktop.domain.hijri import format_date, format_hijri
 from tawasul_desktop.domain.identity import mask_identity
 from tawasul_desktop.receipts import ReceiptData, render_receipt
 from tawasul_desktop.storage.models import Request
-from tawasul_desktop.storage.requests import summarise
+from tawasul_desktop.storage.requests import get_request, summarise
 from tawasul_desktop.storage.store import Store
 
 
@@ -74,3 +75,11 @@ def write_receipt(
         fmt or store.settings.receipt_format,
         store.settings.receipt_font,
     )
+
+
+def receipt_pdf_bytes(store: Store, number: str, fmt: str | None = None, *,
+                      clerk: str | None = None, copy: bool = False) -> bytes:
+    """The receipt of a stored request as PDF bytes (for preview, print and save)."""
+    buffer = BytesIO()
+    write_receipt(store, get_request(store, number), buffer, fmt, clerk=clerk, copy=copy)
+    return buffer.getvalue()

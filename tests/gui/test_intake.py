@@ -80,15 +80,19 @@ def test_full_intake_by_keyboard_only(qtbot, window, store, answers, tmp_path, m
     assert "محمد عبدالله القحطاني" in wizard.summary.toPlainText()
 
     qtbot.keyClick(focused(), Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: bool(answers.informed), timeout=5000)
+    qtbot.waitUntil(lambda: getattr(wizard, "receipt_dialog", None) is not None, timeout=5000)
+    receipt = wizard.receipt_dialog
+    qtbot.waitUntil(lambda: receipt.pdf is not None, timeout=10000)
+    assert receipt.print_button.isEnabled() and not receipt.copy
     assert wizard.page == SERVICE and not wizard.has_content()
     with store.read() as session:
         req = session.execute(select(Request)).scalar_one()
     assert req.service == "passport" and req.fields == {"passport_action": "issue"}
     assert req.applicant_id == APPLICANT_ID and req.created_by == "amal"
     assert req.applicant_mobile == "+966501234567"
-    shown_number = answers.informed[0]
+    shown_number = receipt.intro.text()
     assert f"{req.number[:3]}-{req.number[3:5]}" in shown_number
+    assert receipt.pdf.startswith(b"%PDF")
     assert list_drafts(store, "amal") == []
 
 
@@ -209,10 +213,11 @@ def test_duplicate_asks_then_submits_linked(qtbot, window, store, answers, tmp_p
         wizard.submit_button.click()
 
     fill_and_submit()
-    qtbot.waitUntil(lambda: len(answers.informed) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: getattr(wizard, "receipt_dialog", None) is not None, timeout=5000)
+    first_receipt = wizard.receipt_dialog
     answers.replies = [True]
     fill_and_submit()
-    qtbot.waitUntil(lambda: len(answers.informed) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: wizard.receipt_dialog is not first_receipt, timeout=5000)
     assert answers.asked and "طلب مفتوح" in answers.asked[0]
     with store.read() as session:
         rows = session.execute(select(Request).order_by(Request.number)).scalars().all()

@@ -1,0 +1,101 @@
+"""Receipt preview, printing and saving from the desktop; reprints are marked as copies."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import unicodedata
+
+import pytest
+from gui_helpers import sign_in
+from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtWidgets import QLabel
+
+from tawasul_desktop.domain.identity import make_identity
+from tawasul_desktop.domain.intake_types import AttachmentInput, PersonInput, RequestDraft
+from tawasul_desktop.domain.validation import validate_request
+from tawasul_desktop.gui.receipt_dialog import ReceiptDialog
+from tawasul_desktop.storage.audit import AuditLog  # noqa: F401 - the table the test reads
+from tawasul_desktop.storage.demo import _SAMPLE_PDF, _tiny_png
+from tawasul_desktop.storage.models import AuditEntry
+from tawasul_desktop.storage.requests import submit_request
+from tawasul_desktop.storage.users import Actor
+
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="pdftotext (Debian poppler-utils) is not installed"
+)
+CLERK = Actor("amal", "clerk", "Amal")
+
+
+def _submit(store) -> str:
+    draft = RequestDraft(
+        service="passport",
+        applicant=PersonInput(
+            "ريم خالد الشهري", make_identity("1", "12345678"), "0551234567", "reem@example.com"
+        ),
+        description="تعذر تجديد جواز السفر عبر المنصة بسبب رسالة خطأ متكررة عند السداد الإلكتروني",
+        fields={"passport_action": "renew"},
+        attachments=[
+            AttachmentInput("national_id_copy", "id.pdf", _SAMPLE_PDF),
+            AttachmentInput("personal_photo", "photo.png", _tiny_png()),
+        ],
+    )
+    valid, problems = validate_request(draft)
+    assert valid is not None, problems
+    return submit_request(store, CLERK, valid).number
+
+
+def _pdf_text(path) -> str:
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    return unicodedata.normalize("NFKC", out.stdout)
+
+
+@needs_poppler
+def test_preview_print_and_save(qtbot, store, tmp_path):
+    number = _submit(store)
+    dialog = ReceiptDialog(store, CLERK, number)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.pdf is not None, timeout=10000)
+    pages = [w for w in dialog.findChildren(QLabel) if w.objectName() == "receiptPage"]
+    assert len(pages) == 1 and pages[0].pixmap().height() > pages[0].pixmap().width()
+
+    saved = tmp_path / "saved.pdf"
+    dialog.save_to(saved)
+    text = _pdf_text(saved)
+    assert number in text and "الشهري" in text and "COPY" not in text
+
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printed = tmp_path / "printed.pdf"
+    printer.setOutputFileName(str(printed))
+    dialog.print_to(printer)
+    assert printed.stat().st_size > 10_000  # the rasterised page, not an empty sheet
+    info = subprocess.run(
+        ["pdfinfo", str(printed)], capture_output=True, text=True, check=True
+    ).stdout
+    assert re.search(r"^Pages:\s+1$", info, re.MULTILINE), info
+
+    with store.read() as session:
+        actions = [
+            e.new for e in session.query(AuditEntry).filter(AuditEntry.action == "receipt.print")
+        ]
+    assert len(actions) == 2 and '"how":"save"' in actions[0] and '"how":"print"' in actions[1]
+
+
+@needs_poppler
+def test_reprint_from_the_enquiry_page_is_a_copy(qtbot, window, store, tmp_path):
+    number = _submit(store)
+    sign_in(qtbot, window, "amal")
+    page = window.enquiry
+    page.open_number(number)
+    qtbot.waitUntil(lambda: page.view is not None, timeout=5000)
+    assert page.reprint_button.isEnabled()
+    page.reprint_button.click()
+    dialog = page.receipt_dialog
+    qtbot.waitUntil(lambda: dialog.pdf is not None, timeout=10000)
+    assert dialog.copy
+    saved = tmp_path / "copy.pdf"
+    dialog.save_to(saved)
+    assert "COPY" in _pdf_text(saved)
