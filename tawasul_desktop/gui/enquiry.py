@@ -43,7 +43,6 @@ from tawasul_desktop.domain.numbers import (
 from tawasul_desktop.domain.timing import follow_up_allowed
 from tawasul_desktop.gui import workers
 from tawasul_desktop.gui.forms import child, load_form
-from tawasul_desktop.gui.receipt_dialog import ReceiptDialog
 from tawasul_desktop.storage.models import AuditEntry, Request
 from tawasul_desktop.storage.requests import (
     RequestFilter,
@@ -387,6 +386,8 @@ class EnquiryPage(QWidget):
         """A reprint from history is marked as a copy on the receipt itself."""
         if self.view is None or self.actor is None:
             return
+        from tawasul_desktop.gui.receipt_dialog import ReceiptDialog  # reportlab: load on first use
+
         self.receipt_dialog = ReceiptDialog(self.store, self.actor, self.view.summary.number,
                                             copy=True, parent=self)
         self.receipt_dialog.open()

@@ -42,7 +42,6 @@ from tawasul_desktop.gui import dialogs, workers
 from tawasul_desktop.gui.attachments import AttachmentsPage
 from tawasul_desktop.gui.details import DetailsPage
 from tawasul_desktop.gui.forms import child, load_form
-from tawasul_desktop.gui.receipt_dialog import ReceiptDialog
 from tawasul_desktop.storage.drafts import SavedDraft, delete_draft, save_draft
 from tawasul_desktop.storage.requests import RequestSummary, submit_request
 from tawasul_desktop.storage.store import Store
@@ -472,6 +471,8 @@ class IntakeWizard(QWidget):
         """Show the number and dates with the receipt ready to print, preview or save."""
         if self.actor is None:
             return
+        from tawasul_desktop.gui.receipt_dialog import ReceiptDialog  # reportlab: load on first use
+
         self.receipt_dialog = ReceiptDialog(self.store, self.actor, summary.number,
                                             intro=self._result_text(summary), parent=self)
         self.receipt_dialog.open()

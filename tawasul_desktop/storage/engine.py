@@ -6,16 +6,18 @@ Also opens PostgreSQL URLs (the central database) with the same models and migra
 from __future__ import annotations
 
 import logging
+import re
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -63,6 +65,9 @@ def make_engine(url_or_path: str | Path) -> Engine:
 
 
 def alembic_config(engine: Engine) -> Config:
+    # Alembic is imported only when a migration may be needed: it costs start-up time.
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["engine"] = engine
@@ -70,6 +75,8 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config(create_engine("sqlite://")))
     head = script.get_current_head()
     assert head is not None
@@ -77,11 +84,40 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+_REVISION = re.compile(r"^revision\s*=\s*['\"](\w+)['\"]", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision\s*=\s*(.+)$", re.MULTILINE)
+
+
+@cache
+def declared_heads() -> frozenset[str]:
+    """Head revisions of the migration scripts, read without importing Alembic."""
+    revisions, parents = set(), set()
+    for script in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        source = script.read_text(encoding="utf-8")
+        if match := _REVISION.search(source):
+            revisions.add(match.group(1))
+        if match := _DOWN.search(source):
+            parents.update(re.findall(r"['\"](\w+)['\"]", match.group(1)))
+    return frozenset(revisions - parents)
+
+
+def _stamped_revisions(engine: Engine) -> set[str] | None:
+    try:
+        with engine.connect() as conn:
+            return {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
+    except (OperationalError, ProgrammingError):
+        return None  # a new database: no version table yet
+
+
 def _known_revision(script: ScriptDirectory, revision: str) -> bool:
+    from alembic.util import CommandError
+
     # Alembic raises (rather than returning None) for a revision it has no script for.
     try:
         return script.get_revision(revision) is not None
@@ -91,6 +127,12 @@ def _known_revision(script: ScriptDirectory, revision: str) -> bool:
 
 def upgrade(engine: Engine) -> None:
     """Migrate to the newest schema; refuse a database from a newer program."""
+    stamped = _stamped_revisions(engine)
+    if stamped and stamped == set(declared_heads()):
+        return  # already current: the usual start, without loading Alembic
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
     cfg = alembic_config(engine)
     script = ScriptDirectory.from_config(cfg)
     current = current_revision(engine)
