@@ -199,7 +199,8 @@ def request_import(args: argparse.Namespace, out: Output) -> int:
             confirm_duplicates=args.confirm_duplicates,
         )
     text = [
-        f"imported {report.imported}, already present {report.skipped}, refused {len(report.failed)}"
+        f"imported {report.imported}, already present {report.skipped}, "
+        f"refused {len(report.failed)}"
     ]
     for failure in report.failed:
         for p in failure.problems:
@@ -248,7 +249,8 @@ def request_show(args: argparse.Namespace, out: Output) -> int:
             [
                 f"service name  {service.name_en if service else req.service}",
                 f"applicant     {req.applicant_name} ({req.applicant_id})",
-                f"beneficiary   {req.beneficiary_name} ({req.beneficiary_id}), relation {req.relation}",
+                f"beneficiary   {req.beneficiary_name} ({req.beneficiary_id}), "
+                f"relation {req.relation}",
                 f"attachments   {', '.join(a.document for a in req.attachments) or '-'}",
                 f"follow-ups    {len(req.follow_ups)}",
                 "description:",
@@ -285,7 +287,8 @@ def request_list(args: argparse.Namespace, out: Output) -> int:
         rows = ops.list_requests(store, flt, limit=args.limit, offset=args.offset)
     text = (
         "\n".join(
-            f"{r.number}  {r.status:<12} {r.service:<22} due {r.due_date}{' OVERDUE' if r.overdue else ''}"
+            f"{r.number}  {r.status:<12} {r.service:<22} due {r.due_date}"
+            + (" OVERDUE" if r.overdue else "")
             for r in rows
         )
         or "no requests"

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from tawasul_desktop.cli import commands
+from tawasul_desktop.cli import commands, sync_commands
 from tawasul_desktop.cli.output import Output
 from tawasul_desktop.config import ConfigError
 from tawasul_desktop.domain.catalogue import SERVICE_CODES
@@ -163,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     receipt.add_argument("--format", choices=["a5", "a4", "roll80"])
     receipt.add_argument("--copy", action="store_true", help="mark as a reprint")
     receipt.set_defaults(func=commands.receipt)
+    sync_commands.add_parsers(sub, common)
     return parser
 
 

@@ -1,8 +1,8 @@
 """Import a backlog of requests taken on paper (JSON Lines), each line standing alone.
 
 Lines are validated, then stored in batches: one transaction per batch for speed; what the
-store would refuse is checked before writing, so a refused line leaves the others in. Each line's key is
-the hash of its content, so running the same file again imports nothing twice.
+store would refuse is checked before writing, so a refused line leaves the others in. Each
+line's key is the hash of its content, so running the same file again imports nothing twice.
 """
 
 from __future__ import annotations

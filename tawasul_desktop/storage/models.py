@@ -139,7 +139,9 @@ class Attachment(Base):
     __tablename__ = "attachments"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=_uuid)
-    request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer)
     document: Mapped[str] = mapped_column(String(40))
     display_name: Mapped[str] = mapped_column(String(255))
@@ -154,7 +156,9 @@ class FollowUp(Base):
     __tablename__ = "follow_ups"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=_uuid)
-    request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), index=True
+    )
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     by: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
@@ -229,7 +233,6 @@ class OutboxEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # the counter's clock
     payload: Mapped[str] = mapped_column(Text)  # JSON, sent as written
     state: Mapped[str] = mapped_column(String(10), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
     problem: Mapped[str | None] = mapped_column(Text)  # JSON Problem.as_dict() when refused
     settled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 

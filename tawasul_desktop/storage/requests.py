@@ -120,7 +120,9 @@ def summarise(store: Store, req: Request, now: dt.datetime | None = None,
 # --- submit -------------------------------------------------------------------------------
 
 
-def reserve_numbers(session: Session, centre: str, counter: int, year: int, count: int = 1) -> list[str]:
+def reserve_numbers(
+    session: Session, centre: str, counter: int, year: int, count: int = 1
+) -> list[str]:
     """Take the next ``count`` request numbers of a counter's year (under the write lock)."""
     seq = session.get(NumberSequence, (centre, counter, year), with_for_update=True)
     if seq is None:
@@ -176,9 +178,16 @@ def _person_columns(prefix: str, person: Person) -> dict[str, object]:
     }
 
 
-def submit_request(store: Store, actor: Actor, valid: ValidRequest, *, now: dt.datetime | None = None,
-                   submitted_at: dt.datetime | None = None, confirm_duplicate: bool = False,
-                   import_key: str | None = None) -> RequestSummary:
+def submit_request(
+    store: Store,
+    actor: Actor,
+    valid: ValidRequest,
+    *,
+    now: dt.datetime | None = None,
+    submitted_at: dt.datetime | None = None,
+    confirm_duplicate: bool = False,
+    import_key: str | None = None,
+) -> RequestSummary:
     """Store a validated request with its attachments atomically; return its summary.
 
     A second open request for the same person and service is refused with ``request.duplicate``
@@ -188,7 +197,9 @@ def submit_request(store: Store, actor: Actor, valid: ValidRequest, *, now: dt.d
     with store.write() as session:
         duplicate = find_open_duplicate(session, valid.beneficiary.id_number, valid.service)
         if duplicate is not None and not confirm_duplicate:
-            raise TawasulError.of("request.duplicate", "service", number=display_number(duplicate.number))
+            raise TawasulError.of(
+                "request.duplicate", "service", number=display_number(duplicate.number)
+            )
         when = submitted_at or now
         year = when.astimezone(_local_zone(store)).year % 100
         number = _next_number(session, store.settings.centre_code, store.settings.counter, year)
@@ -236,7 +247,8 @@ def build_request_rows(store: Store, actor: Actor, valid: ValidRequest, *, numbe
     }
     attachments = [
         {"id": uuid.uuid4(), "request_id": request_id, "position": i, "document": a.document,
-         "display_name": a.name, "media_type": a.media_type, "size": len(a.content), "sha256": digest}
+         "display_name": a.name, "media_type": a.media_type, "size": len(a.content),
+         "sha256": digest}
         for i, (a, digest) in enumerate(zip(valid.attachments, digests, strict=True))
     ]
     audit = (actor.username, "request.submit", "request", str(request_id), None,
@@ -388,9 +400,10 @@ def transition(store: Store, actor: Actor, number_text: str, action: Action, *,
         if isinstance(outcome, Problem):
             raise TawasulError(outcome, invalid_input=outcome.code != "request.not_permitted")
         old = {"status": req.status, "due_date": req.due_date}
+        from_status = req.status
         outcome.write_to(req)
         req.updated_at = now
-        enqueue_event(session, req, action, actor, reason, old["status"], now)
+        enqueue_event(session, req, action, actor, reason, from_status, now)
         new = {"status": req.status, "due_date": req.due_date, "reason": req.decision_reason}
         AuditLog(session).record(actor.username, f"request.{action.value}", "request",
                                  str(req.id), old, new)
@@ -403,6 +416,8 @@ def record_follow_up(store: Store, actor: Actor, number_text: str, note: str = "
     now = now or _now()
     with store.write() as session:
         req = _load(session, number_text, lock=True)
+        if req.status in (Status.CLOSED, Status.WITHDRAWN):
+            raise TawasulError.of("request.not_open", "number")
         if not follow_up_allowed(req.submitted_at, now, store.policy.timing):
             opens = summarise(store, req, now).follow_up_from
             raise TawasulError.of("request.follow_up_too_early", "number",

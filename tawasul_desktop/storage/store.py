@@ -6,8 +6,10 @@ at all (and on SQLite holds the write lock from the start); ``store.read()`` is 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,8 +26,24 @@ from tawasul_desktop.domain.workdays import WorkingCalendar
 from tawasul_desktop.storage.blobs import BlobStore
 from tawasul_desktop.storage.engine import open_store
 from tawasul_desktop.storage.models import Attachment, Closure
+from tawasul_desktop.sync.local import synced_catalogue
 
 log = logging.getLogger(__name__)
+
+
+def kept_database_digests(db_path: Path) -> set[str]:
+    """Attachment digests referenced by databases a restore kept aside (``*.before-restore-*``):
+    their files are confirmed data, not crash leftovers, and must survive the sweep."""
+    found: set[str] = set()
+    for kept in db_path.parent.glob(f"{db_path.stem}.before-restore-*{db_path.suffix}"):
+        try:
+            with contextlib.closing(sqlite3.connect(f"{kept.as_uri()}?mode=ro", uri=True)) as conn:
+                found.update(
+                    row[0] for row in conn.execute("SELECT DISTINCT sha256 FROM attachments")
+                )
+        except sqlite3.Error as exc:
+            log.warning("kept database %s could not be read: %s", kept.name, exc)
+    return found
 
 
 @dataclass
@@ -46,6 +64,8 @@ class Store:
             engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
         )
         store = cls(settings, engine, reader, writer, BlobStore(settings.attachments_dir))
+        with store.read() as session:  # the catalogue last received from central, if any
+            store.catalogue = synced_catalogue(session) or store.catalogue
         if sweep:
             store.sweep_orphan_files()
         return store
@@ -94,6 +114,7 @@ class Store:
         # Inside a write transaction: no submit can be between writing its files and committing.
         with self.write() as session:
             referenced = set(session.execute(select(Attachment.sha256).distinct()).scalars())
+            referenced |= kept_database_digests(self.db_path)
             return self.blobs.sweep(referenced)
 
     def close(self) -> None:

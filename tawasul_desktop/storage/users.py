@@ -8,6 +8,7 @@ import functools
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -100,8 +101,11 @@ def authenticate(
     password: str,
     policy: SecurityPolicy,
     now: dt.datetime | None = None,
+    timezone: str = "Asia/Riyadh",
 ) -> Actor:
-    """Check a login; count failures and lock the account after too many. Raises TawasulError."""
+    """Check a login; count failures and lock the account after too many. Raises TawasulError.
+
+    ``timezone`` is the centre's, in which the lock message tells when the lock lifts."""
     now = now or dt.datetime.now(dt.UTC)
     _dummy_hash()  # made for every first login, so a known and an unknown name cost the same
     user = find_user(session, username)
@@ -109,7 +113,7 @@ def authenticate(
         _hasher_dummy_verify(password)  # same cost as a real check: no user-name probing by timing
         raise TawasulError.of("login.failed", "password")
     if user.locked_until is not None and user.locked_until > now:
-        raise TawasulError(_locked_problem(user.locked_until))
+        raise TawasulError(_locked_problem(user.locked_until, timezone))
     try:
         _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -127,7 +131,7 @@ def authenticate(
                 {"until": user.locked_until.isoformat()},
             )
             session.flush()
-            raise TawasulError(_locked_problem(user.locked_until)) from None
+            raise TawasulError(_locked_problem(user.locked_until, timezone)) from None
         session.flush()
         raise TawasulError.of("login.failed", "password") from None
     if _hasher.check_needs_rehash(user.password_hash):
@@ -148,14 +152,15 @@ def login(store: Store, username: str, password: str, now: dt.datetime | None = 
     failure: TawasulError | None = None
     with store.write() as session:
         try:
-            return authenticate(session, username, password, store.policy.security, now)
+            return authenticate(session, username, password, store.policy.security, now,
+                                store.policy.calendar.timezone)
         except TawasulError as exc:
             failure = exc  # leaving the block normally commits the count
     raise failure
 
 
-def _locked_problem(until: dt.datetime) -> Problem:
-    local = until.astimezone().strftime("%H:%M")
+def _locked_problem(until: dt.datetime, timezone: str) -> Problem:
+    local = until.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
     return Problem.of("login.locked", "username", until=local)
 
 

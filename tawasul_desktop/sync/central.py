@@ -10,6 +10,7 @@ Connections are expected in autocommit mode; each function opens the transaction
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -28,18 +29,26 @@ from tawasul_desktop.domain.messages import Problem
 from tawasul_desktop.domain.policy import Policy
 from tawasul_desktop.domain.workdays import WorkingCalendar
 from tawasul_desktop.sync.protocol import (
+    APPLIED,
+    CONFLICT,
+    DUPLICATE,
     KIND_EVENT,
     KIND_FOLLOW_UP,
     KIND_SUBMIT,
+    REJECTED,
+    Change,
+    OpOutcome,
+    OutgoingOp,
     upgrade_payload,
 )
+
+__all__ = ["APPLIED", "CONFLICT", "DUPLICATE", "REJECTED", "Change", "OpOutcome", "OutgoingOp"]
 
 log = logging.getLogger(__name__)
 
 Conn = psycopg.Connection[Any]
 FaultHook = Callable[[str, Conn], None]
 
-APPLIED, DUPLICATE, CONFLICT, REJECTED = "applied", "duplicate", "conflict", "rejected"
 CENTRAL_DECISION = "central.decision"
 
 # Columns of a request as the counter wrote it (immutable intake + its lifecycle at the time).
@@ -102,11 +111,12 @@ class Protocol:
     oldest: int
 
     def refusal(self, version: int) -> Problem | None:
-        params = {"version": version, "oldest": self.oldest, "current": self.current}
+        params: dict[str, Any] = {"version": version, "oldest": self.oldest,
+                                  "current": self.current}
         if version < self.oldest:
-            return Problem.of("sync.version_too_old", "schema_version", **params)
+            return Problem.of("sync.version_too_old", "schema_version", None, **params)
         if version > self.current:
-            return Problem.of("sync.version_too_new", "schema_version", **params)
+            return Problem.of("sync.version_too_new", "schema_version", None, **params)
         return None
 
 
@@ -126,27 +136,6 @@ def central_calendar(conn: Conn, policy: Policy, centre: str | None) -> WorkingC
 
 
 # --- push ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OutgoingOp:
-    """An outbox entry as sent: the payload is the JSON text written at the desk."""
-
-    op_id: uuid.UUID
-    seq: int
-    kind: str
-    schema_version: int
-    request_id: uuid.UUID | None
-    counter_time: dt.datetime
-    payload: str
-
-
-@dataclass(frozen=True)
-class OpOutcome:
-    op_id: uuid.UUID
-    outcome: str  # applied | duplicate | conflict | rejected
-    problem: dict[str, Any] | None = None
-    central_state: dict[str, Any] | None = None  # the request as central has it (conflicts)
 
 
 @dataclass
@@ -217,13 +206,20 @@ def push_ops(conn: Conn, ops: Sequence[OutgoingOp], *, sent_at: dt.datetime, pol
             cur.execute("SELECT op_id, outcome, problem, request_id FROM ops WHERE op_id = ANY(%s)",
                         (known,))
             stored = {r[0]: r for r in cur.fetchall()}
-            conflict_ids = [r[3] for r in stored.values() if r[1] == CONFLICT]
-            states = request_states(cur, conflict_ids) if conflict_ids else {}
             for op_id in known:
-                _, outcome, problem, request_id = stored[op_id]
-                outcomes[op_id] = OpOutcome(
-                    op_id, DUPLICATE if outcome == APPLIED else outcome, problem,
-                    states.get(request_id) if outcome == CONFLICT else None)
+                _, outcome, problem, _ = stored[op_id]
+                outcomes[op_id] = OpOutcome(op_id, DUPLICATE if outcome == APPLIED else outcome,
+                                            problem)
+        # Central wins: a refused event comes back with the request as central has it.
+        refused_events = {o.op_id: o.request_id for o in sendable
+                          if o.kind == KIND_EVENT and o.request_id is not None
+                          and outcomes.get(o.op_id, OpOutcome(o.op_id, APPLIED)).outcome
+                          in (CONFLICT, REJECTED)}
+        if refused_events:
+            states = request_states(cur, sorted(set(refused_events.values())))
+            for op_id, request_id in refused_events.items():
+                outcomes[op_id] = dataclasses.replace(outcomes[op_id],
+                                                      central_state=states.get(request_id))
         cur.execute("UPDATE counters SET last_seen_at = clock_timestamp(), "
                     "last_skew_seconds = %s WHERE role_name = current_user", (skew,))
         if fault_hook is not None:
@@ -248,12 +244,19 @@ def _reject(cur: psycopg.Cursor[Any], outcomes: dict[uuid.UUID, OpOutcome],
 
 
 def _refuse_taken_numbers(cur: psycopg.Cursor[Any], outcomes: dict[uuid.UUID, OpOutcome]) -> None:
-    # Two desks configured as the same counter would hand out the same numbers.
-    cur.execute("""SELECT i.op_id, q.number FROM tawasul_op_in i
-                   JOIN requests q ON q.number = i.payload->'request'->>'number'
-                   WHERE i.fresh AND i.kind = %s AND q.id <> i.request_id""", (KIND_SUBMIT,))
-    _reject(cur, outcomes, {op_id: Problem.of("sync.number_taken", "number", number=number)
-                            for op_id, number in cur.fetchall()})
+    # Two desks configured as the same counter would hand out the same numbers. (Two plain
+    # look-ups rather than a join: during a burst the table's statistics are stale and the
+    # planner would pick a nested loop.)
+    cur.execute("""SELECT payload->'request'->>'number', op_id, request_id FROM tawasul_op_in
+                   WHERE fresh AND kind = %s""", (KIND_SUBMIT,))
+    wanted = {number: (op_id, request_id) for number, op_id, request_id in cur.fetchall()}
+    if not wanted:
+        return
+    cur.execute("SELECT number, id FROM requests WHERE number = ANY(%s)", (list(wanted),))
+    _reject(cur, outcomes, {wanted[number][0]: Problem.of("sync.number_taken", "number",
+                                                          number=number)
+                            for number, request_id in cur.fetchall()
+                            if request_id != wanted[number][1]})
 
 
 def _insert_requests(cur: psycopg.Cursor[Any], skew: float) -> None:
@@ -375,9 +378,8 @@ def _apply_counter_events(conn: Conn, cur: psycopg.Cursor[Any], me: Identity, po
                                       problem) VALUES (%s, %s, %s, %s, %s, %s, %s)""",
             [(op_id, rid, me.centre, me.counter, action, status, Jsonb(_problem_json(p)))
              for op_id, rid, action, status, p in conflicts])
-        states = request_states(cur, [c[1] for c in conflicts])
-        for op_id, rid, _, _, p in conflicts:
-            outcomes[op_id] = OpOutcome(op_id, CONFLICT, _problem_json(p), states.get(rid))
+        for op_id, _, _, _, p in conflicts:
+            outcomes[op_id] = OpOutcome(op_id, CONFLICT, _problem_json(p))
 
 
 def _apply(row: dict[str, Any], action: Action, *, role: str, actor: str, reason: str | None,
@@ -497,15 +499,6 @@ def publish_catalogue(conn: Conn, content: str) -> int:
 
 
 # --- pull ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Change:
-    id: int
-    xid: str
-    kind: str  # request | closure | user | catalogue
-    entity_id: str
-    payload: dict[str, Any]
 
 
 def pull_changes(conn: Conn, after: tuple[str, int], limit: int) -> list[Change]:

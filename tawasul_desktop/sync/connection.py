@@ -80,7 +80,8 @@ class CentralTarget:
         if self.password_file is not None:
             params["password"] = read_password_file(self.password_file)
         elif not conninfo_to_dict(self.dsn).get("password"):
-            found = _keyring_password(conninfo_to_dict(self.dsn).get("user"))
+            user = conninfo_to_dict(self.dsn).get("user")
+            found = _keyring_password(str(user) if user else None)
             if found:
                 params["password"] = found
         params.update(extra)
@@ -88,7 +89,8 @@ class CentralTarget:
 
     @property
     def user(self) -> str | None:
-        return conninfo_to_dict(self.dsn).get("user")
+        user = conninfo_to_dict(self.dsn).get("user")
+        return str(user) if user else None
 
 
 def target_from_settings(settings: Settings) -> CentralTarget:

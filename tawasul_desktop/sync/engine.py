@@ -14,10 +14,11 @@ import datetime as dt
 import logging
 import random
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from sqlalchemy import Select, select
@@ -33,6 +34,7 @@ from tawasul_desktop.sync.connection import CentralConfigError, CentralTarget
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
+T = TypeVar("T")
 SKEW_WARNING_SECONDS = 300.0
 
 
@@ -72,6 +74,7 @@ class SyncReport:
     clock_skew_seconds: float | None = None
     error: str | None = None
     online: bool = False
+    seconds: dict[str, float] = field(default_factory=dict)  # per phase
 
     @property
     def ok(self) -> bool:
@@ -176,12 +179,12 @@ class SyncEngine:
         report = SyncReport(started_at=self.clock())
         try:
             progress(SyncProgress("connect", 0))
-            conn = self._connection()
+            conn = self._timed(report, "connect", self._connection)
             report.online = True
-            self._push(conn, report, progress)
-            self._push_audit(conn, report, progress)
-            self._pull(conn, report, progress)
-            self._upload_files(conn, report, progress)
+            self._timed(report, "push", self._push, conn, report, progress)
+            self._timed(report, "audit", self._push_audit, conn, report, progress)
+            self._timed(report, "pull", self._pull, conn, report, progress)
+            self._timed(report, "attachments", self._upload_files, conn, report, progress)
         except psycopg.OperationalError as exc:
             report.error = _short(exc) or "central database unreachable"
             report.online = False
@@ -206,9 +209,21 @@ class SyncEngine:
             log.info("sync stopped: %s", report.error)
         return report
 
+    @staticmethod
+    def _timed(report: SyncReport, phase: str, step: Callable[..., T], *args: Any) -> T:
+        started = time.perf_counter()
+        try:
+            return step(*args)
+        finally:
+            report.seconds[phase] = time.perf_counter() - started
+
     def _connection(self) -> psycopg.Connection[Any]:
         if self._conn is not None and not self._conn.closed:
-            return self._conn
+            try:  # a connection the server dropped since the last pass is replaced, not reported
+                self._conn.execute("SELECT 1")
+                return self._conn
+            except psycopg.OperationalError:
+                self.close()
         conn = self.target.connect(autocommit=True)
         try:
             revision = central_revision_of(conn)
@@ -241,7 +256,7 @@ class SyncEngine:
               progress: ProgressCallback) -> None:
         assert self._identity is not None
         with self.store.read() as session:
-            total = local.counts(session)[0]
+            total = local.pending_op_count(session)
         after = 0
         while True:
             with self.store.read() as session:
@@ -349,7 +364,7 @@ class SyncEngine:
                 return
 
 
-def _audit_after(after: int, limit: int) -> Select[Any]:
+def _audit_after(after: int, limit: int) -> Select:
     return (select(AuditEntry.seq, AuditEntry.hash, AuditEntry.at, AuditEntry.actor,
                    AuditEntry.action, AuditEntry.entity, AuditEntry.entity_id, AuditEntry.old,
                    AuditEntry.new, AuditEntry.prev_hash)

@@ -12,23 +12,26 @@ import tomllib
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from tawasul_desktop.domain.catalogue import Catalogue, CatalogueError, parse_catalogue
 from tawasul_desktop.storage.audit import AuditLog
 from tawasul_desktop.storage.models import Closure, OutboxEntry, Request, SyncState, User
 from tawasul_desktop.storage.users import find_user
-from tawasul_desktop.sync.central import (
+from tawasul_desktop.sync.protocol import (
     APPLIED,
+    CONFLICT,
     DUPLICATE,
+    KIND_BLOB,
+    PENDING,
+    REJECTED,
     Change,
     OpOutcome,
     OutgoingOp,
 )
-from tawasul_desktop.sync.protocol import CONFLICT, KIND_BLOB, PENDING, REJECTED
 
 CENTRAL_ACTOR = "central"
 _CHUNK = 500  # ids per IN (...) list
@@ -105,6 +108,12 @@ def drop_blob(session: Session, seq: int) -> None:
 def refuse_blob(session: Session, seq: int, problem: dict[str, Any], now: dt.datetime) -> None:
     session.execute(update(OutboxEntry).where(OutboxEntry.seq == seq).values(
         state=REJECTED, problem=json.dumps(problem, ensure_ascii=False), settled_at=now))
+
+
+def pending_op_count(session: Session) -> int:
+    """Pending operations other than file uploads."""
+    return session.execute(select(func.count()).select_from(OutboxEntry).where(
+        OutboxEntry.state == PENDING, OutboxEntry.kind != KIND_BLOB)).scalar_one()
 
 
 def counts(session: Session) -> tuple[int, int]:
@@ -204,7 +213,11 @@ def apply_request_states(session: Session, states: Iterable[dict[str, Any]],
                            {"status": new["status"], "due_date": new["due_date"],
                             "reason": new["decision_reason"], "by": new["decided_by"]}))
     if updates:
-        session.execute(update(Request), updates)
+        table = cast(Table, Request.__table__)  # Core executemany: no ORM bookkeeping
+        session.execute(
+            update(table).where(table.c.id == bindparam("_id"))
+            .values({c: bindparam(c) for c in (*_STATE, "updated_at")}),
+            [{"_id": u.pop("id"), **u} for u in updates])
         AuditLog(session).record_many(audits, at=now)
     return len(updates)
 

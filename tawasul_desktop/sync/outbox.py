@@ -38,7 +38,7 @@ def _entry(kind: str, request_id: uuid.UUID | None, now: dt.datetime,
            payload: Any) -> dict[str, Any]:
     return {"op_id": uuid.uuid4(), "kind": kind, "schema_version": OP_SCHEMA_VERSION,
             "request_id": request_id, "created_at": now, "payload": dumps(payload),
-            "state": PENDING, "attempts": 0}
+            "state": PENDING}
 
 
 def enqueue_new_requests(session: Session, new: Sequence[NewRequestRows], now: dt.datetime) -> None:

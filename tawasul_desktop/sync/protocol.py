@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +27,8 @@ KINDS = (KIND_SUBMIT, KIND_EVENT, KIND_FOLLOW_UP, KIND_BLOB)
 
 # Outbox states. Applied operations are deleted; refused ones stay with their reason.
 PENDING, CONFLICT, REJECTED = "pending", "conflict", "rejected"
+# What central answers per operation (conflict and rejected as above).
+APPLIED, DUPLICATE = "applied", "duplicate"
 
 
 def _default(value: Any) -> Any:
@@ -51,3 +54,33 @@ def upgrade_payload(kind: str, version: int, payload: dict[str, Any]) -> dict[st
     if kind == KIND_EVENT and version < 2:
         payload = {**payload, "role": payload.get("role") or "clerk"}
     return payload
+
+
+@dataclass(frozen=True)
+class OutgoingOp:
+    """An outbox entry as sent: the payload is the JSON text written at the desk."""
+
+    op_id: uuid.UUID
+    seq: int
+    kind: str
+    schema_version: int
+    request_id: uuid.UUID | None
+    counter_time: dt.datetime
+    payload: str
+
+
+@dataclass(frozen=True)
+class OpOutcome:
+    op_id: uuid.UUID
+    outcome: str  # applied | duplicate | conflict | rejected
+    problem: dict[str, Any] | None = None
+    central_state: dict[str, Any] | None = None  # the request as central has it (conflicts)
+
+
+@dataclass(frozen=True)
+class Change:
+    id: int
+    xid: str
+    kind: str  # request | closure | user | catalogue
+    entity_id: str
+    payload: dict[str, Any]

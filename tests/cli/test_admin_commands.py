@@ -26,8 +26,6 @@ def test_db_upgrade_on_a_fresh_file(tawasul, tmp_path):
     assert ran.data == {"db": str(db), "status": "up to date"}
     assert _scalar(db, "SELECT version_num FROM alembic_version") == head_revision()
     assert _scalar(db, "PRAGMA journal_mode") == "wal"
-    again = tawasul("db", "upgrade", "--db", db)
-    assert again.code == 0 and "up to date" in again.out
 
 
 def test_a_newer_database_is_refused_calmly(tawasul, settings):
@@ -67,8 +65,6 @@ def test_user_add_reads_the_password_from_stdin(tawasul, settings):
     assert taken.code == 2 and taken.data["errors"][0]["code"] == "user.exists"
     weak = tawasul("user", "add", "fahad", "--role", "clerk", "--json", stdin="short\n")
     assert weak.code == 2 and weak.data["errors"][0]["code"] == "user.weak_password"
-    bad_role = tawasul("user", "add", "fahad", "--role", "boss", stdin="a long secret\n")
-    assert bad_role.code == 2  # argparse refuses the choice
 
 
 @pytest.mark.slow

@@ -135,30 +135,35 @@ def test_import_of_a_missing_file(tawasul, tmp_path):
 
 @pytest.fixture
 def populated(store, valid_request, supervisor):
-    """Five requests over the last month, in several states and services."""
+    """Requests around one target (khalid): for each list option, one request that passes
+    every other option but not that one."""
     now = dt.datetime.now(dt.UTC)
-    made = {}
-    made["ahmad"] = ops.submit_request(
-        store, supervisor, valid_request(name="أحمد محمد القحطاني"), now=now - dt.timedelta(days=30)
-    )  # long overdue
-    made["fatima"] = ops.submit_request(
-        store, supervisor, valid_request(name="فاطمة علي الشهري"), now=now - dt.timedelta(days=10)
-    )
-    made["ahmed_accepted"] = ops.submit_request(
-        store, supervisor, valid_request(name="احمد سعد الغامدي"), now=now - dt.timedelta(days=30)
-    )
-    ops.transition(store, supervisor, made["ahmed_accepted"].number, Action.ACCEPT, now=now)
-    made["today"] = ops.submit_request(
-        store, supervisor, valid_request(name="Maria Santos Cruz"), now=now
-    )
+    days = dt.timedelta(days=1)
+
+    def submit(name, age, valid=None):
+        return ops.submit_request(
+            store, supervisor, valid or valid_request(name=name), now=now - age * days
+        ).number
+
+    p = {
+        "khalid": submit("خالد سعد العتيبي", 25),
+        "khalid_accepted": submit("خالد ناصر الحربي", 25),
+        "khalid_old": submit("خالد فهد الدوسري", 29),
+        "khalid_new": submit("خالد علي الشمري", 2),
+        "ahmad": submit("أحمد محمد القحطاني", 25),
+        "ahmad_plain": submit("احمد سالم الزهراني", 30),
+        "maria": submit("Maria Santos Cruz", 0),
+    }
+    ops.transition(store, supervisor, p["khalid_accepted"], Action.ACCEPT, now=now)
     from tawasul_desktop.domain.intake_types import AttachmentInput, PersonInput, RequestDraft
     from tawasul_desktop.domain.validation import validate_request
 
-    iqama = make_identity("2", "50000001")
     valid, problems = validate_request(
         RequestDraft(
             service="iqama_renewal",
-            applicant=PersonInput("Rahul Kumar Nair", iqama, "0551234567", "r@example.com"),
+            applicant=PersonInput(
+                "خالد يوسف المالكي", make_identity("2", "50000001"), "0551234567", "k@example.com"
+            ),
             description=DESCRIPTION,
             attachments=[
                 AttachmentInput("iqama_copy", "i.pdf", _SAMPLE_PDF),
@@ -167,8 +172,8 @@ def populated(store, valid_request, supervisor):
         )
     )
     assert valid is not None, problems
-    made["iqama"] = ops.submit_request(store, supervisor, valid, now=now - dt.timedelta(days=1))
-    return {k: v.number for k, v in made.items()} | {"iqama_id": iqama}
+    p["khalid_iqama"] = submit(None, 25, valid)
+    return p
 
 
 def _listed(tawasul, *args):
@@ -178,17 +183,20 @@ def _listed(tawasul, *args):
 
 
 def test_list_and_its_filters(tawasul, populated):
-    """Each option reaches the query (the filters themselves: tests/storage/test_listing.py)."""
+    """Each option reaches the query (the filters in depth: tests/storage/test_listing.py)."""
     p = populated
     everything = tawasul("request", "list", "--json")
-    assert [r["number"] for r in everything.data][0] == p["today"]  # newest first
-    assert {r["number"] for r in everything.data} == {v for k, v in p.items() if k != "iqama_id"}
-    row = next(r for r in everything.data if r["number"] == p["ahmad"])
-    assert row["overdue"] is True and row["status"] == "submitted"
+    assert [r["number"] for r in everything.data][0] == p["maria"]  # newest first
+    assert {r["number"] for r in everything.data} == set(p.values())
 
-    assert _listed(tawasul, "--overdue") == {p["ahmad"]}
+    # Open and submitted 25 days ago or more: certainly past 7 working days.
+    assert _listed(tawasul, "--overdue") == set(p.values()) - {
+        p["khalid_accepted"],
+        p["khalid_new"],
+        p["maria"],
+    }
+
     today = dt.datetime.now(RIYADH).date()
-    # Every option below removes at least one request the others would let through.
     assert _listed(
         tawasul,
         "--status",
@@ -198,15 +206,17 @@ def test_list_and_its_filters(tawasul, populated):
         "--counter",
         "1",
         "--since",
-        (today - dt.timedelta(days=31)).isoformat(),
+        (today - 27 * dt.timedelta(days=1)).isoformat(),
         "--until",
-        (today - dt.timedelta(days=9)).isoformat(),
+        (today - 20 * dt.timedelta(days=1)).isoformat(),
         "--text",
-        "احمد",
-    ) == {p["ahmad"]}
-    arabic = p["fatima"].translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
-    assert _listed(tawasul, "--text", arabic) == {p["fatima"]}
-    assert _listed(tawasul, "--text", p["iqama_id"], "--limit", "1") == {p["iqama"]}
+        "خالد",
+    ) == {p["khalid"]}
+
+    # Alef forms fold together: "احمد" finds "أحمد" and "احمد".
+    assert _listed(tawasul, "--text", "احمد") == {p["ahmad"], p["ahmad_plain"]}
+    arabic = p["khalid_old"].translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert _listed(tawasul, "--text", arabic) == {p["khalid_old"]}
 
 
 def test_list_refuses_bad_dates_and_limits(tawasul):

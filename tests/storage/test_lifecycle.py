@@ -362,3 +362,18 @@ def test_a_follow_up_from_72_hours_on_is_recorded(store, valid_request, supervis
     ]
     assert req.follow_ups[0].at == NOW + dt.timedelta(hours=72)
     assert _audit_actions(store, req.id).count("request.follow_up") == 2
+
+
+def test_no_follow_up_on_a_withdrawn_request(store, valid_request, clerk):
+    import datetime as dt
+
+    from tawasul_desktop.domain.lifecycle import Action
+    from tawasul_desktop.domain.messages import TawasulError
+    from tawasul_desktop.storage import requests as ops
+
+    summary = ops.submit_request(store, clerk, valid_request())
+    ops.transition(store, clerk, summary.number, Action.WITHDRAW)
+    later = summary.submitted_at + dt.timedelta(hours=100)
+    with pytest.raises(TawasulError) as caught:
+        ops.record_follow_up(store, clerk, summary.number, now=later)
+    assert caught.value.problems[0].code == "request.not_open"

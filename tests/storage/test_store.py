@@ -87,3 +87,25 @@ def test_a_database_from_a_newer_program_is_refused(settings):
             conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
             == "9999_from_the_future"
         )
+
+
+def test_restore_keeps_the_files_of_the_database_it_set_aside(
+    settings, valid_request, clerk, tmp_path
+):
+    """Files of requests only in the kept pre-restore database survive the next start's sweep."""
+    from tawasul_desktop.storage import requests as ops
+    from tawasul_desktop.storage.backup import backup_database, restore_database
+    from tawasul_desktop.storage.store import Store
+
+    backup = tmp_path / "early.sqlite3"
+    with Store.open(settings) as store:
+        ops.submit_request(store, clerk, valid_request())
+        backup_database(settings.db_path, backup)
+        later = ops.submit_request(
+            store, clerk, valid_request(photo=b"\x89PNG\r\n\x1a\n" + b"later" * 50)
+        )
+        later_files = {a.sha256 for a in ops.get_request(store, later.number).attachments}
+    restore_database(backup, settings.db_path)
+    with Store.open(settings) as store:
+        kept = {p.name for _, p in store.blobs.stored_digests()}
+    assert later_files <= kept

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -117,7 +118,9 @@ def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(store, user):
         login(store, user, "wrong password", now=fifth)
     assert _code(caught) == "login.locked"
     lifts = fifth + dt.timedelta(minutes=15)
-    shown = lifts.astimezone().strftime("%H:%M")
+    shown = lifts.astimezone(ZoneInfo("Asia/Riyadh")).strftime(
+        "%Y-%m-%d %H:%M"
+    )  # the centre's zone
     assert shown in caught.value.problems[0].message_en
     assert shown in caught.value.problems[0].message_ar
     assert _row(store, user).locked_until == lifts
@@ -164,3 +167,29 @@ def test_an_inactive_user_cannot_log_in(store, user):
     with pytest.raises(TawasulError) as caught:
         login(store, user, PASSWORD, now=T0)
     assert _code(caught) == "login.failed"
+
+
+def test_lock_message_gives_the_date_and_time_in_the_centres_zone(store, monkeypatch):
+    import datetime as dt
+
+    from tawasul_desktop.domain.messages import TawasulError
+    from tawasul_desktop.storage.users import Actor, add_user, login
+
+    with store.write() as session:
+        add_user(
+            session,
+            Actor("setup", "admin"),
+            "huda",
+            "clerk",
+            "right-password",
+            store.policy.security,
+        )
+    now = dt.datetime(2026, 11, 25, 23, 50, tzinfo=dt.UTC)  # 02:50 on the 26th in Riyadh
+    last = None
+    for _ in range(store.policy.security.max_failed_logins):
+        try:
+            login(store, "huda", "wrong-password", now=now)
+        except TawasulError as exc:
+            last = exc
+    assert last is not None and last.problems[0].code == "login.locked"
+    assert "2026-11-26 03:05" in last.problems[0].message_en  # 15 minutes later, Riyadh time

@@ -27,7 +27,6 @@ def upgrade() -> None:
         sa.Column('created_at', sa.DateTime(), nullable=False),
         sa.Column('payload', sa.Text(), nullable=False),
         sa.Column('state', sa.String(length=10), nullable=False),
-        sa.Column('attempts', sa.Integer(), nullable=False),
         sa.Column('problem', sa.Text(), nullable=True),
         sa.Column('settled_at', sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint('seq', name=op.f('pk_outbox')),

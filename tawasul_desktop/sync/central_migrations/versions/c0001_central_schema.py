@@ -56,7 +56,7 @@ CREATE TABLE lifecycle_edges (
 
 CREATE TABLE requests (
     id uuid PRIMARY KEY,
-    number varchar(13) NOT NULL UNIQUE,
+    number varchar(20) NOT NULL UNIQUE,
     centre varchar(3) NOT NULL,
     counter integer NOT NULL,
     service varchar(40) NOT NULL,
@@ -321,7 +321,8 @@ REVOKE ALL ON FUNCTION tawasul_request_changed(), tawasul_closure_changed(),
 
 SECURITY = """
 GRANT USAGE ON SCHEMA public TO {counter}, {supervisor};
-GRANT SELECT ON central_settings, lifecycle_edges, catalogue TO {counter}, {supervisor};
+GRANT SELECT ON central_settings, lifecycle_edges, catalogue, tawasul_central_version
+    TO {counter}, {supervisor};
 
 ALTER TABLE counters ENABLE ROW LEVEL SECURITY;
 GRANT SELECT ON counters TO {counter}, {supervisor};

@@ -1,0 +1,284 @@
+"""Sync benchmarks against the real PostgreSQL: push, pull, a local save with its outbox
+entry, and memory while syncing a large backlog.
+
+Each figure is printed beside a baseline measured in the same run (a raw psycopg COPY of the
+same rows, or the same save without its outbox entry); nothing is asserted.
+
+    python bench/bench_sync.py [--count 10000] [--memory-count 100000] [--quick]
+
+The server comes from $TAWASUL_BENCH_PG_DSN or $TAWASUL_TEST_PG_DSN (a superuser connection,
+default postgresql://postgres@127.0.0.1:5432/test); a scratch database is made and dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import os
+import resource
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import make_conninfo
+from psycopg.types.json import Jsonb
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tawasul_desktop.config import load_settings  # noqa: E402
+from tawasul_desktop.domain.identity import make_identity  # noqa: E402
+from tawasul_desktop.domain.intake_types import (  # noqa: E402
+    AttachmentInput,
+    PersonInput,
+    RequestDraft,
+    ValidRequest,
+)
+from tawasul_desktop.domain.validation import validate_request  # noqa: E402
+from tawasul_desktop.storage import requests as ops  # noqa: E402
+from tawasul_desktop.storage.audit import AuditLog  # noqa: E402
+from tawasul_desktop.storage.demo import _SAMPLE_PDF, _tiny_png  # noqa: E402
+from tawasul_desktop.storage.store import Store  # noqa: E402
+from tawasul_desktop.storage.users import Actor  # noqa: E402
+from tawasul_desktop.sync import admin  # noqa: E402
+from tawasul_desktop.sync.central import REQUEST_COLUMNS  # noqa: E402
+from tawasul_desktop.sync.connection import CentralTarget  # noqa: E402
+from tawasul_desktop.sync.engine import SyncEngine  # noqa: E402
+
+ACTOR = Actor("bench", "clerk")
+DESCRIPTION = ("تعذر تجديد جواز السفر عبر المنصة بسبب رسالة خطأ متكررة عند السداد "
+               "رغم اكتمال البيانات")
+PG_DSN = (os.environ.get("TAWASUL_BENCH_PG_DSN") or os.environ.get("TAWASUL_TEST_PG_DSN")
+          or "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # peak, not current
+
+
+def template(attachments: bool) -> ValidRequest:
+    draft = RequestDraft(
+        service="passport",
+        applicant=PersonInput("محمد عبدالله القحطاني", make_identity("1", "00000001"),
+                              "0551234567", "m@example.com"),
+        description=DESCRIPTION, fields={"passport_action": "renew"},
+        attachments=[AttachmentInput("national_id_copy", "id.pdf", _SAMPLE_PDF),
+                     AttachmentInput("personal_photo", "photo.png", _tiny_png())])
+    valid, problems = validate_request(draft)
+    assert valid is not None, problems
+    return valid if attachments else dataclasses.replace(valid, attachments=())
+
+
+def fill(store: Store, count: int, start: int = 0, batch: int = 1000) -> list[dict[str, Any]]:
+    """``count`` requests without attachments through write_new_requests (the importer's
+    path: rows, audit entries and outbox entries in one transaction per batch)."""
+    base = template(attachments=False)
+    now = dt.datetime.now(dt.UTC)
+    rows: list[dict[str, Any]] = []
+    keep = count <= 20_000
+    for first in range(start, start + count, batch):
+        size = min(batch, start + count - first)
+        with store.write() as session:
+            numbers = ops.reserve_numbers(session, store.settings.centre_code,
+                                          store.settings.counter, now.year % 100, size)
+            calendar = store.calendar(session)
+            new = []
+            for i, number in enumerate(numbers):
+                person = dataclasses.replace(base.applicant,
+                                             id_number=make_identity("1", f"{first + i:08d}"))
+                valid = dataclasses.replace(base, applicant=person, beneficiary=person,
+                                            description=f"{DESCRIPTION} {first + i}")
+                new.append(ops.build_request_rows(store, ACTOR, valid, number=number,
+                                                  submitted_at=now, now=now, calendar=calendar))
+            ops.write_new_requests(session, new, AuditLog(session), now)
+        if keep:
+            rows.extend(n.row for n in new)
+    return rows
+
+
+class Central:
+    def __init__(self) -> None:
+        token = secrets.token_hex(4)
+        self.name, self.prefix = f"tawasul_bench_{token}", f"b{token}"
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self.name}"')
+        admin.init_central(CentralTarget(self.dsn()), self.prefix)
+        with self.admin() as conn:
+            self.role, _ = admin.add_counter(conn, "101", 1)
+
+    def dsn(self, user: str | None = None) -> str:
+        return make_conninfo(PG_DSN, dbname=self.name, **({"user": user} if user else {}))
+
+    def admin(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.dsn(), autocommit=True)
+
+    def drop(self) -> None:
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+            for (role,) in conn.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s "
+                                        "ORDER BY rolname LIKE '%%\\_counter' OR rolname LIKE "
+                                        "'%%\\_supervisor'", (self.prefix + "\\_%",)).fetchall():
+                conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def open_desk(work: Path, central: Central, name: str) -> tuple[Store, SyncEngine]:
+    settings = load_settings(work / "none.toml", db=work / f"{name}.sqlite3",
+                             data_dir=work / f"{name}-data")
+    settings = dataclasses.replace(settings, centre_code="101", counter=1,
+                                   central_dsn=central.dsn(central.role))
+    store = Store.open(settings)
+    return store, SyncEngine(store, CentralTarget(settings.central_dsn or ""))
+
+
+def bench_push_pull(work: Path, central: Central, count: int) -> None:
+    store, engine = open_desk(work, central, "push")
+    rows = fill(store, count)
+
+    report = engine.run_once()
+    assert report.ok and report.pushed == count, report.error
+    push = report.seconds["push"]
+
+    # Baseline: the same request rows, COPYed raw into a bare table of the same shape.
+    with central.admin() as conn:
+        conn.execute("CREATE TABLE bench_raw (LIKE requests INCLUDING DEFAULTS)")
+        tuples = [tuple(Jsonb(r[c]) if c == "fields" else r[c] for c in REQUEST_COLUMNS)
+                  for r in rows]
+        started = time.perf_counter()
+        with conn.transaction(), conn.cursor().copy(
+                f"COPY bench_raw ({', '.join(REQUEST_COLUMNS)}) FROM STDIN") as copy:
+            for t in tuples:
+                copy.write_row(t)
+        copy_in = time.perf_counter() - started
+    print(f"push {count:,} requests: {push:.2f} s ({count / push:,.0f}/s); raw COPY of the same "
+          f"rows {copy_in:.2f} s; ratio {push / copy_in:.1f}x (aim: under 2 s)")
+    print(f"  same pass: audit entries {report.audit_sent:,} in {report.seconds['audit']:.2f} s, "
+          f"connect {report.seconds['connect'] * 1000:.0f} ms")
+
+    # Pull: a status change for every request (set-based, one trigger row each), then pull.
+    with central.admin() as conn:
+        conn.execute("UPDATE requests SET status = 'under_review', updated_at = now()")
+    report = engine.run_once()
+    assert report.ok and report.pulled == count, (report.error, report.pulled)
+    pull = report.seconds["pull"]
+    with central.admin() as conn:
+        started = time.perf_counter()
+        got = 0
+        with conn.cursor().copy("COPY (SELECT id, xid::text, kind, entity_id, payload FROM changes "
+                                "ORDER BY xid, id) TO STDOUT") as copy:
+            for _row in copy.rows():
+                got += 1
+        copy_out = time.perf_counter() - started
+    assert got == count
+    print(f"pull {count:,} status changes: {pull:.2f} s ({count / pull:,.0f}/s) "
+          f"[{report.requests_changed:,} local rows changed]; raw COPY out of the same rows "
+          f"{copy_out:.2f} s; ratio {pull / copy_out:.1f}x (aim: under 2 s)")
+    engine.close()
+    store.close()
+
+
+def bench_local_save(work: Path, central: Central, runs: int) -> None:
+    import tawasul_desktop.storage.requests as requests_module
+
+    valid = template(attachments=True)
+
+    def timed(store: Store) -> list[float]:
+        out = []
+        for i in range(runs):
+            person = dataclasses.replace(valid.applicant,
+                                         id_number=make_identity("2", f"{i:08d}"))
+            one = dataclasses.replace(valid, applicant=person, beneficiary=person)
+            started = time.perf_counter()
+            ops.submit_request(store, ACTOR, one)
+            out.append(time.perf_counter() - started)
+        return out
+
+    store, engine = open_desk(work, central, "save")
+    with_outbox = timed(store)
+    store.close()
+    original = requests_module.enqueue_new_requests
+    requests_module.enqueue_new_requests = lambda *a, **k: None  # baseline: no outbox entry
+    try:
+        store, _ = open_desk(work, central, "save-bare")
+        without = timed(store)
+        store.close()
+    finally:
+        requests_module.enqueue_new_requests = original
+
+    def p(values: list[float], q: int) -> float:
+        return statistics.quantiles(values, n=100)[q - 1] * 1000
+
+    print(f"local save of a request with its outbox entry ({runs} saves, synchronous=FULL): "
+          f"p50 {p(with_outbox, 50):.1f} ms, p99 {p(with_outbox, 99):.1f} ms; without the outbox "
+          f"entry p50 {p(without, 50):.1f} ms, p99 {p(without, 99):.1f} ms (aim: p99 under 10 ms)")
+
+
+def bench_memory(work: Path, central: Central, count: int) -> None:
+    with central.admin() as conn:
+        conn.execute("TRUNCATE requests, request_attachments, ops, changes, audit_entries "
+                     "RESTART IDENTITY CASCADE")
+    store, engine = open_desk(work, central, "memory")
+    started = time.perf_counter()
+    fill(store, count, start=10_000_000)
+    print(f"memory: {count:,} requests written locally in {time.perf_counter() - started:.0f} s; "
+          f"RSS {rss_mb():.0f} MB")
+    marks: list[str] = []
+    step = max(count // 5, 1)
+    next_mark = step
+
+    def progress(p: Any) -> None:
+        nonlocal next_mark
+        if p.phase in ("push", "pull") and p.done >= next_mark:
+            marks.append(f"{p.phase} {p.done:,}: {rss_mb():.0f} MB")
+            next_mark += step
+
+    report = engine.run_once(progress)
+    assert report.ok and report.pushed == count, report.error
+    pushed_in = report.seconds["push"] + report.seconds["audit"]
+    print("  RSS while pushing: " + "; ".join(marks))
+    with central.admin() as conn:
+        conn.execute("UPDATE requests SET status = 'under_review', updated_at = now()")
+    marks.clear()
+    next_mark = step
+    report = engine.run_once(progress)
+    assert report.ok and report.pulled == count, report.error
+    print("  RSS while pulling: " + "; ".join(marks))
+    print(f"  push with audit {count:,} in {pushed_in:.1f} s, pull {report.seconds['pull']:.1f} s;"
+          f" RSS at the end {rss_mb():.0f} MB")
+    engine.close()
+    store.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--memory-count", type=int, default=100_000)
+    parser.add_argument("--saves", type=int, default=300)
+    parser.add_argument("--quick", action="store_true", help="smaller memory run (20,000)")
+    args = parser.parse_args()
+    central = Central()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            print(f"PostgreSQL {central.admin().info.server_version}, Python "
+                  f"{sys.version.split()[0]}, {os.cpu_count()} CPU(s)")
+            bench_push_pull(work, central, args.count)
+            bench_local_save(work, central, args.saves)
+            bench_memory(work, central, 20_000 if args.quick else args.memory_count)
+    finally:
+        central.drop()
+
+
+if __name__ == "__main__":
+    main()

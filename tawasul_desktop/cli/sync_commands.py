@@ -1,0 +1,307 @@
+"""`tawasul sync …` (a desk's sync with central) and `tawasul central …` (the central schema
+and its roles). Both call tawasul_desktop.sync; nothing here holds a rule of its own.
+
+The central commands connect with ``--dsn`` (or $TAWASUL_CENTRAL_ADMIN_DSN, or the desk's
+configured central DSN): a role that owns the schema and may create roles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from tawasul_desktop.cli.commands import CommandFailed, open_store, settings_from
+from tawasul_desktop.cli.output import Output
+from tawasul_desktop.domain.lifecycle import Action
+from tawasul_desktop.domain.messages import TawasulError
+from tawasul_desktop.sync.connection import CentralConfigError, CentralTarget, target_from_settings
+
+
+def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
+    sync = sub.add_parser("sync", parents=[common],
+                          help="send this desk's work to central and receive decisions")
+    sync.add_argument("--once", action="store_true", help="one pass, then exit (1 if it failed)")
+    sync.add_argument("--interval", type=float, help="seconds between passes (default: config)")
+    sync.add_argument("--batch", type=int, default=1000, help="operations per transaction")
+    sync.set_defaults(func=sync_run)
+    sync_sub = sync.add_subparsers(dest="sync_command", required=False, metavar="[status|retry]")
+    sync_sub.add_parser("status", parents=[common],
+                        help="pending and refused operations, last sync").set_defaults(
+        func=sync_status)
+    retry = sync_sub.add_parser("retry", parents=[common],
+                                help="send refused operations again (default: all rejected)")
+    retry.add_argument("op_ids", nargs="*", help="operation ids (from `tawasul sync status`)")
+    retry.set_defaults(func=sync_retry)
+
+    central = sub.add_parser("central", parents=[common], help="the central database (admin)")
+    central_sub = central.add_subparsers(dest="central_command", required=True)
+    dsn_help = "admin connection (default: $TAWASUL_CENTRAL_ADMIN_DSN, then [central] dsn)"
+    init = central_sub.add_parser("init", parents=[common], help="create the central schema")
+    init.add_argument("--dsn", help=dsn_help)
+    init.add_argument("--role-prefix", default="tawasul",
+                      help="prefix of the group and login roles (default tawasul)")
+    init.set_defaults(func=central_init)
+    up = central_sub.add_parser("upgrade", parents=[common], help="migrate the central schema")
+    up.add_argument("--dsn", help=dsn_help)
+    up.set_defaults(func=central_upgrade)
+
+    counter = central_sub.add_parser("add-counter", parents=[common],
+                                     help="create (or reset) a counter's login role")
+    counter.add_argument("centre")
+    counter.add_argument("counter", type=int)
+    counter.add_argument("--may-decide", action="store_true",
+                         help="a single-desk centre whose supervisor decides at the desk")
+    counter.add_argument("--password-file", help="write the password here (mode 600)")
+    counter.add_argument("--dsn", help=dsn_help)
+    counter.set_defaults(func=central_add_counter)
+    sup = central_sub.add_parser("add-supervisor", parents=[common],
+                                 help="create (or reset) a supervisor's login role")
+    sup.add_argument("centre")
+    sup.add_argument("name", help="lower-case letters, digits and _")
+    sup.add_argument("--password-file", help="write the password here (mode 600)")
+    sup.add_argument("--dsn", help=dsn_help)
+    sup.set_defaults(func=central_add_supervisor)
+
+    decide = central_sub.add_parser("decide", parents=[common],
+                                    help="a supervisor's decision made centrally")
+    choice = decide.add_mutually_exclusive_group(required=True)
+    for flag in ("accept", "reject", "return", "review", "close"):
+        choice.add_argument(f"--{flag}", dest="decision", action="store_const", const=flag)
+    decide.add_argument("number")
+    decide.add_argument("--reason", default="")
+    decide.add_argument("--actor", default="", help="the supervisor's name for the record")
+    decide.add_argument("--dsn", help="connection (default: $TAWASUL_CENTRAL_ADMIN_DSN, …)")
+    decide.set_defaults(func=central_decide)
+
+
+# --- desk side ---------------------------------------------------------------------------------
+
+
+def _engine(args: argparse.Namespace) -> Any:
+    from tawasul_desktop.sync.engine import SyncEngine
+
+    batch = getattr(args, "batch", 1000)
+    if batch < 1:
+        raise CommandFailed("--batch must be at least 1", 2)
+    store = open_store(args)
+    try:
+        target = target_from_settings(store.settings)
+    except CentralConfigError as exc:
+        store.close()
+        raise CommandFailed(str(exc)) from None
+    return SyncEngine(store, target, batch_size=batch)
+
+
+def _report_json(report: Any) -> dict[str, Any]:
+    return {"ok": report.ok, "sent": report.pushed, "already_central": report.already_there,
+            "received": report.pulled, "requests_changed": report.requests_changed,
+            "files_uploaded": report.files_uploaded, "bytes_uploaded": report.bytes_uploaded,
+            "audit_sent": report.audit_sent, "pending": report.pending_after,
+            "clock_skew_seconds": report.clock_skew_seconds, "clock_warning": report.clock_warning,
+            "refused": [{"op_id": r.op_id, "state": r.state, "code": r.code,
+                         "message_en": r.message_en, "message_ar": r.message_ar}
+                        for r in report.refused],
+            "error": report.error}
+
+
+def _progress(out: Output) -> Any:
+    if out.json_mode:
+        return None
+
+    def show(p: Any) -> None:
+        total = f"/{p.total}" if p.total is not None else ""
+        sys.stderr.write(f"{p.phase}: {p.done}{total} {p.detail}".rstrip() + "\n")
+
+    return show
+
+
+def sync_run(args: argparse.Namespace, out: Output) -> int:
+    from tawasul_desktop.sync.engine import SyncLoop
+
+    engine = _engine(args)
+    try:
+        if args.once:
+            report = engine.run_once(_progress(out))
+            lines = [report.summary()]
+            lines += [f"refused [{r.code}] {r.message_en}" for r in report.refused]
+            out.data(_report_json(report), "\n".join(lines))
+            return 0 if report.ok else 1
+        interval = args.interval or engine.store.settings.sync_interval_seconds
+        stopped = threading.Event()
+
+        def on_report(report: Any) -> None:
+            out.data(_report_json(report), report.summary())
+
+        loop = SyncLoop(engine, interval, on_report=on_report)
+        previous = signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+        loop.start()
+        try:
+            while not stopped.wait(1.0):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            loop.stop()
+        return 0
+    finally:
+        engine.close()
+        engine.store.close()
+
+
+def sync_status(args: argparse.Namespace, out: Output) -> int:
+    engine = _engine(args)
+    try:
+        status = engine.status()
+        refused = engine.refused()
+    finally:
+        engine.store.close()
+    data = {"pending": status.pending, "refused": status.refused,
+            "last_success_at": status.last_success_at, "last_attempt_at": status.last_attempt_at,
+            "last_error": status.last_error, "clock_skew_seconds": status.clock_skew_seconds,
+            "refused_operations": [
+                {"op_id": r.op_id, "kind": r.kind, "state": r.state, "number": r.request_number,
+                 "code": r.code, "message_en": r.message_en, "message_ar": r.message_ar}
+                for r in refused]}
+    last = (status.last_success_at.isoformat(timespec="seconds") if status.last_success_at
+            else "never")
+    lines = [f"pending {status.pending}, refused {status.refused}, last success {last}"]
+    if status.last_error:
+        lines.append(f"last error: {status.last_error}")
+    for r in refused:
+        lines.append(f"{r.state:<9} {r.op_id} {r.kind:<18} {r.request_number or '-'} "
+                     f"[{r.code}] {r.message_en}")
+    out.data(data, "\n".join(lines))
+    return 0
+
+
+def sync_retry(args: argparse.Namespace, out: Output) -> int:
+    try:
+        ids = [uuid.UUID(x) for x in args.op_ids] or None
+    except ValueError:
+        raise CommandFailed("an operation id looks like 1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+                            2) from None
+    engine = _engine(args)
+    try:
+        count = engine.requeue(ids)
+    finally:
+        engine.store.close()
+    out.data({"requeued": count}, f"{count} operation(s) will be sent at the next sync")
+    return 0
+
+
+# --- central side ------------------------------------------------------------------------------
+
+
+def _admin_target(args: argparse.Namespace) -> CentralTarget:
+    dsn = getattr(args, "dsn", None) or os.environ.get("TAWASUL_CENTRAL_ADMIN_DSN")
+    if dsn:
+        return CentralTarget(dsn, application_name="tawasul central")
+    try:
+        return target_from_settings(settings_from(args))
+    except CentralConfigError as exc:
+        raise CommandFailed(f"{exc} (or pass --dsn)", 2) from None
+
+
+def _admin_connect(args: argparse.Namespace) -> psycopg.Connection[Any]:
+    try:
+        return _admin_target(args).connect(autocommit=True)
+    except (psycopg.OperationalError, CentralConfigError) as exc:
+        raise CommandFailed(f"cannot reach the central database: {exc}") from None
+
+
+def central_init(args: argparse.Namespace, out: Output) -> int:
+    from tawasul_desktop.sync.admin import CentralSchemaError, init_central
+
+    try:
+        revision = init_central(_admin_target(args), args.role_prefix)
+    except CentralSchemaError as exc:
+        raise CommandFailed(str(exc)) from None
+    except psycopg.Error as exc:
+        raise CommandFailed(f"central database: {exc}") from None
+    out.data({"revision": revision, "role_prefix": args.role_prefix},
+             f"central schema created (revision {revision}); groups {args.role_prefix}_counter "
+             f"and {args.role_prefix}_supervisor")
+    return 0
+
+
+def central_upgrade(args: argparse.Namespace, out: Output) -> int:
+    from tawasul_desktop.sync.admin import CentralSchemaError, upgrade_central
+
+    try:
+        old, new = upgrade_central(_admin_target(args))
+    except CentralSchemaError as exc:
+        raise CommandFailed(str(exc)) from None
+    except psycopg.Error as exc:
+        raise CommandFailed(f"central database: {exc}") from None
+    text = "central schema up to date" if old == new else f"central schema {old} → {new}"
+    out.data({"from": old, "to": new}, f"{text} (revision {new})")
+    return 0
+
+
+def _role_result(out: Output, role: str, password: str, password_file: str | None) -> None:
+    if password_file:
+        out.data({"role": role, "password_file": password_file},
+                 f"role {role} ready; its password is in {password_file}")
+    else:
+        out.data({"role": role, "password": password},
+                 f"role {role} ready\npassword (shown once, not stored): {password}")
+
+
+def central_add_counter(args: argparse.Namespace, out: Output) -> int:
+    from tawasul_desktop.sync.admin import add_counter
+
+    with _admin_connect(args) as conn:
+        try:
+            role, password = add_counter(
+                conn, args.centre, args.counter, may_decide=args.may_decide,
+                password_file=Path(args.password_file) if args.password_file else None)
+        except ValueError as exc:
+            raise CommandFailed(str(exc), 2) from None
+    _role_result(out, role, password, args.password_file)
+    return 0
+
+
+def central_add_supervisor(args: argparse.Namespace, out: Output) -> int:
+    from tawasul_desktop.sync.admin import add_supervisor
+
+    with _admin_connect(args) as conn:
+        try:
+            role, password = add_supervisor(
+                conn, args.centre, args.name,
+                password_file=Path(args.password_file) if args.password_file else None)
+        except ValueError as exc:
+            raise CommandFailed(str(exc), 2) from None
+    _role_result(out, role, password, args.password_file)
+    return 0
+
+
+_DECISIONS = {"accept": Action.ACCEPT, "reject": Action.REJECT, "return": Action.RETURN,
+              "review": Action.START_REVIEW, "close": Action.CLOSE}
+
+
+def central_decide(args: argparse.Namespace, out: Output) -> int:
+    from tawasul_desktop.domain.messages import Problem
+    from tawasul_desktop.storage.requests import number_or_problem
+    from tawasul_desktop.sync.central import decide
+
+    digits = number_or_problem(args.number)
+    settings = settings_from(args)
+    with _admin_connect(args) as conn:
+        row = conn.execute("SELECT current_user").fetchone()
+        actor = args.actor or (str(row[0]) if row else "central")
+        outcome = decide(conn, digits, _DECISIONS[args.decision], actor=actor,
+                         reason=args.reason or None, policy=settings.policy)
+    if isinstance(outcome, Problem):
+        raise TawasulError(outcome, invalid_input=False)
+    out.data({"number": digits, "status": outcome.status, "due_date": outcome.due_date},
+             f"{digits}: {outcome.status}")
+    return 0
