@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from gui_helpers import PASSWORD, open_window, sign_in, type_text
 from PySide6.QtCore import Qt
 
@@ -41,7 +43,7 @@ def test_wrong_password_counts_and_locks_with_time(qtbot, window, store):
     with store.read() as session:
         until = find_user(session, "amal").locked_until
     assert until is not None
-    assert until.astimezone().strftime("%H:%M") in message
+    assert until.astimezone(ZoneInfo("Asia/Riyadh")).strftime("%Y-%m-%d %H:%M") in message
     sign_in(qtbot, window, "amal")  # the right password is refused while locked
     assert window.actor is None
 
