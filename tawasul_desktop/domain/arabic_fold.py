@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from tawasul_desktop.domain.digits import ascii_digits
+
 _MAP = str.maketrans(
     {
         "أ": "ا",
@@ -22,11 +24,10 @@ _MAP = str.maketrans(
         "ـ": None,  # tatweel
         **{chr(c): None for c in range(0x064B, 0x0660)},  # harakat, shadda, sukun, maddah...
         "\u0670": None,  # superscript alef
-        **{a: d for a, d in zip("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2, strict=True)},
     }
 )
 _SPACES = re.compile(r"\s+")
 
 
 def fold(text: str) -> str:
-    return _SPACES.sub(" ", text.translate(_MAP).casefold()).strip()
+    return _SPACES.sub(" ", ascii_digits(text).translate(_MAP).casefold()).strip()

@@ -7,8 +7,9 @@ Damm's quasigroup catches every single-digit error and every swap of adjacent di
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from tawasul_desktop.domain.digits import compact_number, is_ascii_digits
 
 # The weakly totally anti-symmetric quasigroup of order 10 published by H. Michael Damm (2004).
 _DAMM = (
@@ -26,9 +27,6 @@ _DAMM = (
 
 NUMBER_DIGITS = 14
 MAX_SEQUENCE = 999_999
-_SEPARATORS = re.compile(r"[\s\-_./]+")
-# Arabic-Indic and Eastern Arabic-Indic digits as typed on Arabic keyboards.
-_TO_ASCII = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "0123456789" * 2)
 
 
 def damm_check_digit(digits: str) -> int:
@@ -83,8 +81,8 @@ def make_number(centre: str, counter: int, year: int, sequence: int) -> RequestN
 
 def parse_number(text: str) -> RequestNumber:
     """Read a number as typed (dashes, spaces, Arabic-Indic digits allowed)."""
-    digits = _SEPARATORS.sub("", (text or "").translate(_TO_ASCII))
-    if len(digits) != NUMBER_DIGITS or not digits.isascii() or not digits.isdigit():
+    digits = compact_number((text or "").replace("_", "").replace("/", ""))
+    if len(digits) != NUMBER_DIGITS or not is_ascii_digits(digits):
         raise NumberFormatError(text)
     if not damm_valid(digits):
         raise CheckDigitError(text)
