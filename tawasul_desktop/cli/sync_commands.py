@@ -32,7 +32,8 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     sync.add_argument("--interval", type=float, help="seconds between passes (default: config)")
     sync.add_argument("--batch", type=int, default=1000, help="operations per transaction")
     sync.set_defaults(func=sync_run)
-    sync_sub = sync.add_subparsers(dest="sync_command", required=False, metavar="[status|retry]")
+    sync_sub = sync.add_subparsers(dest="sync_command", required=False,
+                                   metavar="[status|retry|reset]")
     sync_sub.add_parser("status", parents=[common],
                         help="pending and refused operations, last sync").set_defaults(
         func=sync_status)
@@ -40,6 +41,9 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
                                 help="send refused operations again (default: all rejected)")
     retry.add_argument("op_ids", nargs="*", help="operation ids (from `tawasul sync status`)")
     retry.set_defaults(func=sync_retry)
+    sync_sub.add_parser("reset", parents=[common],
+                        help="receive everything from central again (pending work is kept)"
+                        ).set_defaults(func=sync_reset)
 
     central = sub.add_parser("central", parents=[common], help="the central database (admin)")
     central_sub = central.add_subparsers(dest="central_command", required=True)
@@ -195,6 +199,18 @@ def sync_retry(args: argparse.Namespace, out: Output) -> int:
     finally:
         engine.store.close()
     out.data({"requeued": count}, f"{count} operation(s) will be sent at the next sync")
+    return 0
+
+
+def sync_reset(args: argparse.Namespace, out: Output) -> int:
+    engine = _engine(args)
+    try:
+        engine.reset()
+        pending = engine.status().pending
+    finally:
+        engine.store.close()
+    out.data({"reset": True, "pending": pending},
+             f"the next sync receives everything again; {pending} pending operation(s) kept")
     return 0
 
 

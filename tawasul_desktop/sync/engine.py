@@ -158,6 +158,11 @@ class SyncEngine:
         with self.store.write() as session:
             return local.requeue(session, op_ids)
 
+    def reset(self) -> None:
+        """Receive everything from central again; pending work is kept."""
+        with self._run_lock, self.store.write() as session:
+            local.reset_cursor(session)
+
     def close(self) -> None:
         if self._conn is not None:
             try:

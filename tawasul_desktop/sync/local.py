@@ -166,6 +166,13 @@ def requeue(session: Session, op_ids: Iterable[uuid.UUID] | None = None) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def reset_cursor(session: Session) -> None:
+    """Read central's changes again from the start (applying them twice is harmless). The
+    outbox is not touched: pending and refused operations stay."""
+    state = sync_state(session)
+    state.pull_xid, state.pull_id = "0", 0
+
+
 # --- applying what came down -------------------------------------------------------------------
 
 

@@ -1,0 +1,150 @@
+"""Sync test helpers: the central test database, desks (real SQLite stores logged in as
+their own counter roles) and quick ways to make requests. Fixtures live in conftest.py.
+
+The server is named by $TAWASUL_TEST_PG_DSN (a superuser connection to an existing database);
+each module creates ``tawasul_t_<random>`` with roles prefixed ``t<random>``, and drops both.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import secrets
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+from psycopg.conninfo import make_conninfo
+
+from tawasul_desktop.config import load_settings
+from tawasul_desktop.domain.intake_types import ValidRequest
+from tawasul_desktop.domain.policy import default_policy
+from tawasul_desktop.storage import requests as ops
+from tawasul_desktop.storage.audit import AuditLog
+from tawasul_desktop.storage.store import Store
+from tawasul_desktop.storage.users import Actor
+from tawasul_desktop.sync import admin
+from tawasul_desktop.sync.connection import CentralTarget, target_from_settings
+from tawasul_desktop.sync.engine import SyncEngine
+
+PG_DSN = os.environ.get("TAWASUL_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
+REPO = Path(__file__).resolve().parents[2]
+RIYADH = ZoneInfo("Asia/Riyadh")
+POLICY = default_policy()
+CLERK = Actor("desk.clerk", "clerk", "Desk Clerk")
+SUPERVISOR = Actor("desk.supervisor", "supervisor", "Desk Supervisor")
+DATA_TABLES = ("requests", "request_attachments", "blobs", "blob_chunks", "ops", "follow_ups",
+               "audit_entries", "conflicts", "changes", "closures", "users", "catalogue")
+
+
+
+
+@dataclass
+class CentralDb:
+    name: str
+    prefix: str
+
+    def dsn(self, user: str | None = None) -> str:
+        extra: dict[str, Any] = {"dbname": self.name}
+        if user:
+            extra["user"] = user
+        return make_conninfo(PG_DSN, **extra)
+
+    def admin(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.dsn(), autocommit=True)
+
+    def target(self, user: str | None = None) -> CentralTarget:
+        return CentralTarget(self.dsn(user))
+
+    def scalar(self, query: str, *params: Any) -> Any:
+        with self.admin() as conn:
+            row = conn.execute(query, params).fetchone()
+            return row[0] if row else None
+
+
+def server_or_skip() -> None:
+    try:
+        psycopg.connect(PG_DSN, connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL at $TAWASUL_TEST_PG_DSN: {exc}")
+
+
+def create_central_db() -> CentralDb:
+    token = secrets.token_hex(4)
+    db = CentralDb(f"tawasul_t_{token}", f"t{token}")
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{db.name}"')
+    admin.init_central(db.target(), role_prefix=db.prefix)
+    return db
+
+
+def drop_central_db(db: CentralDb) -> None:
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{db.name}" WITH (FORCE)')
+        roles = [r[0] for r in conn.execute(
+            "SELECT rolname FROM pg_roles WHERE rolname LIKE %s", (db.prefix + "\\_%",))]
+        for role in sorted(roles, key=lambda r: r.endswith(("_counter", "_supervisor"))):
+            conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+@dataclass
+class Desk:
+    """One counter: its SQLite store, its sync engine, its central role."""
+
+    store: Store
+    engine: SyncEngine
+    role: str
+
+    def sync(self) -> Any:
+        report = self.engine.run_once()
+        assert report.ok, report.error
+        return report
+
+    def close(self) -> None:
+        self.engine.close()
+        self.store.close()
+
+
+def open_desk(root: Path, db: CentralDb, centre: str = "101", counter: int = 1,
+              may_decide: bool = False, **engine_args: Any) -> Desk:
+    with db.admin() as conn:
+        role, _ = admin.add_counter(conn, centre, counter, may_decide=may_decide)
+    settings = load_settings(config_file=root / "none.toml",
+                             db=root / f"desk-{centre}-{counter}.sqlite3",
+                             data_dir=root / f"data-{centre}-{counter}")
+    settings = dataclasses.replace(settings, centre_code=centre, counter=counter,
+                                   central_dsn=db.dsn(role))
+    store = Store.open(settings)
+    return Desk(store, SyncEngine(store, target_from_settings(settings), **engine_args), role)
+
+
+def submit_many(store: Store, actor: Actor, valid: list[ValidRequest],
+                now: dt.datetime | None = None) -> list[str]:
+    """Store many requests in one unit of work through write_new_requests (as the batch
+    importer does); return their numbers."""
+    now = now or dt.datetime.now(dt.UTC)
+    year = now.astimezone(RIYADH).year % 100
+    with store.write() as session:
+        numbers = ops.reserve_numbers(session, store.settings.centre_code, store.settings.counter,
+                                      year, len(valid))
+        calendar = store.calendar(session)
+        rows = [ops.build_request_rows(store, actor, v, number=n, submitted_at=now, now=now,
+                                       calendar=calendar)
+                for v, n in zip(valid, numbers, strict=True)]
+        ops.write_new_requests(session, rows, AuditLog(session), now)
+    return numbers
+
+
+def python_env() -> dict[str, str]:
+    """Environment for child processes: this checkout importable, no desk configuration."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAWASUL_")}
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+PYTHON = sys.executable

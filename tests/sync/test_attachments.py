@@ -1,0 +1,111 @@
+"""Attachments: content-addressed, chunked, resumable, verified centrally, stored once."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+
+import psycopg
+import pytest
+from synchelp import CLERK, submit_many
+
+from tawasul_desktop.domain.intake_types import Attachment
+from tawasul_desktop.sync import central as hub
+
+MB = 1 << 20
+
+
+class Stop(Exception):
+    pass
+
+
+def with_file(valid, content: bytes, name: str = "big.pdf"):
+    return dataclasses.replace(valid, attachments=(
+        Attachment("national_id_copy", name, "application/pdf", content),))
+
+
+def test_the_request_syncs_at_once_marked_attachments_pending(desks, central, valid_request):
+    def stop_at_first_chunk(point, conn):
+        if point == "upload.chunk":
+            raise Stop
+
+    desk = desks(fault_hook=stop_at_first_chunk)
+    (number,) = submit_many(desk.store, CLERK, [valid_request()])
+    with pytest.raises(Stop):
+        desk.engine.run_once()
+    assert central.scalar("SELECT attachments_pending FROM requests WHERE number = %s",
+                          number) is True
+    assert central.scalar("SELECT count(*) FROM blobs") == 0
+    desk.engine.fault_hook = None
+    report = desk.sync()
+    assert report.files_uploaded == 2 and report.pending_after == 0
+    assert central.scalar("SELECT attachments_pending FROM requests WHERE number = %s",
+                          number) is False
+
+
+def test_an_interrupted_20_mb_upload_resumes_where_it_stopped(desks, central, valid_request):
+    content = os.urandom(20 * MB)
+    digest = hashlib.sha256(content).hexdigest()
+    chunks = 0
+
+    def kill_after_seven_chunks(point, conn):
+        nonlocal chunks
+        if point == "upload.chunk":
+            chunks += 1
+            if chunks == 7:  # the connection dies mid-upload, as a cut cable would
+                with central.admin() as admin:
+                    admin.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,))
+
+    desk = desks(fault_hook=kill_after_seven_chunks)
+    (number,) = submit_many(desk.store, CLERK, [with_file(valid_request(), content)])
+    broken = desk.engine.run_once()
+    assert not broken.ok and broken.bytes_uploaded == 7 * MB
+    # Nothing half-visible: the staged chunks are not a file, the request says "pending".
+    assert central.scalar("SELECT count(*) FROM blobs") == 0
+    assert central.scalar("SELECT count(*) FROM blob_chunks WHERE sha256 = %s", digest) == 7
+    assert central.scalar("SELECT attachments_pending FROM requests WHERE number = %s", number)
+
+    desk.engine.fault_hook = None
+    resumed = desk.sync()
+    assert resumed.bytes_uploaded == 13 * MB and resumed.files_uploaded == 1
+    assert central.scalar("SELECT encode(sha256(content), 'hex') FROM blobs WHERE sha256 = %s",
+                          digest) == digest
+    assert central.scalar("SELECT count(*) FROM blob_chunks") == 0
+    assert central.scalar("SELECT attachments_pending FROM requests WHERE number = %s",
+                          number) is False
+
+
+def test_shared_content_is_stored_and_sent_once(desks, central, valid_request):
+    photo = os.urandom(300_000)
+    one, two = desks("101", 1), desks("202", 3)
+    submit_many(one.store, CLERK, [with_file(valid_request(), photo)])
+    first = one.sync()
+    submit_many(two.store, CLERK, [with_file(valid_request(), photo, "same.pdf"),
+                                   with_file(valid_request(), photo, "again.pdf")])
+    second = two.sync()
+    assert first.bytes_uploaded == len(photo)
+    assert second.bytes_uploaded == 0 and second.files_uploaded == 0
+    assert central.scalar("SELECT count(*) FROM blobs") == 1
+    assert central.scalar("SELECT count(*) FROM request_attachments") == 3
+    assert central.scalar("SELECT count(*) FROM requests WHERE attachments_pending") == 0
+
+
+def test_bytes_that_do_not_match_their_hash_never_become_visible(desks, central):
+    desk = desks()
+    good = os.urandom(5000)
+    digest = hashlib.sha256(good).hexdigest()
+    with central.target(desk.role).connect(autocommit=True) as conn:
+        hub.put_chunk(conn, digest, 0, good[:2000])
+        hub.put_chunk(conn, digest, 2000, b"x" * 3000)  # corrupted on the way
+        assert hub.finish_blob(conn, digest, 5000) is False
+        assert not hub.blob_present(conn, digest)
+        assert hub.upload_offset(conn, digest) == 0  # staging cleared: it starts again
+        with pytest.raises(psycopg.errors.CheckViolation), conn.transaction():
+            conn.execute("INSERT INTO blobs (sha256, size, content) VALUES (%s, 5000, %s)",
+                         (digest, b"y" * 5000))
+        hub.put_chunk(conn, digest, 0, good)
+        assert hub.finish_blob(conn, digest, 5000) is True
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT content FROM blobs")  # a counter never reads files back
+    assert central.scalar("SELECT count(*) FROM blobs") == 1

@@ -1,0 +1,111 @@
+"""`tawasul central …` and `tawasul sync …` as an operator types them."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from synchelp import CLERK, PG_DSN, CentralDb, drop_central_db, server_or_skip, submit_many
+
+from tawasul_desktop.cli.main import main
+from tawasul_desktop.config import load_settings
+from tawasul_desktop.storage.store import Store
+
+
+@pytest.fixture
+def empty_db() -> Iterator[CentralDb]:
+    server_or_skip()
+    token = secrets.token_hex(4)
+    db = CentralDb(f"tawasul_t_{token}", f"t{token}")
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{db.name}"')
+    try:
+        yield db
+    finally:
+        drop_central_db(db)
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def last_json(text: str) -> dict:
+    return json.loads(text.strip().splitlines()[-1])
+
+
+def test_central_commands_and_a_desk_syncing(tmp_path: Path, capsys, clean_env, empty_db,
+                                             valid_request):
+    dsn = empty_db.dsn()
+    code, out, _ = run(capsys, "central", "init", "--dsn", dsn, "--role-prefix", empty_db.prefix)
+    assert code == 0 and "central schema created" in out
+    code, _, err = run(capsys, "central", "init", "--dsn", dsn)
+    assert code == 1 and "already exists" in err
+    code, out, _ = run(capsys, "central", "upgrade", "--dsn", dsn)
+    assert code == 0 and "up to date" in out
+
+    secret = tmp_path / "desk.pass"
+    code, out, _ = run(capsys, "central", "add-counter", "101", "3", "--password-file",
+                       str(secret), "--dsn", dsn, "--json")
+    role = last_json(out)["role"]
+    assert code == 0 and role == f"{empty_db.prefix}_c101_03" and "password" not in last_json(out)
+    if os.name == "posix":
+        assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    code, out, _ = run(capsys, "central", "add-supervisor", "101", "amal", "--dsn", dsn)
+    assert code == 0 and "shown once" in out
+    code, _, err = run(capsys, "central", "add-counter", "1x1", "3", "--dsn", dsn)
+    assert code == 2
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[centre]\ncode = "101"\ncounter = 3\n\n[storage]\ndata_dir = "{tmp_path / "data"}"\n'
+        f'db = "{tmp_path / "desk.sqlite3"}"\n\n[central]\ndsn = "{empty_db.dsn(role)}"\n'
+        f'password_file = "{secret}"\nsslmode = "disable"\n', encoding="utf-8")
+    with Store.open(load_settings(config)) as store:
+        numbers = submit_many(store, CLERK, [valid_request() for _ in range(3)])
+
+    code, out, err = run(capsys, "sync", "--once", "--config", str(config))
+    assert code == 0 and "sent 3" in out and "push: 3/3" in err
+    code, out, _ = run(capsys, "central", "decide", numbers[0], "--reject", "--reason",
+                       "ناقص", "--dsn", dsn)
+    assert code == 0 and "rejected" in out
+    code, _, _ = run(capsys, "central", "decide", numbers[0], "--accept", "--dsn", dsn)
+    assert code == 1  # already decided: refused by the lifecycle
+    code, out, _ = run(capsys, "sync", "--once", "--json", "--config", str(config))
+    assert code == 0 and last_json(out)["received"] == 1 and last_json(out)["pending"] == 0
+    code, out, _ = run(capsys, "request", "show", numbers[0], "--json", "--config", str(config))
+    assert last_json(out)["status"] == "rejected" and last_json(out)["decision_reason"] == "ناقص"
+
+    code, out, _ = run(capsys, "request", "withdraw", numbers[0], "--config", str(config))
+    assert code != 0  # decided requests cannot be withdrawn at the desk either
+    code, out, _ = run(capsys, "sync", "status", "--json", "--config", str(config))
+    status = last_json(out)
+    assert code == 0 and status["pending"] == 0 and status["last_success_at"]
+    code, out, _ = run(capsys, "sync", "retry", "--config", str(config))
+    assert code == 0 and "0 operation" in out
+    code, out, _ = run(capsys, "sync", "retry", "not-an-id", "--config", str(config))
+    assert code == 2
+
+    # A reset receives everything again and keeps work not yet sent.
+    with Store.open(load_settings(config)) as store:
+        submit_many(store, CLERK, [valid_request()])
+    code, out, _ = run(capsys, "sync", "reset", "--json", "--config", str(config))
+    assert code == 0 and last_json(out)["pending"] == 3
+    code, out, _ = run(capsys, "sync", "--once", "--json", "--config", str(config))
+    assert last_json(out)["sent"] == 1 and last_json(out)["received"] == 1
+    code, out, _ = run(capsys, "request", "show", numbers[0], "--json", "--config", str(config))
+    assert last_json(out)["status"] == "rejected"
+
+
+def test_sync_without_a_central_configured(tmp_path: Path, capsys, clean_env):
+    code, _, err = run(capsys, "sync", "--once", "--db", str(tmp_path / "d.sqlite3"),
+                       "--data-dir", str(tmp_path / "data"), "--config",
+                       str(tmp_path / "none.toml"))
+    assert code == 1 and "no central database configured" in err

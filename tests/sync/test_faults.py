@@ -1,0 +1,324 @@
+"""Fault tests on the real PostgreSQL with real processes. Each ends with every request present
+exactly once centrally and every central decision present on its counter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import signal
+import subprocess
+import threading
+import time
+import uuid
+
+import pytest
+from sqlalchemy import insert, select
+from synchelp import CLERK, POLICY, PYTHON, REPO, Desk, python_env, submit_many
+
+from tawasul_desktop.domain.lifecycle import Action
+from tawasul_desktop.storage import requests as ops
+from tawasul_desktop.storage.models import OutboxEntry, Request
+from tawasul_desktop.sync import admin, outbox
+from tawasul_desktop.sync import central as hub
+from tawasul_desktop.sync.protocol import KIND_EVENT, PENDING, REJECTED, dumps
+
+pytestmark = pytest.mark.slow
+
+
+def assert_converged(central, *desks: Desk) -> None:
+    """Exactly once centrally; central's lifecycle state on every desk; nothing pending."""
+    with central.admin() as conn:
+        rows = conn.execute("SELECT id, number, status, due_date, decision_reason "
+                            "FROM requests").fetchall()
+        assert conn.execute("SELECT count(*) FROM ops WHERE kind = 'request.submit'"
+                            ).fetchone()[0] == len(rows)
+    central_rows = {r[0]: r[1:] for r in rows}
+    local_rows: dict[uuid.UUID, tuple] = {}
+    for desk in desks:
+        report = desk.sync()
+        assert report.pending_after == 0
+        with desk.store.read() as session:
+            for r in session.execute(select(Request)).scalars():
+                assert r.id not in local_rows
+                local_rows[r.id] = (r.number, r.status, r.due_date, r.decision_reason)
+    assert local_rows == central_rows
+
+
+def decide_some(central, numbers: list[str], every: int = 3) -> None:
+    with central.admin() as conn:
+        for n in numbers[::every]:
+            hub.decide(conn, n, Action.REJECT, actor="amal", reason="ناقص", policy=POLICY)
+
+
+def test_connection_killed_mid_batch(desks, central, valid_request):
+    killed = []
+
+    def kill_before_commit(point, conn):
+        if point == "push.before_commit" and not killed:
+            killed.append(conn.info.backend_pid)
+            with central.admin() as admin_conn:
+                admin_conn.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,))
+
+    desk = desks(fault_hook=kill_before_commit, batch_size=50)
+    numbers = submit_many(desk.store, CLERK, [valid_request() for _ in range(120)])
+    report = desk.engine.run_once()
+    assert killed and not report.ok and not report.online
+    assert central.scalar("SELECT count(*) FROM requests") == 0  # the batch rolled back whole
+    desk.sync()
+    assert central.scalar("SELECT count(*) FROM requests") == 120
+    decide_some(central, numbers)
+    assert_converged(central, desk)
+
+
+def test_connections_killed_again_and_again_while_syncing(desks, central, valid_request):
+    desk = desks(batch_size=40, pull_batch=25)
+    numbers = submit_many(desk.store, CLERK, [valid_request() for _ in range(300)])
+    stop = threading.Event()
+    kills = 0
+
+    def killer() -> None:
+        nonlocal kills
+        with central.admin() as conn:
+            while not stop.is_set():
+                time.sleep(0.04)
+                kills += conn.execute(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE usename = %s", (desk.role,)).fetchone()[0]
+
+    thread = threading.Thread(target=killer)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        passes = 0
+        while desk.engine.status().pending and time.monotonic() < deadline:
+            passes += 1
+            desk.engine.run_once()
+    finally:
+        stop.set()
+        thread.join()
+    assert kills > 0 and passes > 1
+    decide_some(central, numbers)
+    assert_converged(central, desk)
+
+
+CRASH_SCRIPT = r"""
+import dataclasses, json, os, signal, sys
+from pathlib import Path
+from tawasul_desktop.config import load_settings
+from tawasul_desktop.storage.store import Store
+from tawasul_desktop.sync.connection import target_from_settings
+from tawasul_desktop.sync.engine import SyncEngine
+
+a = json.loads(sys.argv[1])
+settings = dataclasses.replace(
+    load_settings(Path(a["config"]), db=a["db"], data_dir=a["data_dir"]),
+    centre_code=a["centre"], counter=a["counter"], central_dsn=a["dsn"])
+store = Store.open(settings)
+
+def die(point, conn):
+    if point == a["point"]:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+SyncEngine(store, target_from_settings(settings), batch_size=a["batch"], fault_hook=die).run_once()
+"""
+
+
+def run_desk_process(desk: Desk, central, point: str, batch: int = 1000) -> int:
+    settings = desk.store.settings
+    arg = {"config": str(settings.config_file), "db": str(settings.db_path),
+           "data_dir": str(settings.data_dir), "centre": settings.centre_code,
+           "counter": settings.counter, "dsn": settings.central_dsn, "point": point,
+           "batch": batch}
+    done = subprocess.run([PYTHON, "-c", CRASH_SCRIPT, json.dumps(arg)], env=python_env(),
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    return done.returncode
+
+
+def test_process_killed_between_central_commit_and_local_delete(desks, central, valid_request):
+    desk = desks()
+    numbers = submit_many(desk.store, CLERK, [valid_request() for _ in range(200)])
+    for n in numbers[:20]:
+        ops.transition(desk.store, CLERK, n, Action.WITHDRAW)
+    desk.engine.close()
+    assert run_desk_process(desk, central, "push.after_commit", batch=150) == -signal.SIGKILL
+    assert central.scalar("SELECT count(*) FROM requests") == 150  # first batch committed
+    with desk.store.read() as session:
+        assert len(session.execute(select(OutboxEntry.seq).where(
+            OutboxEntry.kind == "request.submit")).all()) == 200  # none marked sent
+    report = desk.sync()
+    assert report.already_there == 150 and report.pushed == 70
+    assert central.scalar("SELECT count(*) FROM requests WHERE status = 'withdrawn'") == 20
+    decide_some(central, numbers[20:])
+    assert_converged(central, desk)
+
+
+def cli_sync(desk: Desk, *extra: str) -> subprocess.Popen:
+    settings = desk.store.settings
+    env = python_env() | {"TAWASUL_CENTRE": settings.centre_code,
+                          "TAWASUL_COUNTER": str(settings.counter),
+                          "TAWASUL_CENTRAL_DSN": settings.central_dsn or ""}
+    return subprocess.Popen(
+        [PYTHON, "-m", "tawasul_desktop.cli.main", "sync", "--once", "--json",
+         "--config", str(settings.config_file), "--db", str(settings.db_path),
+         "--data-dir", str(settings.data_dir), *extra],
+        env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def run_together(desks_: list[Desk]) -> list[dict]:
+    for desk in desks_:
+        desk.engine.close()
+    procs = [cli_sync(d, "--batch", "50") for d in desks_]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return results
+
+
+def test_two_then_four_counters_push_at_once(desks, central, valid_request):
+    counters = [desks("101", n) for n in (1, 2, 3, 4)]
+    made: dict[int, list[str]] = {}
+    for i, desk in enumerate(counters):
+        made[i] = submit_many(desk.store, CLERK, [valid_request() for _ in range(150)])
+        ops.record_follow_up(desk.store, CLERK, made[i][0], "متابعة",
+                             now=dt.datetime.now(dt.UTC) + dt.timedelta(days=4))
+        ops.transition(desk.store, CLERK, made[i][1], Action.WITHDRAW)
+    first = run_together(counters[:2])
+    assert [r["sent"] for r in first] == [152, 152]
+    assert central.scalar("SELECT count(*) FROM requests") == 300
+    for i, desk in enumerate(counters[:2]):
+        made[i] += submit_many(desk.store, CLERK, [valid_request() for _ in range(100)])
+    second = run_together(counters)
+    assert sorted(r["sent"] for r in second) == [100, 100, 152, 152]
+    assert central.scalar("SELECT count(*) FROM requests") == 800
+    assert central.scalar("SELECT count(*) FROM follow_ups") == 4
+    assert central.scalar("SELECT count(DISTINCT counter) FROM requests") == 4
+    decide_some(central, [n for ns in made.values() for n in ns[2:]], every=7)
+    assert_converged(central, *counters)
+
+
+def test_a_day_offline_then_catching_up(desks, central, valid_request):
+    desk = desks()
+    yesterday = submit_many(desk.store, CLERK, [valid_request() for _ in range(50)])
+    desk.sync()
+    online_target = desk.engine.target
+    desk.engine.target = type(online_target)("host=127.0.0.1 port=1 dbname=x user=x",
+                                             connect_timeout=1)
+    desk.engine.close()
+    opening = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=9)
+    day: list[str] = []
+    for hour in range(8):  # 250 an hour, a sync attempt (failing) after each
+        day += submit_many(desk.store, CLERK, [valid_request() for _ in range(250)],
+                           now=opening + dt.timedelta(hours=hour))
+        assert not desk.engine.run_once().ok
+    for n in day[:30]:
+        ops.transition(desk.store, CLERK, n, Action.WITHDRAW)
+    decide_some(central, yesterday, every=2)  # supervisors work meanwhile
+    assert desk.engine.status().pending >= 2030
+    assert desk.engine.status().online is False
+
+    desk.engine.target = online_target
+    started = time.monotonic()
+    report = desk.sync()
+    elapsed = time.monotonic() - started
+    assert report.pushed == 2030 and report.requests_changed == 25
+    assert elapsed < 30, elapsed
+    assert_converged(central, desk)
+
+
+def test_a_desk_clock_two_days_ahead(desks, central, valid_request):
+    ahead = dt.timedelta(days=2)
+    skewed = desks("101", 1, clock=lambda: dt.datetime.now(dt.UTC) + ahead)
+    honest = desks("101", 2)
+    early = submit_many(skewed.store, CLERK, [valid_request() for _ in range(5)],
+                        now=dt.datetime.now(dt.UTC) + ahead)
+    ops.transition(skewed.store, CLERK, early[0], Action.WITHDRAW,
+                   now=dt.datetime.now(dt.UTC) + ahead)
+    report = skewed.sync()
+    assert report.clock_warning
+    assert report.clock_skew_seconds == pytest.approx(-ahead.total_seconds(), abs=60)
+    assert skewed.engine.status().clock_skew_seconds == pytest.approx(-ahead.total_seconds(),
+                                                                      abs=60)
+    late = submit_many(honest.store, CLERK, [valid_request() for _ in range(5)])
+    assert not honest.sync().clock_warning
+    with central.admin() as conn:
+        # Central orders by its own clock and arrival, never by the desk's.
+        order = [r[0] for r in conn.execute("SELECT number FROM requests ORDER BY received_at")]
+        assert order == early + late
+        flagged = conn.execute("SELECT count(*) FROM requests WHERE abs(clock_skew_seconds) > 300"
+                               ).fetchone()[0]
+        assert flagged == 5
+        skew = conn.execute("SELECT last_skew_seconds FROM counters WHERE role_name = %s",
+                            (skewed.role,)).fetchone()[0]
+        assert skew == pytest.approx(-ahead.total_seconds(), abs=60)
+    decide_some(central, early[1:] + late, every=2)
+    assert_converged(central, skewed, honest)
+
+
+def test_schema_version_mismatch(desks, central, valid_request, monkeypatch):
+    desk = desks()
+    (kept,) = submit_many(desk.store, CLERK, [valid_request()])
+    with desk.store.write() as session:  # an ancient operation left pending by an old build
+        session.execute(insert(OutboxEntry), [{
+            "op_id": uuid.uuid4(), "kind": KIND_EVENT, "schema_version": 0,
+            "request_id": ops.get_request(desk.store, kept).id,
+            "created_at": dt.datetime.now(dt.UTC), "state": PENDING,
+            "payload": dumps({"action": "withdraw", "actor": "old", "at": None})}])
+    report = desk.sync()
+    assert report.pushed == 1 and [r.code for r in report.refused] == ["sync.version_too_old"]
+    assert "older Tawasul Desk" in report.refused[0].message_en
+
+    # An operation from the previous version (pending across the upgrade) is still accepted.
+    (previous,) = submit_many(desk.store, CLERK, [valid_request()])
+    with desk.store.write() as session:
+        session.execute(insert(OutboxEntry), [{
+            "op_id": uuid.uuid4(), "kind": KIND_EVENT, "schema_version": 1,
+            "request_id": ops.get_request(desk.store, previous).id,
+            "created_at": dt.datetime.now(dt.UTC), "state": PENDING,
+            "payload": dumps({"action": "withdraw", "actor": "clerk1",
+                              "at": dt.datetime.now(dt.UTC)})}])
+    assert not desk.sync().refused
+    assert central.scalar("SELECT status FROM requests WHERE number = %s", previous) == "withdrawn"
+
+    # This desk is newer than central: refused with a clear message, kept, sent after upgrade.
+    monkeypatch.setattr(outbox, "OP_SCHEMA_VERSION", 3)
+    (newer,) = submit_many(desk.store, CLERK, [valid_request()])
+    report = desk.sync()
+    assert [r.code for r in report.refused] == ["sync.version_too_new"]
+    assert "tawasul central upgrade" in report.refused[0].message_en
+    assert central.scalar("SELECT count(*) FROM requests WHERE number = %s", newer) == 0
+    assert desk.engine.status().refused == 2
+    with central.admin() as conn:
+        conn.execute("UPDATE central_settings SET value = '3' WHERE key = 'protocol_version'")
+        conn.execute("UPDATE central_settings SET value = '2' WHERE key = 'protocol_oldest'")
+    try:
+        assert desk.engine.requeue() == 2
+        report = desk.sync()
+        assert report.pushed == 1 and [r.code for r in report.refused] == ["sync.version_too_old"]
+        assert central.scalar("SELECT count(*) FROM requests WHERE number = %s", newer) == 1
+    finally:
+        with central.admin() as conn:
+            conn.execute("UPDATE central_settings SET value = '2' WHERE key = 'protocol_version'")
+            conn.execute("UPDATE central_settings SET value = '1' WHERE key = 'protocol_oldest'")
+    with desk.store.read() as session:
+        assert session.execute(select(OutboxEntry.state)).scalars().all() == [REJECTED]
+
+
+def test_central_schema_from_another_release(desks, central, valid_request):
+    desk = desks()
+    submit_many(desk.store, CLERK, [valid_request()])
+    with central.admin() as conn:
+        conn.execute("UPDATE tawasul_central_version SET version_num = 'c9999'")
+    try:
+        report = desk.engine.run_once()
+        assert not report.ok and "c9999" in report.error and "central upgrade" in report.error
+        with pytest.raises(admin.CentralSchemaError, match="newer than this program"):
+            admin.upgrade_central(central.target())
+        assert desk.engine.status().pending == 3  # nothing lost meanwhile
+    finally:
+        with central.admin() as conn:
+            conn.execute("UPDATE tawasul_central_version SET version_num = %s",
+                         (admin.central_head(),))
+    desk.sync()
+    assert_converged(central, desk)

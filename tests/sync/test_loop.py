@@ -1,0 +1,66 @@
+"""SyncLoop: background passes on an interval and on "sync now", backing off while offline."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from synchelp import CLERK, submit_many
+
+from tawasul_desktop.sync.connection import CentralTarget
+from tawasul_desktop.sync.engine import SyncLoop
+
+
+def wait_for(predicate, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_sync_now_and_the_interval(desks, central, valid_request):
+    desk = desks()
+    reports = []
+    seen = threading.Event()
+
+    def on_report(report):
+        reports.append(report)
+        seen.set()
+
+    progress = []
+    loop = SyncLoop(desk.engine, interval=3600, on_report=on_report, on_progress=progress.append)
+    loop.start()
+    try:
+        wait_for(seen.is_set)  # a first pass at start
+        seen.clear()
+        submit_many(desk.store, CLERK, [valid_request() for _ in range(4)])
+        assert loop.state.pending == 6  # 4 requests and their 2 distinct files
+        loop.sync_now()
+        wait_for(seen.is_set)
+        assert reports[-1].pushed == 4 and loop.state.pending == 0
+        assert loop.state.online is True and loop.state.last_success_at is not None
+        assert {p.phase for p in progress} >= {"connect", "push", "attachments"}
+    finally:
+        loop.stop()
+    assert central.scalar("SELECT count(*) FROM requests") == 4
+
+
+def test_backoff_while_central_is_unreachable(desks, central, valid_request):
+    desk = desks()
+    reachable = desk.engine.target
+    desk.engine.target = CentralTarget("host=127.0.0.1 port=1 dbname=x user=x", connect_timeout=1)
+    submit_many(desk.store, CLERK, [valid_request()])
+    loop = SyncLoop(desk.engine, interval=3600, first_retry=0.05, max_backoff=0.4)
+    loop.start()
+    try:
+        wait_for(lambda: loop.failures >= 4)
+        assert 0.3 <= loop.next_delay() <= 0.5  # capped
+        state = loop.state
+        assert state.online is False and state.pending == 3 and state.last_error
+        desk.engine.target = reachable
+        loop.sync_now()
+        wait_for(lambda: loop.failures == 0)
+        assert loop.state.online is True and loop.state.pending == 0
+        assert loop.next_delay() == 3600
+    finally:
+        loop.stop()

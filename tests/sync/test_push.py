@@ -1,0 +1,160 @@
+"""Up: the transactional outbox and idempotent upload of requests, events, follow-ups, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+from synchelp import CLERK, POLICY, SUPERVISOR, submit_many
+
+from tawasul_desktop.domain.lifecycle import Action
+from tawasul_desktop.domain.messages import TawasulError
+from tawasul_desktop.storage import requests as ops
+from tawasul_desktop.storage.models import AuditEntry, OutboxEntry
+from tawasul_desktop.sync import central as hub
+from tawasul_desktop.sync import local
+from tawasul_desktop.sync.protocol import KIND_BLOB, KIND_EVENT, KIND_FOLLOW_UP, KIND_SUBMIT
+
+
+def outbox_kinds(store) -> list[str]:
+    with store.read() as session:
+        return list(session.execute(select(OutboxEntry.kind).order_by(OutboxEntry.seq)).scalars())
+
+
+def test_a_submit_and_its_outbox_entries_commit_together(desks, valid_request):
+    desk = desks()
+    ops.submit_request(desk.store, CLERK, valid_request())
+    # One operation for the request, then one upload per distinct file (the PDF and the photo).
+    assert outbox_kinds(desk.store) == [KIND_SUBMIT, KIND_BLOB, KIND_BLOB]
+
+    first = valid_request()
+    ops.submit_request(desk.store, CLERK, first)
+    before = outbox_kinds(desk.store)
+    with pytest.raises(TawasulError):  # an open duplicate is refused: nothing is queued
+        ops.submit_request(desk.store, CLERK, valid_request(id_number=first.beneficiary.id_number))
+    assert outbox_kinds(desk.store) == before
+
+
+def test_a_refused_transition_queues_nothing(desks, valid_request):
+    desk = desks()
+    summary = ops.submit_request(desk.store, CLERK, valid_request())
+    before = outbox_kinds(desk.store)
+    with pytest.raises(TawasulError):
+        ops.transition(desk.store, CLERK, summary.number, Action.ANSWER)  # not returned
+    assert outbox_kinds(desk.store) == before
+    ops.transition(desk.store, CLERK, summary.number, Action.WITHDRAW)
+    assert outbox_kinds(desk.store) == [*before, KIND_EVENT]
+
+
+def test_push_sends_every_request_once_and_empties_the_outbox(desks, central, valid_request):
+    desk = desks()
+    numbers = submit_many(desk.store, CLERK, [valid_request() for _ in range(30)])
+    report = desk.sync()
+    assert report.pushed == 30 and report.pending_after == 0 and not report.refused
+    assert outbox_kinds(desk.store) == []
+    with central.admin() as conn:
+        rows = conn.execute("SELECT number, status, counter, received_at IS NOT NULL, "
+                            "attachments_pending FROM requests ORDER BY number").fetchall()
+    assert [r[0] for r in rows] == sorted(numbers)
+    assert all(r[1] == "submitted" and r[2] == 1 and r[3] and not r[4] for r in rows)
+    # A second pass has nothing to send and changes nothing.
+    again = desk.sync()
+    assert again.pushed == 0 and central.scalar("SELECT count(*) FROM requests") == 30
+
+
+def test_a_batch_sent_twice_changes_nothing(desks, central, valid_request):
+    desk = desks()
+    submit_many(desk.store, CLERK, [valid_request() for _ in range(10)])
+    summary = ops.submit_request(desk.store, CLERK, valid_request())
+    ops.transition(desk.store, CLERK, summary.number, Action.WITHDRAW)
+    with desk.store.read() as session:
+        batch = local.pending_ops(session, 0, 1000)
+    now = dt.datetime.now(dt.UTC)
+    with central.target(desk.role).connect(autocommit=True) as conn:
+        first = hub.push_ops(conn, batch, sent_at=now, policy=POLICY)
+        second = hub.push_ops(conn, batch, sent_at=now, policy=POLICY)
+    assert {o.outcome for o in first.outcomes} == {hub.APPLIED}
+    assert {o.outcome for o in second.outcomes} == {hub.DUPLICATE}
+    assert central.scalar("SELECT count(*) FROM requests") == 11
+    assert central.scalar("SELECT count(*) FROM ops") == 12
+    assert central.scalar("SELECT status FROM requests WHERE id = %s",
+                          summary.id) == "withdrawn"
+
+
+def test_crash_after_central_commit_before_local_mark_sent(desks, central, valid_request):
+    """Central committed, the desk died before deleting its outbox rows: the re-sent batch is
+    recognised operation by operation."""
+    class Crash(Exception):
+        pass
+
+    def crash_after_commit(point, conn):
+        if point == "push.after_commit":
+            raise Crash
+
+    desk = desks(fault_hook=crash_after_commit)
+    submit_many(desk.store, CLERK, [valid_request() for _ in range(25)])
+    with pytest.raises(Crash):
+        desk.engine.run_once()
+    assert central.scalar("SELECT count(*) FROM requests") == 25
+    assert outbox_kinds(desk.store).count(KIND_SUBMIT) == 25  # still pending locally
+
+    desk.engine.fault_hook = None
+    report = desk.sync()
+    assert report.pushed == 0 and report.already_there == 25 and report.pending_after == 0
+    assert central.scalar("SELECT count(*) FROM requests") == 25
+
+
+def test_events_follow_ups_and_audit_go_up(desks, central, valid_request):
+    desk = desks()
+    then = dt.datetime.now(dt.UTC) - dt.timedelta(days=4)
+    kept = ops.submit_request(desk.store, CLERK, valid_request(), now=then)
+    gone = ops.submit_request(desk.store, CLERK, valid_request(), now=then)
+    ops.record_follow_up(desk.store, CLERK, kept.number, "اتصل مقدم الطلب")
+    ops.transition(desk.store, CLERK, gone.number, Action.WITHDRAW, reason="بطلب المستفيد")
+    desk.sync()
+    assert central.scalar("SELECT status FROM requests WHERE id = %s", gone.id) == "withdrawn"
+    assert central.scalar("SELECT note FROM follow_ups WHERE request_id = %s",
+                          kept.id) == "اتصل مقدم الطلب"
+    kinds = central.scalar("SELECT array_agg(kind ORDER BY seq) FROM ops")
+    assert kinds == [KIND_SUBMIT, KIND_SUBMIT, KIND_FOLLOW_UP, KIND_EVENT]
+    with desk.store.read() as session:
+        local_audit = session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+    assert central.scalar("SELECT count(*) FROM audit_entries") == local_audit
+    desk.sync()  # nothing twice
+    with desk.store.read() as session:
+        local_audit = session.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
+    assert central.scalar("SELECT count(*) FROM audit_entries") == local_audit
+    distinct = central.scalar("SELECT count(DISTINCT (store_id, seq)) FROM audit_entries")
+    assert distinct == local_audit
+
+
+def test_a_supervisor_decision_on_a_single_desk_goes_up_only_where_allowed(
+        desks, central, valid_request):
+    plain = desks("101", 1)
+    single = desks("102", 1, may_decide=True)
+    for desk in (plain, single):
+        summary = ops.submit_request(desk.store, CLERK, valid_request())
+        ops.transition(desk.store, SUPERVISOR, summary.number, Action.ACCEPT)
+        report = desk.sync()
+        status = central.scalar("SELECT status FROM requests WHERE id = %s", summary.id)
+        if desk is single:
+            assert status == "accepted" and not report.refused
+        else:
+            # Central wins: a counter's role may not decide; the refusal stays visible.
+            assert status == "submitted"
+            assert [r.code for r in report.refused] == ["request.not_permitted"]
+            assert desk.engine.status().refused == 1
+            assert ops.get_request(desk.store, summary.number).status == "submitted"
+
+
+def test_pending_operations_block_a_downgrade(store, valid_request):
+    from alembic import command
+
+    from tawasul_desktop.storage.engine import alembic_config, current_revision, head_revision
+
+    ops.submit_request(store, CLERK, valid_request())
+    before = outbox_kinds(store)
+    with pytest.raises(RuntimeError, match="outbox"):
+        command.downgrade(alembic_config(store.engine), "0002")
+    assert outbox_kinds(store) == before and current_revision(store.engine) == head_revision()
