@@ -76,8 +76,9 @@ def bench_import(count: int, work: Path) -> None:
     store.close()
     assert report.imported == count, report.failed[:3]
 
-    # Baseline: the very rows the import wrote (requests, attachments, audit entries), put
-    # into an empty database of the same schema with bare sqlite3 executemany, one transaction.
+    # Baseline: the very rows the import wrote (requests, attachments, audit entries, outbox
+    # entries for sync), put into an empty database of the same schema with bare sqlite3
+    # executemany, in one transaction.
     src = sqlite3.connect(work / "import.sqlite3")
     schema = [
         sql
@@ -87,7 +88,7 @@ def bench_import(count: int, work: Path) -> None:
     ]
     tables = {
         t: src.execute(f"SELECT * FROM {t}").fetchall()
-        for t in ("requests", "attachments", "audit_log")
+        for t in ("requests", "attachments", "audit_log", "outbox")
     }
     src.close()
     bare_db = sqlite3.connect(work / "bare.sqlite3")
@@ -97,6 +98,8 @@ def bench_import(count: int, work: Path) -> None:
     start = time.perf_counter()
     with bare_db:
         for table, rows in tables.items():
+            if not rows:
+                continue
             marks = ",".join("?" * len(rows[0]))
             bare_db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
     bare = time.perf_counter() - start
