@@ -39,6 +39,7 @@ class Settings:
     directorate_en: str = "General Directorate of Passports"
     receipt_format: str = "a5"
     receipt_font: str | None = None
+    receipt_printer: str | None = None  # the printer the print dialog offers first
     central_dsn: str | None = None
     # The central password never sits in this file: a file of its own (owner-only), or the keyring.
     central_password_file: Path | None = None
@@ -200,6 +201,7 @@ def load_settings(
         or defaults.directorate_en,
         receipt_format=receipt_format,
         receipt_font=_typed(receipt, "font", str, source, "receipt"),
+        receipt_printer=_typed(receipt, "printer", str, source, "receipt") or None,
         central_dsn=os.environ.get("TAWASUL_CENTRAL_DSN") or central_dsn,
         central_password_file=Path(password_file).expanduser() if password_file else None,
         central_sslmode=sslmode,

@@ -29,7 +29,7 @@ def _tool(name: str) -> str:
 
 
 def sources() -> list[str]:
-    files = sorted((ROOT / "tawasul_desktop" / "gui").glob("*.py")) + sorted(
+    files = sorted((ROOT / "tawasul_desktop" / "gui").rglob("*.py")) + sorted(
         (ROOT / "ui").glob("*.ui"))
     return [str(f.relative_to(ROOT)) for f in files]
 

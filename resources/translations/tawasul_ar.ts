@@ -2,9 +2,34 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ar">
 <context>
+    <name>AssigneeDialog</name>
+    <message>
+        <location filename="../../tawasul_desktop/gui/supervisor/decision_dialogs.py" line="+102"/>
+        <source>Assign</source>
+        <translation>إسناد</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>Assign %n request(s) to:</source>
+        <translation>
+            <numerusform>إسناد أي طلب إلى:</numerusform>
+            <numerusform>إسناد طلب واحد إلى:</numerusform>
+            <numerusform>إسناد طلبين إلى:</numerusform>
+            <numerusform>إسناد %n طلبات إلى:</numerusform>
+            <numerusform>إسناد %n طلبًا إلى:</numerusform>
+            <numerusform>إسناد %n طلب إلى:</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Nobody (release)</source>
+        <translation>لا أحد (إلغاء الإسناد)</translation>
+    </message>
+</context>
+<context>
     <name>AttachmentsPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/attachments.py" line="+168"/>
+        <location filename="../../tawasul_desktop/gui/attachments.py" line="+174"/>
         <source>Add files</source>
         <translation>إضافة ملفات</translation>
     </message>
@@ -14,7 +39,7 @@
         <translation>المستندات (*.pdf *.jpg *.jpeg *.png)</translation>
     </message>
     <message>
-        <location line="+105"/>
+        <location line="+123"/>
         <source>Attach every document the service needs. Each ticks in the list below when a file is attached for it.</source>
         <translation>أرفق كل مستند تتطلبه الخدمة، وتظهر علامة بجانبه في القائمة أدناه عند إرفاق ملف له.</translation>
     </message>
@@ -37,6 +62,314 @@
         <location line="+1"/>
         <source>You can also drop PDF, JPEG or PNG files here.</source>
         <translation>يمكنك أيضاً سحب ملفات PDF أو JPEG أو PNG وإفلاتها هنا.</translation>
+    </message>
+</context>
+<context>
+    <name>DashboardPage</name>
+    <message>
+        <location filename="../../tawasul_desktop/gui/supervisor/dashboard.py" line="+141"/>
+        <source>Refreshing…</source>
+        <translation>جارٍ التحديث…</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Dashboard</source>
+        <translation>لوحة المتابعة</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Updated %1</source>
+        <translation>آخر تحديث %1</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Submitted today</source>
+        <translation>قُدِّمت اليوم</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Overdue</source>
+        <translation>متأخرة</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+105"/>
+        <source>Due within 2 working days</source>
+        <translation>تستحق خلال يومي عمل</translation>
+    </message>
+    <message>
+        <location line="-104"/>
+        <source>Decided within 7 working days</source>
+        <translation>بُتّ فيها خلال 7 أيام عمل</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Requests with a follow-up</source>
+        <translation>طلبات عليها متابعة</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>Requests by status</source>
+        <translation>الطلبات حسب الحالة</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Open requests by service</source>
+        <translation>الطلبات المفتوحة حسب الخدمة</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Decided within 7 working days, by week (%)</source>
+        <translation>نسبة البت خلال 7 أيام عمل أسبوعيًا (%)</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>All services</source>
+        <translation>كل الخدمات</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Nobody</source>
+        <translation>لا أحد</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>&amp;Refresh</source>
+        <translation>&amp;تحديث</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>SLA by service (since %1)</source>
+        <translation>الالتزام بالمهلة حسب الخدمة (منذ %1)</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Open requests per supervisor</source>
+        <translation>الطلبات المفتوحة لكل مشرف</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Overdue (oldest first)</source>
+        <translation>المتأخرة (الأقدم أولًا)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <location line="+4"/>
+        <source>Service</source>
+        <translation>الخدمة</translation>
+    </message>
+    <message>
+        <location line="-4"/>
+        <source>In time</source>
+        <translation>في المهلة</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Met</source>
+        <translation>ضمن المهلة</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Missed</source>
+        <translation>تجاوزت المهلة</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Supervisor</source>
+        <translation>المشرف</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Waiting for a decision</source>
+        <translation>بانتظار القرار</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Returned</source>
+        <translation>معادة</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Number</source>
+        <translation>الرقم</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Due</source>
+        <translation>الاستحقاق</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Working days left</source>
+        <translation>أيام العمل المتبقية</translation>
+    </message>
+</context>
+<context>
+    <name>DetailPane</name>
+    <message>
+        <location filename="../../tawasul_desktop/gui/supervisor/detail.py" line="+182"/>
+        <source>Loading preview…</source>
+        <translation>جارٍ تحميل المعاينة…</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>No preview; open it with the system viewer.</source>
+        <translation>لا معاينة؛ افتحه بعارض النظام.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The file could not be read.</source>
+        <translation>تعذّرت قراءة الملف.</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Choose a request in the queue to see it here.</source>
+        <translation>اختر طلبًا من القائمة لعرضه هنا.</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Service</source>
+        <translation>الخدمة</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Status</source>
+        <translation>الحالة</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Assignee</source>
+        <translation>المسؤول</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Applicant</source>
+        <translation>مقدم الطلب</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Identity number</source>
+        <translation>رقم الهوية</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mobile</source>
+        <translation>الجوال</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>E-mail</source>
+        <translation>البريد الإلكتروني</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Relation</source>
+        <translation>صلة القرابة</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Person concerned</source>
+        <translation>صاحب الشأن</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Their identity number</source>
+        <translation>رقم هوية صاحب الشأن</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Counter</source>
+        <translation>الشباك</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Submitted</source>
+        <translation>وقت التقديم</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Answer due by</source>
+        <translation>موعد الرد</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Paused since</source>
+        <translation>متوقف منذ</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Decided</source>
+        <translation>القرار</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Reason</source>
+        <translation>السبب</translation>
+    </message>
+    <message>
+        <location line="+37"/>
+        <source>Assigned to %1</source>
+        <translation>أُسند إلى %1</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Released</source>
+        <translation>أُلغي الإسناد</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Request submitted</source>
+        <translation>قُدِّم الطلب</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Follow-up recorded</source>
+        <translation>سُجِّلت متابعة</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Review started</source>
+        <translation>بدأت المراجعة</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Accepted</source>
+        <translation>قُبل</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rejected</source>
+        <translation>رُفض</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Returned to the applicant</source>
+        <translation>أُعيد لمقدم الطلب</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Applicant answered</source>
+        <translation>ردّ مقدم الطلب</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Closed</source>
+        <translation>أُغلق</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Withdrawn</source>
+        <translation>سُحب</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Due date moved by a closure day</source>
+        <translation>تغيّر موعد الاستحقاق بسبب يوم إغلاق</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Open with the system viewer</source>
+        <translation>ا&amp;فتح بعارض النظام</translation>
     </message>
 </context>
 <context>
@@ -127,7 +460,7 @@
 <context>
     <name>EnquiryPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/enquiry.py" line="+237"/>
+        <location filename="../../tawasul_desktop/gui/enquiry.py" line="+220"/>
         <source>Enter a request number (%1 digits) or an identity number (10 digits).</source>
         <translation>أدخل رقم الطلب (%1 رقماً) أو رقم الهوية (10 أرقام).</translation>
     </message>
@@ -315,7 +648,7 @@
 <context>
     <name>ErrorHook</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/app.py" line="+47"/>
+        <location filename="../../tawasul_desktop/gui/app.py" line="+56"/>
         <source>Something went wrong</source>
         <translation>حدث خطأ</translation>
     </message>
@@ -323,6 +656,163 @@
         <location line="+1"/>
         <source>An unexpected error occurred. What you typed is kept; please try again. If it happens again, tell the administrator (the details are in the log file).</source>
         <translation>حدث خطأ غير متوقع. ما أدخلته محفوظ؛ أعد المحاولة من فضلك. إن تكرر الخطأ فأبلغ مدير النظام (التفاصيل في ملف السجل).</translation>
+    </message>
+</context>
+<context>
+    <name>FilterBar</name>
+    <message>
+        <location filename="../../tawasul_desktop/gui/supervisor/filters.py" line="+221"/>
+        <source>My queue</source>
+        <translation>طلباتي</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+113"/>
+        <source>Due within 2 working days</source>
+        <translation>تستحق خلال يومي عمل</translation>
+    </message>
+    <message>
+        <location line="-112"/>
+        <location line="+111"/>
+        <source>Overdue</source>
+        <translation>متأخرة</translation>
+    </message>
+    <message>
+        <location line="-110"/>
+        <location line="+94"/>
+        <source>Waiting for a decision</source>
+        <translation>بانتظار القرار</translation>
+    </message>
+    <message>
+        <location line="-93"/>
+        <source>Returned to applicant</source>
+        <translation>المعادة لمقدم الطلب</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>All requests</source>
+        <translation>كل الطلبات</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>Save filter</source>
+        <translation>حفظ عامل التصفية</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Name of this filter:</source>
+        <translation>اسم عامل التصفية:</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Saved filters</source>
+        <translation>عوامل التصفية المحفوظة</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Anyone</source>
+        <translation>أي أحد</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Me</source>
+        <translation>أنا</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Nobody</source>
+        <translation>لا أحد</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>&amp;Status</source>
+        <translation>ال&amp;حالة</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Ser&amp;vice</source>
+        <translation>ال&amp;خدمة</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Coun&amp;ter</source>
+        <translation>ال&amp;شباك</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>&amp;From</source>
+        <translation>&amp;من</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;To</source>
+        <translation>إ&amp;لى</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>&amp;Deadline</source>
+        <translation>ال&amp;مهلة</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Assi&amp;gnee</source>
+        <translation>الم&amp;سؤول</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Queue</source>
+        <translation>ال&amp;قائمة</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sea&amp;rch</source>
+        <translation>ب&amp;حث</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Request number, name or full identity number</source>
+        <translation>رقم الطلب أو الاسم أو رقم الهوية كاملًا</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save filter…</source>
+        <translation>حفظ التصفية…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Delete filter</source>
+        <translation>حذف التصفية</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>C&amp;lear</source>
+        <translation>م&amp;سح</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>All</source>
+        <translation>الكل</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+20"/>
+        <source>Any</source>
+        <translation>أي</translation>
+    </message>
+    <message>
+        <location line="-16"/>
+        <source>All statuses</source>
+        <translation>كل الحالات</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Open</source>
+        <translation>المفتوحة</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>All services</source>
+        <translation>كل الخدمات</translation>
     </message>
 </context>
 <context>
@@ -376,7 +866,7 @@
 <context>
     <name>FirstAdminPanel</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/login.py" line="+175"/>
+        <location filename="../../tawasul_desktop/gui/login.py" line="+220"/>
         <source>The two passwords differ.</source>
         <translation>كلمتا المرور غير متطابقتين.</translation>
     </message>
@@ -384,13 +874,13 @@
 <context>
     <name>IntakeWizard</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/wizard.py" line="+410"/>
-        <location line="+175"/>
+        <location filename="../../tawasul_desktop/gui/wizard.py" line="+414"/>
+        <location line="+178"/>
         <source>Service</source>
         <translation>الخدمة</translation>
     </message>
     <message>
-        <location line="-174"/>
+        <location line="-177"/>
         <source>Applicant</source>
         <translation>مقدم الطلب</translation>
     </message>
@@ -411,12 +901,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+161"/>
+        <location line="+164"/>
         <source>Attachments</source>
         <translation>المرفقات</translation>
     </message>
     <message>
-        <location line="-160"/>
+        <location line="-163"/>
         <source>Expected answer by</source>
         <translation>موعد الرد المتوقع</translation>
     </message>
@@ -436,7 +926,7 @@
         <translation>يوجد طلب مفتوح</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+20"/>
         <source>Request number: %1
 Expected answer by: %2
 Follow-up possible from: %3</source>
@@ -450,7 +940,7 @@ Follow-up possible from: %3</source>
         <translation>قُدِّم آخر طلب بنجاح.</translation>
     </message>
     <message>
-        <location line="+69"/>
+        <location line="+70"/>
         <source>Discard request</source>
         <translation>إلغاء الطلب</translation>
     </message>
@@ -531,7 +1021,12 @@ Follow-up possible from: %3</source>
 <context>
     <name>LoginPanel</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/login.py" line="-65"/>
+        <location filename="../../tawasul_desktop/gui/login.py" line="-70"/>
+        <source>Opening the database…</source>
+        <translation>جارٍ فتح قاعدة البيانات…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>The session of %1 is locked. Enter the password to continue, or sign in as someone else (the unfinished request is kept as a draft).</source>
         <translation>جلسة %1 مقفلة. أدخل كلمة المرور للمتابعة، أو سجّل الدخول بمستخدم آخر (ويُحفظ الطلب غير المكتمل مسودةً).</translation>
     </message>
@@ -544,7 +1039,22 @@ Follow-up possible from: %3</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/main_window.py" line="+159"/>
+        <location filename="../../tawasul_desktop/gui/main_window.py" line="+155"/>
+        <source>The database %1 was written by a newer Tawasul Desk than this one (schema %2). Install the newer version, or ask the administrator.</source>
+        <translation>قاعدة البيانات %1 كُتبت بإصدار أحدث من تواصل ديسك من هذا الإصدار (المخطط %2). ثبّت الإصدار الأحدث أو راجع مدير النظام.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The database %1 could not be opened: %2</source>
+        <translation>تعذر فتح قاعدة البيانات %1: %2</translation>
+    </message>
+    <message>
+        <location line="+90"/>
+        <source>Diagnostics copied to the clipboard.</source>
+        <translation>نُسخت معلومات التشخيص إلى الحافظة.</translation>
+    </message>
+    <message>
+        <location line="+51"/>
         <source>Unfinished request</source>
         <translation>طلب غير مكتمل</translation>
     </message>
@@ -554,7 +1064,7 @@ Follow-up possible from: %3</source>
         <translation>لديك طلب غير مكتمل من %1. هل تريد إكماله الآن؟ (اختيار «لا» يحذفه.)</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+57"/>
         <source>%1 (%2), counter %3</source>
         <translation>%1 (%2)، الشباك %3</translation>
     </message>
@@ -579,7 +1089,7 @@ Follow-up possible from: %3</source>
         <translation>مكتب تواصل</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>New request</source>
         <translation>طلب جديد</translation>
     </message>
@@ -613,11 +1123,63 @@ Follow-up possible from: %3</source>
         <source>&amp;Language</source>
         <translation>اللغة</translation>
     </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Help</source>
+        <translation>&amp;مساعدة</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Copy &amp;diagnostics</source>
+        <translation>نسخ معلومات ال&amp;تشخيص</translation>
+    </message>
+</context>
+<context>
+    <name>ReasonDialog</name>
+    <message>
+        <location filename="../../tawasul_desktop/gui/supervisor/decision_dialogs.py" line="-67"/>
+        <source>Reject</source>
+        <translation>رفض</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>Reject %n request(s). Tick the reasons and add your own words if needed; the reason is kept with the decision.</source>
+        <translation>
+            <numerusform>رفض أي طلب. حدّد الأسباب وأضف تفصيلًا إن لزم؛ يُحفظ السبب مع القرار.</numerusform>
+            <numerusform>رفض طلب واحد. حدّد الأسباب وأضف تفصيلًا إن لزم؛ يُحفظ السبب مع القرار.</numerusform>
+            <numerusform>رفض طلبين. حدّد الأسباب وأضف تفصيلًا إن لزم؛ يُحفظ السبب مع القرار.</numerusform>
+            <numerusform>رفض %n طلبات. حدّد الأسباب وأضف تفصيلًا إن لزم؛ يُحفظ السبب مع القرار.</numerusform>
+            <numerusform>رفض %n طلبًا. حدّد الأسباب وأضف تفصيلًا إن لزم؛ يُحفظ السبب مع القرار.</numerusform>
+            <numerusform>رفض %n طلب. حدّد الأسباب وأضف تفصيلًا إن لزم؛ يُحفظ السبب مع القرار.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Return to the applicant</source>
+        <translation>إعادة لمقدم الطلب</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>Return %n request(s) to the applicant. Tick what is missing; the deadline pauses until the counter records the answer.</source>
+        <translation>
+            <numerusform>إعادة أي طلب إلى مقدم الطلب. حدّد النواقص؛ تتوقف المهلة حتى يسجّل الشباك الرد.</numerusform>
+            <numerusform>إعادة طلب واحد إلى مقدم الطلب. حدّد النواقص؛ تتوقف المهلة حتى يسجّل الشباك الرد.</numerusform>
+            <numerusform>إعادة طلبين إلى مقدم الطلب. حدّد النواقص؛ تتوقف المهلة حتى يسجّل الشباك الرد.</numerusform>
+            <numerusform>إعادة %n طلبات إلى مقدم الطلب. حدّد النواقص؛ تتوقف المهلة حتى يسجّل الشباك الرد.</numerusform>
+            <numerusform>إعادة %n طلبًا إلى مقدم الطلب. حدّد النواقص؛ تتوقف المهلة حتى يسجّل الشباك الرد.</numerusform>
+            <numerusform>إعادة %n طلب إلى مقدم الطلب. حدّد النواقص؛ تتوقف المهلة حتى يسجّل الشباك الرد.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>&amp;Other / details:</source>
+        <translation>&amp;أخرى / تفاصيل:</translation>
+    </message>
 </context>
 <context>
     <name>ReceiptDialog</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/receipt_dialog.py" line="+124"/>
+        <location filename="../../tawasul_desktop/gui/receipt_dialog.py" line="+145"/>
         <source>Receipt (copy)</source>
         <translation>الإيصال (نسخة)</translation>
     </message>
@@ -647,7 +1209,7 @@ Follow-up possible from: %3</source>
         <translation>تعذر إنشاء الإيصال: %1</translation>
     </message>
     <message numerus="yes">
-        <location line="+13"/>
+        <location line="+19"/>
         <source>Sent to the printer (%n page(s)).</source>
         <translation>
             <numerusform>أُرسل إلى الطابعة (لا صفحات).</numerusform>
@@ -659,7 +1221,7 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+11"/>
         <source>Printing failed: %1</source>
         <translation>تعذرت الطباعة: %1</translation>
     </message>
@@ -669,17 +1231,17 @@ Follow-up possible from: %3</source>
         <translation>حُفظ في %1</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>Save receipt</source>
         <translation>حفظ الإيصال</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
         <source>PDF files (*.pdf)</source>
         <translation>ملفات PDF (*.pdf)</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+7"/>
         <source>Saving failed: %1</source>
         <translation>تعذر الحفظ: %1</translation>
     </message>
@@ -713,6 +1275,93 @@ Follow-up possible from: %3</source>
     </message>
 </context>
 <context>
+    <name>RequestQueueModel</name>
+    <message numerus="yes">
+        <location filename="../../tawasul_desktop/gui/supervisor/queue_model.py" line="+296"/>
+        <source>%n working day(s) left</source>
+        <translation>
+            <numerusform>لم يبقَ يوم عمل</numerusform>
+            <numerusform>يبقى يوم عمل واحد</numerusform>
+            <numerusform>يبقى يوما عمل</numerusform>
+            <numerusform>تبقى %n أيام عمل</numerusform>
+            <numerusform>يبقى %n يوم عمل</numerusform>
+            <numerusform>يبقى %n يوم عمل</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Due today</source>
+        <translation>مستحق اليوم</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>Overdue by %n working day(s)</source>
+        <translation>
+            <numerusform>متأخر</numerusform>
+            <numerusform>متأخر يوم عمل واحد</numerusform>
+            <numerusform>متأخر يومَي عمل</numerusform>
+            <numerusform>متأخر %n أيام عمل</numerusform>
+            <numerusform>متأخر %n يوم عمل</numerusform>
+            <numerusform>متأخر %n يوم عمل</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Paused (returned)</source>
+        <translation>متوقف (معاد)</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Number</source>
+        <translation>الرقم</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Service</source>
+        <translation>الخدمة</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Applicant</source>
+        <translation>مقدم الطلب</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Counter</source>
+        <translation>الشباك</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Submitted</source>
+        <translation>وقت التقديم</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Due</source>
+        <translation>الاستحقاق</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Time left</source>
+        <translation>الوقت المتبقي</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Status</source>
+        <translation>الحالة</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Assignee</source>
+        <translation>المسؤول</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Follow-ups</source>
+        <translation>المتابعات</translation>
+    </message>
+</context>
+<context>
     <name>ServicePage</name>
     <message>
         <location filename="../../ui/service_page.ui" line="+6"/>
@@ -735,7 +1384,7 @@ Follow-up possible from: %3</source>
         <translation>اكتب جزءاً من اسم الخدمة بالعربية أو الإنجليزية</translation>
     </message>
     <message>
-        <location filename="../../tawasul_desktop/gui/wizard.py" line="-454"/>
+        <location filename="../../tawasul_desktop/gui/wizard.py" line="-457"/>
         <source>Choose a service to see its conditions and documents.</source>
         <translation>اختر خدمة لعرض شروطها ومستنداتها.</translation>
     </message>
@@ -753,6 +1402,440 @@ Follow-up possible from: %3</source>
         <location line="+1"/>
         <source>Required documents</source>
         <translation>المستندات المطلوبة</translation>
+    </message>
+</context>
+<context>
+    <name>SetupDialog</name>
+    <message>
+        <location filename="../../tawasul_desktop/gui/setup_dialog.py" line="+123"/>
+        <source>Data folder</source>
+        <translation>مجلد البيانات</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>Choose the data folder.</source>
+        <translation>اختر مجلد البيانات.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The two passwords differ.</source>
+        <translation>كلمتا المرور مختلفتان.</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Saved. Preparing the database…</source>
+        <translation>حُفظت الإعدادات. جارٍ تجهيز قاعدة البيانات…</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>The database could not be prepared: %1</source>
+        <translation>تعذر تجهيز قاعدة البيانات: %1</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Set up Tawasul Desk</source>
+        <translation>إعداد تواصل ديسك</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Configuration file: %1</source>
+        <translation>ملف الإعدادات: %1</translation>
+    </message>
+</context>
+<context>
+    <name>SetupForm</name>
+    <message>
+        <location filename="../../ui/setup.ui" line="+6"/>
+        <source>Set up Tawasul Desk</source>
+        <translation>إعداد تواصل ديسك</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Set up this counter</source>
+        <translation>إعداد هذا الشباك</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>These settings are saved in the configuration file named below; they can be changed there later. The administrator account is created in the database of the data folder.</source>
+        <translation>تُحفظ هذه الإعدادات في ملف الإعدادات المذكور أدناه ويمكن تعديلها فيه لاحقاً. ويُنشأ حساب مدير النظام في قاعدة بيانات مجلد البيانات.</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Centre and counter</source>
+        <translation>المركز والشباك</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Centre &amp;code</source>
+        <translation>رمز المركز</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>three digits, e.g. 101</source>
+        <translation>ثلاثة أرقام، مثل 101</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Centre name (&amp;Arabic)</source>
+        <translation>اسم المركز (بالعربية)</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Centre name (&amp;English)</source>
+        <translation>اسم المركز (بالإنجليزية)</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>C&amp;ounter number</source>
+        <translation>رقم الشباك</translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Data and receipts</source>
+        <translation>البيانات والإيصالات</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>&amp;Data folder</source>
+        <translation>مجلد البيانات</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Choose…</source>
+        <translation>اختيار…</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>&amp;Receipt format</source>
+        <translation>مقاس الإيصال</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>&amp;Printer</source>
+        <translation>الطابعة</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Central database (optional)</source>
+        <translation>قاعدة البيانات المركزية (اختياري)</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>host=… dbname=… user=… (no password here)</source>
+        <translation>host=… dbname=… user=… (بدون كلمة مرور هنا)</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>First administrator</source>
+        <translation>أول مدير للنظام</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>&amp;User name</source>
+        <translation>اسم المستخدم</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Latin letters and digits, e.g. admin</source>
+        <translation>حروف لاتينية وأرقام، مثل admin</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>&amp;Full name</source>
+        <translation>الاسم الكامل</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Pass&amp;word</source>
+        <translation>كلمة المرور</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Re&amp;peat password</source>
+        <translation>تأكيد كلمة المرور</translation>
+    </message>
+</context>
+<context>
+    <name>Startup</name>
+    <message>
+        <location filename="../../tawasul_desktop/gui/app.py" line="+64"/>
+        <source>The configuration is not valid:</source>
+        <translation>ملف الإعدادات غير صالح:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Correct the file (or start with --setup), then start Tawasul Desk again.</source>
+        <translation>صحّح الملف (أو شغّل البرنامج مع ‎--setup‏) ثم شغّل تواصل ديسك من جديد.</translation>
+    </message>
+</context>
+<context>
+    <name>SupervisorWorkspace</name>
+    <message>
+        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+193"/>
+        <source>Counting…</source>
+        <translation>جارٍ العد…</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>%n request(s)</source>
+        <translation>
+            <numerusform>لا طلبات</numerusform>
+            <numerusform>طلب واحد</numerusform>
+            <numerusform>طلبان</numerusform>
+            <numerusform>%n طلبات</numerusform>
+            <numerusform>%n طلبًا</numerusform>
+            <numerusform>%n طلب</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <location line="+42"/>
+        <location line="+5"/>
+        <location line="+175"/>
+        <source>Supervision</source>
+        <translation>الإشراف</translation>
+    </message>
+    <message>
+        <location line="-179"/>
+        <source>Select at most %1 requests at a time.</source>
+        <translation>اختر %1 طلب على الأكثر في كل مرة.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Some selected rows are still loading; try again in a moment.</source>
+        <translation>بعض الصفوف المختارة ما زالت تُحمَّل؛ أعد المحاولة بعد لحظة.</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+22"/>
+        <source>Accept %n request(s)?</source>
+        <translation>
+            <numerusform>قبول أي طلب؟</numerusform>
+            <numerusform>قبول طلب واحد؟</numerusform>
+            <numerusform>قبول طلبين؟</numerusform>
+            <numerusform>قبول %n طلبات؟</numerusform>
+            <numerusform>قبول %n طلبًا؟</numerusform>
+            <numerusform>قبول %n طلب؟</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Accept request %1?</source>
+        <translation>قبول الطلب %1؟</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Accept</source>
+        <translation>قبول</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+44"/>
+        <source>Assigned: %n request(s).</source>
+        <translation>
+            <numerusform>تم الإسناد: لا طلبات.</numerusform>
+            <numerusform>تم الإسناد: طلب واحد.</numerusform>
+            <numerusform>تم الإسناد: طلبان.</numerusform>
+            <numerusform>تم الإسناد: %n طلبات.</numerusform>
+            <numerusform>تم الإسناد: %n طلبًا.</numerusform>
+            <numerusform>تم الإسناد: %n طلب.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>Accepted: %n request(s).</source>
+        <translation>
+            <numerusform>تم القبول: لا طلبات.</numerusform>
+            <numerusform>تم القبول: طلب واحد.</numerusform>
+            <numerusform>تم القبول: طلبان.</numerusform>
+            <numerusform>تم القبول: %n طلبات.</numerusform>
+            <numerusform>تم القبول: %n طلبًا.</numerusform>
+            <numerusform>تم القبول: %n طلب.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>Rejected: %n request(s).</source>
+        <translation>
+            <numerusform>تم الرفض: لا طلبات.</numerusform>
+            <numerusform>تم الرفض: طلب واحد.</numerusform>
+            <numerusform>تم الرفض: طلبان.</numerusform>
+            <numerusform>تم الرفض: %n طلبات.</numerusform>
+            <numerusform>تم الرفض: %n طلبًا.</numerusform>
+            <numerusform>تم الرفض: %n طلب.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>Returned to the applicant: %n request(s).</source>
+        <translation>
+            <numerusform>أُعيد إلى مقدم الطلب: لا طلبات.</numerusform>
+            <numerusform>أُعيد إلى مقدم الطلب: طلب واحد.</numerusform>
+            <numerusform>أُعيد إلى مقدم الطلب: طلبان.</numerusform>
+            <numerusform>أُعيد إلى مقدم الطلب: %n طلبات.</numerusform>
+            <numerusform>أُعيد إلى مقدم الطلب: %n طلبًا.</numerusform>
+            <numerusform>أُعيد إلى مقدم الطلب: %n طلب.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Not done</source>
+        <translation>لم يُنفَّذ</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>%n request(s) were not changed:</source>
+        <translation>
+            <numerusform>تعذّر الإجراء على أي طلب:</numerusform>
+            <numerusform>تعذّر الإجراء على طلب واحد:</numerusform>
+            <numerusform>تعذّر الإجراء على طلبين:</numerusform>
+            <numerusform>تعذّر الإجراء على %n طلبات:</numerusform>
+            <numerusform>تعذّر الإجراء على %n طلبًا:</numerusform>
+            <numerusform>تعذّر الإجراء على %n طلب:</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Export to CSV</source>
+        <translation>تصدير إلى CSV</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>CSV files (*.csv)</source>
+        <translation>ملفات CSV (*.csv)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export to Excel</source>
+        <translation>تصدير إلى Excel</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Excel workbooks (*.xlsx)</source>
+        <translation>مصنفات Excel (*.xlsx)</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Exporting…</source>
+        <translation>جارٍ التصدير…</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+5"/>
+        <source>Exported %n row(s) to %1.</source>
+        <translation>
+            <numerusform>صُدِّر لا صفوف إلى %1.</numerusform>
+            <numerusform>صُدِّر صف واحد إلى %1.</numerusform>
+            <numerusform>صُدِّر صفّين إلى %1.</numerusform>
+            <numerusform>صُدِّر %n صفوف إلى %1.</numerusform>
+            <numerusform>صُدِّر %n صفًا إلى %1.</numerusform>
+            <numerusform>صُدِّر %n صف إلى %1.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Daily summary</source>
+        <translation>الملخص اليومي</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PDF files (*.pdf)</source>
+        <translation>ملفات PDF (*.pdf)</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>Writing the daily summary…</source>
+        <translation>جارٍ إعداد الملخص اليومي…</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Queue</source>
+        <translation>قائمة الطلبات</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dashboard</source>
+        <translation>لوحة المتابعة</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Claim</source>
+        <translation>&amp;استلام</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>A&amp;ssign…</source>
+        <translation>إ&amp;سناد…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Accept</source>
+        <translation>&amp;قبول</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Reject…</source>
+        <translation>&amp;رفض…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Re&amp;turn…</source>
+        <translation>إ&amp;عادة…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export CSV…</source>
+        <translation>تصدير CSV…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export Excel…</source>
+        <translation>تصدير Excel…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Daily summary PDF…</source>
+        <translation>الملخص اليومي PDF…</translation>
+    </message>
+</context>
+<context>
+    <name>SyncStatusWidget</name>
+    <message>
+        <location filename="../../tawasul_desktop/gui/sync_status.py" line="+92"/>
+        <source>Sync failed; retrying: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Central: not yet reached</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Central: online</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Central: offline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>pending: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>refused: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>last sync: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Sync now</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 </TS>

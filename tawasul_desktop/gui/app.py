@@ -1,25 +1,34 @@
-"""Entry point of ``tawasul-desktop``: application set-up, language, exception hook, main window."""
+"""Entry point of ``tawasul-desktop``: application set-up, language, exception hook, main window.
+
+Only Qt and light modules are imported before the sign-in window is shown; the store opens
+in a worker behind it (see main_window).
+"""
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
 import threading
 import traceback
 from collections.abc import Sequence
-from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from tawasul_desktop.assets import resource
-from tawasul_desktop.config import ConfigError, Settings, load_settings
+from tawasul_desktop.config import ConfigError, Settings, default_config_file, load_settings
+from tawasul_desktop.gui import dialogs
 from tawasul_desktop.gui.i18n import LanguageManager
 from tawasul_desktop.gui.main_window import MainWindow
-from tawasul_desktop.storage.store import Store
+from tawasul_desktop.logs import setup_logging
+
+if TYPE_CHECKING:
+    from tawasul_desktop.storage.store import Store
 
 log = logging.getLogger(__name__)
 _showing_error = False
@@ -60,19 +69,6 @@ def install_exception_hook() -> None:
     threading.excepthook = thread_hook
 
 
-def setup_logging(settings: Settings) -> None:
-    logs = settings.data_dir / "logs"
-    handlers: list[logging.Handler] = [logging.StreamHandler()]
-    try:
-        logs.mkdir(parents=True, exist_ok=True)
-        handlers.append(RotatingFileHandler(logs / "tawasul-desktop.log", maxBytes=2_000_000,
-                                            backupCount=3, encoding="utf-8"))
-    except OSError:
-        pass
-    logging.basicConfig(level=logging.INFO, handlers=handlers,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-
 def stylesheet() -> str:
     path = resource("stylesheet.qss")
     return path.read_text(encoding="utf-8") if path.exists() else ""
@@ -91,33 +87,84 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
 
 
 def build_window(app: QApplication, settings: Settings, store: Store | None = None) -> MainWindow:
-    """The main window over an open store, in the configured language (used by tests too)."""
+    """The main window in the configured language.
+
+    Given an open store (tests do) it is built whole at once. Without one the sign-in panel
+    is ready at once and the store opens in a worker as soon as the event loop runs (after
+    the first paint); the workspace appears when it is open (``window.store_ready``)."""
     languages = LanguageManager.for_app(app)
     languages.apply(settings.language)
-    window = MainWindow(store or Store.open(settings), languages)
+    window = MainWindow(store, languages, settings=settings)
     window.start()
+    if store is None:
+        window.open_store_after_first_paint()
     return window
 
 
+def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="tawasul-desktop", description="Tawasul Desk: the counter desktop.")
+    parser.add_argument("--config", type=Path,
+                        help="configuration file (default: $TAWASUL_CONFIG or the platform's)")
+    parser.add_argument("--data-dir", type=Path, help="data folder (overrides the configuration)")
+    parser.add_argument("--setup", action="store_true",
+                        help="show the set-up dialog (it also appears on the first start)")
+    parser.add_argument("--self-check", action="store_true",
+                        help="check this installation (database, receipts, interface), print a "
+                             "short report and exit; uses a temporary data folder unless "
+                             "--data-dir is given")
+    return parser.parse_args(list(argv))
+
+
+def config_error_text(exc: ConfigError) -> str:
+    translate = QCoreApplication.translate
+    return (translate("Startup", "The configuration is not valid:") + f"\n\n{exc}\n\n"
+            + translate("Startup", "Correct the file (or start with --setup), then start "
+                        "Tawasul Desk again."))
+
+
+def is_first_run(config_file: Path, settings: Settings) -> bool:
+    """No configuration file and no database yet: this computer has not been set up."""
+    return not config_file.exists() and not settings.db_path.exists()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    app = make_application(argv)
+    args = parse_arguments(sys.argv[1:] if argv is None else argv)
+    if args.self_check:
+        from tawasul_desktop.gui.self_check import self_check_main
+
+        return self_check_main(args.data_dir, args.config)
+    app = make_application([sys.argv[0]] if argv is None else ["tawasul-desktop"])
     install_exception_hook()
+    setup_logging()
+    config_file = args.config or default_config_file()
     try:
-        settings = load_settings()
+        settings = load_settings(config_file, data_dir=args.data_dir)
+        if args.setup or is_first_run(config_file, settings):
+            LanguageManager.for_app(app).apply(settings.language)
+            from tawasul_desktop.gui.setup_dialog import SetupDialog
+
+            setup = SetupDialog(config_file, settings)
+            if setup.exec() != QDialog.DialogCode.Accepted:
+                return 0
+            settings = load_settings(config_file, data_dir=args.data_dir)
     except ConfigError as exc:
-        QMessageBox.critical(None, "Tawasul Desk", str(exc))
+        log.error("invalid configuration: %s", exc)
+        dialogs.error(None, "Tawasul Desk", config_error_text(exc))
         return 2
-    setup_logging(settings)
-    try:
-        store = Store.open(settings)
-    except Exception as exc:  # noqa: BLE001 - shown, not swallowed: we exit
-        log.exception("store could not be opened")
-        QMessageBox.critical(None, "Tawasul Desk", f"{settings.db_path}: {exc}")
-        return 1
-    window = build_window(app, settings, store)
+    log.info("Tawasul Desk starting; configuration %s, database %s", config_file,
+             settings.db_path)
+    window = build_window(app, settings)
+
+    def cannot_open(text: str) -> None:
+        dialogs.error(window, "Tawasul Desk", text)
+        app.exit(1)
+
+    window.store_failed.connect(cannot_open)
     window.show()
     code = app.exec()
-    store.close()
+    if window.store is not None:
+        window.store.close()
     return code
 
 

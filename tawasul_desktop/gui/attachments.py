@@ -8,7 +8,7 @@ problems are shown under the list with the core's messages. Images get a thumbna
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,8 @@ from tawasul_desktop.domain.files import display_name, sniff_media_type
 from tawasul_desktop.domain.intake_types import AttachmentInput
 from tawasul_desktop.domain.messages import Problem
 from tawasul_desktop.domain.policy import IntakePolicy
+from tawasul_desktop.storage.blobs import sha256_hex
+from tawasul_desktop.storage.drafts import DraftAttachment
 
 THUMBNAIL = QSize(72, 72)
 
@@ -43,6 +45,10 @@ class AttachedFile:
     path: str
     content: bytes
     media_type: str
+    sha256: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sha256 = sha256_hex(self.content)  # once: drafts name the content by it
 
 
 class AttachmentsPage(QWidget):
@@ -198,6 +204,14 @@ class AttachmentsPage(QWidget):
             content = Path(path).read_bytes()
         except OSError:
             return None, Problem.of("attachment.unreadable", field, code, name=name)
+        return self._accept(path, name, code, content)
+
+    def _accept(self, path: str, name: str, code: str,
+                content: bytes) -> tuple[AttachedFile | None, Problem | None]:
+        field = f"attachments[{len(self.files)}]"
+        if len(content) > self._intake.max_file_bytes:
+            return None, Problem.of("attachment.too_large", field, code, name=name,
+                                    max_mb=f"{self._intake.max_file_mb:g}")
         if not content:
             return None, Problem.of("attachment.empty", field, code, name=name)
         media_type = sniff_media_type(content)
@@ -248,14 +262,24 @@ class AttachmentsPage(QWidget):
         return [AttachmentInput(f.document, f.name, f.content) for f in self.files]
 
     def state(self) -> list[dict[str, str]]:
-        return [{"document": f.document, "name": f.name, "path": f.path} for f in self.files]
+        """The files as a draft keeps them; their contents go to the store by ``sha256``."""
+        return [{"document": f.document, "name": f.name, "path": f.path, "sha256": f.sha256}
+                for f in self.files]
 
-    def restore(self, saved: list[dict[str, str]]) -> None:
-        """Re-read the files a draft names; a file that has gone is reported, not fatal."""
+    def contents(self) -> list[bytes]:
+        return [f.content for f in self.files]
+
+    def restore(self, saved: list[DraftAttachment]) -> None:
+        """Take back a draft's files: their stored contents, else (a draft saved before
+        contents were kept) the original file; a file that has gone is reported, not fatal."""
         self.files, self._problems = [], []
-        for entry in saved or []:
-            path, code = str(entry.get("path", "")), str(entry.get("document", ""))
-            attached, problem = self._read(path, code)
+        for entry in saved:
+            if entry.content is not None:
+                attached, problem = self._accept(entry.path, entry.name or
+                                                 display_name(Path(entry.path).name),
+                                                 entry.document, entry.content)
+            else:
+                attached, problem = self._read(entry.path, entry.document)
             if attached is not None:
                 self.files.append(attached)
             elif problem is not None:

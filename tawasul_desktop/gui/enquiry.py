@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from tawasul_desktop.domain.digits import compact_number
 from tawasul_desktop.domain.hijri import format_datetime, format_dual
@@ -43,7 +42,8 @@ from tawasul_desktop.domain.numbers import (
 from tawasul_desktop.domain.timing import follow_up_allowed
 from tawasul_desktop.gui import workers
 from tawasul_desktop.gui.forms import child, load_form
-from tawasul_desktop.storage.models import AuditEntry, Request
+from tawasul_desktop.storage.audit import HistoryLine, history_for
+from tawasul_desktop.storage.models import Request
 from tawasul_desktop.storage.requests import (
     RequestFilter,
     RequestSummary,
@@ -61,13 +61,6 @@ PAGE_ROWS = 50
 
 
 @dataclass(frozen=True)
-class HistoryLine:
-    at: dt.datetime
-    actor: str
-    action: str
-
-
-@dataclass(frozen=True)
 class RequestView:
     """What the page shows of one request, gathered in the worker."""
 
@@ -77,24 +70,15 @@ class RequestView:
     history: list[HistoryLine]
 
 
-def request_history(store: Store, request_id: str) -> list[HistoryLine]:
-    # Belongs in storage/audit.py as a shared query; here until that module offers one.
-    with store.read() as session:
-        rows = session.execute(
-            select(AuditEntry.at, AuditEntry.actor, AuditEntry.action)
-            .where(AuditEntry.entity == "request", AuditEntry.entity_id == request_id)
-            .order_by(AuditEntry.seq)
-        ).all()
-        return [HistoryLine(at, actor, action) for at, actor, action in rows]
-
-
 def load_view(store: Store, number: str, now: dt.datetime) -> RequestView:
     req: Request = get_request(store, number)
+    with store.read() as session:
+        history = history_for(session, "request", str(req.id))
     return RequestView(
         summary=summarise(store, req, now),
         attachments=[(a.display_name, a.media_type, a.size) for a in req.attachments],
         follow_ups=[(f.at, f.by, f.note) for f in req.follow_ups],
-        history=request_history(store, str(req.id)),
+        history=history,
     )
 
 

@@ -8,7 +8,7 @@ loader retranslates them when the language changes.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QFile, QIODevice
+from PySide6.QtCore import QCoreApplication, QFile, QIODevice
 from PySide6.QtUiTools import QUiLoader
 from PySide6.QtWidgets import QWidget
 
@@ -20,7 +20,16 @@ _loader: QUiLoader | None = None
 def _the_loader() -> QUiLoader:
     global _loader
     if _loader is None:
-        _loader = QUiLoader()
+        # Our forms use Qt's own widgets only. Without library paths while it is made, the
+        # loader does not load Qt Designer's custom-widget plugins (with a full PySide6
+        # install: Qt Quick and WebEngine), which would cost start-up time and memory.
+        paths = QCoreApplication.libraryPaths()
+        QCoreApplication.setLibraryPaths([])
+        try:
+            _loader = QUiLoader()
+        finally:
+            QCoreApplication.setLibraryPaths(paths)
+        _loader.clearPluginPaths()
         _loader.setLanguageChangeEnabled(True)
         _loader.setTranslationEnabled(True)
     return _loader

@@ -2,13 +2,15 @@
 
 Both are embedded in the main window, which shows them instead of the workspace while nobody
 is signed in or the session is locked. Password checks run in a worker (argon2id is slow on
-purpose).
+purpose). The sign-in panel is shown before the store is open (it imports nothing of the
+storage layer): a sign-in asked for before then waits for it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
@@ -16,9 +18,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBox
 from tawasul_desktop.domain.messages import Problem, TawasulError
 from tawasul_desktop.gui import workers
 from tawasul_desktop.gui.forms import child, load_form
-from tawasul_desktop.gui.session import create_first_admin, sign_in
-from tawasul_desktop.storage.store import Store
-from tawasul_desktop.storage.users import Actor
+
+if TYPE_CHECKING:
+    from tawasul_desktop.storage.store import Store
+    from tawasul_desktop.storage.users import Actor
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +45,7 @@ class LoginPanel(QWidget):
 
     signed_in = Signal(object)
 
-    def __init__(self, store: Store, language: Callable[[], str],
+    def __init__(self, store: Store | None, language: Callable[[], str],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("loginPanel")
@@ -50,6 +53,8 @@ class LoginPanel(QWidget):
         self._language = language
         self._problem: Problem | None = None
         self._locked_for = ""
+        self._waiting: tuple[str, str] | None = None  # a sign-in asked for before the store
+        self._fatal = ""
         self.form = load_form("login", self)
         centre(self, self.form)
         self.username: QLineEdit = child(self.form, QLineEdit, "usernameEdit")
@@ -71,19 +76,52 @@ class LoginPanel(QWidget):
         self.message.hide()
         self.password.clear()
         self.username.setText(locked_for)
-        self.button.setEnabled(True)
+        self.button.setEnabled(not self._fatal and self._waiting is None)
         self._retranslate()
         (self.password if locked_for else self.username).setFocus()
 
     def submit(self) -> None:
-        if not self.button.isEnabled():
+        if not self.button.isEnabled() or self._fatal:
             return
         username, password = self.username.text().strip(), self.password.text()
         self.button.setEnabled(False)
         self.message.hide()
-        store = self._store
+        if self._store is None:
+            self._waiting = (username, password)
+            self._retranslate()
+            return
+        self._check(self._store, username, password)
+
+    def _check(self, store: Store, username: str, password: str) -> None:
+        from tawasul_desktop.gui.session import sign_in
+
         workers.run_task(lambda: sign_in(store, username, password),
                          self._succeeded, self._failed)
+
+    @property
+    def waiting(self) -> bool:
+        """Whether a sign-in waits for the store to open."""
+        return self._waiting is not None
+
+    def set_store(self, store: Store, *, waiting_allowed: bool = True) -> None:
+        """The store is open: a sign-in that waited for it goes on (unless there is nobody
+        to sign in yet, on the first run)."""
+        self._store = store
+        waiting, self._waiting = self._waiting, None
+        self._retranslate()
+        if waiting is not None and waiting_allowed:
+            self._check(store, *waiting)
+        else:
+            self.button.setEnabled(True)
+
+    def show_fatal(self, text: str) -> None:
+        """The store cannot be opened: say why, and sign-in stays off."""
+        self._fatal = text
+        self._waiting = None
+        self.button.setEnabled(False)
+        self.message.setText(text)
+        self.message.show()
+        self._retranslate()
 
     def _succeeded(self, actor: Actor) -> None:
         self.button.setEnabled(True)
@@ -100,12 +138,17 @@ class LoginPanel(QWidget):
         self._show_problem()
 
     def _show_problem(self) -> None:
-        if self._problem is not None:
+        if self._fatal:
+            self.message.setText(self._fatal)
+            self.message.show()
+        elif self._problem is not None:
             self.message.setText(self._problem.text(self._language()))
             self.message.show()
 
     def _retranslate(self) -> None:
-        if self._locked_for:
+        if self._waiting is not None:
+            self.note.setText(self.tr("Opening the database…"))
+        elif self._locked_for:
             self.note.setText(self.tr(
                 "The session of %1 is locked. Enter the password to continue, "
                 "or sign in as someone else (the unfinished request is kept as a draft)."
@@ -156,6 +199,8 @@ class FirstAdminPanel(QWidget):
                 self.display_name.text().strip())
         self.button.setEnabled(False)
         store = self._store
+        from tawasul_desktop.gui.session import create_first_admin
+
         workers.run_task(lambda: create_first_admin(store, *args),
                          self._succeeded, self._failed)
 

@@ -4,29 +4,38 @@ While nobody is signed in (or the session is locked) the window shows the sign-i
 place of the workspace. Locking keeps the wizard exactly as it was and saves it as a draft;
 the same user signing in again resumes it, another user gets a fresh wizard and the draft
 waits for its owner, who is offered it at their next sign-in.
+
+Start-up is in two steps so that the sign-in appears at once: the window is first built from
+Qt and light modules only (the sign-in panel, menus, status bar); the store (SQLAlchemy,
+migrations, the orphan sweep) opens in a worker, and the workspace pages are built when it
+is ready (``attach_store``; ``store_ready`` is emitted then). A clerk who signs in before
+that sees "opening the database…" and is signed in as soon as it is open. Given an open
+store, the window is built whole at once (tests, tools).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QTabWidget, QWidget
 
-from tawasul_desktop.domain.hijri import format_datetime
+from tawasul_desktop.config import Settings
 from tawasul_desktop.gui import dialogs, workers
-from tawasul_desktop.gui.enquiry import EnquiryPage
 from tawasul_desktop.gui.i18n import LanguageManager
 from tawasul_desktop.gui.idle import IdleWatcher
-from tawasul_desktop.gui.login import FirstAdminPanel, LoginPanel
-from tawasul_desktop.gui.session import needs_first_admin
-from tawasul_desktop.gui.wizard import IntakeWizard
-from tawasul_desktop.storage.drafts import delete_draft, list_drafts
-from tawasul_desktop.storage.store import Store
-from tawasul_desktop.storage.users import Actor
+from tawasul_desktop.gui.login import LoginPanel
+
+if TYPE_CHECKING:  # the storage layer and the workspace pages load after the first paint
+    from tawasul_desktop.gui.enquiry import EnquiryPage
+    from tawasul_desktop.gui.wizard import IntakeWizard
+    from tawasul_desktop.storage.store import Store
+    from tawasul_desktop.storage.users import Actor
 
 log = logging.getLogger(__name__)
 
@@ -34,31 +43,57 @@ ROLE_NAMES = {"clerk": ("موظف", "Clerk"), "supervisor": ("مشرف", "Superv
               "admin": ("مدير النظام", "Administrator")}
 
 
+# Modules the workspace needs, imported by the worker that opens the store (module imports
+# only; no widget is made off the GUI thread), so that building the pages after it is quick.
+WORKSPACE_MODULES = ("tawasul_desktop.gui.wizard", "tawasul_desktop.gui.enquiry",
+                     "tawasul_desktop.storage.drafts", "tawasul_desktop.domain.hijri")
+
+
+def open_store_for_window(settings: Settings) -> tuple[Store, bool]:
+    """Run in a worker: open (migrate, sweep) the store; whether it still needs an admin."""
+    from tawasul_desktop.gui.session import needs_first_admin
+    from tawasul_desktop.storage.store import Store
+
+    store = Store.open(settings)
+    try:
+        first_run = needs_first_admin(store)
+        for name in WORKSPACE_MODULES:
+            importlib.import_module(name)
+    except BaseException:
+        store.close()
+        raise
+    return store, first_run
+
+
 class MainWindow(QMainWindow):
-    def __init__(self, store: Store, languages: LanguageManager,
-                 clock: Callable[[], dt.datetime] | None = None) -> None:
+    store_ready = Signal(object)  # the Store, once the workspace pages are built over it
+    store_failed = Signal(str)  # why the store could not be opened, for the clerk
+
+    def __init__(self, store: Store | None, languages: LanguageManager,
+                 clock: Callable[[], dt.datetime] | None = None, *,
+                 settings: Settings | None = None) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
-        self.store = store
+        if settings is None:
+            if store is None:
+                raise TypeError("MainWindow needs an open store or the settings to open one")
+            settings = store.settings
+        self.settings = settings
+        self.store: Store | None = None
         self.languages = languages
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.actor: Actor | None = None
         self.locked_owner: str | None = None
+        self._first_run = False
+        self._painted = False
+        self._open_after_paint = False
 
-        def language() -> str:
-            return self.languages.language or "ar"
-
-        self.first_admin = FirstAdminPanel(store, language)
-        self.login = LoginPanel(store, language)
-        self.wizard = IntakeWizard(store, language, clock=lambda: self.clock())
-        self.enquiry = EnquiryPage(store, language, clock=lambda: self.clock())
+        self.login = LoginPanel(None, self._language)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("mainTabs")
-        self.tabs.addTab(self.wizard, "")
-        self.tabs.addTab(self.enquiry, "")
         self.stack = QStackedWidget()
         self.stack.setObjectName("mainStack")
-        for widget in (self.login, self.first_admin, self.tabs):
+        for widget in (self.login, self.tabs):
             self.stack.addWidget(widget)
         self.setCentralWidget(self.stack)
 
@@ -67,14 +102,93 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status_user, 1)
 
         self._build_menus()
-        self.idle = IdleWatcher(self._app(), store.settings.idle_lock_minutes * 60_000, self)
+        self.idle = IdleWatcher(self._app(), settings.idle_lock_minutes * 60_000, self)
         self.idle.idle.connect(self.lock)
         self.login.signed_in.connect(self.on_signed_in)
-        self.first_admin.created.connect(self.on_signed_in)
-        self.wizard.submitted.connect(self._on_submitted)
         languages.changed.connect(self._on_language)
         self._retranslate()
         self.resize(1100, 760)
+        if store is not None:
+            from tawasul_desktop.gui.session import needs_first_admin
+
+            self.attach_store(store, needs_first_admin(store))
+
+    def _language(self) -> str:
+        return self.languages.language or "ar"
+
+    # --- the store and the workspace -------------------------------------------------------
+
+    def open_store_in_background(self) -> None:
+        """Open the store in a worker; the workspace is built when it is ready."""
+        self._open_after_paint = False
+        settings = self.settings
+        workers.run_task(lambda: open_store_for_window(settings),
+                         self._on_store_opened, self._on_store_failed)
+
+    def open_store_after_first_paint(self) -> None:
+        """Open the store once the window has been painted (or at once if it already was):
+        its imports would otherwise compete with the first paint for the interpreter."""
+        if self._painted:
+            self.open_store_in_background()
+        else:
+            self._open_after_paint = True
+
+    def event(self, event: QEvent) -> bool:
+        handled = super().event(event)
+        if event.type() == QEvent.Type.Paint and not self._painted:
+            self._painted = True
+            if self._open_after_paint:
+                QTimer.singleShot(0, self.open_store_in_background)
+        return handled
+
+    def _on_store_opened(self, opened: tuple[Store, bool]) -> None:
+        store, first_run = opened
+        self.attach_store(store, first_run)
+        if first_run:
+            self.start()
+
+    def _on_store_failed(self, exc: BaseException) -> None:
+        from tawasul_desktop.storage.engine import StoreVersionError
+
+        if isinstance(exc, StoreVersionError):
+            log.error("the store is newer than this program: %s", exc)
+            text = self.tr("The database %1 was written by a newer Tawasul Desk than this one "
+                           "(schema %2). Install the newer version, or ask the administrator.")
+            detail = exc.revision
+        else:
+            log.error("the store could not be opened", exc_info=exc)
+            text = self.tr("The database %1 could not be opened: %2")
+            detail = str(exc)
+        text = text.replace("%1", str(self.settings.db_path)).replace("%2", detail)
+        self.login.show_fatal(text)
+        self.store_failed.emit(text)
+
+    def attach_store(self, store: Store, first_run: bool) -> None:
+        """Build the pages that work on the store; a waiting sign-in goes on."""
+        from tawasul_desktop.gui.login import FirstAdminPanel
+
+        self.store = store
+        self._first_run = first_run
+        self.first_admin = FirstAdminPanel(store, self._language)
+        self.stack.addWidget(self.first_admin)
+        self.first_admin.created.connect(self.on_signed_in)
+        self._build_workspace(store)
+        self._retranslate()
+        self.login.set_store(store, waiting_allowed=not first_run)
+        self.store_ready.emit(store)
+
+    def _build_workspace(self, store: Store) -> None:
+        """The tabs a signed-in user works in (pages built here need the open store)."""
+        from tawasul_desktop.gui.enquiry import EnquiryPage
+        from tawasul_desktop.gui.wizard import IntakeWizard
+
+        self.wizard: IntakeWizard = IntakeWizard(store, self._language,
+                                                 clock=lambda: self.clock())
+        self.enquiry: EnquiryPage = EnquiryPage(store, self._language,
+                                                clock=lambda: self.clock())
+        self.tabs.addTab(self.wizard, "")
+        self.tabs.addTab(self.enquiry, "")
+        self.wizard.submitted.connect(self._on_submitted)
 
     @staticmethod
     def _app() -> QWidget:
@@ -112,11 +226,35 @@ class MainWindow(QMainWindow):
             self.language_menu.addAction(action)
             action.triggered.connect(lambda _c=False, c=code: self.languages.apply(c))
 
+        self.help_menu = self.menuBar().addMenu("")
+        self.help_menu.setObjectName("helpMenu")
+        self.action_diagnostics = QAction(self)
+        self.action_diagnostics.setObjectName("actionCopyDiagnostics")
+        self.action_diagnostics.triggered.connect(self.copy_diagnostics)
+        self.help_menu.addAction(self.action_diagnostics)
+
+    def copy_diagnostics(self) -> None:
+        """Versions, the configuration without secrets and the last log lines, to the
+        clipboard, for the administrator or support."""
+        from PySide6 import __version__ as pyside_version
+        from PySide6.QtCore import qVersion
+        from PySide6.QtGui import QGuiApplication
+
+        from tawasul_desktop.diagnostics import diagnostics_text
+
+        text = diagnostics_text(self.settings, extra={
+            "Qt": qVersion(), "PySide6 (running)": pyside_version,
+            "Qt platform": QGuiApplication.platformName(),
+            "signed in": self.actor.username if self.actor else "nobody"})
+        QGuiApplication.clipboard().setText(text)
+        self.statusBar().showMessage(self.tr("Diagnostics copied to the clipboard."), 8000)
+
     # --- start and session -----------------------------------------------------------------
 
     def start(self) -> None:
-        """Show the first-run panel if the store has no administrator, else the sign-in."""
-        if needs_first_admin(self.store):
+        """Show the first-run panel if the store has no administrator, else the sign-in
+        (also while the store is still opening)."""
+        if self.store is not None and self._first_run and self.actor is None:
             self.stack.setCurrentWidget(self.first_admin)
             self.first_admin.username.setFocus()
         else:
@@ -133,6 +271,7 @@ class MainWindow(QMainWindow):
             # Someone else: the unfinished request stays (saved at lock) for its owner.
             self.wizard.clear()
         self.locked_owner = None
+        self._first_run = False
         self.actor = actor
         self.wizard.set_actor(actor)
         self.enquiry.set_actor(actor)
@@ -148,7 +287,10 @@ class MainWindow(QMainWindow):
         self.enquiry.model.refresh()
 
     def offer_drafts(self) -> None:
-        if self.actor is None:
+        from tawasul_desktop.domain.hijri import format_datetime
+        from tawasul_desktop.storage.drafts import delete_draft, list_drafts
+
+        if self.actor is None or self.store is None:
             return
         drafts = list_drafts(self.store, self.actor.username)
         if not drafts:
@@ -197,12 +339,21 @@ class MainWindow(QMainWindow):
         signed_in = self.actor is not None
         self.action_lock.setEnabled(signed_in)
         self.action_logout.setEnabled(signed_in or self.is_locked)
+        self._sync_supervision()
         self._retranslate_status()
+
+    def _sync_supervision(self) -> None:
+        """The supervision tab, for supervisors and administrators only (gui/supervisor)."""
+        if (self.actor is not None and self.actor.is_supervisor
+                or getattr(self, "supervision", None) is not None):
+            from tawasul_desktop.gui.supervisor.workspace import sync_workspace_tab
+
+            sync_workspace_tab(self)
 
     # --- language --------------------------------------------------------------------------
 
     def _retranslate_status(self) -> None:
-        settings = self.store.settings
+        settings = self.settings
         language = self.languages.language or "ar"
         centre = settings.centre_name_en if language == "en" else settings.centre_name_ar
         place = (self.tr("%1 (%2), counter %3").replace("%1", centre)
@@ -223,13 +374,16 @@ class MainWindow(QMainWindow):
 
     def _retranslate(self) -> None:
         self.setWindowTitle(self.tr("Tawasul Desk"))
-        self.tabs.setTabText(0, self.tr("New request"))
-        self.tabs.setTabText(1, self.tr("Enquiry"))
+        if self.store is not None:
+            self.tabs.setTabText(self.tabs.indexOf(self.wizard), self.tr("New request"))
+            self.tabs.setTabText(self.tabs.indexOf(self.enquiry), self.tr("Enquiry"))
         self.session_menu.setTitle(self.tr("&Session"))
         self.action_lock.setText(self.tr("&Lock"))
         self.action_logout.setText(self.tr("Sign &out"))
         self.action_quit.setText(self.tr("&Quit"))
         self.language_menu.setTitle(self.tr("&Language"))
+        self.help_menu.setTitle(self.tr("&Help"))
+        self.action_diagnostics.setText(self.tr("Copy &diagnostics"))
         self.action_arabic.setChecked(self.languages.language == "ar")
         self.action_english.setChecked(self.languages.language == "en")
         self._retranslate_status()

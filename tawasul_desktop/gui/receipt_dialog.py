@@ -197,6 +197,8 @@ class ReceiptDialog(QDialog):
 
     def print_receipt(self) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        if self.store.settings.receipt_printer:  # the configured one is offered first
+            printer.setPrinterName(self.store.settings.receipt_printer)
         dialog = QPrintDialog(printer, self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             try:

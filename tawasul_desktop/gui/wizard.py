@@ -42,7 +42,12 @@ from tawasul_desktop.gui import dialogs, workers
 from tawasul_desktop.gui.attachments import AttachmentsPage
 from tawasul_desktop.gui.details import DetailsPage
 from tawasul_desktop.gui.forms import child, load_form
-from tawasul_desktop.storage.drafts import SavedDraft, delete_draft, save_draft
+from tawasul_desktop.storage.drafts import (
+    SavedDraft,
+    delete_draft,
+    draft_attachments,
+    save_draft,
+)
 from tawasul_desktop.storage.requests import RequestSummary, submit_request
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
@@ -514,7 +519,7 @@ class IntakeWizard(QWidget):
             self.details_page.set_service(service)
             self.attachments_page.set_service(service)
             self.details_page.restore(state)
-            self.attachments_page.restore(state.get("attachments") or [])
+            self.attachments_page.restore(draft_attachments(self.store, draft))
             page = int(state.get("page", SERVICE))
             self._show_page(min(max(SERVICE, page), ATTACHMENTS) if service else SERVICE)
         finally:
@@ -532,8 +537,8 @@ class IntakeWizard(QWidget):
         if self.draft_id is None:
             self.draft_id = uuid.uuid4()
         owner, payload, draft_id = self.actor.username, self.state(), self.draft_id
-        store = self.store
-        workers.run_task(lambda: save_draft(store, owner, payload, draft_id),
+        store, contents = self.store, self.attachments_page.contents()
+        workers.run_task(lambda: save_draft(store, owner, payload, draft_id, contents=contents),
                          self.draft_saved.emit, self._on_draft_failed)
 
     def _on_draft_failed(self, exc: BaseException) -> None:
@@ -544,7 +549,8 @@ class IntakeWizard(QWidget):
         self._autosave.stop()
         if self.actor is None or not self.has_content():
             return None
-        self.draft_id = save_draft(self.store, self.actor.username, self.state(), self.draft_id)
+        self.draft_id = save_draft(self.store, self.actor.username, self.state(), self.draft_id,
+                                   contents=self.attachments_page.contents())
         return self.draft_id
 
     def drop_draft(self) -> None:

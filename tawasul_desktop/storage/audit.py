@@ -109,6 +109,25 @@ class AuditLog:
 
 
 @dataclass(frozen=True)
+class HistoryLine:
+    """One step in the life of a record, as the audit log tells it."""
+
+    at: dt.datetime
+    actor: str
+    action: str
+
+
+def history_for(session: Session, entity: str, entity_id: str) -> list[HistoryLine]:
+    """What happened to one record (``entity`` such as "request", and its id), oldest first."""
+    rows = session.execute(
+        select(AuditEntry.at, AuditEntry.actor, AuditEntry.action)
+        .where(AuditEntry.entity == entity, AuditEntry.entity_id == entity_id)
+        .order_by(AuditEntry.seq)
+    ).all()
+    return [HistoryLine(at, actor, action) for at, actor, action in rows]
+
+
+@dataclass(frozen=True)
 class AuditBreak:
     seq: int
     reason: str

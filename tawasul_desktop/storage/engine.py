@@ -26,6 +26,10 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 class StoreVersionError(RuntimeError):
     """The database was written by a newer Tawasul Desk than this one."""
 
+    def __init__(self, message: str, revision: str = "") -> None:
+        super().__init__(message)
+        self.revision = revision  # the schema revision the database is at
+
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # Let SQLAlchemy, not the driver, emit BEGIN so writers can ask for BEGIN IMMEDIATE.
@@ -125,11 +129,32 @@ def _known_revision(script: ScriptDirectory, revision: str) -> bool:
         return False
 
 
-def upgrade(engine: Engine) -> None:
-    """Migrate to the newest schema; refuse a database from a newer program."""
+def backup_before_upgrade(engine: Engine, revision: str) -> Path | None:
+    """Copy an SQLite database about to be migrated next to itself (SQLite backup API), as
+    ``<name>.before-upgrade-<revision>-<time>.sqlite3``; None for other databases."""
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        return None
+    import datetime as dt
+
+    from tawasul_desktop.storage.backup import backup_database
+
+    db = Path(engine.url.database)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = db.with_name(f"{db.stem}.before-upgrade-{revision}-{stamp}{db.suffix}")
+    engine.dispose()  # no connection of ours holds the file while it is copied
+    backup_database(db, target)
+    log.info("database backed up before migrating: %s", target.name)
+    return target
+
+
+def upgrade(engine: Engine) -> Path | None:
+    """Migrate to the newest schema; refuse a database from a newer program.
+
+    An existing SQLite database is backed up next to itself before it is migrated; returns
+    that copy (None when nothing was migrated or the database was new)."""
     stamped = _stamped_revisions(engine)
     if stamped and stamped == set(declared_heads()):
-        return  # already current: the usual start, without loading Alembic
+        return None  # already current: the usual start, without loading Alembic
     from alembic import command
     from alembic.script import ScriptDirectory
 
@@ -139,11 +164,15 @@ def upgrade(engine: Engine) -> None:
     if current is not None and not _known_revision(script, current):
         raise StoreVersionError(
             f"the database is at schema {current}, newer than this program knows; "
-            "install the newer Tawasul Desk that wrote it"
+            "install the newer Tawasul Desk that wrote it",
+            current,
         )
-    if current != script.get_current_head():
-        log.info("migrating store from %s to %s", current, script.get_current_head())
-        command.upgrade(cfg, "head")
+    if current == script.get_current_head():
+        return None
+    backup = backup_before_upgrade(engine, current) if current is not None else None
+    log.info("migrating store from %s to %s", current, script.get_current_head())
+    command.upgrade(cfg, "head")
+    return backup
 
 
 def open_store(

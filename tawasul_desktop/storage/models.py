@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     Uuid,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -114,6 +115,8 @@ class Request(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     duplicate_of: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("requests.id"))
     created_by: Mapped[str] = mapped_column(String(64))
+    # The supervisor who has taken the request in hand (storage/assignment.py); None: nobody.
+    assignee: Mapped[str | None] = mapped_column(String(32))
     # Identifies a line of a paper-backlog import so re-running the file adds nothing twice.
     import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -132,6 +135,16 @@ class Request(Base):
         Index("ix_requests_due_status", "due_date", "status"),
         Index("ix_requests_beneficiary_service", "beneficiary_id", "service"),
         Index("ix_requests_applicant_id", "applicant_id"),
+        # The supervisor queue (storage/queue.py): keyset paging on (sort key, number).
+        Index("ix_requests_assignee_status", "assignee", "status"),
+        Index("ix_requests_status_service", "status", "service"),  # dashboard counts
+        Index("ix_queue_submitted", "submitted_at", "number"),
+        Index("ix_queue_due", "due_date", "number"),
+        Index("ix_queue_service", "service", "number"),
+        Index("ix_queue_status", "status", "number"),
+        Index("ix_queue_counter", "counter", "number"),
+        Index("ix_queue_applicant", "applicant_name", "number"),
+        Index("ix_queue_assignee", func.coalesce(assignee, ""), "number"),
     )
 
 
@@ -203,6 +216,18 @@ class AuditEntry(Base):
     new: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class SavedFilter(Base):
+    """A supervisor's named queue filter (storage/queue.py QueueFilter as JSON)."""
+
+    __tablename__ = "saved_filters"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=_uuid)
+    owner: Mapped[str] = mapped_column(String(32), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class Draft(Base):

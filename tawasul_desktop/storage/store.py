@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import logging
 import sqlite3
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from tawasul_desktop.domain.catalogue import Catalogue, default_catalogue
 from tawasul_desktop.domain.policy import Policy
 from tawasul_desktop.domain.workdays import WorkingCalendar
 from tawasul_desktop.storage.blobs import BlobStore
+from tawasul_desktop.storage.drafts import draft_digests, payload_digests
 from tawasul_desktop.storage.engine import open_store
 from tawasul_desktop.storage.models import Attachment, Closure
 from tawasul_desktop.sync.local import synced_catalogue
@@ -32,15 +34,21 @@ log = logging.getLogger(__name__)
 
 
 def kept_database_digests(db_path: Path) -> set[str]:
-    """Attachment digests referenced by databases a restore kept aside (``*.before-restore-*``):
-    their files are confirmed data, not crash leftovers, and must survive the sweep."""
+    """Attachment digests referenced by databases kept aside beside the live one (a restore's
+    ``*.before-restore-*``, an upgrade's ``*.before-upgrade-*``), by their requests and their
+    drafts: those files are confirmed data, not crash leftovers, and must survive the sweep."""
     found: set[str] = set()
-    for kept in db_path.parent.glob(f"{db_path.stem}.before-restore-*{db_path.suffix}"):
+    for kept in db_path.parent.glob(f"{db_path.stem}.before-*{db_path.suffix}"):
         try:
             with contextlib.closing(sqlite3.connect(f"{kept.as_uri()}?mode=ro", uri=True)) as conn:
                 found.update(
                     row[0] for row in conn.execute("SELECT DISTINCT sha256 FROM attachments")
                 )
+                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+                if "drafts" in tables:
+                    for (payload,) in conn.execute("SELECT payload FROM drafts"):
+                        with contextlib.suppress(ValueError, TypeError):
+                            found |= payload_digests(json.loads(payload or "{}"))
         except sqlite3.Error as exc:
             log.warning("kept database %s could not be read: %s", kept.name, exc)
     return found
@@ -110,12 +118,34 @@ class Store:
     def forget_calendar(self) -> None:
         self._calendar = None
 
+    def referenced_files(self, session: Session) -> set[str]:
+        """Digests of every attachment file something still needs: the requests, the drafts,
+        and the databases kept aside beside this one."""
+        referenced = set(session.execute(select(Attachment.sha256).distinct()).scalars())
+        referenced |= draft_digests(session)
+        referenced |= kept_database_digests(self.db_path)
+        return referenced
+
     def sweep_orphan_files(self) -> int:
         # Inside a write transaction: no submit can be between writing its files and committing.
         with self.write() as session:
-            referenced = set(session.execute(select(Attachment.sha256).distinct()).scalars())
-            referenced |= kept_database_digests(self.db_path)
-            return self.blobs.sweep(referenced)
+            return self.blobs.sweep(self.referenced_files(session))
+
+    def release_files(self, session: Session, candidates: set[str]) -> int:
+        """Remove those of ``candidates`` that nothing references any more (after a draft is
+        deleted or loses a file). Call inside the write transaction that dropped them: holding
+        the write lock, no other writer can start to rely on a file that is going."""
+        if not candidates:
+            return 0
+        unused = candidates - self.referenced_files(session)
+        removed = 0
+        for digest in unused:
+            try:
+                self.blobs.path_for(digest).unlink(missing_ok=True)
+                removed += 1
+            except (OSError, ValueError) as exc:  # the sweep at the next start retries
+                log.warning("could not release an attachment file: %s", exc)
+        return removed
 
     def close(self) -> None:
         self.engine.dispose()

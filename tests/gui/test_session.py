@@ -107,3 +107,41 @@ def test_draft_autosaves_after_typing(qtbot, window, store):
     drafts = list_drafts(store, "amal")
     assert len(drafts) == 1 and drafts[0].payload["service"] == "passport"
     assert drafts[0].payload["applicant"]["name"] == "Sara Ahmed"
+
+
+def test_draft_keeps_attachments_after_their_files_are_deleted(qtbot, settings, store, users,
+                                                              answers, tmp_path):
+    from gui_helpers import write_pdf, write_png
+
+    from tawasul_desktop.gui.wizard import ATTACHMENTS
+    from tawasul_desktop.storage.store import Store
+
+    window = open_window(qtbot, settings, store)
+    sign_in(qtbot, window, "amal")
+    wizard = window.wizard
+    wizard.service_page.select("passport")
+    wizard.go_next()
+    type_text(qtbot, wizard.details_page.edits["applicant.name"], "Sara Ahmed")
+    wizard._show_page(ATTACHMENTS)
+    pdf, png = write_pdf(tmp_path / "id.pdf"), write_png(tmp_path / "photo.png")
+    wizard.attachments_page.add_paths([str(pdf), str(png)])
+    attached = [(f.document, f.name, f.content) for f in wizard.attachments_page.files]
+    assert len(attached) == 2
+    window.action_lock.trigger()  # saves the draft at once
+    window.close()
+    workers.wait_for_all()
+    pdf.unlink()
+    png.unlink()
+    store.close()
+
+    with Store.open(settings) as reopened:  # a restart: the sweep runs
+        second = open_window(qtbot, settings, reopened)
+        answers.replies = [True]
+        sign_in(qtbot, second, "amal")
+        assert answers.asked  # the draft is offered and taken
+        restored = second.wizard.attachments_page
+        assert [(f.document, f.name, f.content) for f in restored.files] == attached
+        assert not restored.error.isVisible()
+        assert second.wizard.page == ATTACHMENTS
+        second.close()
+        workers.wait_for_all()

@@ -111,3 +111,23 @@ def test_a_rewritten_entry_with_a_fresh_hash_still_breaks_the_next_link(busy_sto
         )
     breaks = _verify(busy_store)[1]
     assert [b.seq for b in breaks] == [6]
+
+
+def test_history_for_one_request_in_order(store, valid_request, supervisor, clerk):
+    from tawasul_desktop.storage.audit import history_for
+
+    first = ops.submit_request(store, clerk, valid_request(), now=NOW)
+    other = ops.submit_request(store, clerk, valid_request(), now=NOW)
+    ops.transition(store, supervisor, first.number, Action.START_REVIEW, now=NOW)
+    ops.transition(store, supervisor, other.number, Action.START_REVIEW, now=NOW)
+    ops.transition(store, supervisor, first.number, Action.ACCEPT, now=NOW)
+    with store.read() as session:
+        req = ops.get_request(store, first.number)
+        history = history_for(session, "request", str(req.id))
+    assert [(h.actor, h.action) for h in history] == [
+        (clerk.username, "request.submit"),
+        (supervisor.username, "request.start_review"),
+        (supervisor.username, "request.accept"),
+    ]
+    with store.read() as session:
+        assert history_for(session, "request", "no-such-id") == []

@@ -1,0 +1,313 @@
+"""The queue's detail pane: every field of one request, its attachments, follow-ups and history.
+
+The request is read in a worker. An attachment is previewed in place (images as they are,
+PDFs as their first page, rasterised by PDFium in the worker), or opened with the system's
+viewer from a private temporary copy named by its digest (a stored file name is only ever
+shown, never used as a path). The copies are removed when the application quits.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import html
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QImage, QPixmap
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tawasul_desktop.domain.hijri import format_datetime, format_dual
+from tawasul_desktop.domain.lifecycle import status_name
+from tawasul_desktop.domain.messages import TawasulError, message
+from tawasul_desktop.gui import workers
+from tawasul_desktop.storage.models import Request
+from tawasul_desktop.storage.queue import TimelineEntry, request_timeline
+from tawasul_desktop.storage.requests import display_number, get_request
+from tawasul_desktop.storage.store import Store
+
+PREVIEW_DPI = 60
+_SUFFIX = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
+_view_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class RequestDetail:
+    request: Request  # detached, with attachments and follow-ups loaded
+    timeline: list[TimelineEntry]
+
+
+def load_detail(store: Store, number: str) -> RequestDetail:
+    req = get_request(store, number)
+    with store.read() as session:
+        timeline = request_timeline(session, str(req.id))
+    return RequestDetail(req, timeline)
+
+
+def preview_image(store: Store, sha256: str, media_type: str) -> QImage | None:
+    """The picture to show for an attachment (run in a worker: QImage, never QPixmap)."""
+    content = store.blobs.read(sha256)
+    if media_type == "application/pdf":
+        from tawasul_desktop.gui.receipt_dialog import pdf_page_images
+
+        try:
+            pages = pdf_page_images(content, PREVIEW_DPI)
+        except Exception:  # noqa: BLE001 - a damaged PDF: say so instead of a preview
+            return None
+        return pages[0] if pages else None
+    image = QImage.fromData(content)
+    return None if image.isNull() else image
+
+
+def viewer_copy(store: Store, sha256: str, media_type: str) -> Path:
+    """A private temporary copy for the system viewer, named by digest and type only."""
+    global _view_dir
+    if _view_dir is None:
+        _view_dir = Path(tempfile.mkdtemp(prefix="tawasul-view-"))
+        atexit.register(shutil.rmtree, _view_dir, True)
+    target = _view_dir / f"{sha256[:16]}{_SUFFIX.get(media_type, '')}"
+    if not target.exists():
+        target.write_bytes(store.blobs.read(sha256))
+        target.chmod(0o600)
+    return target
+
+
+class DetailPane(QWidget):
+    """Shows one request; ``loaded`` is emitted with its RequestDetail once read."""
+
+    loaded = Signal(object)
+
+    def __init__(self, store: Store, language: Callable[[], str],
+                 clock: Callable[[], dt.datetime], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("detailPane")
+        self.store, self._language, self.clock = store, language, clock
+        self.detail: RequestDetail | None = None
+        self.number: str | None = None
+        self._preview_for: str | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.title = QLabel()
+        self.title.setObjectName("detailTitle")
+        self.title.setProperty("role", "title")
+        layout.addWidget(self.title)
+        split = QSplitter(Qt.Orientation.Vertical)
+        self.text = QTextBrowser()
+        self.text.setObjectName("detailText")
+        split.addWidget(self.text)
+        files = QWidget()
+        files_layout = QVBoxLayout(files)
+        files_layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        self.attachments = QListWidget()
+        self.attachments.setObjectName("attachmentList")
+        self.attachments.setMaximumWidth(240)
+        row.addWidget(self.attachments)
+        self.preview = QLabel()
+        self.preview.setObjectName("attachmentPreview")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        scroll = QScrollArea()
+        scroll.setWidget(self.preview)
+        scroll.setWidgetResizable(True)
+        row.addWidget(scroll, 1)
+        files_layout.addLayout(row)
+        self.open_button = QPushButton()
+        self.open_button.setObjectName("openAttachment")
+        files_layout.addWidget(self.open_button)
+        split.addWidget(files)
+        split.setSizes([400, 220])
+        layout.addWidget(split)
+        self.attachments.currentItemChanged.connect(self._on_attachment)
+        self.open_button.clicked.connect(self.open_attachment)
+        self._retranslate()
+        self.show_request(None)
+
+    # --- loading ---------------------------------------------------------------------------
+
+    def show_request(self, number: str | None) -> None:
+        self.number = number
+        if number is None:
+            self.detail = None
+            self._render()
+            return
+        store = self.store
+        workers.run_task(lambda: load_detail(store, number),
+                         lambda d: self._on_loaded(number, d), self._on_failed)
+
+    def reload(self) -> None:
+        self.show_request(self.number)
+
+    def _on_loaded(self, number: str, detail: RequestDetail) -> None:
+        if number != self.number:
+            return  # another request was chosen meanwhile
+        self.detail = detail
+        self._render()
+        self.loaded.emit(detail)
+
+    def _on_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, TawasulError):
+            raise exc
+        self.detail = None
+        self._render(exc.problems[0].text(self._language()))
+
+    # --- attachments -----------------------------------------------------------------------
+
+    def _current_attachment(self) -> tuple[str, str] | None:
+        item = self.attachments.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def _on_attachment(self, *_args: object) -> None:
+        chosen = self._current_attachment()
+        self.open_button.setEnabled(chosen is not None)
+        self.preview.clear()
+        if chosen is None:
+            return
+        sha, media = chosen
+        self._preview_for = sha
+        self.preview.setText(self.tr("Loading preview…"))
+        store = self.store
+        workers.run_task(lambda: preview_image(store, sha, media),
+                         lambda image: self._on_preview(sha, image), self._on_preview_failed)
+
+    def _on_preview(self, sha: str, image: QImage | None) -> None:
+        if sha != self._preview_for:
+            return
+        if image is None:
+            self.preview.setText(self.tr("No preview; open it with the system viewer."))
+        else:
+            self.preview.setPixmap(QPixmap.fromImage(image))
+
+    def _on_preview_failed(self, _exc: BaseException) -> None:
+        self.preview.setText(self.tr("The file could not be read."))
+
+    def open_attachment(self) -> None:
+        chosen = self._current_attachment()
+        if chosen is None:
+            return
+        path = viewer_copy(self.store, *chosen)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    # --- showing ---------------------------------------------------------------------------
+
+    def _render(self, problem: str | None = None) -> None:
+        self.attachments.clear()
+        self.preview.clear()
+        self.open_button.setEnabled(False)
+        detail = self.detail
+        if detail is None:
+            self.title.setText("")
+            hint = problem or self.tr("Choose a request in the queue to see it here.")
+            self.text.setHtml(f"<p>{html.escape(hint)}</p>")
+            return
+        req, language = detail.request, self._language()
+        zone = self.store.policy.calendar.timezone
+        e = html.escape
+        service = self.store.catalogue.get(req.service)
+        self.title.setText(f"\u2066{display_number(req.number)}\u2069 — "
+                           f"{status_name(req.status, language)}")
+
+        def row(label: str, value: str | None) -> str:
+            return f"<tr><th align='start'>{e(label)}</th><td>{e(value or '—')}</td></tr>"
+
+        def relation(code: str) -> str:
+            ar, en = message(f"label.relation.{code}")
+            return en if language == "en" else ar
+
+        rows = [
+            row(self.tr("Service"), service.name(language) if service else req.service),
+            row(self.tr("Status"), status_name(req.status, language)),
+            row(self.tr("Assignee"), req.assignee),
+            row(self.tr("Applicant"), req.applicant_name),
+            row(self.tr("Identity number"), req.applicant_id),
+            row(self.tr("Mobile"), req.applicant_mobile),
+            row(self.tr("E-mail"), req.applicant_email),
+            row(self.tr("Relation"), relation(req.relation)),
+            row(self.tr("Person concerned"), req.beneficiary_name),
+            row(self.tr("Their identity number"), req.beneficiary_id),
+            row(self.tr("Counter"), str(req.counter)),
+            row(self.tr("Submitted"), format_datetime(req.submitted_at, language, zone,
+                                                      hijri=True)),
+            row(self.tr("Answer due by"), format_dual(req.due_date, language)),
+        ]
+        if req.paused_since is not None:
+            rows.append(row(self.tr("Paused since"), format_dual(req.paused_since, language)))
+        if req.decided_at is not None:
+            rows.append(row(self.tr("Decided"), f"{format_datetime(req.decided_at, language, zone)}"
+                                                 f" — {req.decided_by or ''}"))
+        if req.decision_reason:
+            rows.append(row(self.tr("Reason"), req.decision_reason))
+        for code, value in sorted((req.fields or {}).items()):
+            spec = next((f for f in service.fields if f.code == code), None) if service else None
+            label = spec.label(language) if spec else code
+            shown = value
+            if spec and spec.choices:
+                choice = next((c for c in spec.choices if c.code == value), None)
+                shown = choice.label(language) if choice else value
+            rows.append(row(label, shown))
+        parts = [f"<table cellspacing='4'>{''.join(rows)}</table>",
+                 f"<h4>{e(self.tr('Description'))}</h4><p>{e(req.description)}</p>",
+                 f"<h4>{e(self.tr('Follow-ups'))}</h4><ul>"]
+        parts += [f"<li>{e(format_datetime(f.at, language, zone))} — {e(f.by)}"
+                  + (f": {e(f.note)}" if f.note else "") + "</li>" for f in req.follow_ups]
+        if not req.follow_ups:
+            parts.append(f"<li>{e(self.tr('None'))}</li>")
+        parts.append(f"</ul><h4>{e(self.tr('History'))}</h4><ul>")
+        for t in detail.timeline:
+            line = f"{format_datetime(t.at, language, zone)} — {t.actor} — {self._action(t)}"
+            if t.reason:
+                line += f": {t.reason}"
+            parts.append(f"<li>{e(line)}</li>")
+        parts.append("</ul>")
+        self.text.setHtml("".join(parts))
+        for a in req.attachments:
+            document = service.document(a.document) if service else None
+            label = document.label(language) if document else a.document
+            # A stored file name mixes scripts: isolate it so the size stays beside it.
+            item = QListWidgetItem(f"{label}\n\u2068{a.display_name}\u2069 "
+                                   f"({max(1, a.size // 1024)} KB)")
+            item.setData(Qt.ItemDataRole.UserRole, (a.sha256, a.media_type))
+            self.attachments.addItem(item)
+        if self.attachments.count():
+            self.attachments.setCurrentRow(0)
+
+    def _action(self, entry: TimelineEntry) -> str:
+        if entry.action == "request.assign":
+            return (self.tr("Assigned to %1").replace("%1", entry.assignee)
+                    if entry.assignee else self.tr("Released"))
+        labels = {
+            "request.submit": self.tr("Request submitted"),
+            "request.follow_up": self.tr("Follow-up recorded"),
+            "request.start_review": self.tr("Review started"),
+            "request.accept": self.tr("Accepted"),
+            "request.reject": self.tr("Rejected"),
+            "request.return": self.tr("Returned to the applicant"),
+            "request.answer": self.tr("Applicant answered"),
+            "request.close": self.tr("Closed"),
+            "request.withdraw": self.tr("Withdrawn"),
+            "request.due_moved": self.tr("Due date moved by a closure day"),
+        }
+        return labels.get(entry.action, entry.action)
+
+    def _retranslate(self) -> None:
+        self.open_button.setText(self.tr("&Open with the system viewer"))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()
+            self._render()
+        super().changeEvent(event)

@@ -1,0 +1,463 @@
+"""The supervisor workspace: the queue with its filters and detail pane, decisions, exports,
+and the dashboard.
+
+Only supervisors and administrators get it: the main window adds the tab for them alone
+(``sync_workspace_tab``) and ``set_actor`` refuses anyone else. Every decision is the core's
+(storage.requests.transition or storage.assignment.assign, with the status or assignee the
+supervisor saw), run in a worker; a request someone else changed meanwhile is reported and
+shown again as it now is. A bulk action asks once for the whole selection.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tawasul_desktop.domain.lifecycle import Action, status_name
+from tawasul_desktop.domain.messages import Problem, TawasulError
+from tawasul_desktop.gui import dialogs, workers
+from tawasul_desktop.gui.supervisor import decision_dialogs
+from tawasul_desktop.gui.supervisor.detail import DetailPane
+from tawasul_desktop.gui.supervisor.filters import FilterBar
+from tawasul_desktop.gui.supervisor.queue_model import COLUMNS, RequestQueueModel
+from tawasul_desktop.storage.assignment import (
+    BulkOutcome,
+    Supervisor,
+    assign_many,
+    decide_many,
+    list_supervisors,
+)
+from tawasul_desktop.storage.queue import QueueFilter, QueueRow, QueueSort, require_supervisor
+from tawasul_desktop.storage.requests import display_number
+from tawasul_desktop.storage.store import Store
+from tawasul_desktop.storage.users import Actor
+
+if TYPE_CHECKING:
+    from tawasul_desktop.gui.main_window import MainWindow
+    from tawasul_desktop.gui.supervisor.dashboard import DashboardPage
+
+log = logging.getLogger(__name__)
+MAX_BULK = 500
+
+
+def _ask_save_path(parent: QWidget, title: str, suggested: str, kinds: str) -> str | None:
+    path, _kind = QFileDialog.getSaveFileName(parent, title, suggested, kinds)
+    return path or None
+
+
+class SupervisorWorkspace(QWidget):
+    decided = Signal(object)  # BulkOutcome, after the queue was read again
+    exported = Signal(object)  # the Path written
+
+    # Tests answer the save-file question by replacing this.
+    ask_save_path: Callable[[QWidget, str, str, str], str | None] = staticmethod(_ask_save_path)
+
+    def __init__(self, store: Store, language: Callable[[], str],
+                 clock: Callable[[], dt.datetime] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("supervisorWorkspace")
+        self.store, self._language = store, language
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.actor: Actor | None = None
+        self.supervisors: list[Supervisor] = []
+        self.last_outcome: BulkOutcome | None = None
+        self.dashboard: DashboardPage | None = None
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("supervisorTabs")
+        QVBoxLayout(self).addWidget(self.tabs)
+        self.queue_page = QWidget()
+        self.queue_page.setObjectName("queuePage")
+        self.dashboard_holder = QWidget()
+        self.dashboard_holder.setObjectName("dashboardHolder")
+        QVBoxLayout(self.dashboard_holder).setContentsMargins(0, 0, 0, 0)
+        self.tabs.addTab(self.queue_page, "")
+        self.tabs.addTab(self.dashboard_holder, "")
+        self.tabs.currentChanged.connect(self._on_tab)
+
+        layout = QVBoxLayout(self.queue_page)
+        self.filters = FilterBar(store, language)
+        layout.addWidget(self.filters)
+        self.model = RequestQueueModel(store, language, lambda: self.clock(), self)
+        self.table = QTableView()
+        self.table.setObjectName("queueTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        header.setSortIndicator(COLUMNS.index(QueueSort().key), Qt.SortOrder.AscendingOrder)
+        header.setSortIndicatorShown(True)
+        header.setSectionsClickable(True)
+        header.sortIndicatorChanged.connect(self.model.sort)
+        self.detail = DetailPane(store, language, lambda: self.clock())
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.table)
+        split.addWidget(self.detail)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout.addWidget(split, 1)
+
+        actions = QHBoxLayout()
+        self.claim_button = self._button("claimButton", actions, self.claim_selected)
+        self.assign_button = self._button("assignButton", actions, self.assign_selected)
+        self.accept_button = self._button("acceptButton", actions, self.accept_selected)
+        self.reject_button = self._button("rejectButton", actions, self.reject_selected)
+        self.return_button = self._button("returnButton", actions, self.return_selected)
+        actions.addSpacing(20)
+        self.csv_button = self._button("exportCsvButton", actions, lambda: self.export("csv"))
+        self.xlsx_button = self._button("exportXlsxButton", actions, lambda: self.export("xlsx"))
+        self.summary_button = self._button("dailySummaryButton", actions, self.daily_summary)
+        actions.addStretch(1)
+        self.message = QLabel()
+        self.message.setObjectName("decisionMessage")
+        actions.addWidget(self.message)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("queueCount")
+        actions.addWidget(self.count_label)
+        layout.addLayout(actions)
+        self._decision_buttons = (self.claim_button, self.assign_button, self.accept_button,
+                                  self.reject_button, self.return_button)
+
+        self.filters.changed.connect(self._on_filter)
+        self.model.counted.connect(self._show_count)
+        self.model.loaded.connect(self._on_loaded)
+        self.model.failed.connect(self._on_failed)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
+        self._busy = False
+        self._retranslate()
+        self._on_selection()
+
+    def _button(self, name: str, layout: QHBoxLayout, slot: Callable[[], None]) -> QPushButton:
+        button = QPushButton()
+        button.setObjectName(name)
+        button.clicked.connect(slot)
+        layout.addWidget(button)
+        return button
+
+    # --- session ---------------------------------------------------------------------------
+
+    def set_actor(self, actor: Actor | None) -> None:
+        """Open the workspace for a supervisor; anyone else is refused (TawasulError)."""
+        if actor is not None:
+            require_supervisor(actor)
+        self.actor = actor
+        self.model.set_actor(actor)
+        self.detail.show_request(None)
+        if actor is None:
+            self.supervisors = []
+            self.filters.set_actor(None, [])
+            return
+        self.supervisors = list_supervisors(self.store)
+        self.model.names = {s.username: s.display_name for s in self.supervisors}
+        self.filters.set_actor(actor, self.supervisors)
+        self.model.reload(self.filters.current(), self.model.sort_order)
+        if self.dashboard is not None:
+            self.dashboard.set_actor(actor)
+
+    # --- the queue -------------------------------------------------------------------------
+
+    def _on_filter(self, flt: QueueFilter) -> None:
+        if self.actor is not None:
+            self.model.reload(flt)
+
+    def _on_loaded(self) -> None:
+        self._show_count(self.model.total)
+        self._on_selection()
+
+    def _show_count(self, total: int | None) -> None:
+        if total is None:
+            self.count_label.setText(self.tr("Counting…"))
+        else:
+            self.count_label.setText(self.tr("%n request(s)", "", total))
+
+    def _on_failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        if isinstance(exc, TawasulError):
+            dialogs.warn(self, self.tr("Supervision"), exc.problems[0].text(self._language()))
+        else:
+            raise exc
+
+    def selected_rows(self) -> list[QueueRow | None]:
+        rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
+        return [self.model.row_at(r) for r in rows]
+
+    def select_rows(self, rows: list[int]) -> None:
+        """Select these rows (tests and keyboard users alike)."""
+        selection = self.table.selectionModel()
+        selection.clearSelection()
+        flags = (QItemSelectionModel.SelectionFlag.Select
+                 | QItemSelectionModel.SelectionFlag.Rows)
+        for r in rows:
+            selection.select(self.model.index(r, 0), flags)
+        if rows:
+            selection.setCurrentIndex(self.model.index(rows[-1], 0), flags)
+
+    def _on_selection(self, *_args: object) -> None:
+        rows = self.selected_rows()
+        enabled = bool(rows) and not self._busy and self.actor is not None
+        for button in self._decision_buttons:
+            button.setEnabled(enabled)
+        if len(rows) == 1:
+            target = rows[0].number if rows[0] is not None else self.detail.number
+        else:
+            target = self.detail.number if rows else None
+        if target != self.detail.number:
+            self.detail.show_request(target)
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self._on_selection()
+
+    # --- decisions -------------------------------------------------------------------------
+
+    def _selection(self) -> list[QueueRow] | None:
+        rows = self.selected_rows()
+        if not rows or self.actor is None:
+            return None
+        if len(rows) > MAX_BULK:
+            dialogs.warn(self, self.tr("Supervision"),
+                         self.tr("Select at most %1 requests at a time.")
+                         .replace("%1", str(MAX_BULK)))
+            return None
+        if any(r is None for r in rows):
+            dialogs.warn(self, self.tr("Supervision"),
+                         self.tr("Some selected rows are still loading; try again in a moment."))
+            return None
+        return [r for r in rows if r is not None]
+
+    def claim_selected(self) -> None:
+        rows = self._selection()
+        if rows and self.actor is not None:
+            self._assign(rows, self.actor.username)
+
+    def assign_selected(self) -> None:
+        rows = self._selection()
+        if not rows:
+            return
+        chosen = decision_dialogs.ask_assignee(self, self.supervisors, len(rows))
+        if chosen is None:
+            return
+        self._assign(rows, chosen or None)
+
+    def accept_selected(self) -> None:
+        rows = self._selection()
+        if not rows:
+            return
+        question = self.tr("Accept %n request(s)?", "", len(rows))
+        if len(rows) == 1:
+            question = self.tr("Accept request %1?").replace("%1", display_number(rows[0].number))
+        if dialogs.confirm(self, self.tr("Accept"), question):
+            self._decide(Action.ACCEPT, rows, None)
+
+    def reject_selected(self) -> None:
+        self._with_reason("reject", Action.REJECT)
+
+    def return_selected(self) -> None:
+        self._with_reason("return", Action.RETURN)
+
+    def _with_reason(self, kind: str, action: Action) -> None:
+        rows = self._selection()
+        if not rows:
+            return
+        services = {r.service for r in rows}
+        service = self.store.catalogue.get(services.pop()) if len(services) == 1 else None
+        documents = service.documents if service and kind == "return" else ()
+        reason = decision_dialogs.ask_reason(self, kind, len(rows), self._language(), documents)
+        if reason:
+            self._decide(action, rows, reason)
+
+    def _decide(self, action: Action, rows: list[QueueRow], reason: str | None) -> None:
+        store, actor, now = self.store, self.actor, self.clock()
+        assert actor is not None
+        items = [(r.number, r.status) for r in rows]
+        self._set_busy(True)
+        workers.run_task(lambda: decide_many(store, actor, items, action, reason=reason, now=now),
+                         lambda outcome: self._after(action.value, outcome), self._on_failed)
+
+    def _assign(self, rows: list[QueueRow], assignee: str | None) -> None:
+        store, actor, now = self.store, self.actor, self.clock()
+        assert actor is not None
+        items = [(r.number, r.assignee) for r in rows]
+        self._set_busy(True)
+        workers.run_task(lambda: assign_many(store, actor, items, assignee, now=now),
+                         lambda outcome: self._after("assign", outcome), self._on_failed)
+
+    def _after(self, what: str, outcome: BulkOutcome) -> None:
+        self.last_outcome = outcome
+        self._set_busy(False)
+        # Read again, so a request someone else decided meanwhile shows as it now is.
+        self.model.refresh()
+        self.detail.reload()
+        done = len(outcome.done)
+        texts = {
+            "assign": self.tr("Assigned: %n request(s).", "", done),
+            "accept": self.tr("Accepted: %n request(s).", "", done),
+            "reject": self.tr("Rejected: %n request(s).", "", done),
+            "return": self.tr("Returned to the applicant: %n request(s).", "", done),
+        }
+        self.message.setText(texts[what])
+        if outcome.refused:
+            lines = [f"\u2066{display_number(n)}\u2069: {self._problem_text(p)}"
+                     for n, p in outcome.refused]
+            dialogs.warn(self, self.tr("Not done"),
+                         self.tr("%n request(s) were not changed:", "", len(outcome.refused))
+                         + "\n" + "\n".join(lines))
+        self.decided.emit(outcome)
+
+    def _problem_text(self, problem: Problem) -> str:
+        language = self._language()
+        if problem.code == "request.changed_meanwhile" and "status" in problem.params:
+            try:
+                shown = status_name(problem.params["status"], language)
+            except ValueError:
+                shown = str(problem.params["status"])
+            problem = Problem.of(problem.code, problem.field, status=shown)
+        return problem.text(language)
+
+    # --- exports ---------------------------------------------------------------------------
+
+    def export(self, kind: str) -> None:
+        if self.actor is None or self.model.query is None:
+            return
+        titles = {"csv": (self.tr("Export to CSV"), self.tr("CSV files (*.csv)")),
+                  "xlsx": (self.tr("Export to Excel"), self.tr("Excel workbooks (*.xlsx)"))}
+        title, kinds = titles[kind]
+        today = self.clock().date().isoformat()
+        path = self.ask_save_path(self, title, f"tawasul-queue-{today}.{kind}", kinds)
+        if not path:
+            return
+        from tawasul_desktop.storage import reports
+
+        query, target = self.model.query, Path(path)
+        write = reports.export_csv if kind == "csv" else reports.export_xlsx
+        catalogue = self.store.catalogue
+        self.message.setText(self.tr("Exporting…"))
+        workers.run_task(lambda: write(query, target, catalogue),
+                         lambda count: self._exported(target, count), self._on_failed)
+
+    def _exported(self, path: Path, count: int) -> None:
+        self.message.setText(self.tr("Exported %n row(s) to %1.", "", count)
+                             .replace("%1", path.name))
+        self.exported.emit(path)
+
+    def daily_summary(self) -> None:
+        if self.actor is None:
+            return
+        today = self.clock().date().isoformat()
+        path = self.ask_save_path(self, self.tr("Daily summary"),
+                                  f"tawasul-summary-{today}.pdf", self.tr("PDF files (*.pdf)"))
+        if not path:
+            return
+        from tawasul_desktop.receipts.daily_summary import write_daily_summary
+        from tawasul_desktop.storage.reports import dashboard_figures
+
+        store, actor, now, target = self.store, self.actor, self.clock(), Path(path)
+
+        def work() -> int:
+            figures = dashboard_figures(store, actor, now)
+            write_daily_summary(store, figures, target)
+            return 1
+
+        self.message.setText(self.tr("Writing the daily summary…"))
+        workers.run_task(work, lambda _n: self._exported(target, 0), self._on_failed)
+
+    # --- dashboard -------------------------------------------------------------------------
+
+    def _on_tab(self, index: int) -> None:
+        if self.tabs.widget(index) is not self.dashboard_holder or self.actor is None:
+            return
+        if self.dashboard is None:
+            from tawasul_desktop.gui.supervisor.dashboard import DashboardPage  # QtCharts: late
+
+            self.dashboard = DashboardPage(self.store, self._language, lambda: self.clock())
+            layout = self.dashboard_holder.layout()
+            assert layout is not None
+            layout.addWidget(self.dashboard)
+            self.dashboard.set_actor(self.actor)
+        self.dashboard.refresh()
+
+    # --- language --------------------------------------------------------------------------
+
+    def _retranslate(self) -> None:
+        self.tabs.setTabText(0, self.tr("Queue"))
+        self.tabs.setTabText(1, self.tr("Dashboard"))
+        self.claim_button.setText(self.tr("&Claim"))
+        self.assign_button.setText(self.tr("A&ssign…"))
+        self.accept_button.setText(self.tr("&Accept"))
+        self.reject_button.setText(self.tr("&Reject…"))
+        self.return_button.setText(self.tr("Re&turn…"))
+        self.csv_button.setText(self.tr("Export CSV…"))
+        self.xlsx_button.setText(self.tr("Export Excel…"))
+        self.summary_button.setText(self.tr("Daily summary PDF…"))
+        self._show_count(self.model.total)
+        self._retitle_tab()
+
+    def _retitle_tab(self) -> None:
+        tabs = _tab_widget_of(self)
+        if tabs is not None:
+            tabs.setTabText(tabs.indexOf(self), self.tr("Supervision"))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()
+            self.model.language_changed()
+        super().changeEvent(event)
+
+
+def _tab_widget_of(widget: QWidget) -> QTabWidget | None:
+    parent: Any = widget.parentWidget()
+    while parent is not None and not isinstance(parent, QTabWidget):
+        parent = parent.parentWidget()
+    return parent
+
+
+def sync_workspace_tab(window: MainWindow) -> SupervisorWorkspace | None:
+    """Show the supervision tab to a signed-in supervisor or administrator; hide it otherwise.
+
+    Called by the main window whenever who is signed in changes. The workspace is made on
+    the first supervisor sign-in, so counters never load it.
+    """
+    workspace: SupervisorWorkspace | None = getattr(window, "supervision", None)
+    actor = window.actor
+    allowed = actor is not None and actor.is_supervisor
+    if not allowed:
+        if workspace is not None:
+            index = window.tabs.indexOf(workspace)
+            if index >= 0:
+                window.tabs.removeTab(index)
+            workspace.set_actor(None)
+        return workspace
+    if workspace is None:
+        workspace = SupervisorWorkspace(window.store, lambda: window.languages.language or "ar",
+                                        clock=lambda: window.clock())
+        window.supervision = workspace
+    if window.tabs.indexOf(workspace) < 0:
+        window.tabs.addTab(workspace, "")
+        workspace._retitle_tab()
+    if workspace.actor != actor:
+        workspace.set_actor(actor)
+    return workspace

@@ -1,0 +1,263 @@
+"""The supervisor workspace, driven as a supervisor would: queue, filters, decisions, conflicts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from gui_helpers import APPLICANT_ID, DESCRIPTION, PASSWORD, PDF, sign_in, type_text, utc_now
+from PySide6.QtCore import Qt
+from queue_data import insert_requests, request_row
+
+from tawasul_desktop.domain.intake_types import AttachmentInput, PersonInput, RequestDraft
+from tawasul_desktop.domain.lifecycle import Action
+from tawasul_desktop.domain.messages import TawasulError
+from tawasul_desktop.domain.validation import validate_request
+from tawasul_desktop.gui.supervisor import decision_dialogs
+from tawasul_desktop.gui.supervisor.queue_model import COLUMNS
+from tawasul_desktop.gui.supervisor.workspace import SupervisorWorkspace
+from tawasul_desktop.storage.queue import SortKey
+from tawasul_desktop.storage.requests import get_request, submit_request, transition
+from tawasul_desktop.storage.users import Actor, add_user
+
+OMAR = Actor("omar", "supervisor", "Omar")
+NAMES = ("Alpha", "Bravo", "Charlie", "Delta")
+
+
+@pytest.fixture
+def supervisors(store, users):
+    with store.write() as session:
+        setup = Actor("test-setup", "admin")
+        add_user(session, setup, "sara", "supervisor", PASSWORD, store.policy.security, "Sara")
+        add_user(session, setup, "omar", "supervisor", PASSWORD, store.policy.security, "Omar")
+    return store
+
+
+def submitted(store, name: str = "Mohammed Ali", hours_ago: float = 2) -> str:
+    draft = RequestDraft(
+        service="passport",
+        applicant=PersonInput(name, APPLICANT_ID, "0501234567", "m@example.com"),
+        description=DESCRIPTION,
+        fields={"passport_action": "renew"},
+        attachments=[AttachmentInput("national_id_copy", "هوية.pdf", PDF),
+                     AttachmentInput("personal_photo", "photo.pdf", PDF)],
+    )
+    valid, problems = validate_request(draft, catalogue=store.catalogue, policy=store.policy)
+    assert not problems, problems
+    when = utc_now() - dt.timedelta(hours=hours_ago)
+    return submit_request(store, Actor("amal", "clerk"), valid, now=when, submitted_at=when,
+                          confirm_duplicate=True).number.replace("-", "")
+
+
+def open_workspace(qtbot, window, who: str = "sara") -> SupervisorWorkspace:
+    sign_in(qtbot, window, who)
+    workspace = window.supervision
+    window.tabs.setCurrentWidget(workspace)
+    wait_idle(qtbot, workspace)
+    return workspace
+
+
+def wait_idle(qtbot, workspace: SupervisorWorkspace) -> None:
+    qtbot.waitUntil(workspace.model.idle, timeout=5000)
+
+
+def shown_numbers(workspace: SupervisorWorkspace) -> list[str]:
+    model = workspace.model
+    return [model.row_at(r).number for r in range(model.rowCount())]
+
+
+def row_of(workspace: SupervisorWorkspace, number: str) -> int:
+    return shown_numbers(workspace).index(number)
+
+
+def test_clerks_never_get_the_workspace(qtbot, window, supervisors):
+    sign_in(qtbot, window, "amal")
+    assert window.actor.role == "clerk"
+    assert window.tabs.count() == 2
+    assert window.findChild(SupervisorWorkspace) is None
+    # The code refuses too, not only the tab.
+    workspace = SupervisorWorkspace(window.store, lambda: "ar")
+    qtbot.addWidget(workspace)
+    with pytest.raises(TawasulError) as caught:
+        workspace.set_actor(Actor("amal", "clerk"))
+    assert caught.value.problems[0].code == "request.not_permitted"
+
+    window.logout()
+    sign_in(qtbot, window, "sara")
+    assert window.tabs.count() == 3 and window.tabs.tabText(2) == "الإشراف"
+    window.lock()  # the tab goes with the session
+    assert window.tabs.indexOf(window.supervision) == -1
+    sign_in(qtbot, window, "badr")
+    assert window.tabs.count() == 2
+
+
+def test_filters_sort_and_search(qtbot, window, supervisors):
+    store = supervisors
+    rows = [request_row(store, applicant_name=name, status=status, service=service,
+                        submitted_at=utc_now() - dt.timedelta(days=days), counter=counter,
+                        due_date=(utc_now() + dt.timedelta(days=due)).date())
+            for name, status, service, days, counter, due in (
+                ("فاطمة سعد", "submitted", "passport", 1, 1, 8),
+                ("أحمد علي", "under_review", "final_exit", 2, 2, 6),
+                ("Maria Cruz", "returned", "passport", 3, 1, 4),
+                ("إبراهيم خالد", "accepted", "iqama_renewal", 20, 3, -10),
+                ("هند ناصر", "submitted", "passport", 15, 2, -3),
+            )]
+    insert_requests(store, rows)
+    number = {r["applicant_name"]: r["number"] for r in rows}
+    workspace = open_workspace(qtbot, window)
+    filters, model = workspace.filters, workspace.model
+    assert model.rowCount() == 5 and model.total == 5
+    # Sorted by due date first (most urgent on top), overdue coloured.
+    assert shown_numbers(workspace)[0] == number["إبراهيم خالد"]
+    assert workspace.count_label.text()
+
+    filters.status.setCurrentIndex(filters.status.findData("submitted"))
+    wait_idle(qtbot, workspace)
+    assert set(shown_numbers(workspace)) == {number["فاطمة سعد"], number["هند ناصر"]}
+
+    filters.service.setCurrentIndex(filters.service.findData("final_exit"))
+    wait_idle(qtbot, workspace)
+    assert shown_numbers(workspace) == []
+
+    qtbot.mouseClick(filters.clear_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, workspace)
+    assert model.rowCount() == 5
+
+    filters.deadline.setCurrentIndex(filters.deadline.findData("overdue"))
+    wait_idle(qtbot, workspace)
+    assert shown_numbers(workspace) == [number["هند ناصر"]]
+    filters.deadline.setCurrentIndex(0)
+    filters.counter.setValue(2)
+    wait_idle(qtbot, workspace)
+    assert set(shown_numbers(workspace)) == {number["أحمد علي"], number["هند ناصر"]}
+    filters.counter.setValue(0)
+
+    # Search: folded Arabic (taa marbuta typed as haa, no hamza), as typed on the keyboard.
+    type_text(qtbot, filters.search, "فاطمه")
+    qtbot.keyClick(filters.search, Qt.Key.Key_Return)
+    wait_idle(qtbot, workspace)
+    assert shown_numbers(workspace) == [number["فاطمة سعد"]]
+    filters.search.clear()
+    type_text(qtbot, filters.search, "ابراهيم")
+    qtbot.waitUntil(lambda: model.filter.text == "ابراهيم", timeout=3000)  # after the pause
+    wait_idle(qtbot, workspace)
+    assert shown_numbers(workspace) == [number["إبراهيم خالد"]]
+    filters.search.clear()
+    qtbot.keyClick(filters.search, Qt.Key.Key_Return)
+    wait_idle(qtbot, workspace)
+
+    # Sort by clicking a column heading; again for the other direction.
+    header = workspace.table.horizontalHeader()
+    column = COLUMNS.index(SortKey.APPLICANT)
+    x = header.sectionViewportPosition(column) + header.sectionSize(column) // 2
+    click = header.viewport().rect().center()
+    click.setX(x)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=click)
+    wait_idle(qtbot, workspace)
+    by_name = sorted(rows, key=lambda r: (r["applicant_name"], r["number"]))
+    ascending = [r["number"] for r in by_name]
+    assert model.sort_order.key == SortKey.APPLICANT
+    assert shown_numbers(workspace) in (ascending, ascending[::-1])
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=click)
+    wait_idle(qtbot, workspace)
+    assert shown_numbers(workspace) in (ascending, ascending[::-1])
+    assert model.sort_order.descending != (shown_numbers(workspace) == ascending)
+
+
+def test_decide_one_and_bulk(qtbot, window, supervisors, answers, monkeypatch):
+    store = supervisors
+    numbers = [submitted(store, f"Applicant {NAMES[i]}") for i in range(4)]
+    workspace = open_workspace(qtbot, window)
+
+    # Claim one: it is Sara's.
+    workspace.select_rows([row_of(workspace, numbers[0])])
+    qtbot.mouseClick(workspace.claim_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: get_request(store, numbers[0]).assignee == "sara", timeout=3000)
+
+    # Accept one, after one question.
+    wait_idle(qtbot, workspace)
+    workspace.select_rows([row_of(workspace, numbers[0])])
+    answers.replies = [True]
+    with qtbot.waitSignal(workspace.decided, timeout=5000):
+        qtbot.mouseClick(workspace.accept_button, Qt.MouseButton.LeftButton)
+    assert get_request(store, numbers[0]).status == "accepted"
+    assert len(answers.asked) == 1
+
+    # Reject two at once: one reason asked once, for both.
+    asked = []
+
+    def reason(_parent, kind, count, _language, documents=()):
+        asked.append((kind, count))
+        return "المستندات المرفقة غير واضحة"
+
+    monkeypatch.setattr(decision_dialogs, "ask_reason", reason)
+    wait_idle(qtbot, workspace)
+    workspace.select_rows([row_of(workspace, numbers[1]), row_of(workspace, numbers[2])])
+    with qtbot.waitSignal(workspace.decided, timeout=5000):
+        qtbot.mouseClick(workspace.reject_button, Qt.MouseButton.LeftButton)
+    assert asked == [("reject", 2)]
+    for n in numbers[1:3]:
+        req = get_request(store, n)
+        assert req.status == "rejected" and req.decision_reason == "المستندات المرفقة غير واضحة"
+
+    # Return the last, naming what is missing: the clock pauses.
+    wait_idle(qtbot, workspace)
+    workspace.select_rows([row_of(workspace, numbers[3])])
+    with qtbot.waitSignal(workspace.decided, timeout=5000):
+        qtbot.mouseClick(workspace.return_button, Qt.MouseButton.LeftButton)
+    req = get_request(store, numbers[3])
+    assert req.status == "returned" and req.paused_since is not None
+    wait_idle(qtbot, workspace)
+    assert workspace.model.row_at(row_of(workspace, numbers[3])).status == "returned"
+
+
+def test_two_supervisors_deciding_at_once(qtbot, window, supervisors, answers, monkeypatch):
+    """Sara's screen shows the request as submitted; Omar accepts it meanwhile."""
+    store = supervisors
+    number = submitted(store)
+    workspace = open_workspace(qtbot, window)
+    workspace.select_rows([0])
+    assert workspace.model.row_at(0).status == "submitted"
+
+    transition(store, OMAR, number, Action.ACCEPT)  # elsewhere, a moment earlier
+
+    monkeypatch.setattr(decision_dialogs, "ask_reason", lambda *a, **k: "سبب الرفض")
+    with qtbot.waitSignal(workspace.decided, timeout=5000):
+        qtbot.mouseClick(workspace.reject_button, Qt.MouseButton.LeftButton)
+    outcome = workspace.last_outcome
+    assert outcome.done == [] and outcome.refused[0][1].code == "request.changed_meanwhile"
+    assert "مقبول" in answers.informed[-1]  # told, with the state it is in now
+    req = get_request(store, number)
+    assert req.status == "accepted" and req.decided_by == "omar"  # nothing overwritten
+    wait_idle(qtbot, workspace)
+    assert workspace.model.row_at(0).status == "accepted"  # and shown as it now is
+
+
+def test_bulk_assign_through_the_dialog(qtbot, window, supervisors, monkeypatch):
+    store = supervisors
+    numbers = [submitted(store, f"Applicant {NAMES[i]}") for i in range(3)]
+    workspace = open_workspace(qtbot, window)
+    monkeypatch.setattr(decision_dialogs, "ask_assignee", lambda _p, people, count: "omar")
+    workspace.select_rows([0, 1, 2])
+    with qtbot.waitSignal(workspace.decided, timeout=5000):
+        qtbot.mouseClick(workspace.assign_button, Qt.MouseButton.LeftButton)
+    assert {get_request(store, n).assignee for n in numbers} == {"omar"}
+    wait_idle(qtbot, workspace)
+    assert {workspace.model.data(workspace.model.index(r, COLUMNS.index(SortKey.ASSIGNEE)))
+            for r in range(3)} == {"Omar"}
+
+
+def test_reason_dialog_needs_a_reason(qtbot):
+    from tawasul_desktop.domain.catalogue import default_catalogue
+
+    documents = default_catalogue().get("passport").documents
+    dialog = decision_dialogs.ReasonDialog("return", 1, "ar", documents)
+    qtbot.addWidget(dialog)
+    ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    assert not ok.isEnabled()
+    dialog.reasons.item(0).setCheckState(Qt.CheckState.Checked)
+    assert ok.isEnabled() and dialog.reason().startswith("مستند ناقص: ")
+    dialog.reasons.item(0).setCheckState(Qt.CheckState.Unchecked)
+    type_text(qtbot, dialog.free_text, "صورة")
+    assert ok.isEnabled() and dialog.reason() == "صورة"
