@@ -330,6 +330,7 @@ def generate_demo_data(
                 },
             )
         made += len(requests)
+    store.refresh_statistics()
     return made
 
 

@@ -134,6 +134,8 @@ def import_lines(
             batch, batch_bytes = [], 0
     if batch:
         _store_batch(store, actor, batch, report, confirm_duplicates, now)
+    if report.imported >= 1000:
+        store.refresh_statistics()
     return report
 
 

@@ -129,3 +129,18 @@ def test_paging_is_stable_and_newest_first(store, made):
     submitted = [r.submitted_at for page in pages for r in page]
     assert submitted == sorted(submitted, reverse=True)
     assert numbers[0] == made["maria"]
+
+
+def test_overdue_lists_read_most_overdue_first(store):
+    import datetime as dt
+
+    from tawasul_desktop.storage import requests as ops
+    from tawasul_desktop.storage.demo import generate_demo_data
+    from tawasul_desktop.storage.users import Actor
+
+    generate_demo_data(store, Actor("t", "admin"), 400, seed=5)
+    rows = ops.list_requests(store, ops.RequestFilter(overdue=True), limit=30)
+    assert len(rows) >= 5 and all(r.overdue for r in rows)
+    dues = [r.due_date for r in rows]
+    assert dues == sorted(dues)
+    assert dues[0] < dt.date.today()

@@ -109,3 +109,20 @@ def test_restore_keeps_the_files_of_the_database_it_set_aside(
     with Store.open(settings) as store:
         kept = {p.name for _, p in store.blobs.stored_digests()}
     assert later_files <= kept
+
+
+def test_the_planner_has_statistics_after_open_and_after_demo_data(settings):
+    from tawasul_desktop.storage.demo import generate_demo_data
+    from tawasul_desktop.storage.store import Store
+    from tawasul_desktop.storage.users import Actor
+
+    with Store.open(settings) as store:
+        assert store.has_statistics()
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE sqlite_stat1")
+        assert not store.has_statistics()
+        generate_demo_data(store, Actor("t", "admin"), 50)
+        assert store.has_statistics()
+        with store.engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT stat FROM sqlite_stat1 WHERE tbl = 'requests'").all()
+        assert rows  # the requests table was analysed with its 50 rows
