@@ -124,5 +124,7 @@ def test_the_planner_has_statistics_after_open_and_after_demo_data(settings):
         generate_demo_data(store, Actor("t", "admin"), 50)
         assert store.has_statistics()
         with store.engine.connect() as conn:
-            rows = conn.exec_driver_sql("SELECT stat FROM sqlite_stat1 WHERE tbl = 'requests'").all()
+            rows = conn.exec_driver_sql(
+                "SELECT stat FROM sqlite_stat1 WHERE tbl = 'requests'"
+            ).all()
         assert rows  # the requests table was analysed with its 50 rows
