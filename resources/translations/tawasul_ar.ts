@@ -1041,7 +1041,7 @@ Follow-up possible from: %3</source>
     <message>
         <location filename="../../tawasul_desktop/gui/main_window.py" line="+155"/>
         <source>The database %1 was written by a newer Tawasul Desk than this one (schema %2). Install the newer version, or ask the administrator.</source>
-        <translation>قاعدة البيانات %1 كُتبت بإصدار أحدث من تواصل ديسك من هذا الإصدار (المخطط %2). ثبّت الإصدار الأحدث أو راجع مدير النظام.</translation>
+        <translation>قاعدة البيانات %1 كُتبت بإصدار أحدث من مكتب تواصل من هذا الإصدار (المخطط %2). ثبّت الإصدار الأحدث أو راجع مدير النظام.</translation>
     </message>
     <message>
         <location line="+5"/>
@@ -1277,7 +1277,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>RequestQueueModel</name>
     <message numerus="yes">
-        <location filename="../../tawasul_desktop/gui/supervisor/queue_model.py" line="+296"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/queue_model.py" line="+303"/>
         <source>%n working day(s) left</source>
         <translation>
             <numerusform>لم يبقَ يوم عمل</numerusform>
@@ -1407,7 +1407,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SetupDialog</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/setup_dialog.py" line="+123"/>
+        <location filename="../../tawasul_desktop/gui/setup_dialog.py" line="+127"/>
         <source>Data folder</source>
         <translation>مجلد البيانات</translation>
     </message>
@@ -1434,7 +1434,7 @@ Follow-up possible from: %3</source>
     <message>
         <location line="+16"/>
         <source>Set up Tawasul Desk</source>
-        <translation>إعداد تواصل ديسك</translation>
+        <translation>إعداد مكتب تواصل</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1447,7 +1447,7 @@ Follow-up possible from: %3</source>
     <message>
         <location filename="../../ui/setup.ui" line="+6"/>
         <source>Set up Tawasul Desk</source>
-        <translation>إعداد تواصل ديسك</translation>
+        <translation>إعداد مكتب تواصل</translation>
     </message>
     <message>
         <location line="+6"/>
@@ -1558,14 +1558,14 @@ Follow-up possible from: %3</source>
 <context>
     <name>Startup</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/app.py" line="+64"/>
+        <location filename="../../tawasul_desktop/gui/app.py" line="+65"/>
         <source>The configuration is not valid:</source>
         <translation>ملف الإعدادات غير صالح:</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Correct the file (or start with --setup), then start Tawasul Desk again.</source>
-        <translation>صحّح الملف (أو شغّل البرنامج مع ‎--setup‏) ثم شغّل تواصل ديسك من جديد.</translation>
+        <translation>صحّح الملف (أو شغّل البرنامج مع ‎--setup‏) ثم شغّل مكتب تواصل من جديد.</translation>
     </message>
 </context>
 <context>

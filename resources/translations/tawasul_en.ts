@@ -1259,7 +1259,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>RequestQueueModel</name>
     <message numerus="yes">
-        <location filename="../../tawasul_desktop/gui/supervisor/queue_model.py" line="+296"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/queue_model.py" line="+303"/>
         <source>%n working day(s) left</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -1381,7 +1381,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SetupDialog</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/setup_dialog.py" line="+123"/>
+        <location filename="../../tawasul_desktop/gui/setup_dialog.py" line="+127"/>
         <source>Data folder</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1532,7 +1532,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>Startup</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/app.py" line="+64"/>
+        <location filename="../../tawasul_desktop/gui/app.py" line="+65"/>
         <source>The configuration is not valid:</source>
         <translation type="unfinished"></translation>
     </message>

@@ -101,7 +101,8 @@ def build_window(app: QApplication, settings: Settings, store: Store | None = No
     return window
 
 
-def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
+def parse_arguments(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
+    """Our options, and the rest for Qt (such as ``-platform offscreen`` or ``-reverse``)."""
     parser = argparse.ArgumentParser(
         prog="tawasul-desktop", description="Tawasul Desk: the counter desktop.")
     parser.add_argument("--config", type=Path,
@@ -113,7 +114,7 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
                         help="check this installation (database, receipts, interface), print a "
                              "short report and exit; uses a temporary data folder unless "
                              "--data-dir is given")
-    return parser.parse_args(list(argv))
+    return parser.parse_known_args(list(argv))
 
 
 def config_error_text(exc: ConfigError) -> str:
@@ -129,14 +130,14 @@ def is_first_run(config_file: Path, settings: Settings) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_arguments(sys.argv[1:] if argv is None else argv)
+    args, qt_arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
     if args.self_check:
         from tawasul_desktop.gui.self_check import self_check_main
 
         return self_check_main(args.data_dir, args.config)
-    app = make_application([sys.argv[0]] if argv is None else ["tawasul-desktop"])
+    app = make_application(["tawasul-desktop", *qt_arguments])
     install_exception_hook()
-    setup_logging()
+    setup_logging(console=sys.stderr is not None)  # a windowed Windows build has no stderr
     config_file = args.config or default_config_file()
     try:
         settings = load_settings(config_file, data_dir=args.data_dir)

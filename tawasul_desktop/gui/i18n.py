@@ -19,9 +19,10 @@ from tawasul_desktop.assets import resource
 log = logging.getLogger(__name__)
 
 LANGUAGES = ("ar", "en")
-# Fonts with Arabic coverage first (Debian fonts-noto-core), then a Latin face for the rest.
+# Fonts with Arabic coverage first (Debian fonts-noto-core; on Windows Segoe UI and Tahoma,
+# in %WINDIR%\Fonts), then a Latin face for the rest.
 _ARABIC_FAMILIES = ("Noto Sans Arabic UI", "Noto Sans Arabic", "Noto Naskh Arabic",
-                    "Noto Kufi Arabic", "DejaVu Sans")
+                    "Noto Kufi Arabic", "DejaVu Sans", "Segoe UI", "Tahoma")
 _LATIN_FAMILIES = ("Noto Sans", "DejaVu Sans", "Liberation Sans")
 
 

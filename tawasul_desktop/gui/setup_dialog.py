@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import QEvent, QLocale, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -104,6 +104,10 @@ class SetupDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
         self.data_dir_button.clicked.connect(self.choose_data_dir)
+        self.counter.setLocale(QLocale.c())  # ASCII digits, as everywhere in the program
+        for field in (self.centre_code, self.data_dir, self.central_dsn, self.username,
+                      self.name_en):  # Latin text and paths read left to right
+            field.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
         self.receipt_format.addItems(RECEIPT_FORMATS)
         self.printer.addItem("")
         self.printer.addItems(printer_names())
@@ -198,7 +202,7 @@ class SetupDialog(QDialog):
     def _retranslate(self) -> None:
         self.setWindowTitle(self.tr("Set up Tawasul Desk"))
         self.file_label.setText(self.tr("Configuration file: %1").replace(
-            "%1", str(self.config_file)))
+            "%1", f"\u2066{self.config_file}\u2069"))  # a path keeps its order in Arabic
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
         if event.type() == QEvent.Type.LanguageChange:

@@ -28,6 +28,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    exists,
     func,
     literal,
     literal_column,
@@ -56,6 +57,7 @@ MAX_PAGES = 40  # pages a QueueWindow keeps (4,000 rows)
 # The clock runs in these states; a returned request waits for the applicant (paused).
 RUNNING_STATES = (Status.SUBMITTED.value, Status.UNDER_REVIEW.value)
 UNASSIGNED = ""  # QueueFilter.assignee value for "nobody"
+SORT_IN_MEMORY_ROWS = 200_000  # a date range this small is sorted rather than index-walked
 
 
 def require_supervisor(actor: Actor | None) -> Actor:
@@ -258,11 +260,39 @@ class QueueQuery:
         self.now = now or dt.datetime.now(dt.UTC)
         self.today = self.now.astimezone(ZoneInfo(store.policy.calendar.timezone)).date()
         self._where = self._conditions()
-        # Guarded SQLite tuning: a name search reads the table once and sorts what matches;
-        # walking the sort index instead visits every row in index order (random reads) when
-        # few match, ~7x slower at a million rows. PostgreSQL plans this well by itself.
-        self._scan_for_names = (store.engine.dialect.name == "sqlite"
-                                and _is_name_search(flt.text))
+        self._sort_matches: bool | None = None  # decided on the first read (see _plan_order)
+
+    def _plan_order(self, session: Session) -> bool:
+        """Guarded SQLite tuning: whether to sort the matching rows rather than walk the sort
+        key's index. SQLite prefers the walk (no sort step) and its statistics cannot say how
+        far along the index the matches lie, nor know assignees set since the last ANALYZE;
+        when the matches are few or far along (a name search, one supervisor's queue, a date
+        range), the walk reads most of the table in index order: 1.6-3.3 s at a million
+        rows, against 2-230 ms finding the matches and sorting them. PostgreSQL plans this
+        by itself."""
+        if self._sort_matches is not None:
+            return self._sort_matches
+        f, decided = self.filter, False
+        if self.store.engine.dialect.name == "sqlite":
+            if _is_name_search(f.text) or f.assignee not in (None, UNASSIGNED):
+                decided = True
+            elif (f.since or f.until) and self.sort.key != SortKey.SUBMITTED:
+                span = []
+                if f.since:
+                    span.append(Request.submitted_at >= self._midnight(f.since))
+                if f.until:
+                    span.append(Request.submitted_at
+                                < self._midnight(f.until + dt.timedelta(days=1)))
+                # Counted from the submission index alone: a few milliseconds.
+                within = session.execute(select(func.count()).select_from(Request)
+                                         .where(*span)).scalar_one()
+                decided = within <= SORT_IN_MEMORY_ROWS
+        self._sort_matches = decided
+        return decided
+
+    def _midnight(self, day: dt.date) -> dt.datetime:
+        zone = ZoneInfo(self.store.policy.calendar.timezone)
+        return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
 
     # --- SQL -------------------------------------------------------------------------------
 
@@ -301,7 +331,7 @@ class QueueQuery:
         }[key]
         return value, row.number
 
-    def _select(self, plan: PagePlan) -> tuple[Select[Any], bool]:
+    def _select(self, plan: PagePlan, sort_matches: bool = False) -> tuple[Select[Any], bool]:
         reverse = plan.before is not None or plan.from_end
         descending = self.sort.descending != reverse
         expr = _SORT_EXPRESSIONS[self.sort.key]
@@ -310,7 +340,7 @@ class QueueQuery:
         if key is not None:
             query = query.where(self._beyond(expr, key, descending))
         keys = (expr, Request.number) if expr is not None else (Request.number,)
-        if self._scan_for_names:
+        if sort_matches:
             keys = tuple(_no_index(k) for k in keys)
         order = [c.desc() if descending else c.asc() for c in keys]
         query = query.order_by(*order)
@@ -340,12 +370,69 @@ class QueueQuery:
                 select(func.count()).select_from(Request).where(self._where)).scalar_one()
 
     def page(self, plan: PagePlan = PagePlan(), session: Session | None = None) -> list[QueueRow]:  # noqa: B008
-        query, reverse = self._select(plan)
         if session is None:
             with self.store.read() as own:
-                rows = [_row(r) for r in own.execute(query)]
+                return self.page(plan, own)
+        if self.sort.key == SortKey.FOLLOW_UPS:
+            return self._follow_up_page(session, plan)
+        query, reverse = self._select(plan, self._plan_order(session))
+        rows = [_row(r) for r in session.execute(query)]
+        if reverse:
+            rows.reverse()
+        return rows
+
+    # Sorting by follow-ups: most requests have none, and counting them for every row to sort
+    # reads the whole table (a second at a million rows). So the order is read in two parts:
+    # the requests with follow-ups (from the small follow_ups table, counted and sorted) and
+    # those without (in number order, from its index), one part after the other.
+
+    def _follow_up_part(self, has: bool, key: RowKey | None, descending: bool) -> Select[Any]:
+        if has:
+            counted = (select(FollowUp.request_id, func.count().label("n"))
+                       .group_by(FollowUp.request_id).subquery())
+            query = (select(*_COLUMNS[:-1], counted.c.n).select_from(Request)
+                     .join(counted, counted.c.request_id == Request.id).where(self._where))
+            keys: tuple[Any, ...] = (counted.c.n, Request.number)
         else:
-            rows = [_row(r) for r in session.execute(query)]
+            query = select(*_COLUMNS[:-1], literal(0)).where(
+                self._where, ~exists().where(FollowUp.request_id == Request.id))
+            keys = (Request.number,)
+        if key is not None:
+            mine = tuple_(*keys) if has else Request.number
+            theirs = tuple_(literal(key[0]), literal(key[1])) if has else literal(key[1])
+            query = query.where(mine < theirs if descending else mine > theirs)
+        return query.order_by(*[k.desc() if descending else k.asc() for k in keys])
+
+    def _follow_up_parts(self, plan: PagePlan) -> tuple[list[tuple[bool, RowKey | None]], bool,
+                                                         bool]:
+        reverse = plan.before is not None or plan.from_end
+        descending = self.sort.descending != reverse
+        order = [True, False] if descending else [False, True]
+        key = plan.after if plan.after is not None else plan.before
+        if key is None:
+            return [(has, None) for has in order], descending, reverse
+        start = order.index(key[0] > 0)
+        return ([(order[start], key)] + [(has, None) for has in order[start + 1:]], descending,
+                reverse)
+
+    def _follow_up_page(self, session: Session, plan: PagePlan) -> list[QueueRow]:
+        parts, descending, reverse = self._follow_up_parts(plan)
+        rows: list[QueueRow] = []
+        skip = plan.offset
+        for has, key in parts:
+            query = self._follow_up_part(has, key, descending)
+            if skip:
+                inside = session.execute(select(func.count()).select_from(
+                    query.order_by(None).subquery())).scalar_one()
+                if skip >= inside:
+                    skip -= inside
+                    continue
+                query, skip = query.offset(skip), 0
+            if plan.limit is not None:
+                query = query.limit(plan.limit - len(rows))
+            rows += [_row(r) for r in session.execute(query)]
+            if plan.limit is not None and len(rows) >= plan.limit:
+                break
         if reverse:
             rows.reverse()
         return rows
@@ -363,11 +450,16 @@ class QueueQuery:
     def stream(self, batch: int = 1000) -> Iterator[QueueRow]:
         """Every row in order from one statement, fetched ``batch`` at a time (exports): one
         consistent snapshot, memory for one batch."""
-        query, _ = self._select(PagePlan(limit=None))
         with self.store.read() as session:
-            result = session.execute(query.execution_options(yield_per=batch))
-            for part in result.partitions():
-                yield from (_row(r) for r in part)
+            if self.sort.key == SortKey.FOLLOW_UPS:
+                parts, descending, _ = self._follow_up_parts(PagePlan(limit=None))
+                queries = [self._follow_up_part(has, None, descending) for has, _ in parts]
+            else:
+                queries = [self._select(PagePlan(limit=None), self._plan_order(session))[0]]
+            for query in queries:
+                result = session.execute(query.execution_options(yield_per=batch))
+                for part in result.partitions():
+                    yield from (_row(r) for r in part)
 
     def deadline(self, row: QueueRow) -> tuple[Deadline, int]:
         return deadline_of(row.status, row.due_date, self.today, self.store.calendar())

@@ -5,72 +5,32 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from gui_helpers import APPLICANT_ID, DESCRIPTION, PASSWORD, PDF, sign_in, type_text, utc_now
+from gui_helpers import sign_in, type_text, utc_now
 from PySide6.QtCore import Qt
 from queue_data import insert_requests, request_row
+from supervisor_helpers import (
+    NAMES,
+    OMAR,
+    add_supervisors,
+    open_workspace,
+    row_of,
+    shown_numbers,
+    submitted,
+    wait_idle,
+)
 
-from tawasul_desktop.domain.intake_types import AttachmentInput, PersonInput, RequestDraft
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.domain.messages import TawasulError
-from tawasul_desktop.domain.validation import validate_request
 from tawasul_desktop.gui.supervisor import decision_dialogs
 from tawasul_desktop.gui.supervisor.queue_model import COLUMNS
 from tawasul_desktop.gui.supervisor.workspace import SupervisorWorkspace
 from tawasul_desktop.storage.queue import SortKey
-from tawasul_desktop.storage.requests import get_request, submit_request, transition
-from tawasul_desktop.storage.users import Actor, add_user
-
-OMAR = Actor("omar", "supervisor", "Omar")
-NAMES = ("Alpha", "Bravo", "Charlie", "Delta")
+from tawasul_desktop.storage.requests import get_request, transition
+from tawasul_desktop.storage.users import Actor
 
 
-@pytest.fixture
-def supervisors(store, users):
-    with store.write() as session:
-        setup = Actor("test-setup", "admin")
-        add_user(session, setup, "sara", "supervisor", PASSWORD, store.policy.security, "Sara")
-        add_user(session, setup, "omar", "supervisor", PASSWORD, store.policy.security, "Omar")
-    return store
-
-
-def submitted(store, name: str = "Mohammed Ali", hours_ago: float = 2) -> str:
-    draft = RequestDraft(
-        service="passport",
-        applicant=PersonInput(name, APPLICANT_ID, "0501234567", "m@example.com"),
-        description=DESCRIPTION,
-        fields={"passport_action": "renew"},
-        attachments=[AttachmentInput("national_id_copy", "هوية.pdf", PDF),
-                     AttachmentInput("personal_photo", "photo.pdf", PDF)],
-    )
-    valid, problems = validate_request(draft, catalogue=store.catalogue, policy=store.policy)
-    assert not problems, problems
-    when = utc_now() - dt.timedelta(hours=hours_ago)
-    return submit_request(store, Actor("amal", "clerk"), valid, now=when, submitted_at=when,
-                          confirm_duplicate=True).number.replace("-", "")
-
-
-def open_workspace(qtbot, window, who: str = "sara") -> SupervisorWorkspace:
-    sign_in(qtbot, window, who)
-    workspace = window.supervision
-    window.tabs.setCurrentWidget(workspace)
-    wait_idle(qtbot, workspace)
-    return workspace
-
-
-def wait_idle(qtbot, workspace: SupervisorWorkspace) -> None:
-    qtbot.waitUntil(workspace.model.idle, timeout=5000)
-
-
-def shown_numbers(workspace: SupervisorWorkspace) -> list[str]:
-    model = workspace.model
-    return [model.row_at(r).number for r in range(model.rowCount())]
-
-
-def row_of(workspace: SupervisorWorkspace, number: str) -> int:
-    return shown_numbers(workspace).index(number)
-
-
-def test_clerks_never_get_the_workspace(qtbot, window, supervisors):
+def test_clerks_never_get_the_workspace(qtbot, window, store):
+    add_supervisors(store)
     sign_in(qtbot, window, "amal")
     assert window.actor.role == "clerk"
     assert window.tabs.count() == 2
@@ -91,8 +51,8 @@ def test_clerks_never_get_the_workspace(qtbot, window, supervisors):
     assert window.tabs.count() == 2
 
 
-def test_filters_sort_and_search(qtbot, window, supervisors):
-    store = supervisors
+def test_filters_sort_and_search(qtbot, window, store):
+    add_supervisors(store)
     rows = [request_row(store, applicant_name=name, status=status, service=service,
                         submitted_at=utc_now() - dt.timedelta(days=days), counter=counter,
                         due_date=(utc_now() + dt.timedelta(days=due)).date())
@@ -165,15 +125,16 @@ def test_filters_sort_and_search(qtbot, window, supervisors):
     assert model.sort_order.descending != (shown_numbers(workspace) == ascending)
 
 
-def test_decide_one_and_bulk(qtbot, window, supervisors, answers, monkeypatch):
-    store = supervisors
+def test_decide_one_and_bulk(qtbot, window, store, answers, monkeypatch):
+    add_supervisors(store)
     numbers = [submitted(store, f"Applicant {NAMES[i]}") for i in range(4)]
     workspace = open_workspace(qtbot, window)
 
     # Claim one: it is Sara's.
     workspace.select_rows([row_of(workspace, numbers[0])])
-    qtbot.mouseClick(workspace.claim_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: get_request(store, numbers[0]).assignee == "sara", timeout=3000)
+    with qtbot.waitSignal(workspace.decided, timeout=5000):
+        qtbot.mouseClick(workspace.claim_button, Qt.MouseButton.LeftButton)
+    assert get_request(store, numbers[0]).assignee == "sara"
 
     # Accept one, after one question.
     wait_idle(qtbot, workspace)
@@ -212,9 +173,9 @@ def test_decide_one_and_bulk(qtbot, window, supervisors, answers, monkeypatch):
     assert workspace.model.row_at(row_of(workspace, numbers[3])).status == "returned"
 
 
-def test_two_supervisors_deciding_at_once(qtbot, window, supervisors, answers, monkeypatch):
+def test_two_supervisors_deciding_at_once(qtbot, window, store, answers, monkeypatch):
     """Sara's screen shows the request as submitted; Omar accepts it meanwhile."""
-    store = supervisors
+    add_supervisors(store)
     number = submitted(store)
     workspace = open_workspace(qtbot, window)
     workspace.select_rows([0])
@@ -234,8 +195,8 @@ def test_two_supervisors_deciding_at_once(qtbot, window, supervisors, answers, m
     assert workspace.model.row_at(0).status == "accepted"  # and shown as it now is
 
 
-def test_bulk_assign_through_the_dialog(qtbot, window, supervisors, monkeypatch):
-    store = supervisors
+def test_bulk_assign_through_the_dialog(qtbot, window, store, monkeypatch):
+    add_supervisors(store)
     numbers = [submitted(store, f"Applicant {NAMES[i]}") for i in range(3)]
     workspace = open_workspace(qtbot, window)
     monkeypatch.setattr(decision_dialogs, "ask_assignee", lambda _p, people, count: "omar")
@@ -261,3 +222,23 @@ def test_reason_dialog_needs_a_reason(qtbot):
     dialog.reasons.item(0).setCheckState(Qt.CheckState.Unchecked)
     type_text(qtbot, dialog.free_text, "صورة")
     assert ok.isEnabled() and dialog.reason() == "صورة"
+
+
+def test_the_workspace_speaks_both_languages(qtbot, window, store):
+    add_supervisors(store)
+    insert_requests(store, [request_row(store, status="returned")])
+    workspace = open_workspace(qtbot, window)
+    model = workspace.model
+    time_left = model.index(0, COLUMNS.index(SortKey.TIME_LEFT))
+    assert model.headerData(0, Qt.Orientation.Horizontal) == "الرقم"
+    assert model.data(time_left) == "متوقف (معاد)"
+    assert workspace.accept_button.text() == "&قبول"
+
+    window.action_english.trigger()
+    qtbot.waitUntil(lambda: window.tabs.tabText(2) == "Supervision", timeout=2000)
+    assert model.headerData(0, Qt.Orientation.Horizontal) == "Number"
+    assert model.data(time_left) == "Paused (returned)"
+    assert workspace.accept_button.text() == "&Accept"
+    assert workspace.filters.status.itemText(3) == "Submitted"
+    window.action_arabic.trigger()
+    qtbot.waitUntil(lambda: window.tabs.tabText(2) == "الإشراف", timeout=2000)

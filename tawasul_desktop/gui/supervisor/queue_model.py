@@ -108,13 +108,17 @@ class RequestQueueModel(QAbstractTableModel):
         self._shown, self._total, self._first_seen = 0, None, False
         self._wanted, self._reading = [], None
         self.endResetModel()
+        # The count waits for the first page: both may read the whole table (a name
+        # search), and the first rows matter more; a short first page is the count itself.
         workers.run_task(lambda: query.page(PagePlan(limit=PAGE_SIZE)),
                          lambda rows: self._on_first(generation, rows), self._on_failed)
-        self._count(generation, query)
 
     def refresh(self) -> None:
         """Read the same filter and sort again (after a decision), keeping the scroll place."""
         if self.query is None:
+            return
+        if not self._first_seen:
+            self.reload()  # the first page is still on its way: start over
             return
         self._generation += 1
         generation = self._generation
@@ -139,10 +143,13 @@ class RequestQueueModel(QAbstractTableModel):
             return
         self._first_seen = True
         self.window.put(0, rows)
-        shown = self._total if self._total is not None else len(rows)
+        self._resize(len(rows))
         if len(rows) < PAGE_SIZE:
-            shown = len(rows)  # everything there is: no need to wait for the count
-        self._resize(shown)
+            self._total = len(rows)  # everything there is
+            self.counted.emit(self._total)
+        else:
+            assert self.query is not None
+            self._count(generation, self.query)
         self.loaded.emit()
 
     def _on_count(self, generation: int, total: int) -> None:
