@@ -1049,7 +1049,7 @@ Follow-up possible from: %3</source>
         <translation>تعذر فتح قاعدة البيانات %1: %2</translation>
     </message>
     <message>
-        <location line="+90"/>
+        <location line="+111"/>
         <source>Diagnostics copied to the clipboard.</source>
         <translation>نُسخت معلومات التشخيص إلى الحافظة.</translation>
     </message>
@@ -1277,7 +1277,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>RequestQueueModel</name>
     <message numerus="yes">
-        <location filename="../../tawasul_desktop/gui/supervisor/queue_model.py" line="+303"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/queue_model.py" line="+306"/>
         <source>%n working day(s) left</source>
         <translation>
             <numerusform>لم يبقَ يوم عمل</numerusform>
@@ -1800,42 +1800,42 @@ Follow-up possible from: %3</source>
     <message>
         <location filename="../../tawasul_desktop/gui/sync_status.py" line="+92"/>
         <source>Sync failed; retrying: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>تعذرت المزامنة؛ ستُعاد المحاولة: %1</translation>
     </message>
     <message>
         <location line="+7"/>
         <source>Central: not yet reached</source>
-        <translation type="unfinished"></translation>
+        <translation>المركز: لم يُتصل به بعد</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Central: online</source>
-        <translation type="unfinished"></translation>
+        <translation>المركز: متصل</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Central: offline</source>
-        <translation type="unfinished"></translation>
+        <translation>المركز: غير متصل</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>pending: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>بانتظار الإرسال: %1</translation>
     </message>
     <message>
         <location line="+2"/>
         <source>refused: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>مرفوضة: %1</translation>
     </message>
     <message>
         <location line="+5"/>
         <source>last sync: %1</source>
-        <translation type="unfinished"></translation>
+        <translation>آخر مزامنة: %1</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+7"/>
         <source>Sync now</source>
-        <translation type="unfinished"></translation>
+        <translation>زامن الآن</translation>
     </message>
 </context>
 </TS>

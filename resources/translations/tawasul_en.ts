@@ -1043,7 +1043,7 @@ Follow-up possible from: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+90"/>
+        <location line="+111"/>
         <source>Diagnostics copied to the clipboard.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1259,7 +1259,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>RequestQueueModel</name>
     <message numerus="yes">
-        <location filename="../../tawasul_desktop/gui/supervisor/queue_model.py" line="+303"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/queue_model.py" line="+306"/>
         <source>%n working day(s) left</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -1775,7 +1775,7 @@ Follow-up possible from: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+7"/>
         <source>Sync now</source>
         <translation type="unfinished"></translation>
     </message>

@@ -173,6 +173,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.first_admin)
         self.first_admin.created.connect(self.on_signed_in)
         self._build_workspace(store)
+        self._start_sync(store)
         self._retranslate()
         self.login.set_store(store, waiting_allowed=not first_run)
         self.store_ready.emit(store)
@@ -189,6 +190,26 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.wizard, "")
         self.tabs.addTab(self.enquiry, "")
         self.wizard.submitted.connect(self._on_submitted)
+
+    def _start_sync(self, store: Store) -> None:
+        """With a central database configured, sync runs in the background from now on
+        (also while the window is locked) and the status bar shows its state."""
+        self.sync_status = None
+        settings = store.settings
+        if not settings.central_dsn:
+            return
+        from tawasul_desktop.gui.sync_status import SyncStatusWidget
+        from tawasul_desktop.sync.connection import CentralConfigError, target_from_settings
+        from tawasul_desktop.sync.engine import SyncEngine
+
+        try:
+            engine = SyncEngine(store, target_from_settings(settings))
+        except CentralConfigError as exc:
+            self.statusBar().showMessage(str(exc), 30000)
+            return
+        self.sync_status = SyncStatusWidget(engine, settings.sync_interval_seconds,
+                                            settings.policy.calendar.timezone, self)
+        self.statusBar().addPermanentWidget(self.sync_status)
 
     @staticmethod
     def _app() -> QWidget:
@@ -396,6 +417,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         if self.actor is not None:
             self.wizard.save_draft_now()
+        if getattr(self, "sync_status", None) is not None:
+            self.sync_status.stop()
         workers.wait_for_all(5000)
         event.accept()
 

@@ -62,6 +62,10 @@ class SyncStatusWidget(QWidget):
         self._refresh.start()
         self.retranslate()
         self.loop.start()
+        # A widget deleted without stop() (its window destroyed) must not leave the thread
+        # emitting into a deleted bridge.
+        loop = self.loop
+        self.destroyed.connect(lambda *_: loop.stop(timeout=5))
 
     def sync_now(self) -> None:
         self.loop.sync_now()
@@ -111,6 +115,8 @@ class SyncStatusWidget(QWidget):
             parts.append(self.tr("last sync: %1").replace("%1", stamp))
         self.label.setText(" · ".join(parts))
         self.label.setToolTip(state.last_error or "")
+        # The user corner of the status bar stretches; keep this text whole beside it.
+        self.label.setMinimumWidth(self.label.sizeHint().width())
 
     def retranslate(self) -> None:
         self.button.setText(self.tr("Sync now"))

@@ -23,13 +23,13 @@ def test_pending_work_goes_up_on_sync_now(qtbot, desks, central, valid_request):
     widget.refresh()
     pending = widget.loop.state.pending
     assert pending >= 1  # the request and its attachment files
-    assert f"pending: {pending}" in widget.label.text()
+    assert widget.tr("pending: %1").replace("%1", str(pending)) in widget.label.text()
     first = widget.last_report
     widget.button.click()
     qtbot.waitUntil(lambda: widget.last_report is not first, timeout=15000)
     assert widget.last_report.ok and widget.last_report.pushed >= 1
-    assert "Central: online" in widget.label.text()
-    assert "pending: 0" in widget.label.text()
+    assert widget.tr("Central: online") in widget.label.text()
+    assert widget.tr("pending: %1").replace("%1", "0") in widget.label.text()
     number = summary.number.replace("-", "")
     assert central.scalar("SELECT count(*) FROM requests WHERE number = %s", number) == 1
     widget.stop()
@@ -45,5 +45,35 @@ def test_an_unreachable_central_is_reported_once_and_retried(qtbot, tmp_path, de
     widget.error_shown.connect(shown.append)
     qtbot.waitUntil(lambda: widget.loop.failures >= 3, timeout=20000)
     assert len(shown) == 1  # the same error, shown once, while the loop keeps retrying
-    assert "Central: offline" in widget.label.text()
+    assert widget.tr("Central: offline") in widget.label.text()
     widget.stop()
+
+
+def test_the_main_window_shows_sync_state_when_central_is_configured(qtbot, desks):
+    from tawasul_desktop.gui.app import build_window, make_application
+
+    desk = desks()
+    app = make_application(["test"])
+    window = build_window(app, desk.store.settings, desk.store)
+    qtbot.addWidget(window)
+    window.show()
+    corner = window.sync_status
+    assert corner is not None and corner.parent() is not None
+    qtbot.waitUntil(lambda: corner.last_report is not None, timeout=15000)
+    assert corner.last_report.ok
+    assert corner.label.isVisible() and corner.label.text()
+    window.close()
+    assert not corner.loop._thread.is_alive()  # closing the window ends the sync thread
+
+
+def test_no_central_no_sync_corner(qtbot, tmp_path, clean_env):
+    from tawasul_desktop.config import load_settings
+    from tawasul_desktop.gui.app import build_window, make_application
+    from tawasul_desktop.storage.store import Store
+
+    settings = load_settings(tmp_path / "none.toml", db=tmp_path / "s.sqlite3", data_dir=tmp_path)
+    with Store.open(settings) as store:
+        window = build_window(make_application(["test"]), settings, store)
+        qtbot.addWidget(window)
+        assert window.sync_status is None
+        window.close()
