@@ -40,6 +40,9 @@ class Role(StrEnum):
 
 OPEN_STATES = frozenset({Status.SUBMITTED, Status.UNDER_REVIEW, Status.RETURNED})
 DECIDED_STATES = frozenset({Status.ACCEPTED, Status.REJECTED})
+# States in which the 7-working-day clock runs (it pauses while returned to the applicant),
+# so only these can be overdue.
+CLOCK_RUNNING_STATES = frozenset({Status.SUBMITTED, Status.UNDER_REVIEW})
 
 STATUS_NAMES = {
     Status.SUBMITTED: ("مقدَّم", "Submitted"),

@@ -43,7 +43,7 @@ from sqlalchemy.sql.expression import UnaryExpression
 from tawasul_desktop.domain.arabic_fold import fold
 from tawasul_desktop.domain.assignment import is_supervisor
 from tawasul_desktop.domain.identity import mask_identity
-from tawasul_desktop.domain.lifecycle import OPEN_STATES, Status
+from tawasul_desktop.domain.lifecycle import CLOCK_RUNNING_STATES, OPEN_STATES, Status
 from tawasul_desktop.domain.messages import TawasulError
 from tawasul_desktop.domain.timing import working_days_left
 from tawasul_desktop.domain.workdays import WorkingCalendar
@@ -55,7 +55,7 @@ from tawasul_desktop.storage.users import Actor
 PAGE_SIZE = 100
 MAX_PAGES = 40  # pages a QueueWindow keeps (4,000 rows)
 # The clock runs in these states; a returned request waits for the applicant (paused).
-RUNNING_STATES = (Status.SUBMITTED.value, Status.UNDER_REVIEW.value)
+RUNNING_STATES = tuple(sorted(s.value for s in CLOCK_RUNNING_STATES))
 UNASSIGNED = ""  # QueueFilter.assignee value for "nobody"
 SORT_IN_MEMORY_ROWS = 200_000  # a date range this small is sorted rather than index-walked
 

@@ -17,7 +17,13 @@ from sqlalchemy.orm import Session
 
 from tawasul_desktop.domain.arabic_fold import fold
 from tawasul_desktop.domain.intake_types import Person, ValidRequest
-from tawasul_desktop.domain.lifecycle import OPEN_STATES, Action, Status
+from tawasul_desktop.domain.lifecycle import (
+    CLOCK_RUNNING_STATES,
+    OPEN_STATES,
+    Action,
+    Status,
+    status_name,
+)
 from tawasul_desktop.domain.lifecycle_effects import LifecycleState, apply_action
 from tawasul_desktop.domain.messages import Problem, TawasulError
 from tawasul_desktop.domain.numbers import (
@@ -109,7 +115,7 @@ def summarise(store: Store, req: Request, now: dt.datetime | None = None,
         submitted_at=req.submitted_at.astimezone(zone),
         due_date=req.due_date,
         follow_up_from=(req.submitted_at + dt.timedelta(hours=hours)).astimezone(zone),
-        overdue=req.status in OPEN_STATES and _local_today(store, now) > req.due_date,
+        overdue=req.status in CLOCK_RUNNING_STATES and _local_today(store, now) > req.due_date,
         decision_reason=req.decision_reason,
         duplicate_of=duplicate_number,
         counter=req.counter,
@@ -338,7 +344,7 @@ def filtered_query(store: Store, flt: RequestFilter, today: dt.date) -> Select[R
         query = query.where(Request.counter == flt.counter)
     if flt.overdue:
         query = query.where(Request.due_date < today,
-                            Request.status.in_([s.value for s in OPEN_STATES]))
+                            Request.status.in_([s.value for s in CLOCK_RUNNING_STATES]))
     if flt.since:
         query = query.where(Request.submitted_at >= _local_midnight_utc(store, flt.since))
     if flt.until:
@@ -396,7 +402,8 @@ def transition(store: Store, actor: Actor, number_text: str, action: Action, *,
         req = _load(session, number_text, lock=True)
         if expected_status is not None and req.status != expected_status:
             raise TawasulError.of("request.changed_meanwhile", "status", invalid_input=False,
-                                  status=req.status)
+                                  status=req.status, status_ar=status_name(req.status, "ar"),
+                                  status_en=status_name(req.status, "en"))
         outcome = apply_action(LifecycleState.of(req), action, role=actor.role,
                                actor=actor.username, reason=reason, now=now,
                                today=_local_today(store, now), calendar=store.calendar(session),

@@ -377,3 +377,38 @@ def test_no_follow_up_on_a_withdrawn_request(store, valid_request, clerk):
     with pytest.raises(TawasulError) as caught:
         ops.record_follow_up(store, clerk, summary.number, now=later)
     assert caught.value.problems[0].code == "request.not_open"
+
+
+def test_a_returned_request_is_not_overdue_while_its_clock_is_paused(store, valid_request, clerk,
+                                                                    supervisor):
+    import datetime as dt
+
+    from tawasul_desktop.domain.lifecycle import Action
+    from tawasul_desktop.storage import requests as ops
+
+    summary = ops.submit_request(store, clerk, valid_request())
+    ops.transition(store, supervisor, summary.number, Action.RETURN, reason="صورة الهوية غير واضحة")
+    much_later = summary.submitted_at + dt.timedelta(days=40)
+    shown = ops.summarise(store, ops.get_request(store, summary.number), much_later)
+    assert shown.status == "returned" and not shown.overdue
+    listed = ops.list_requests(store, ops.RequestFilter(overdue=True), now=much_later)
+    assert summary.number not in [r.number for r in listed]
+    ops.transition(store, clerk, summary.number, Action.ANSWER, now=much_later)
+    answered = ops.summarise(store, ops.get_request(store, summary.number), much_later)
+    assert not answered.overdue  # the paused days were added to the due date
+
+
+def test_changed_meanwhile_names_the_status_in_words(store, valid_request, clerk, supervisor):
+    from tawasul_desktop.domain.lifecycle import Action
+    from tawasul_desktop.domain.messages import TawasulError
+    from tawasul_desktop.storage import requests as ops
+
+    summary = ops.submit_request(store, clerk, valid_request())
+    ops.transition(store, supervisor, summary.number, Action.ACCEPT)
+    with pytest.raises(TawasulError) as caught:
+        ops.transition(store, supervisor, summary.number, Action.REJECT, reason="x",
+                       expected_status="submitted")
+    problem = caught.value.problems[0]
+    assert problem.code == "request.changed_meanwhile"
+    assert "Accepted" in problem.message_en and "مقبول" in problem.message_ar
+    assert "accepted" not in problem.message_en

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tawasul_desktop.domain.lifecycle import Action, status_name
+from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.domain.messages import Problem, TawasulError
 from tawasul_desktop.gui import dialogs, workers
 from tawasul_desktop.gui.supervisor import decision_dialogs
@@ -329,14 +329,7 @@ class SupervisorWorkspace(QWidget):
         self.decided.emit(outcome)
 
     def _problem_text(self, problem: Problem) -> str:
-        language = self._language()
-        if problem.code == "request.changed_meanwhile" and "status" in problem.params:
-            try:
-                shown = status_name(problem.params["status"], language)
-            except ValueError:
-                shown = str(problem.params["status"])
-            problem = Problem.of(problem.code, problem.field, status=shown)
-        return problem.text(language)
+        return problem.text(self._language())
 
     # --- exports ---------------------------------------------------------------------------
 
