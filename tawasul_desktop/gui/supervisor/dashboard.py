@@ -13,15 +13,15 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCharts import (
     QBarCategoryAxis,
-    QBarSeries,
     QBarSet,
     QChart,
     QChartView,
+    QHorizontalBarSeries,
     QLineSeries,
     QValueAxis,
 )
 from PySide6.QtCore import QEvent, QPointF, Qt, Signal
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QFont, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -65,7 +65,10 @@ def _chart_view(name: str) -> QChartView:
     view = QChartView()
     view.setObjectName(name)
     view.setRenderHint(QPainter.RenderHint.Antialiasing)
-    view.setMinimumHeight(220)
+    view.setMinimumHeight(340)  # room for a label per bar (eight services)
+    # QtCharts lays axis labels out wrongly right-to-left (every label elided to "…");
+    # charts read left to right anyway, and their Arabic text is still shaped by Qt.
+    view.setLayoutDirection(Qt.LayoutDirection.LeftToRight)
     return view
 
 
@@ -194,19 +197,24 @@ class DashboardPage(QWidget):
         chart.setTitle(title)
         chart.legend().hide()
         bars = QBarSet(title)
-        bars.append([float(v) for v in values])
-        series = QBarSeries()
+        # Horizontal bars: service and status names are long and need a whole line each.
+        bars.append([float(v) for v in reversed(values)])
+        series = QHorizontalBarSeries()
         series.append(bars)
         chart.addSeries(series)
-        axis_x = QBarCategoryAxis()
-        axis_x.append(labels)
-        axis_y = QValueAxis()
-        axis_y.setRange(0, max(values or [1]) * 1.1 or 1)
-        axis_y.setLabelFormat("%d")
-        chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
-        chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(axis_x)
-        series.attachAxis(axis_y)
+        names = QBarCategoryAxis()
+        names.append(list(reversed(labels)))  # the largest on top
+        names.setTruncateLabels(False)  # QtCharts elides them to "…" even with room to spare
+        small = QFont(view.font())  # Arabic line height is tall: at full size every other
+        small.setPointSizeF(small.pointSizeF() * 0.8)  # label is hidden as overlapping
+        names.setLabelsFont(small)
+        counts = QValueAxis()
+        counts.setRange(0, max(values or [1]) * 1.1 or 1)
+        counts.setLabelFormat("%d")
+        chart.addAxis(names, Qt.AlignmentFlag.AlignLeft)
+        chart.addAxis(counts, Qt.AlignmentFlag.AlignBottom)
+        series.attachAxis(names)
+        series.attachAxis(counts)
         old = view.chart()
         view.setChart(chart)
         if old is not None:
@@ -238,6 +246,11 @@ class DashboardPage(QWidget):
         chart.addSeries(series)
         axis_x = QBarCategoryAxis()
         axis_x.append(labels)
+        # Twelve dates do not fit under the line; the axis title gives the span instead.
+        axis_x.setLabelsVisible(False)
+        if labels:  # the span goes into the title, which QtCharts does not elide
+            # Isolated left to right, or the bidi algorithm turns 11-22 into 22-11.
+            chart.setTitle(f"{chart.title()}  \u2066{labels[0]} – {labels[-1]}\u2069")
         axis_y = QValueAxis()
         axis_y.setRange(0, 100)
         axis_y.setLabelFormat("%d")
