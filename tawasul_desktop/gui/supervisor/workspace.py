@@ -45,7 +45,13 @@ from tawasul_desktop.storage.assignment import (
     decide_many,
     list_supervisors,
 )
-from tawasul_desktop.storage.queue import QueueFilter, QueueRow, QueueSort, require_supervisor
+from tawasul_desktop.storage.queue import (
+    QueueFilter,
+    QueueRow,
+    QueueSort,
+    SortKey,
+    require_supervisor,
+)
 from tawasul_desktop.storage.requests import display_number
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
@@ -113,6 +119,11 @@ class SupervisorWorkspace(QWidget):
         header.setSortIndicatorShown(True)
         header.setSectionsClickable(True)
         header.sortIndicatorChanged.connect(self.model.sort)
+        # Numbers and times must read whole: size those columns for their widest value.
+        metrics, pad = self.table.fontMetrics(), 28
+        for key, sample in ((SortKey.NUMBER, "000-00-00-000000-0"),
+                            (SortKey.SUBMITTED, "0000-00-00 00:00"), (SortKey.DUE, "0000-00-00")):
+            self.table.setColumnWidth(COLUMNS.index(key), metrics.horizontalAdvance(sample) + pad)
         self.detail = DetailPane(store, language, lambda: self.clock())
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.table)
@@ -445,7 +456,12 @@ def sync_workspace_tab(window: MainWindow) -> SupervisorWorkspace | None:
             workspace.set_actor(None)
         return workspace
     if workspace is None:
-        workspace = SupervisorWorkspace(window.store, lambda: window.languages.language or "ar",
+        from tawasul_desktop.sync.central_queue import open_central_store, queue_on_central
+
+        # With [central] dsn set, a supervisor's queue reads (and decides on) central.
+        store = (open_central_store(window.store.settings, local=window.store)
+                 if queue_on_central(window.store.settings, actor) else window.store)
+        workspace = SupervisorWorkspace(store, lambda: window.languages.language or "ar",
                                         clock=lambda: window.clock())
         window.supervision = workspace
     if window.tabs.indexOf(workspace) < 0:
