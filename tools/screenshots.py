@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PySide6.QtCore import QCoreApplication  # noqa: E402
 from PySide6.QtGui import QColor, QImage  # noqa: E402
-from PySide6.QtWidgets import QComboBox  # noqa: E402
+from PySide6.QtWidgets import QComboBox, QTabWidget  # noqa: E402
 
 from tawasul_desktop.config import load_settings  # noqa: E402
 from tawasul_desktop.domain.identity import make_identity  # noqa: E402
@@ -34,6 +34,7 @@ from tawasul_desktop.gui.app import make_application  # noqa: E402
 from tawasul_desktop.gui.i18n import LanguageManager  # noqa: E402
 from tawasul_desktop.gui.main_window import MainWindow  # noqa: E402
 from tawasul_desktop.gui.wizard import ATTACHMENTS, CONFIRM  # noqa: E402
+from tawasul_desktop.storage.demo import generate_demo_data
 from tawasul_desktop.storage.requests import submit_request  # noqa: E402
 from tawasul_desktop.storage.store import Store  # noqa: E402
 from tawasul_desktop.storage.users import Actor, add_user  # noqa: E402
@@ -58,6 +59,9 @@ def demo_store(folder: Path) -> Store:
         setup = Actor("setup", "admin")
         add_user(session, setup, "admin", "admin", PASSWORD, store.policy.security)
         add_user(session, setup, "amal", "clerk", PASSWORD, store.policy.security, "أمل الحربي")
+        add_user(session, setup, "sara", "supervisor", PASSWORD, store.policy.security,
+                 "سارة العتيبي")
+    generate_demo_data(store, Actor("setup", "admin"), 300, seed=3)  # a queue to look at
     return store
 
 
@@ -177,6 +181,18 @@ def main() -> None:
             shot("10-enquiry-mistyped")
             window.lock()
             shot("11-locked")
+            window.logout()
+            window.login.username.setText("sara")
+            window.login.password.setText(PASSWORD)
+            window.login.submit()
+            settle()
+            window.resize(1280, 800)
+            window.tabs.setCurrentWidget(window.supervision)
+            shot("12-supervisor-queue")
+            inner = window.supervision.findChild(QTabWidget, "supervisorTabs")
+            inner.setCurrentIndex(inner.count() - 1)
+            settle()
+            shot("13-supervisor-dashboard")
             window.close()
             store.close()
             empty.close()

@@ -61,6 +61,10 @@ def _table(name: str, columns: int) -> QTableWidget:
     return table
 
 
+def _short_label(text: str, limit: int = 26) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _chart_view(name: str) -> QChartView:
     view = QChartView()
     view.setObjectName(name)
@@ -203,7 +207,8 @@ class DashboardPage(QWidget):
         series.append(bars)
         chart.addSeries(series)
         names = QBarCategoryAxis()
-        names.append(list(reversed(labels)))  # the largest on top
+        # Long service names would be cut at the chart's edge: shorten them visibly instead.
+        names.append([_short_label(t) for t in reversed(labels)])  # the largest on top
         names.setTruncateLabels(False)  # QtCharts elides them to "…" even with room to spare
         small = QFont(view.font())  # Arabic line height is tall: at full size every other
         small.setPointSizeF(small.pointSizeF() * 0.8)  # label is hidden as overlapping
@@ -250,7 +255,7 @@ class DashboardPage(QWidget):
         axis_x.setLabelsVisible(False)
         if labels:  # the span goes into the title, which QtCharts does not elide
             # Isolated left to right, or the bidi algorithm turns 11-22 into 22-11.
-            chart.setTitle(f"{chart.title()}  \u2066{labels[0]} – {labels[-1]}\u2069")
+            chart.setTitle(f"{chart.title()}<br>\u2066{labels[0]} – {labels[-1]}\u2069")
         axis_y = QValueAxis()
         axis_y.setRange(0, 100)
         axis_y.setLabelFormat("%d")
