@@ -67,7 +67,7 @@
 <context>
     <name>DashboardPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/dashboard.py" line="+141"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/dashboard.py" line="+148"/>
         <source>Refreshing…</source>
         <translation>جارٍ التحديث…</translation>
     </message>
@@ -93,12 +93,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+105"/>
+        <location line="+116"/>
         <source>Due within 2 working days</source>
         <translation>تستحق خلال يومي عمل</translation>
     </message>
     <message>
-        <location line="-104"/>
+        <location line="-115"/>
         <source>Decided within 7 working days</source>
         <translation>بُتّ فيها خلال 7 أيام عمل</translation>
     </message>
@@ -108,7 +108,7 @@
         <translation>طلبات عليها متابعة</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+42"/>
         <source>Requests by status</source>
         <translation>الطلبات حسب الحالة</translation>
     </message>
@@ -123,7 +123,7 @@
         <translation>نسبة البت خلال 7 أيام عمل أسبوعيًا (%)</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+41"/>
         <source>All services</source>
         <translation>كل الخدمات</translation>
     </message>
@@ -1571,7 +1571,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SupervisorWorkspace</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+193"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+204"/>
         <source>Counting…</source>
         <translation>جارٍ العد…</translation>
     </message>
@@ -1591,12 +1591,12 @@ Follow-up possible from: %3</source>
         <location line="+5"/>
         <location line="+42"/>
         <location line="+5"/>
-        <location line="+175"/>
+        <location line="+168"/>
         <source>Supervision</source>
         <translation>الإشراف</translation>
     </message>
     <message>
-        <location line="-179"/>
+        <location line="-172"/>
         <source>Select at most %1 requests at a time.</source>
         <translation>اختر %1 طلب على الأكثر في كل مرة.</translation>
     </message>
@@ -1693,7 +1693,7 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+12"/>
         <source>Export to CSV</source>
         <translation>تصدير إلى CSV</translation>
     </message>
@@ -1798,7 +1798,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SyncStatusWidget</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/sync_status.py" line="+92"/>
+        <location filename="../../tawasul_desktop/gui/sync_status.py" line="+109"/>
         <source>Sync failed; retrying: %1</source>
         <translation>تعذرت المزامنة؛ ستُعاد المحاولة: %1</translation>
     </message>
@@ -1828,12 +1828,27 @@ Follow-up possible from: %3</source>
         <translation>مرفوضة: %1</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>last sync: %1</source>
         <translation>آخر مزامنة: %1</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+17"/>
+        <source>Refused by the central database</source>
+        <translation>رفضتها قاعدة البيانات المركزية</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>These changes were refused and kept; the central state applies:</source>
+        <translation>رُفضت هذه التغييرات وحُفظت؛ المعتمد هو ما في قاعدة البيانات المركزية:</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Refused…</source>
+        <translation>مرفوضة…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Sync now</source>
         <translation>زامن الآن</translation>
     </message>

@@ -63,7 +63,7 @@
 <context>
     <name>DashboardPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/dashboard.py" line="+141"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/dashboard.py" line="+148"/>
         <source>Refreshing…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -89,12 +89,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+105"/>
+        <location line="+116"/>
         <source>Due within 2 working days</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-104"/>
+        <location line="-115"/>
         <source>Decided within 7 working days</source>
         <translation type="unfinished"></translation>
     </message>
@@ -104,7 +104,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+42"/>
         <source>Requests by status</source>
         <translation type="unfinished"></translation>
     </message>
@@ -119,7 +119,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+41"/>
         <source>All services</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1545,7 +1545,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SupervisorWorkspace</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+193"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+204"/>
         <source>Counting…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1561,12 +1561,12 @@ Follow-up possible from: %3</source>
         <location line="+5"/>
         <location line="+42"/>
         <location line="+5"/>
-        <location line="+175"/>
+        <location line="+168"/>
         <source>Supervision</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-179"/>
+        <location line="-172"/>
         <source>Select at most %1 requests at a time.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1639,7 +1639,7 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+12"/>
         <source>Export to CSV</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1740,7 +1740,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SyncStatusWidget</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/sync_status.py" line="+92"/>
+        <location filename="../../tawasul_desktop/gui/sync_status.py" line="+109"/>
         <source>Sync failed; retrying: %1</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1770,12 +1770,27 @@ Follow-up possible from: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>last sync: %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+17"/>
+        <source>Refused by the central database</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>These changes were refused and kept; the central state applies:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Refused…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Sync now</source>
         <translation type="unfinished"></translation>
     </message>

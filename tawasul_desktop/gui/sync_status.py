@@ -12,7 +12,14 @@ import logging
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QToolButton,
+    QWidget,
+)
 
 from tawasul_desktop.sync.engine import SyncEngine, SyncLoop, SyncProgress, SyncReport
 
@@ -48,10 +55,16 @@ class SyncStatusWidget(QWidget):
         self.button = QToolButton(self)
         self.button.setObjectName("syncNowButton")
         self.button.clicked.connect(self.sync_now)
+        # Refused operations are kept with their reasons; the clerk can read them here.
+        self.refused_button = QToolButton(self)
+        self.refused_button.setObjectName("syncRefusedButton")
+        self.refused_button.clicked.connect(self.show_refused)
+        self.refused_button.hide()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.label)
         layout.addWidget(self.progress)
+        layout.addWidget(self.refused_button)
         layout.addWidget(self.button)
         self.last_report: SyncReport | None = None
         self._shown_error: str | None = None
@@ -108,6 +121,7 @@ class SyncStatusWidget(QWidget):
         parts = [where, self.tr("pending: %1").replace("%1", str(state.pending))]
         if state.refused:
             parts.append(self.tr("refused: %1").replace("%1", str(state.refused)))
+        self.refused_button.setVisible(bool(state.refused))
         if state.last_success_at is not None:
             local = state.last_success_at.astimezone(self._zone)
             stamp = local.strftime("%H:%M") if local.date() == dt.datetime.now(self._zone).date() \
@@ -118,7 +132,23 @@ class SyncStatusWidget(QWidget):
         # The user corner of the status bar stretches; keep this text whole beside it.
         self.label.setMinimumWidth(self.label.sizeHint().width())
 
+    def refused_text(self) -> str:
+        """Each refused operation: the request it concerns and why central refused it."""
+        language = "en" if self.layoutDirection() == Qt.LayoutDirection.LeftToRight else "ar"
+        lines = []
+        for op in self.loop.engine.refused():
+            reason = op.message_en if language == "en" else op.message_ar
+            number = f"\u2066{op.request_number}\u2069" if op.request_number else "—"
+            lines.append(f"{number}: {reason}")
+        return "\n".join(lines)
+
+    def show_refused(self) -> None:
+        QMessageBox.information(self, self.tr("Refused by the central database"),
+                                self.tr("These changes were refused and kept; the central "
+                                        "state applies:") + "\n\n" + self.refused_text())
+
     def retranslate(self) -> None:
+        self.refused_button.setText(self.tr("Refused…"))
         self.button.setText(self.tr("Sync now"))
         self.refresh()
 

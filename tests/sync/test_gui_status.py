@@ -77,3 +77,32 @@ def test_no_central_no_sync_corner(qtbot, tmp_path, clean_env):
         qtbot.addWidget(window)
         assert window.sync_status is None
         window.close()
+
+
+def test_a_conflict_is_shown_with_its_reason(qtbot, desks, central, valid_request, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+    from synchelp import POLICY, submit_many
+
+    from tawasul_desktop.domain.lifecycle import Action
+    from tawasul_desktop.sync import central as hub
+
+    desk = desks()
+    (number,) = submit_many(desk.store, CLERK, [valid_request()])
+    desk.sync()
+    with central.admin() as conn:
+        hub.decide(conn, number, Action.ACCEPT, actor="amal", policy=POLICY)
+    ops.transition(desk.store, CLERK, number, Action.WITHDRAW, reason="لم يعد بحاجة")
+    widget = SyncStatusWidget(desk.engine, interval=3600, timezone="Asia/Riyadh")
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitUntil(lambda: widget.last_report is not None, timeout=15000)
+    assert widget.refused_button.isVisible()
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: shown.append(text))
+    widget.refused_button.click()
+    assert len(shown) == 1 and number in shown[0]
+    assert (
+        desk.engine.refused()[0].message_en in shown[0]
+        or desk.engine.refused()[0].message_ar in shown[0]
+    )
+    widget.stop()
