@@ -3,6 +3,8 @@
     python bench/bench_queue.py                    # makes a 1,000,000-request store (~3-6 min)
     python bench/bench_queue.py --count 100000     # smaller
     python bench/bench_queue.py --db store.sqlite3 # an existing store (migrated if older)
+    python bench/bench_queue.py --central-dsn postgresql://postgres@127.0.0.1/test
+                                                   # SQLite and the central PostgreSQL
 
 The store is made with ``tawasul demo-data`` in a temporary folder; ``--follow-ups`` of the
 requests then get one to three follow-ups (written straight into the table: the demo data
@@ -16,9 +18,14 @@ has none and the queue shows and sorts by them). The measurements run in a separ
 - process memory (peak RSS).
 
 Baselines measured in the same run: the first page of the same query read with the sqlite3
-module alone, and the memory of a bare PySide6 process showing an empty table. SQLite only;
-the same queries on the central PostgreSQL are measured once sync brings that store in.
-Prints figures only; no assertions.
+module alone, and the memory of a bare PySide6 process showing an empty table.
+
+With ``--central-dsn`` (or ``$TAWASUL_BENCH_PG_DSN``: a role that may create databases and
+roles), the same requests and follow-ups are copied (COPY, indexes built afterwards) into a
+fresh central database made by ``tawasul central init`` and the same figures are measured
+again with the workspace reading central as a supervisor's login role (row-level security
+on, as in use: sync.central_queue); both backends' figures are printed side by side. The
+database is dropped afterwards unless ``--keep-central``. Prints figures only; no assertions.
 """
 
 from __future__ import annotations
@@ -52,8 +59,18 @@ out = {{}}
 app = QApplication(["bench"])
 folder = Path({folder!r})
 settings = load_settings(folder / "absent.toml", db=Path({db!r}), data_dir=Path({data!r}))
+central_dsn, password_file = {central_dsn!r}, {password_file!r}
 t0 = time.perf_counter()
-store = Store.open(settings, sweep=False)
+if central_dsn:
+    import dataclasses
+    from tawasul_desktop.sync.central_queue import open_central_store
+    settings = dataclasses.replace(settings, central_dsn=central_dsn,
+                                   central_password_file=Path(password_file))
+    store = open_central_store(settings)
+    with store.read() as s:
+        s.connection()  # connect now: part of opening
+else:
+    store = Store.open(settings, sweep=False)
 out["store_open_s"] = time.perf_counter() - t0
 boss = Actor("supervisor", "supervisor", "Supervisor")
 
@@ -195,6 +212,98 @@ print(conn.execute("SELECT count(*), count(DISTINCT request_id) FROM follow_ups"
 """
 
 
+RAW_FIRST_PAGE_PG = r"""
+import sys, time, psycopg
+conn = psycopg.connect(sys.argv[1], password=open(sys.argv[2]).readline().strip())
+conn.execute("SELECT 1")
+t0 = time.perf_counter()
+rows = conn.execute("SELECT number, service, applicant_name, applicant_id, counter, submitted_at,"
+                    " due_date, status, assignee, paused_since FROM requests"
+                    " ORDER BY due_date, number LIMIT 100").fetchall()
+print((time.perf_counter() - t0) * 1000)
+"""
+
+
+def load_central(server_dsn: str, db: Path, folder: Path) -> tuple[str, str, str, float]:
+    """A fresh central database holding the SQLite store's requests and follow-ups; returns
+    (its name, the supervisor's DSN, password file, seconds to load)."""
+    import secrets
+    import sqlite3
+
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    sys.path.insert(0, str(ROOT))
+    from tawasul_desktop.sync import admin, central
+    from tawasul_desktop.sync.connection import CentralTarget
+
+    token = secrets.token_hex(3)
+    name, prefix = f"tawasul_bench_{token}", f"tb{token}"
+    with psycopg.connect(server_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    owner_dsn = make_conninfo(server_dsn, dbname=name)
+    admin.init_central(CentralTarget(owner_dsn), role_prefix=prefix)
+    lite = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    centre = lite.execute("SELECT centre FROM requests LIMIT 1").fetchone()[0]
+    password_file = folder / "supervisor.pass"
+    t0 = time.perf_counter()
+    with psycopg.connect(owner_dsn, autocommit=True) as conn:
+        role, _ = admin.add_supervisor(conn, centre, "bench", password_file=password_file)
+        central.put_user(conn, "supervisor", "supervisor", "x", centre=centre)
+        conn.execute("SET TIME ZONE 'UTC'")  # the store's times are naive UTC
+        indexes = conn.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN "
+            "('requests', 'follow_ups') AND indexdef NOT LIKE 'CREATE UNIQUE%'").fetchall()
+        with conn.transaction():
+            for index, _ in indexes:
+                conn.execute(f"DROP INDEX {index}")
+            columns = (*central.REQUEST_COLUMNS, "assignee")
+            for table, cols in (("requests", columns),
+                                ("follow_ups", ("id", "request_id", "at", "by", "note"))):
+                with conn.cursor().copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                    for row in lite.execute(f"SELECT {', '.join(cols)} FROM {table}"):
+                        copy.write_row(row)
+            for _, definition in indexes:
+                conn.execute(definition)
+        conn.execute("ANALYZE")
+    seconds = time.perf_counter() - t0
+    lite.close()
+    return name, make_conninfo(owner_dsn, user=role), str(password_file), seconds
+
+
+def drop_central(server_dsn: str, name: str) -> None:
+    import psycopg
+
+    prefix = "tb" + name.rsplit("_", 1)[1]
+    with psycopg.connect(server_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        roles = [r[0] for r in conn.execute(
+            "SELECT rolname FROM pg_roles WHERE rolname LIKE %s", (prefix + "\\_%",))]
+        for role in sorted(roles, key=lambda r: r.endswith(("_counter", "_supervisor"))):
+            conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def report(backend: str, f: dict, raw_ms: float, bare_mb: float) -> None:
+    print(f"--- {backend}: {f['total']:,} requests; opened in {f['store_open_s']:.1f} s")
+    print(f"first rows visible      {f['first_rows_ms']:7.0f} ms   (target < 300; count known "
+          f"after {f['counted_ms']:.0f} ms); baseline raw first page {raw_ms:.1f} ms")
+    print(f"filter/sort change      {f['change_median_ms']:7.0f} ms   median of "
+          f"{len(f['changes'])} (target < 200)")
+    for label, ms, total in f["changes"]:
+        print(f"    {label:32s} {ms:7.0f} ms  {total if total is not None else '?':>9} rows")
+    print(f"scroll to the end       {f['scroll_end_ms']:7.0f} ms   {f['scroll_end_rows_read']} "
+          f"rows read")
+    print(f"scroll to the middle    {f['scroll_middle_ms']:7.0f} ms   "
+          f"{f['scroll_middle_rows_read']} rows read")
+    print(f"rows read for the view  {f['rows_read_total']:,} (kept at the end: {f['rows_kept']:,})"
+          f" of {f['total']:,}")
+    rows, seconds = f["export_csv"]
+    print(f"CSV export (waiting)    {seconds:7.1f} s    {rows:,} rows")
+    print(f"dashboard refresh       {f['dashboard_s']:7.1f} s    (in a worker in the app)")
+    print(f"peak memory             {f['peak_rss_mb']:7.0f} MB   (target < 300); baseline bare "
+          f"PySide6 table {bare_mb:.0f} MB")
+
+
 def run(code: str, *args: str, env: dict[str, str] | None = None) -> str:
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                           cwd=ROOT, env=env, check=False)
@@ -209,6 +318,11 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="an existing store to measure instead")
     parser.add_argument("--follow-ups", type=float, default=0.05,
                         help="share of requests given follow-ups (default 0.05)")
+    parser.add_argument("--central-dsn", default=os.environ.get("TAWASUL_BENCH_PG_DSN"),
+                        help="also measure the central PostgreSQL (a role that may create "
+                             "databases and roles; default $TAWASUL_BENCH_PG_DSN)")
+    parser.add_argument("--keep-central", action="store_true",
+                        help="keep the central database made for the run")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="tawasul-bench-queue-") as tmp:
@@ -229,33 +343,35 @@ def main() -> None:
         identity = run("import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("
                        "'SELECT applicant_id FROM requests LIMIT 1 OFFSET 777').fetchone()[0])",
                        str(db))
-        figures = json.loads(run(MEASURE.format(root=str(ROOT), folder=str(folder), db=str(db),
-                                                data=str(data), identity=identity), env=env))
+        measure = dict(root=str(ROOT), folder=str(folder), db=str(db), data=str(data),
+                       identity=identity)
+        figures = json.loads(run(MEASURE.format(**measure, central_dsn="", password_file=""),
+                                 env=env))
         raw_ms = float(run(RAW_FIRST_PAGE, str(db)))  # after MEASURE: it migrates an old store
         bare_mb = float(run(BARE))
         size = db.stat().st_size / 2**20
+        pg: tuple[dict, float] | None = None
+        if args.central_dsn:
+            name, dsn, password_file, seconds = load_central(args.central_dsn, db, folder)
+            try:
+                print(f"copied {figures['total']:,} requests into central {name} in "
+                      f"{seconds:.0f} s (COPY, then indexes and ANALYZE)")
+                pg_figures = json.loads(run(MEASURE.format(**measure, central_dsn=dsn,
+                                                           password_file=password_file),
+                                            env=env))
+                pg = (pg_figures, float(run(RAW_FIRST_PAGE_PG, dsn, password_file)))
+            finally:
+                if args.keep_central:
+                    print(f"central database kept: {name}")
+                else:
+                    drop_central(args.central_dsn, name)
 
-    f = figures
-    print(f"store: {f['total']:,} requests, {size:,.0f} MB; opened in {f['store_open_s']:.1f} s "
-          "(includes migrating an older store)")
-    print(f"first rows visible      {f['first_rows_ms']:7.0f} ms   (target < 300; count known "
-          f"after {f['counted_ms']:.0f} ms); baseline raw sqlite3 first page {raw_ms:.1f} ms")
-    print(f"filter/sort change      {f['change_median_ms']:7.0f} ms   median of "
-          f"{len(f['changes'])} (target < 200)")
-    for label, ms, total in f["changes"]:
-        print(f"    {label:32s} {ms:7.0f} ms  {total if total is not None else '?':>9} rows")
-    print(f"scroll to the end       {f['scroll_end_ms']:7.0f} ms   {f['scroll_end_rows_read']} "
-          f"rows read")
-    print(f"scroll to the middle    {f['scroll_middle_ms']:7.0f} ms   "
-          f"{f['scroll_middle_rows_read']} rows read")
-    print(f"rows read for the view  {f['rows_read_total']:,} (kept at the end: {f['rows_kept']:,})"
-          f" of {f['total']:,}")
-    rows, seconds = f["export_csv"]
-    print(f"CSV export (waiting)    {seconds:7.1f} s    {rows:,} rows")
-    print(f"dashboard refresh       {f['dashboard_s']:7.1f} s    (in a worker in the app)")
-    print(f"peak memory             {f['peak_rss_mb']:7.0f} MB   (target < 300); baseline bare "
-          f"PySide6 table {bare_mb:.0f} MB")
-    print("PostgreSQL: not measured yet (the central store comes with sync).")
+    print(f"store: {size:,.0f} MB SQLite file")
+    report("SQLite (the desk's store)", figures, raw_ms, bare_mb)
+    if pg is None:
+        print("PostgreSQL: not measured (pass --central-dsn or set $TAWASUL_BENCH_PG_DSN).")
+    else:
+        report("PostgreSQL (central, as a supervisor's role)", pg[0], pg[1], bare_mb)
 
 
 if __name__ == "__main__":

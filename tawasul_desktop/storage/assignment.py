@@ -6,6 +6,8 @@ decision is always ``requests.transition`` with the status the supervisor saw
 the other is told (``request.changed_meanwhile``); an assignment likewise names the assignee
 the screen showed. A bulk action applies the same call to each request, each its own unit of
 work: a request someone else changed meanwhile is refused and reported, the rest go through.
+On a store over the central database (sync.central_queue) both go through sync.central
+(``decide``/``assign``: the same rules, the row locked, the expected status or assignee).
 """
 
 from __future__ import annotations
@@ -59,6 +61,12 @@ def assign(store: Store, actor: Actor, number_text: str, assignee: str | None, *
     """
     now = now or dt.datetime.now(dt.UTC)
     digits = number_or_problem(number_text)
+    if store.central is not None:  # the queue reads central: assign there
+        from tawasul_desktop.sync.central_queue import assign_centrally
+
+        return assign_centrally(store, actor, digits, assignee,
+                                expected_assignee=(... if isinstance(expected_assignee, _Unset)
+                                                   else expected_assignee))
     with store.write() as session:
         req = session.execute(
             select(Request).where(Request.number == digits).with_for_update()
@@ -98,8 +106,14 @@ def decide_many(store: Store, actor: Actor, items: Sequence[tuple[str, str]], ac
     outcome = BulkOutcome()
     for number, seen in items:
         try:
-            transition(store, actor, number, action, reason=reason, now=now,
-                       expected_status=seen)
+            if store.central is not None:  # the queue reads central: decide there
+                from tawasul_desktop.sync.central_queue import decide_centrally
+
+                decide_centrally(store, actor, number_or_problem(number), action,
+                                 reason=reason, expected_status=seen)
+            else:
+                transition(store, actor, number, action, reason=reason, now=now,
+                           expected_status=seen)
         except TawasulError as exc:
             outcome.refused.append((number, exc.problems[0]))
         else:

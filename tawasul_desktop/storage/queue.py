@@ -26,7 +26,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
+    DateTime,
     Select,
+    String,
+    TypeDecorator,
     and_,
     exists,
     func,
@@ -225,9 +228,17 @@ def _is_name_search(text: str) -> bool:
     return bool(compact) and not compact.isdigit()
 
 
-def _no_index(expr: Any) -> Any:
-    """``+expr``: the same value to SQLite, but no index may deliver it in order."""
-    return UnaryExpression(expr, operator=operators.custom_op("+"), type_=expr.type)
+def _no_index(expr: Any, dialect: str = "sqlite") -> Any:
+    """The same value in the same order, which no index may deliver in order: ``+expr`` to
+    SQLite; on PostgreSQL a no-op by type (``|| ''``, ``+ 0``, ``+ interval '0'``)."""
+    if dialect == "sqlite":
+        return UnaryExpression(expr, operator=operators.custom_op("+"), type_=expr.type)
+    kind = expr.type.impl_instance if isinstance(expr.type, TypeDecorator) else expr.type
+    if isinstance(kind, String):
+        return expr.op("||")(literal_column("''"))
+    if isinstance(kind, DateTime):
+        return expr.op("+")(literal_column("interval '0'"))
+    return expr.op("+")(literal_column("0"))  # dates and integers
 
 
 def _row(values: Sequence[Any]) -> QueueRow:
@@ -263,17 +274,18 @@ class QueueQuery:
         self._sort_matches: bool | None = None  # decided on the first read (see _plan_order)
 
     def _plan_order(self, session: Session) -> bool:
-        """Guarded SQLite tuning: whether to sort the matching rows rather than walk the sort
+        """Guarded planner tuning: whether to sort the matching rows rather than walk the sort
         key's index. SQLite prefers the walk (no sort step) and its statistics cannot say how
         far along the index the matches lie, nor know assignees set since the last ANALYZE;
         when the matches are few or far along (a name search, one supervisor's queue, a date
         range), the walk reads most of the table in index order: 1.6-3.3 s at a million
-        rows, against 2-230 ms finding the matches and sorting them. PostgreSQL plans this
-        by itself."""
+        rows, against 2-230 ms finding the matches and sorting them. PostgreSQL (central)
+        makes the same mistake for a name search finding few rows and a date range (1.8 s
+        at a million rows, bench_queue.py), so the same guard applies there."""
         if self._sort_matches is not None:
             return self._sort_matches
         f, decided = self.filter, False
-        if self.store.engine.dialect.name == "sqlite":
+        if self.store.engine.dialect.name in ("sqlite", "postgresql"):
             if _is_name_search(f.text) or f.assignee not in (None, UNASSIGNED):
                 decided = True
             elif (f.since or f.until) and self.sort.key != SortKey.SUBMITTED:
@@ -341,7 +353,7 @@ class QueueQuery:
             query = query.where(self._beyond(expr, key, descending))
         keys = (expr, Request.number) if expr is not None else (Request.number,)
         if sort_matches:
-            keys = tuple(_no_index(k) for k in keys)
+            keys = tuple(_no_index(k, self.store.engine.dialect.name) for k in keys)
         order = [c.desc() if descending else c.asc() for c in keys]
         query = query.order_by(*order)
         if plan.limit is not None:
@@ -556,8 +568,17 @@ class NamedFilter:
     filter: QueueFilter
 
 
+def _filters_store(store: Store) -> Store | None:
+    """Saved filters stay at the desk: a queue over central keeps them in the desk's store
+    (None: a central queue opened without one, which has no saved filters)."""
+    return store if store.central is None else store.local
+
+
 def saved_filters(store: Store, owner: str) -> list[NamedFilter]:
-    with store.read() as session:
+    own = _filters_store(store)
+    if own is None:
+        return []
+    with own.read() as session:
         rows = session.execute(select(SavedFilter.name, SavedFilter.payload)
                                .where(SavedFilter.owner == owner)
                                .order_by(SavedFilter.name)).all()
@@ -571,7 +592,10 @@ def save_filter(store: Store, actor: Actor, name: str, flt: QueueFilter,
     if not name or len(name) > 80:
         raise TawasulError.of("queue.saved_filter_name", "name")
     now = now or dt.datetime.now(dt.UTC)
-    with store.write() as session:
+    own = _filters_store(store)
+    if own is None:
+        raise TawasulError.of("queue.saved_filter_name", "name")
+    with own.write() as session:
         found = session.execute(select(SavedFilter).where(
             SavedFilter.owner == actor.username, SavedFilter.name == name)).scalar_one_or_none()
         if found is None:
@@ -582,7 +606,10 @@ def save_filter(store: Store, actor: Actor, name: str, flt: QueueFilter,
 
 
 def delete_filter(store: Store, actor: Actor, name: str) -> bool:
-    with store.write() as session:
+    own = _filters_store(store)
+    if own is None:
+        return False
+    with own.write() as session:
         found = session.execute(select(SavedFilter).where(
             SavedFilter.owner == actor.username, SavedFilter.name == name)).scalar_one_or_none()
         if found is None:

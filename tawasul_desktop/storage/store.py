@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,6 +29,9 @@ from tawasul_desktop.storage.drafts import draft_digests, payload_digests
 from tawasul_desktop.storage.engine import open_store
 from tawasul_desktop.storage.models import Attachment, Closure
 from tawasul_desktop.sync.local import synced_catalogue
+
+if TYPE_CHECKING:
+    from tawasul_desktop.sync.connection import CentralTarget
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +67,11 @@ class Store:
     catalogue: Catalogue = field(default_factory=default_catalogue)
     _calendar: WorkingCalendar | None = None
     _calendar_closures: frozenset[dt.date] = frozenset()
+    # Set when this is the central PostgreSQL read as a supervisor's queue
+    # (sync.central_queue.open_central_store): decisions and assignments then go through
+    # sync.central, and what stays at the desk (saved filters) is kept in ``local``.
+    central: CentralTarget | None = None
+    local: Store | None = None
 
     @classmethod
     def open(cls, settings: Settings, *, sweep: bool = True) -> Store:

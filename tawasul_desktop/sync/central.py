@@ -23,7 +23,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from tawasul_desktop.domain.lifecycle import Action, Role
+from tawasul_desktop.domain.lifecycle import Action, Role, status_name
 from tawasul_desktop.domain.lifecycle_effects import LifecycleState, apply_action
 from tawasul_desktop.domain.messages import Problem
 from tawasul_desktop.domain.policy import Policy
@@ -410,8 +410,12 @@ def _write_states(cur: psycopg.Cursor[Any], rows: Sequence[dict[str, Any]]) -> N
 
 def decide(conn: Conn, request: uuid.UUID | str, action: Action, *, actor: str,
            role: str = Role.SUPERVISOR.value, reason: str | None = None,
-           policy: Policy) -> LifecycleState | Problem:
-    """A supervisor's decision made centrally (same rules); it flows down to the counter."""
+           policy: Policy, expected_status: str | None = None) -> LifecycleState | Problem:
+    """A supervisor's decision made centrally (same rules); it flows down to the counter.
+
+    ``expected_status`` is the status the supervisor's screen showed: if another decision
+    came first (the row is locked, so one of two at once waits for the other), the answer is
+    ``request.changed_meanwhile`` rather than a decision on a request they did not see."""
     with conn.transaction(), conn.cursor() as cur:
         key = "id" if isinstance(request, uuid.UUID) else "number"
         cur.execute(f"SELECT id, centre FROM requests WHERE {key} = %s", (request,))
@@ -420,6 +424,8 @@ def decide(conn: Conn, request: uuid.UUID | str, action: Action, *, actor: str,
             return Problem.of("request.not_found", "number", number=str(request))
         request_id, centre = found
         row = request_states(cur, [request_id], lock=True)[request_id]
+        if expected_status is not None and row["status"] != expected_status:
+            return _changed_meanwhile(row["status"])
         cur.execute("SELECT clock_timestamp()")
         now_row = cur.fetchone()
         assert now_row is not None
@@ -436,6 +442,53 @@ def decide(conn: Conn, request: uuid.UUID | str, action: Action, *, actor: str,
             (uuid.uuid4(), centre, CENTRAL_DECISION, request_id,
              Jsonb({"action": action.value, "reason": reason, "actor": actor, "role": role})))
         return outcome
+
+
+def _changed_meanwhile(status: str) -> Problem:
+    return Problem.of("request.changed_meanwhile", "status", status=status,
+                      status_ar=status_name(status, "ar"), status_en=status_name(status, "en"))
+
+
+CENTRAL_ASSIGNMENT = "central.assign"
+
+
+def assign(conn: Conn, number: str, assignee: str | None, *, actor: str, role: str,
+           expected_assignee: str | None | object = ...) -> str | None | Problem:
+    """Put a request of the caller's centre in ``assignee``'s hands (None releases it), by the
+    rule of domain.assignment, locking the row; answer the new assignee or the problem.
+    ``expected_assignee`` (when given) is who the screen showed."""
+    from tawasul_desktop.domain.assignment import check_assignment
+
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("SELECT id, centre, status, assignee FROM requests WHERE number = %s "
+                    "FOR UPDATE", (number,))
+        found = cur.fetchone()
+        if found is None:
+            return Problem.of("request.not_found", "number", number=number)
+        request_id, centre, status, current = found
+        if expected_assignee is not ... and current != expected_assignee:
+            return Problem.of("request.assigned_meanwhile", "assignee", assignee=current or "—")
+        user: tuple[Any, ...] | None = None
+        if assignee is not None:
+            cur.execute("SELECT username, role, active FROM users WHERE username = %s",
+                        (assignee,))
+            user = cur.fetchone()
+        problem = check_assignment(role, status, assignee, user[1] if user else None,
+                                   bool(user and user[2]))
+        if problem is not None:
+            return problem
+        new = user[0] if user is not None else None
+        if new == current:
+            return new
+        cur.execute("UPDATE requests SET assignee = %s, updated_at = clock_timestamp() "
+                    "WHERE id = %s", (new, request_id))
+        cur.execute(
+            """INSERT INTO ops (op_id, centre, kind, schema_version, request_id, payload)
+               VALUES (%s, %s, %s, (SELECT value::int FROM central_settings
+                                    WHERE key = 'protocol_version'), %s, %s)""",
+            (uuid.uuid4(), centre, CENTRAL_ASSIGNMENT, request_id,
+             Jsonb({"assignee": new, "previous": current, "actor": actor})))
+        return new
 
 
 def add_closure(conn: Conn, day: dt.date, reason: str, *, added_by: str, policy: Policy,

@@ -53,10 +53,31 @@ class RequestDetail:
 
 
 def load_detail(store: Store, number: str) -> RequestDetail:
+    if store.central is not None:
+        return _central_detail(store, number)
     req = get_request(store, number)
     with store.read() as session:
         timeline = request_timeline(session, str(req.id))
     return RequestDetail(req, timeline)
+
+
+def _central_detail(store: Store, number: str) -> RequestDetail:
+    """Over central (sync.central_queue): the request and its follow-ups. Its attachments and
+    audit timeline are not read from central yet: they are shown empty."""
+    from sqlalchemy import select
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from tawasul_desktop.storage.requests import number_or_problem
+
+    digits = number_or_problem(number)
+    with store.read() as session:
+        req = session.execute(select(Request).where(Request.number == digits)).scalar_one_or_none()
+        if req is None:
+            raise TawasulError.of("request.not_found", "number", invalid_input=False,
+                                  number=display_number(digits))
+        session.refresh(req, attribute_names=["follow_ups"])
+        set_committed_value(req, "attachments", [])
+    return RequestDetail(req, [])
 
 
 def preview_image(store: Store, sha256: str, media_type: str) -> QImage | None:

@@ -1,0 +1,193 @@
+"""The supervisor queue over the central PostgreSQL (sync.central_queue): the same queue code
+pages, sorts, filters and searches central rows as a desk's SQLite store does; decisions and
+assignments made through it go through sync.central and flow down to the counter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+import pytest
+from synchelp import CLERK, CentralDb, submit_many
+
+from tawasul_desktop.domain.lifecycle import Action
+from tawasul_desktop.storage import requests as ops
+from tawasul_desktop.storage.assignment import assign_many, decide_many, list_supervisors
+from tawasul_desktop.storage.queue import (
+    PagePlan,
+    QueueFilter,
+    QueueQuery,
+    QueueSort,
+    QueueWindow,
+    SortKey,
+    saved_filters,
+)
+from tawasul_desktop.storage.store import Store
+from tawasul_desktop.storage.users import Actor
+from tawasul_desktop.sync import admin
+from tawasul_desktop.sync import central as hub
+from tawasul_desktop.sync.central_queue import open_central_store, queue_on_central
+
+AMAL = Actor("amal", "supervisor", "Amal")
+NAMES = ("أحمد محمد القحطاني", "سارة علي الزهراني", "خالد عبدالله العتيبي", "منى سعد الغامدي")
+
+
+def supervisor_store(central: CentralDb, local: Store, name: str = "amal") -> Store:
+    with central.admin() as conn:
+        role, _ = admin.add_supervisor(conn, "101", name)
+        hub.put_user(conn, name, "supervisor", "x", centre="101")
+    return open_central_store(local.settings, local=local, target=central.target(role))
+
+
+@pytest.fixture
+def world(desks: Any, central: CentralDb, valid_request: Any) -> Any:
+    desk = desks("101", 1)
+    numbers = submit_many(desk.store, CLERK,
+                          [valid_request(name=NAMES[i % len(NAMES)]) for i in range(14)])
+    other = desks("102", 1)  # another centre: never in 101's queue
+    submit_many(other.store, CLERK, [valid_request() for _ in range(3)])
+    desk.sync()
+    other.sync()
+    boss = supervisor_store(central, desk.store)
+    yield desk, boss, numbers
+    boss.close()
+
+
+def all_by_pages(query: QueueQuery, page_size: int = 4) -> list[str]:
+    window = QueueWindow(query, query.count(), page_size=page_size, max_pages=3)
+    return [r.number for p in range(window.page_count) for r in window.load(p)]
+
+
+def test_configuration_chooses_central_for_supervisors(world: Any) -> None:
+    desk, boss, _ = world
+    assert queue_on_central(desk.store.settings, AMAL)
+    assert not queue_on_central(desk.store.settings, CLERK)
+    assert boss.engine.dialect.name == "postgresql" and boss.central is not None
+    assert saved_filters(boss, "amal") == []  # kept at the desk, none yet
+    assert [s.username for s in list_supervisors(boss)] == ["amal"]
+
+
+def test_detail_over_central_shows_the_request_without_attachments(world: Any) -> None:
+    from tawasul_desktop.gui.supervisor.detail import load_detail
+
+    _, boss, numbers = world
+    detail = load_detail(boss, numbers[2])
+    assert detail.request.number == numbers[2] and detail.request.status == "submitted"
+    assert detail.request.attachments == [] and detail.request.follow_ups == []
+    assert detail.timeline == []
+
+
+def test_paging_sorting_filtering_and_search_match_the_desk(world: Any) -> None:
+    desk, boss, numbers = world
+    # Some decisions centrally, pulled down, so both sides hold the same varied rows.
+    outcome = decide_many(boss, AMAL, [(numbers[0], "submitted"), (numbers[5], "submitted")],
+                          Action.REJECT, reason="ناقص")
+    assert outcome.done == [numbers[0], numbers[5]]
+    assert decide_many(boss, AMAL, [(numbers[3], "submitted")], Action.ACCEPT).done
+    desk.sync()
+    identity = ops.get_request(desk.store, numbers[2]).applicant_id
+    filters = [QueueFilter(), QueueFilter(statuses=("submitted",)), QueueFilter(counter=1),
+               QueueFilter(counter=2), QueueFilter(text="سارة"), QueueFilter(text=identity),
+               QueueFilter(text=numbers[7]), QueueFilter(service="passport"),
+               QueueFilter(statuses=("rejected", "accepted")),
+               QueueFilter(since=dt.date.today() - dt.timedelta(days=2)),
+               QueueFilter(text="محمد", statuses=("submitted",))]
+    for flt in filters:
+        for key in (SortKey.NUMBER, SortKey.DUE, SortKey.SUBMITTED, SortKey.STATUS,
+                    SortKey.APPLICANT, SortKey.COUNTER, SortKey.SERVICE):
+            for descending in (False, True):
+                sort = QueueSort(key, descending)
+                there = QueueQuery(boss, AMAL, flt, sort)
+                here = QueueQuery(desk.store, AMAL, flt, sort)
+                expected = [r.number for r in here.rows()]
+                assert there.count() == len(expected), (flt, sort)
+                assert all_by_pages(there) == expected, (flt, sort)
+                assert [r.number for r in there.stream()] == expected
+    # A jump into the middle (skipping from the end) and backwards paging agree too.
+    query = QueueQuery(boss, AMAL, QueueFilter(), QueueSort(SortKey.APPLICANT))
+    everything = [r.number for r in query.rows()]
+    assert len(everything) == 14  # centre 102's requests are not visible
+    middle = query.page(PagePlan(from_end=True, offset=3, limit=4))
+    assert [r.number for r in middle] == everything[-7:-3]
+    before = query.page(PagePlan(before=query.key_of(middle[0]), limit=2))
+    assert [r.number for r in before] == everything[-9:-7]
+    assert "*" in query.page(PagePlan(limit=1))[0].applicant_id_masked
+
+
+def test_assignee_and_follow_ups_sort_and_filter_centrally(world: Any,
+                                                           central: CentralDb) -> None:
+    _, boss, numbers = world
+    done = assign_many(boss, AMAL, [(numbers[4], None), (numbers[9], None)], "amal")
+    assert done.done == [numbers[4], numbers[9]]
+    # The screen showed nobody, but amal has it now: refused, not overwritten.
+    again = assign_many(boss, AMAL, [(numbers[4], None)], None)
+    assert [p.code for _, p in again.refused] == ["request.assigned_meanwhile"]
+    mine = QueueQuery(boss, AMAL, QueueFilter(assignee="amal"))
+    assert sorted(r.number for r in mine.rows()) == [numbers[4], numbers[9]]
+    nobody = QueueQuery(boss, AMAL, QueueFilter(assignee=""))
+    assert nobody.count() == 12
+    by = QueueQuery(boss, AMAL, QueueFilter(), QueueSort(SortKey.ASSIGNEE, descending=True))
+    assert [r.number for r in by.rows()][:2] == [numbers[9], numbers[4]]
+    assert all_by_pages(by, 3) == [r.number for r in by.rows()]
+    # Follow-ups: central's follow_ups table (as counters push them) is counted and sorted.
+    with central.admin() as conn:
+        for _ in range(2):
+            conn.execute("INSERT INTO follow_ups (id, request_id, at, by) SELECT "
+                         "gen_random_uuid(), id, now(), 'clerk' FROM requests WHERE number = %s",
+                         (numbers[6],))
+    query = QueueQuery(boss, AMAL, QueueFilter(), QueueSort(SortKey.FOLLOW_UPS, True))
+    rows = list(query.rows(batch=5))
+    assert rows[0].number == numbers[6] and rows[0].follow_ups == 2
+    assert all_by_pages(query, 3) == [r.number for r in rows]
+
+
+def test_a_decision_through_the_queue_flows_down_to_the_counter(world: Any,
+                                                                central: CentralDb) -> None:
+    desk, boss, numbers = world
+    outcome = decide_many(boss, AMAL, [(numbers[1], "submitted")], Action.ACCEPT)
+    assert outcome.done == [numbers[1]] and not outcome.refused
+    assert central.scalar("SELECT status FROM requests WHERE number = %s", numbers[1]) \
+        == "accepted"
+    assert central.scalar("SELECT payload->>'actor' FROM ops WHERE kind = %s",
+                          hub.CENTRAL_DECISION) == "amal"
+    assert ops.get_request(desk.store, numbers[1]).status == "submitted"
+    desk.sync()
+    mine = ops.get_request(desk.store, numbers[1])
+    assert mine.status == "accepted" and mine.decided_by == "amal"
+    # The lifecycle's rules hold centrally too: an accepted request cannot be accepted again.
+    twice = decide_many(boss, AMAL, [(numbers[1], "accepted")], Action.ACCEPT)
+    assert twice.refused and not twice.done
+
+
+def test_two_supervisors_deciding_at_once_one_wins(world: Any, central: CentralDb) -> None:
+    desk, boss, numbers = world
+    other = supervisor_store(central, desk.store, "huda")
+    huda = Actor("huda", "supervisor", "Huda")
+    try:
+        for number in numbers[10:14]:
+            start = threading.Barrier(2)
+            results: dict[str, Any] = {}
+
+            def act(store: Store, actor: Actor, action: Action, n: str = number,
+                    start: threading.Barrier = start, results: dict[str, Any] = results) -> None:
+                start.wait()
+                results[actor.username] = decide_many(store, actor, [(n, "submitted")], action,
+                                                      reason="سبب")
+
+            threads = [threading.Thread(target=act, args=(boss, AMAL, Action.ACCEPT)),
+                       threading.Thread(target=act, args=(other, huda, Action.REJECT))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            done = [name for name, o in results.items() if o.done]
+            refused = [o.refused[0][1].code for o in results.values() if o.refused]
+            assert len(done) == 1 and refused == ["request.changed_meanwhile"], results
+            status = central.scalar("SELECT status FROM requests WHERE number = %s", number)
+            assert status == ("accepted" if done == ["amal"] else "rejected")
+        assert central.scalar("SELECT count(*) FROM ops WHERE kind = %s",
+                              hub.CENTRAL_DECISION) == 4
+    finally:
+        other.close()
+
