@@ -207,7 +207,7 @@
 <context>
     <name>DetailPane</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/detail.py" line="+182"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/detail.py" line="+204"/>
         <source>Loading preview…</source>
         <translation>جارٍ تحميل المعاينة…</translation>
     </message>
@@ -317,57 +317,7 @@
         <translation>أُلغي الإسناد</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>Request submitted</source>
-        <translation>قُدِّم الطلب</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Follow-up recorded</source>
-        <translation>سُجِّلت متابعة</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Review started</source>
-        <translation>بدأت المراجعة</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Accepted</source>
-        <translation>قُبل</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Rejected</source>
-        <translation>رُفض</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Returned to the applicant</source>
-        <translation>أُعيد لمقدم الطلب</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Applicant answered</source>
-        <translation>ردّ مقدم الطلب</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Closed</source>
-        <translation>أُغلق</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Withdrawn</source>
-        <translation>سُحب</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Due date moved by a closure day</source>
-        <translation>تغيّر موعد الاستحقاق بسبب يوم إغلاق</translation>
-    </message>
-    <message>
-        <location line="+5"/>
+        <location line="+4"/>
         <source>&amp;Open with the system viewer</source>
         <translation>ا&amp;فتح بعارض النظام</translation>
     </message>
@@ -460,7 +410,7 @@
 <context>
     <name>EnquiryPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/enquiry.py" line="+220"/>
+        <location filename="../../tawasul_desktop/gui/enquiry.py" line="+221"/>
         <source>Enter a request number (%1 digits) or an identity number (10 digits).</source>
         <translation>أدخل رقم الطلب (%1 رقماً) أو رقم الهوية (10 أرقام).</translation>
     </message>
@@ -548,56 +498,6 @@
         <location line="+2"/>
         <source>A follow-up can be recorded from %1.</source>
         <translation>يمكن تسجيل المتابعة ابتداءً من %1.</translation>
-    </message>
-    <message>
-        <location line="+5"/>
-        <source>Request submitted</source>
-        <translation>قُدِّم الطلب</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Follow-up recorded</source>
-        <translation>سُجِّلت متابعة</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Review started</source>
-        <translation>بدأت المراجعة</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Accepted</source>
-        <translation>قُبل الطلب</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Rejected</source>
-        <translation>رُفض الطلب</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Returned to the applicant</source>
-        <translation>أُعيد إلى مقدم الطلب</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Applicant answered</source>
-        <translation>ردّ مقدم الطلب</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Closed</source>
-        <translation>أُغلق الطلب</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Withdrawn</source>
-        <translation>سُحب الطلب</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Due date moved by a closure day</source>
-        <translation>تأجل موعد الرد بسبب يوم إغلاق</translation>
     </message>
     <message>
         <location filename="../../ui/enquiry.ui" line="+6"/>
@@ -869,6 +769,59 @@
         <location filename="../../tawasul_desktop/gui/login.py" line="+220"/>
         <source>The two passwords differ.</source>
         <translation>كلمتا المرور غير متطابقتين.</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryLabels</name>
+    <message>
+        <location filename="../../tawasul_desktop/gui/history_labels.py" line="+12"/>
+        <source>Request submitted</source>
+        <translation>قُدِّم الطلب</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Follow-up recorded</source>
+        <translation>سُجِّلت متابعة</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Review started</source>
+        <translation>بدأت المراجعة</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Accepted</source>
+        <translation>قُبل</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Rejected</source>
+        <translation>رُفض</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Returned to the applicant</source>
+        <translation>أُعيد لمقدم الطلب</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Applicant answered</source>
+        <translation>ردّ مقدم الطلب</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Closed</source>
+        <translation>أُغلق</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Withdrawn</source>
+        <translation>سُحب</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Due date moved by a closure day</source>
+        <translation>تغيّر موعد الاستحقاق بسبب يوم إغلاق</translation>
     </message>
 </context>
 <context>
@@ -1249,7 +1202,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>RecentRequestsModel</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/enquiry.py" line="-207"/>
+        <location filename="../../tawasul_desktop/gui/enquiry.py" line="-193"/>
         <source>Number</source>
         <translation>الرقم</translation>
     </message>

@@ -42,6 +42,7 @@ from tawasul_desktop.domain.numbers import (
 from tawasul_desktop.domain.timing import follow_up_allowed
 from tawasul_desktop.gui import workers
 from tawasul_desktop.gui.forms import child, load_form
+from tawasul_desktop.gui.history_labels import action_label
 from tawasul_desktop.storage.audit import HistoryLine, history_for
 from tawasul_desktop.storage.models import Request
 from tawasul_desktop.storage.requests import (
@@ -343,19 +344,7 @@ class EnquiryPage(QWidget):
                 "%1", format_datetime(s.follow_up_from, language, zone, hijri=True)))
 
     def _action_label(self, action: str) -> str:
-        labels = {
-            "request.submit": self.tr("Request submitted"),
-            "request.follow_up": self.tr("Follow-up recorded"),
-            "request.start_review": self.tr("Review started"),
-            "request.accept": self.tr("Accepted"),
-            "request.reject": self.tr("Rejected"),
-            "request.return": self.tr("Returned to the applicant"),
-            "request.answer": self.tr("Applicant answered"),
-            "request.close": self.tr("Closed"),
-            "request.withdraw": self.tr("Withdrawn"),
-            "request.due_moved": self.tr("Due date moved by a closure day"),
-        }
-        return labels.get(action, action)
+        return action_label(action)
 
     def record_follow_up(self) -> None:
         if self.view is None or self.actor is None:

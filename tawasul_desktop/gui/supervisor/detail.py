@@ -36,6 +36,7 @@ from tawasul_desktop.domain.hijri import format_datetime, format_dual
 from tawasul_desktop.domain.lifecycle import status_name
 from tawasul_desktop.domain.messages import TawasulError, message
 from tawasul_desktop.gui import workers
+from tawasul_desktop.gui.history_labels import action_label
 from tawasul_desktop.storage.models import Request
 from tawasul_desktop.storage.queue import TimelineEntry, request_timeline
 from tawasul_desktop.storage.requests import display_number, get_request
@@ -310,19 +311,7 @@ class DetailPane(QWidget):
         if entry.action == "request.assign":
             return (self.tr("Assigned to %1").replace("%1", entry.assignee)
                     if entry.assignee else self.tr("Released"))
-        labels = {
-            "request.submit": self.tr("Request submitted"),
-            "request.follow_up": self.tr("Follow-up recorded"),
-            "request.start_review": self.tr("Review started"),
-            "request.accept": self.tr("Accepted"),
-            "request.reject": self.tr("Rejected"),
-            "request.return": self.tr("Returned to the applicant"),
-            "request.answer": self.tr("Applicant answered"),
-            "request.close": self.tr("Closed"),
-            "request.withdraw": self.tr("Withdrawn"),
-            "request.due_moved": self.tr("Due date moved by a closure day"),
-        }
-        return labels.get(entry.action, entry.action)
+        return action_label(entry.action)
 
     def _retranslate(self) -> None:
         self.open_button.setText(self.tr("&Open with the system viewer"))
