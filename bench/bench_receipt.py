@@ -14,40 +14,24 @@ from __future__ import annotations
 import argparse
 import io
 import statistics
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from reportlab.lib.pagesizes import A5
 from reportlab.pdfgen.canvas import Canvas
 
-from tawasul_desktop.receipts import ReceiptData, find_arabic_font, render_receipt
+from tawasul_desktop.receipts import find_arabic_font, render_receipt
 from tawasul_desktop.receipts.fonts import register_fonts
 from tawasul_desktop.receipts.text import TextEngine
 
-SAMPLE = ReceiptData(
-    number="101-03-26-00042-7",
-    barcode_value="1010326000427",
-    service_name_ar="تجديد جواز السفر",
-    service_name_en="Passport renewal",
-    applicant_name="محمد بن عبدالله القحطاني",
-    applicant_id_masked="******1234",
-    submitted_at="25 نوفمبر 2026 10:42",
-    submitted_at_hijri="5 جمادى الآخرة 1448 هـ",
-    due_date="6 ديسمبر 2026",
-    due_date_hijri="16 جمادى الآخرة 1448 هـ",
-    follow_up_from="28 نوفمبر 2026",
-    follow_up_from_hijri="8 جمادى الآخرة 1448 هـ",
-    documents=("صورة الهوية الوطنية", "صورة جواز السفر السابق", "صورة شخصية حديثة"),
-    description=(
-        "أرغب في تجديد جواز السفر رقم A1234567 الذي تنتهي صلاحيته بتاريخ 2026-12-31، "
-        "علماً بأنني قدمت طلباً سابقاً عبر منصة Absher ولم يكتمل بسبب خطأ في الصورة.\n"
-        "أرجو التكرم بإنهاء الإجراء في أقرب وقت ممكن، ورقم جوالي 0501234567."
-    ),
-    clerk="سارة الحربي",
-    centre_name="مركز خدمات الجوازات — حي الملز، الرياض",
-    directorate_name="المديرية العامة للجوازات",
-    counter="3",
-)
+# The same sample receipt the receipt tests check (a long Arabic description with Latin text
+# and numbers, three documents).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "receipts"))
+from receipt_pdf import make_data  # noqa: E402
+
+SAMPLE = make_data()
 
 
 def median_ms(work: Callable[[], None], warmup: int, runs: int) -> float:

@@ -20,7 +20,7 @@ from tawasul_desktop.domain.lifecycle import Status, status_name
 from tawasul_desktop.domain.messages import message
 from tawasul_desktop.domain.numbers import parse_number
 from tawasul_desktop.receipts.layout import FORMATS, GREY, Line, PageFormat, ReceiptLayout, Row
-from tawasul_desktop.receipts.renderer import _RENDER_LOCK, _engine, _paginate
+from tawasul_desktop.receipts.renderer import _RENDER_LOCK, _engine, _paginate, draw_pages
 from tawasul_desktop.receipts.text import TextEngine, ltr, protect_numbers
 from tawasul_desktop.receipts.texts import Text
 from tawasul_desktop.storage.queue import QueueRow
@@ -179,14 +179,5 @@ def write_daily_summary(store: Store, figures: DashboardFigures,
         canvas.setTitle(f"{layout.texts['title'].en} {figures.today.isoformat()}")
         canvas.setAuthor(store.settings.centre_name_en)
         canvas.setCreator("Tawasul Desk")
-        for number, page_rows in enumerate(pages, start=1):
-            top = fmt.height - fmt.margin_top
-            if number > 1:
-                row = layout.continuation(number, len(pages))
-                row.draw(canvas, top)
-                top -= row.height
-            for row in page_rows:
-                row.draw(canvas, top)
-                top -= row.height
-            canvas.showPage()
+        draw_pages(canvas, pages, layout.continuation, fmt.height - fmt.margin_top)
         canvas.save()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -49,6 +50,21 @@ def _paginate(rows: list[Row], first: float, later: float) -> list[list[Row]]:
     return pages
 
 
+def draw_pages(canvas: Canvas, pages: list[list[Row]], continuation: Callable[[int, int], Row],
+               top_of_page: float, before_each: Callable[[], None] | None = None) -> None:
+    """Draw paginated rows top-down; every page after the first opens with a continuation row.
+    Shared by receipts and the daily summary."""
+    for number, page_rows in enumerate(pages, start=1):
+        if before_each is not None:
+            before_each()
+        top = top_of_page
+        rows = ([continuation(number, len(pages))] if number > 1 else []) + list(page_rows)
+        for row in rows:
+            row.draw(canvas, top)
+            top -= row.height
+        canvas.showPage()
+
+
 class ReceiptRenderer:
     """Renders ReceiptData to a PDF in one of the page formats (a5, a4, roll80)."""
 
@@ -91,18 +107,8 @@ class ReceiptRenderer:
         canvas.setSubject(title.en)
         canvas.setAuthor(data.centre_name)
         canvas.setCreator("Tawasul Desk")
-        for number, page_rows in enumerate(pages, start=1):
-            if data.copy:
-                self._watermark(canvas, height)
-            top = height - fmt.margin_top
-            if number > 1:
-                row = layout.continuation(number, len(pages))
-                row.draw(canvas, top)
-                top -= row.height
-            for row in page_rows:
-                row.draw(canvas, top)
-                top -= row.height
-            canvas.showPage()
+        before = (lambda: self._watermark(canvas, height)) if data.copy else None
+        draw_pages(canvas, pages, layout.continuation, height - fmt.margin_top, before)
         canvas.save()
 
     def _watermark(self, canvas: Canvas, height: float) -> None:
