@@ -315,6 +315,47 @@ def request_decide(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
+def request_assign(args: argparse.Namespace, out: Output) -> int:
+    """Assign (``--to``, ``--to me`` claims) or release each request; one refused request is
+    reported and the others still go through. storage.assignment holds every rule."""
+    from tawasul_desktop.storage.assignment import assign
+    from tawasul_desktop.storage.queue import require_supervisor
+
+    done: list[str] = []
+    refused: list[tuple[str, TawasulError]] = []
+    with open_store(args) as store:
+        # The same refusal the workspace gives a clerk: once, before any request is touched.
+        actor = require_supervisor(os_actor(store))
+        wanted = None if args.release else actor.username if args.to == "me" else args.to
+        assignee = wanted
+        for text in args.numbers:
+            number = text
+            try:
+                number = ops.display_number(ops.number_or_problem(text))
+                assignee = assign(store, actor, text, wanted)
+            except TawasulError as err:
+                refused.append((number, err))
+            else:
+                done.append(number)
+    out.data(
+        {
+            "assignee": assignee,
+            "done": done,
+            "refused": [
+                {"number": n, "errors": [p.as_dict() for p in e.problems]} for n, e in refused
+            ],
+        },
+        "\n".join(f"{n}  assigned to {assignee}" if assignee else f"{n}  released" for n in done)
+        or "no request changed",
+    )
+    for number, refusal in refused:
+        out.refusal(number, refusal.problems)
+    if not refused:
+        return 0
+    # As for a single request (see main): 2 when each refusal was input to correct, else 1.
+    return 2 if all(e.invalid_input for _, e in refused) else 1
+
+
 def request_simple_action(args: argparse.Namespace, out: Output) -> int:
     action = Action.WITHDRAW if args.action_name == "withdraw" else Action.ANSWER
     with open_store(args) as store:

@@ -102,6 +102,21 @@ def build_parser() -> argparse.ArgumentParser:
     decide.add_argument("--reason", default="")
     decide.set_defaults(func=commands.request_decide)
 
+    assign = req_sub.add_parser(
+        "assign",
+        parents=[common],
+        help="put open requests in a supervisor's hands, or release them",
+    )
+    assign.add_argument("numbers", nargs="+", metavar="NUMBER")
+    assignee = assign.add_mutually_exclusive_group(required=True)
+    assignee.add_argument(
+        "--to",
+        metavar="USERNAME",
+        help="an active supervisor or administrator; 'me' claims them for yourself",
+    )
+    assignee.add_argument("--release", action="store_true", help="assign them to nobody")
+    assign.set_defaults(func=commands.request_assign)
+
     for name, helptext in (
         ("withdraw", "withdraw at the applicant's wish"),
         ("answer", "record the applicant's answer to a returned request"),

@@ -46,5 +46,13 @@ class Output:
             where = f"{p.field}: " if p.field else ""
             sys.stderr.write(f"error [{p.code}] {where}{p.message_en}\n        {p.message_ar}\n")
 
+    def refusal(self, about: str, problems: list[Problem]) -> None:
+        """Why one item of a batch was not done, to stderr (a batch's JSON lists it too)."""
+        for p in problems:
+            where = f"{p.field}: " if p.field else ""
+            sys.stderr.write(
+                f"error {about}: [{p.code}] {where}{p.message_en}\n        {p.message_ar}\n"
+            )
+
     def error(self, text: str) -> None:
         sys.stderr.write(f"error: {text}\n")
