@@ -207,22 +207,22 @@
 <context>
     <name>DetailPane</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/detail.py" line="+204"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/detail.py" line="+217"/>
         <source>Loading preview…</source>
         <translation>جارٍ تحميل المعاينة…</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>No preview; open it with the system viewer.</source>
         <translation>لا معاينة؛ افتحه بعارض النظام.</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+10"/>
         <source>The file could not be read.</source>
         <translation>تعذّرت قراءة الملف.</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+20"/>
         <source>Choose a request in the queue to see it here.</source>
         <translation>اختر طلبًا من القائمة لعرضه هنا.</translation>
     </message>
@@ -307,7 +307,27 @@
         <translation>السبب</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+10"/>
+        <source>Description</source>
+        <translation>الوصف</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Follow-ups</source>
+        <translation>المتابعات</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>History</source>
+        <translation>السجل</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>None</source>
+        <translation>لا يوجد</translation>
+    </message>
+    <message>
+        <location line="+30"/>
         <source>Assigned to %1</source>
         <translation>أُسند إلى %1</translation>
     </message>
@@ -317,7 +337,7 @@
         <translation>أُلغي الإسناد</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
         <source>&amp;Open with the system viewer</source>
         <translation>ا&amp;فتح بعارض النظام</translation>
     </message>
@@ -822,6 +842,11 @@
         <location line="+1"/>
         <source>Due date moved by a closure day</source>
         <translation>تغيّر موعد الاستحقاق بسبب يوم إغلاق</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Updated from the central database</source>
+        <translation>حُدِّث من قاعدة البيانات المركزية</translation>
     </message>
 </context>
 <context>

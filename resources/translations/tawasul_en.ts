@@ -203,22 +203,22 @@
 <context>
     <name>DetailPane</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/detail.py" line="+204"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/detail.py" line="+217"/>
         <source>Loading preview…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>No preview; open it with the system viewer.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+10"/>
         <source>The file could not be read.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+20"/>
         <source>Choose a request in the queue to see it here.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -303,7 +303,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+10"/>
+        <source>Description</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Follow-ups</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>History</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>None</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+30"/>
         <source>Assigned to %1</source>
         <translation type="unfinished"></translation>
     </message>
@@ -313,7 +333,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
         <source>&amp;Open with the system viewer</source>
         <translation type="unfinished"></translation>
     </message>
@@ -817,6 +837,11 @@
     <message>
         <location line="+1"/>
         <source>Due date moved by a closure day</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Updated from the central database</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

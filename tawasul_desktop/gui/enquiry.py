@@ -323,8 +323,9 @@ class EnquiryPage(QWidget):
         history = self.tr("History")
         parts = [f"<table cellspacing='4'>{''.join(rows)}</table>",
                  f"<h4>{e(attachments)}</h4><ul>"]
-        # A file name mixes scripts ("هوية.pdf"): isolate it so the size stays beside it.
-        parts += [f"<li>\u2068{e(name)}\u2069 ({max(1, size // 1024)} KB)</li>"
+        # A file name mixes scripts ("هوية.pdf"): isolate it so the size stays beside it,
+        # and the size left to right, else an Arabic line shows "(KB 3)".
+        parts += [f"<li>\u2068{e(name)}\u2069 (\u2066{max(1, size // 1024)} KB\u2069)</li>"
                   for name, _kind, size in view.attachments]
         parts.append(f"</ul><h4>{e(follow_ups)}</h4><ul>")
         parts += [f"<li>{e(format_datetime(at, language, zone))} — {e(by)}"

@@ -21,5 +21,9 @@ def action_label(action: str) -> str:
         "request.due_moved": QCoreApplication.translate(
             "HistoryLabels", "Due date moved by a closure day"
         ),
+        # A counter taking central's state for the request (its decision or a closure).
+        "sync.request_changed": QCoreApplication.translate(
+            "HistoryLabels", "Updated from the central database"
+        ),
     }
     return labels.get(action, action)

@@ -12,7 +12,19 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, func, insert, or_, select, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from tawasul_desktop.domain.arabic_fold import fold
@@ -351,11 +363,18 @@ def filtered_query(store: Store, flt: RequestFilter, today: dt.date) -> Select[R
         end = _local_midnight_utc(store, flt.until + dt.timedelta(days=1))
         query = query.where(Request.submitted_at < end)
     if flt.text and flt.text.strip():
-        query = query.where(_text_clause(flt.text.strip()))
+        query = query.where(_text_clause(flt.text.strip(), central=store.central is not None))
     return query
 
 
-def _text_clause(text: str) -> ColumnElement[bool]:
+def _name_patterns(words: list[str]) -> list[str]:
+    """LIKE patterns for each word anywhere, longest (most selective) first."""
+    escaped = (w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+               for w in sorted(words, key=len, reverse=True))
+    return [f"%{w}%" for w in escaped]
+
+
+def _text_clause(text: str, *, central: bool = False) -> ColumnElement[bool]:
     digits = "".join(ch for ch in fold(text) if ch.isdigit())
     stripped = fold(text).replace("-", "").replace(" ", "")
     if stripped.isdigit() and len(stripped) == NUMBER_DIGITS:
@@ -365,6 +384,10 @@ def _text_clause(text: str) -> ColumnElement[bool]:
     if digits and stripped.isdigit():
         return Request.number == stripped  # partial numbers find nothing rather than everything
     words = fold(text).split()
+    if central:
+        # Past row-level security to the trigram index (central migration c0003).
+        patterns = bindparam("name_patterns", _name_patterns(words), type_=ARRAY(Text))
+        return Request.id.in_(select(func.tawasul_name_matches(patterns)))
     return and_(*[Request.search_names.contains(w, autoescape=True) for w in words])
 
 

@@ -37,6 +37,7 @@ CENTRAL_ACTOR = "central"
 _CHUNK = 500  # ids per IN (...) list
 _STATE = ("status", "due_date", "paused_working_days", "paused_since", "decision_reason",
           "decided_by", "decided_at")
+_ASSIGNEE = "assignee"  # set centrally (sync.central.assign), carried by newer feeds only
 
 
 def sync_state(session: Session) -> SyncState:
@@ -189,41 +190,51 @@ def _moment(value: Any) -> dt.datetime | None:
 
 
 def _parse_state(raw: dict[str, Any]) -> dict[str, Any]:
-    return {"status": str(raw["status"]), "due_date": _date(raw["due_date"]),
-            "paused_working_days": int(raw["paused_working_days"]),
-            "paused_since": _date(raw.get("paused_since")),
-            "decision_reason": raw.get("decision_reason"), "decided_by": raw.get("decided_by"),
-            "decided_at": _moment(raw.get("decided_at"))}
+    state = {"status": str(raw["status"]), "due_date": _date(raw["due_date"]),
+             "paused_working_days": int(raw["paused_working_days"]),
+             "paused_since": _date(raw.get("paused_since")),
+             "decision_reason": raw.get("decision_reason"), "decided_by": raw.get("decided_by"),
+             "decided_at": _moment(raw.get("decided_at"))}
+    # Central names the assignee only when it changed it (schema c0004 on; a refused push's
+    # central state never does): without the key the desk's assignee is left as it is.
+    if _ASSIGNEE in raw:
+        state[_ASSIGNEE] = None if raw[_ASSIGNEE] is None else str(raw[_ASSIGNEE])
+    return state
 
 
 def apply_request_states(session: Session, states: Iterable[dict[str, Any]],
                          now: dt.datetime) -> int:
-    """Central wins: take its lifecycle state for the requests this desk holds. Returns how
-    many changed (each with an audit entry)."""
+    """Central wins: take its lifecycle state (and assignee, when named) for the requests
+    this desk holds. Returns how many changed (each with an audit entry)."""
     latest: dict[uuid.UUID, dict[str, Any]] = {}
     for raw in states:
-        latest[uuid.UUID(str(raw["id"]))] = _parse_state(raw)
+        # Lifecycle from the newest change; the assignee from the newest that names one.
+        key = uuid.UUID(str(raw["id"]))
+        latest[key] = {**latest.get(key, {}), **_parse_state(raw)}
     ids = list(latest)
     updates, audits = [], []
     for start in range(0, len(ids), _CHUNK):
         rows = session.execute(
-            select(Request.id, *(getattr(Request, c) for c in _STATE))
+            select(Request.id, *(getattr(Request, c) for c in (*_STATE, _ASSIGNEE)))
             .where(Request.id.in_(ids[start:start + _CHUNK]))).all()
         for row in rows:
-            new = latest[row.id]
-            old = {c: getattr(row, c) for c in _STATE}
+            new = {_ASSIGNEE: row.assignee, **latest[row.id]}  # kept unless the feed names one
+            old = {c: getattr(row, c) for c in (*_STATE, _ASSIGNEE)}
             if old == new:
                 continue
             updates.append({"id": row.id, **new, "updated_at": now})
+            before = {"status": old["status"], "due_date": old["due_date"]}
+            after = {"status": new["status"], "due_date": new["due_date"],
+                     "reason": new["decision_reason"], "by": new["decided_by"]}
+            if new[_ASSIGNEE] != old[_ASSIGNEE]:  # request_timeline reads it from here
+                before[_ASSIGNEE], after[_ASSIGNEE] = old[_ASSIGNEE], new[_ASSIGNEE]
             audits.append((CENTRAL_ACTOR, "sync.request_changed", "request", str(row.id),
-                           {"status": old["status"], "due_date": old["due_date"]},
-                           {"status": new["status"], "due_date": new["due_date"],
-                            "reason": new["decision_reason"], "by": new["decided_by"]}))
+                           before, after))
     if updates:
         table = cast(Table, Request.__table__)  # Core executemany: no ORM bookkeeping
         session.execute(
             update(table).where(table.c.id == bindparam("_id"))
-            .values({c: bindparam(c) for c in (*_STATE, "updated_at")}),
+            .values({c: bindparam(c) for c in (*_STATE, _ASSIGNEE, "updated_at")}),
             [{"_id": u.pop("id"), **u} for u in updates])
         AuditLog(session).record_many(audits, at=now)
     return len(updates)

@@ -67,6 +67,7 @@ def test_detail_pane_shows_fields_history_and_files(qtbot, window, store, tmp_pa
     opened = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
     qtbot.mouseClick(pane.open_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(opened), timeout=3000)  # the copy is made in a worker
     [url] = opened
     path = url.toLocalFile()
     assert path.endswith(".pdf") and "هوية" not in path  # named by digest, not by file name

@@ -11,6 +11,7 @@ from queue_data import insert_requests, request_row
 
 from tawasul_desktop.domain.messages import TawasulError
 from tawasul_desktop.domain.numbers import parse_number
+from tawasul_desktop.storage import queue as queue_module
 from tawasul_desktop.storage.queue import (
     UNASSIGNED,
     Deadline,
@@ -109,6 +110,25 @@ def test_keyset_pages_follow_the_sort_through_ties(store, tied, sort):
 
     assert [r.number for r in query.rows(batch=11)] == expected
     assert [r.number for r in query.stream(batch=11)] == expected
+
+
+@pytest.mark.parametrize("sort", SORTS, ids=lambda s: f"{s.key}-{'za' if s.descending else 'az'}")
+def test_long_jumps_skip_by_key_to_the_same_rows(store, tied, sort, monkeypatch):
+    # Every skip goes key-first here (normally only past 1,000 rows): same rows as reading on.
+    monkeypatch.setattr(queue_module, "KEY_FIRST_OFFSET", 1)
+    rows, counts = tied
+    expected = expected_order(rows, counts, sort)
+    query = QueueQuery(store, BOSS, QueueFilter(), sort, now=NOW)
+    for offset in (1, 2, 70, 143, 149):
+        assert [r.number for r in query.page(PagePlan(offset=offset, limit=5))] == \
+            expected[offset:offset + 5], offset
+        tail = query.page(PagePlan(from_end=True, offset=offset, limit=5))
+        assert [r.number for r in tail] == expected[::-1][offset:offset + 5][::-1], offset
+    assert query.page(PagePlan(offset=150, limit=5)) == []
+    assert query.page(PagePlan(offset=400, limit=5)) == []
+    middle = query.page(PagePlan(offset=60, limit=1))[0]
+    after = query.page(PagePlan(after=query.key_of(middle), offset=10, limit=3))
+    assert [r.number for r in after] == expected[71:74]
 
 
 def test_window_reads_the_end_without_the_middle(store, tied):

@@ -64,18 +64,170 @@ def test_configuration_chooses_central_for_supervisors(world: Any) -> None:
     assert queue_on_central(desk.store.settings, AMAL)
     assert not queue_on_central(desk.store.settings, CLERK)
     assert boss.engine.dialect.name == "postgresql" and boss.central is not None
-    assert saved_filters(boss, "amal") == []  # kept at the desk, none yet
+    assert saved_filters(boss, "amal") == []  # kept centrally for the role, none yet
     assert [s.username for s in list_supervisors(boss)] == ["amal"]
 
 
-def test_detail_over_central_shows_the_request_without_attachments(world: Any) -> None:
+def test_detail_over_central_reads_attachments_another_desk_does_not_hold(
+        world: Any, desks: Any, central: CentralDb) -> None:
+    """A supervisor at a desk that never saw the request's files gets them from central."""
+    from tawasul_desktop.domain.messages import TawasulError
+    from tawasul_desktop.gui.supervisor.detail import load_detail, viewer_copy
+    from tawasul_desktop.sync.central_detail import read_attachment
+
+    desk, boss, numbers = world
+    here = ops.get_request(desk.store, numbers[2])
+    elsewhere = supervisor_store(central, desks("101", 2).store, "huda")
+    try:
+        detail = load_detail(elsewhere, numbers[2])
+        shown = detail.request.attachments
+        assert [(a.position, a.document, a.display_name, a.media_type, a.size, a.sha256)
+                for a in shown] == [
+            (a.position, a.document, a.display_name, a.media_type, a.size, a.sha256)
+            for a in here.attachments]
+        assert detail.request.number == numbers[2] and detail.request.follow_ups == []
+        for a in here.attachments:
+            assert not elsewhere.blobs.exists(a.sha256)  # only central has it
+            content = desk.store.blobs.read(a.sha256)
+            assert read_attachment(elsewhere, a.sha256) == content
+            assert viewer_copy(elsewhere, a.sha256, a.media_type).read_bytes() == content
+            assert not elsewhere.blobs.exists(a.sha256)  # nothing left at this desk
+
+        # The desk that holds a file reads its own copy: gone centrally, still readable there.
+        pdf = here.attachments[0].sha256
+        with central.admin() as conn:
+            conn.execute("DELETE FROM blobs WHERE sha256 = %s", (pdf,))
+        assert read_attachment(boss, pdf) == desk.store.blobs.read(pdf)
+        with pytest.raises(TawasulError) as missing:
+            read_attachment(elsewhere, pdf)
+        assert missing.value.problems[0].code == "attachment.pending_upload"
+        # A local copy that no longer matches its digest is not trusted: central's is read.
+        photo = here.attachments[1].sha256
+        good = desk.store.blobs.read(photo)
+        desk.store.blobs.path_for(photo).write_bytes(b"\x89PNG damaged")
+        assert read_attachment(boss, photo) == good
+    finally:
+        elsewhere.close()
+
+
+def test_a_file_still_uploading_or_of_another_centre_is_explained(
+        world: Any, desks: Any, central: CentralDb, valid_request: Any) -> None:
+    import hashlib
+    import os
+
+    from tawasul_desktop.domain.messages import TawasulError
+    from tawasul_desktop.gui.supervisor.detail import load_detail
+    from tawasul_desktop.sync.central_detail import read_attachment
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_first_chunk(point: str, _conn: Any) -> None:
+        if point == "upload.chunk":
+            raise Stop
+
+    _, boss, _ = world
+    slow = desks("101", 3, fault_hook=stop_at_first_chunk)
+    photo = b"\x89PNG\r\n\x1a\n" + os.urandom(2000)
+    (number,) = submit_many(slow.store, CLERK, [valid_request(photo=photo)])
+    with pytest.raises(Stop):
+        slow.engine.run_once()  # the request is up, its new photo is not
+    assert central.scalar("SELECT attachments_pending FROM requests WHERE number = %s", number)
+    detail = load_detail(boss, number)
+    pdf, png = detail.request.attachments
+    assert png.sha256 == hashlib.sha256(photo).hexdigest()
+    read_attachment(boss, pdf.sha256)  # shared content, uploaded before: readable
+    with pytest.raises(TawasulError) as pending:
+        read_attachment(boss, png.sha256)
+    problem = pending.value.problems[0]
+    assert problem.code == "attachment.pending_upload"
+    assert "3" in problem.message_ar and "counter 3" in problem.message_en
+    slow.engine.fault_hook = None
+    slow.sync()
+    assert read_attachment(boss, png.sha256) == photo
+
+    # Another centre's file exists centrally, but row security keeps it from centre 101.
+    far = desks("102", 2)
+    secret = b"\x89PNG\r\n\x1a\n" + os.urandom(2000)
+    submit_many(far.store, CLERK, [valid_request(photo=secret)])
+    far.sync()
+    assert central.scalar("SELECT count(*) FROM blobs WHERE sha256 = %s",
+                          hashlib.sha256(secret).hexdigest()) == 1
+    for digest in (hashlib.sha256(secret).hexdigest(), "0" * 64):
+        with pytest.raises(TawasulError) as hidden:
+            read_attachment(boss, digest)
+        assert hidden.value.problems[0].code == "attachment.not_available"
+
+
+def sync_until_status(desk: Any, number: str, status: str) -> None:
+    """Sync until the desk has pulled ``status``: the feed hands out a change only once every
+    transaction older than it has finished, on a shared server possibly another test's."""
+    import time
+
+    deadline = time.monotonic() + 20
+    while True:
+        desk.sync()
+        if ops.get_request(desk.store, number).status == status:
+            return
+        assert time.monotonic() < deadline, f"{number} never reached {status} at the desk"
+        time.sleep(0.1)
+
+
+def test_timeline_over_central_shows_each_event_once_in_time_order(
+        world: Any, central: CentralDb) -> None:
     from tawasul_desktop.gui.supervisor.detail import load_detail
 
-    _, boss, numbers = world
-    detail = load_detail(boss, numbers[2])
-    assert detail.request.number == numbers[2] and detail.request.status == "submitted"
-    assert detail.request.attachments == [] and detail.request.follow_ups == []
-    assert detail.timeline == []
+    desk, boss, numbers = world
+    number = numbers[8]
+    assert assign_many(boss, AMAL, [(number, None)], "amal").done == [number]
+    desk.sync()  # a desk whose feed names assignees re-logs the assignment as central's
+    assert decide_many(boss, AMAL, [(number, "submitted")], Action.RETURN,
+                       reason="صورة الهوية غير واضحة").done == [number]
+    sync_until_status(desk, number, "returned")  # the counter re-logs it as central's...
+    desk.sync()  # ...and pushes those entries up with its audit log
+    ops.transition(desk.store, CLERK, number, Action.ANSWER)  # the applicant brought it
+    desk.sync()
+    desk.sync()
+    request_id = str(ops.get_request(desk.store, number).id)
+    assert central.scalar("SELECT count(*) FROM audit_entries WHERE entity_id = %s AND "
+                          "action = 'sync.request_changed'", request_id) >= 1
+
+    timeline = load_detail(boss, number).timeline
+    assert [(t.actor, t.action) for t in timeline] == [
+        ("desk.clerk", "request.submit"), ("amal", "request.assign"),
+        ("amal", "request.return"), ("desk.clerk", "request.answer")]
+    assert timeline[1].assignee == "amal"
+    assert timeline[2].reason == "صورة الهوية غير واضحة" and timeline[2].status == "returned"
+    assert timeline[3].status == "under_review"
+    assert all(t.at.utcoffset() == dt.timedelta(0) for t in timeline)  # aware UTC
+    assert [t.at for t in timeline] == sorted(t.at for t in timeline)
+    assert timeline[0].at == ops.get_request(desk.store, number).submitted_at
+
+
+def test_timeline_orders_a_fast_desk_clock_by_central_time(
+        desks: Any, central: CentralDb, valid_request: Any) -> None:
+    from tawasul_desktop.gui.supervisor.detail import load_detail
+
+    ahead = dt.timedelta(minutes=10)
+
+    def fast() -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + ahead
+
+    desk = desks("101", 4, clock=fast)
+    (number,) = submit_many(desk.store, CLERK, [valid_request()], now=fast())
+    desk.sync()
+    boss = supervisor_store(central, desk.store)
+    try:
+        assert decide_many(boss, AMAL, [(number, "submitted")], Action.ACCEPT).done
+        sync_until_status(desk, number, "accepted")
+        desk.sync()
+        timeline = load_detail(boss, number).timeline
+        # By the desk's clock it was submitted after central accepted it; the order is causal.
+        assert [t.action for t in timeline] == ["request.submit", "request.accept"]
+        submitted, accepted = timeline
+        assert accepted.at < submitted.at < accepted.at + ahead + dt.timedelta(minutes=1)
+    finally:
+        boss.close()
 
 
 def test_paging_sorting_filtering_and_search_match_the_desk(world: Any) -> None:

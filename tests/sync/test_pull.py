@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import threading
 import time
@@ -16,9 +17,12 @@ from tawasul_desktop.domain.catalogue import load_catalogue
 from tawasul_desktop.domain.lifecycle import Action, Status
 from tawasul_desktop.storage import requests as ops
 from tawasul_desktop.storage.models import AuditEntry, Closure, Request
+from tawasul_desktop.storage.queue import request_timeline
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import authenticate, find_user
 from tawasul_desktop.sync import central as hub
+from tawasul_desktop.sync.local import apply_changes
+from tawasul_desktop.sync.protocol import Change
 
 
 def local_states(store: Store) -> dict[str, tuple]:
@@ -201,3 +205,74 @@ def test_an_unreachable_central_is_reported_not_raised(desks, central, valid_req
     assert not report.ok and not report.online and time.monotonic() - started < 10
     status = desk.engine.status()
     assert status.online is False and status.pending == 3 and status.last_error
+
+
+# --- the assignee, as central names it (schema c0004 on) ----------------------------------
+
+
+def feed_row(req: Request, seq: int, **changed) -> Change:
+    """A request change as central's feed carries it (JSON types), with ``changed`` applied."""
+    payload = {"id": str(req.id), "status": req.status, "due_date": req.due_date.isoformat(),
+               "paused_working_days": req.paused_working_days, "paused_since": None,
+               "decision_reason": None, "decided_by": None, "decided_at": None,
+               "updated_at": "2026-11-30T08:00:00+00:00", "version": seq + 1, **changed}
+    return Change(seq, str(1000 + seq), "request", str(req.id), payload)
+
+
+def request_audit(store: Store, req: Request) -> list[tuple[str, dict, dict]]:
+    with store.read() as session:
+        rows = session.execute(select(AuditEntry.action, AuditEntry.old, AuditEntry.new).where(
+            AuditEntry.entity_id == str(req.id)).order_by(AuditEntry.seq)).all()
+    return [(a, json.loads(o or "{}"), json.loads(n or "{}")) for a, o, n in rows]
+
+
+def apply(store: Store, *changes: Change) -> int:
+    with store.write() as session:
+        return apply_changes(session, list(changes), dt.datetime.now(dt.UTC)).requests
+
+
+def test_the_assignee_comes_down_only_when_central_names_it(desks, central, valid_request):
+    desk = desks()
+    (number,) = submit_many(desk.store, CLERK, [valid_request()])
+    req = ops.get_request(desk.store, number)
+    with desk.store.write() as session:  # held at this desk only (as a local assign does)
+        session.get(Request, req.id).assignee = "sara"
+
+    # A feed from a central schema before c0004 never names one: the desk's is kept.
+    assert apply(desk.store, feed_row(req, 1, status="under_review")) == 1
+    mine = ops.get_request(desk.store, number)
+    assert (mine.status, mine.assignee) == ("under_review", "sara")
+    assert "assignee" not in request_audit(desk.store, req)[-1][2]
+
+    # Named, and only it changed: still a change, audited old and new, on the timeline.
+    assert apply(desk.store, feed_row(req, 2, status="under_review", assignee="amal")) == 1
+    assert ops.get_request(desk.store, number).assignee == "amal"
+    action, old, new = request_audit(desk.store, req)[-1]
+    assert action == "sync.request_changed"
+    assert (old["assignee"], new["assignee"], new["status"]) == ("sara", "amal", "under_review")
+    with desk.store.read() as session:
+        assert request_timeline(session, str(req.id))[-1].assignee == "amal"
+    # The same again changes nothing and records nothing.
+    entries = len(request_audit(desk.store, req))
+    assert apply(desk.store, feed_row(req, 3, status="under_review", assignee="amal")) == 0
+    assert len(request_audit(desk.store, req)) == entries
+
+
+def test_one_batch_takes_the_newest_state_and_the_newest_assignee(desks, central,
+                                                                  valid_request):
+    desk = desks()
+    first, second = submit_many(desk.store, CLERK, [valid_request() for _ in range(2)])
+    a, b = ops.get_request(desk.store, first), ops.get_request(desk.store, second)
+    # a: assigned, then decided (the decision's change does not name the assignee).
+    # b: assigned and released again within the batch: nothing to do.
+    changed = apply(desk.store, feed_row(a, 1, assignee="amal"),
+                    feed_row(b, 2, assignee="amal"), feed_row(b, 3, assignee=None),
+                    feed_row(a, 4, status="rejected", decision_reason="ناقص", decided_by="amal"))
+    assert changed == 1
+    mine = ops.get_request(desk.store, first)
+    assert (mine.status, mine.assignee, mine.decision_reason) == ("rejected", "amal", "ناقص")
+    action, old, new = request_audit(desk.store, a)[-1]
+    assert (action, old["assignee"], new["assignee"], new["status"]) == (
+        "sync.request_changed", None, "amal", "rejected")
+    assert ops.get_request(desk.store, second).assignee is None
+    assert request_audit(desk.store, b)[-1][0] != "sync.request_changed"

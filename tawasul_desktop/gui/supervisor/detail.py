@@ -4,6 +4,10 @@ The request is read in a worker. An attachment is previewed in place (images as 
 PDFs as their first page, rasterised by PDFium in the worker), or opened with the system's
 viewer from a private temporary copy named by its digest (a stored file name is only ever
 shown, never used as a path). The copies are removed when the application quits.
+
+Over the central PostgreSQL (sync.central_queue) the request, its attachments and its history
+come from central (sync.central_detail), and a file another counter took is read from
+central's blobs unless this desk holds it already.
 """
 
 from __future__ import annotations
@@ -11,11 +15,13 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import html
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QImage, QPixmap
@@ -31,6 +37,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from tawasul_desktop.domain.hijri import format_datetime, format_dual
 from tawasul_desktop.domain.lifecycle import status_name
@@ -41,6 +48,7 @@ from tawasul_desktop.storage.models import Request
 from tawasul_desktop.storage.queue import TimelineEntry, request_timeline
 from tawasul_desktop.storage.requests import display_number, get_request
 from tawasul_desktop.storage.store import Store
+from tawasul_desktop.sync.central_detail import ECHO_ACTION, load_request, read_attachment
 
 PREVIEW_DPI = 60
 _SUFFIX = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
@@ -63,27 +71,14 @@ def load_detail(store: Store, number: str) -> RequestDetail:
 
 
 def _central_detail(store: Store, number: str) -> RequestDetail:
-    """Over central (sync.central_queue): the request and its follow-ups. Its attachments and
-    audit timeline are not read from central yet: they are shown empty."""
-    from sqlalchemy import select
-    from sqlalchemy.orm.attributes import set_committed_value
-
-    from tawasul_desktop.storage.requests import number_or_problem
-
-    digits = number_or_problem(number)
-    with store.read() as session:
-        req = session.execute(select(Request).where(Request.number == digits)).scalar_one_or_none()
-        if req is None:
-            raise TawasulError.of("request.not_found", "number", invalid_input=False,
-                                  number=display_number(digits))
-        session.refresh(req, attribute_names=["follow_ups"])
-        set_committed_value(req, "attachments", [])
-    return RequestDetail(req, [])
+    """Over central: the request with its follow-ups and attachments, and the counters' audit
+    merged with central decisions and assignments."""
+    return RequestDetail(*load_request(store, number))
 
 
 def preview_image(store: Store, sha256: str, media_type: str) -> QImage | None:
     """The picture to show for an attachment (run in a worker: QImage, never QPixmap)."""
-    content = store.blobs.read(sha256)
+    content = read_attachment(store, sha256)
     if media_type == "application/pdf":
         from tawasul_desktop.gui.receipt_dialog import pdf_page_images
 
@@ -97,15 +92,23 @@ def preview_image(store: Store, sha256: str, media_type: str) -> QImage | None:
 
 
 def viewer_copy(store: Store, sha256: str, media_type: str) -> Path:
-    """A private temporary copy for the system viewer, named by digest and type only."""
+    """A private temporary copy for the system viewer, named by digest and type only (run in
+    a worker: over central it may read the file from the network)."""
     global _view_dir
     if _view_dir is None:
         _view_dir = Path(tempfile.mkdtemp(prefix="tawasul-view-"))
         atexit.register(shutil.rmtree, _view_dir, True)
     target = _view_dir / f"{sha256[:16]}{_SUFFIX.get(media_type, '')}"
     if not target.exists():
-        target.write_bytes(store.blobs.read(sha256))
-        target.chmod(0o600)
+        # Written aside and renamed: two workers opening the same file never see half of it.
+        fd, tmp = tempfile.mkstemp(dir=_view_dir)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(read_attachment(store, sha256))
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     return target
 
 
@@ -143,6 +146,7 @@ class DetailPane(QWidget):
         self.preview = QLabel()
         self.preview.setObjectName("attachmentPreview")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview.setWordWrap(True)  # a message (e.g. "still uploading") fits a narrow pane
         scroll = QScrollArea()
         scroll.setWidget(self.preview)
         scroll.setWidgetResizable(True)
@@ -169,7 +173,16 @@ class DetailPane(QWidget):
             return
         store = self.store
         workers.run_task(lambda: load_detail(store, number),
-                         lambda d: self._on_loaded(number, d), self._on_failed)
+                         self._if_alive(lambda d: self._on_loaded(number, d)),
+                         self._if_alive(self._on_failed))
+
+    def _if_alive(self, callback: Callable[[Any], None]) -> Callable[[Any], None]:
+        """A worker's answer, dropped if the pane is gone by then (closed, or the window
+        re-rendered it on a language switch just before): tasks outlive widgets."""
+        def deliver(value: Any) -> None:
+            if isValid(self):
+                callback(value)
+        return deliver
 
     def reload(self) -> None:
         self.show_request(self.number)
@@ -204,7 +217,8 @@ class DetailPane(QWidget):
         self.preview.setText(self.tr("Loading preview…"))
         store = self.store
         workers.run_task(lambda: preview_image(store, sha, media),
-                         lambda image: self._on_preview(sha, image), self._on_preview_failed)
+                         self._if_alive(lambda image: self._on_preview(sha, image)),
+                         self._if_alive(lambda exc: self._on_preview_failed(exc, sha)))
 
     def _on_preview(self, sha: str, image: QImage | None) -> None:
         if sha != self._preview_for:
@@ -214,15 +228,22 @@ class DetailPane(QWidget):
         else:
             self.preview.setPixmap(QPixmap.fromImage(image))
 
-    def _on_preview_failed(self, _exc: BaseException) -> None:
-        self.preview.setText(self.tr("The file could not be read."))
+    def _on_preview_failed(self, exc: BaseException, sha: str | None = None) -> None:
+        if sha is not None and sha != self._preview_for:
+            return  # another file was chosen meanwhile
+        if isinstance(exc, TawasulError):  # e.g. still uploading from the counter
+            self.preview.setText(exc.problems[0].text(self._language()))
+        else:
+            self.preview.setText(self.tr("The file could not be read."))
 
     def open_attachment(self) -> None:
         chosen = self._current_attachment()
         if chosen is None:
             return
-        path = viewer_copy(self.store, *chosen)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        store = self.store
+        workers.run_task(lambda: viewer_copy(store, *chosen),
+                         lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))),
+                         self._if_alive(self._on_preview_failed))
 
     # --- showing ---------------------------------------------------------------------------
 
@@ -281,14 +302,17 @@ class DetailPane(QWidget):
                 choice = next((c for c in spec.choices if c.code == value), None)
                 shown = choice.label(language) if choice else value
             rows.append(row(label, shown))
+        # Outside the f-strings: lupdate does not find tr() calls inside them.
+        description, follow_ups = self.tr("Description"), self.tr("Follow-ups")
+        history, none = self.tr("History"), self.tr("None")
         parts = [f"<table cellspacing='4'>{''.join(rows)}</table>",
-                 f"<h4>{e(self.tr('Description'))}</h4><p>{e(req.description)}</p>",
-                 f"<h4>{e(self.tr('Follow-ups'))}</h4><ul>"]
+                 f"<h4>{e(description)}</h4><p>{e(req.description)}</p>",
+                 f"<h4>{e(follow_ups)}</h4><ul>"]
         parts += [f"<li>{e(format_datetime(f.at, language, zone))} — {e(f.by)}"
                   + (f": {e(f.note)}" if f.note else "") + "</li>" for f in req.follow_ups]
         if not req.follow_ups:
-            parts.append(f"<li>{e(self.tr('None'))}</li>")
-        parts.append(f"</ul><h4>{e(self.tr('History'))}</h4><ul>")
+            parts.append(f"<li>{e(none)}</li>")
+        parts.append(f"</ul><h4>{e(history)}</h4><ul>")
         for t in detail.timeline:
             line = f"{format_datetime(t.at, language, zone)} — {t.actor} — {self._action(t)}"
             if t.reason:
@@ -299,9 +323,10 @@ class DetailPane(QWidget):
         for a in req.attachments:
             document = service.document(a.document) if service else None
             label = document.label(language) if document else a.document
-            # A stored file name mixes scripts: isolate it so the size stays beside it.
+            # A stored file name mixes scripts: isolate it so the size stays beside it, and
+            # the size left to right, else an Arabic line shows "(KB 3)".
             item = QListWidgetItem(f"{label}\n\u2068{a.display_name}\u2069 "
-                                   f"({max(1, a.size // 1024)} KB)")
+                                   f"(\u2066{max(1, a.size // 1024)} KB\u2069)")
             item.setData(Qt.ItemDataRole.UserRole, (a.sha256, a.media_type))
             self.attachments.addItem(item)
         if self.attachments.count():
@@ -311,6 +336,8 @@ class DetailPane(QWidget):
         if entry.action == "request.assign":
             return (self.tr("Assigned to %1").replace("%1", entry.assignee)
                     if entry.assignee else self.tr("Released"))
+        if entry.action == ECHO_ACTION and entry.status:
+            return f"{action_label(entry.action)} ({status_name(entry.status, self._language())})"
         return action_label(entry.action)
 
     def _retranslate(self) -> None:
