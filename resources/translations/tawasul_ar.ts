@@ -510,7 +510,7 @@
         <translation>السجل</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+19"/>
         <source>A follow-up can be recorded now.</source>
         <translation>يمكن تسجيل المتابعة الآن.</translation>
     </message>
@@ -581,30 +581,30 @@
 <context>
     <name>FilterBar</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/filters.py" line="+221"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/filters.py" line="+223"/>
         <source>My queue</source>
         <translation>طلباتي</translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+113"/>
+        <location line="+124"/>
         <source>Due within 2 working days</source>
         <translation>تستحق خلال يومي عمل</translation>
     </message>
     <message>
-        <location line="-112"/>
-        <location line="+111"/>
+        <location line="-123"/>
+        <location line="+122"/>
         <source>Overdue</source>
         <translation>متأخرة</translation>
     </message>
     <message>
-        <location line="-110"/>
-        <location line="+94"/>
+        <location line="-121"/>
+        <location line="+105"/>
         <source>Waiting for a decision</source>
         <translation>بانتظار القرار</translation>
     </message>
     <message>
-        <location line="-93"/>
+        <location line="-104"/>
         <source>Returned to applicant</source>
         <translation>المعادة لمقدم الطلب</translation>
     </message>
@@ -624,12 +624,12 @@
         <translation>اسم عامل التصفية:</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+25"/>
         <source>Saved filters</source>
         <translation>عوامل التصفية المحفوظة</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+12"/>
         <source>Anyone</source>
         <translation>أي أحد</translation>
     </message>
@@ -1017,7 +1017,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/main_window.py" line="+155"/>
+        <location filename="../../tawasul_desktop/gui/main_window.py" line="+161"/>
         <source>The database %1 was written by a newer Tawasul Desk than this one (schema %2). Install the newer version, or ask the administrator.</source>
         <translation>قاعدة البيانات %1 كُتبت بإصدار أحدث من مكتب تواصل من هذا الإصدار (المخطط %2). ثبّت الإصدار الأحدث أو راجع مدير النظام.</translation>
     </message>
@@ -1042,7 +1042,7 @@ Follow-up possible from: %3</source>
         <translation>لديك طلب غير مكتمل من %1. هل تريد إكماله الآن؟ (اختيار «لا» يحذفه.)</translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+56"/>
         <source>%1 (%2), counter %3</source>
         <translation>%1 (%2)، الشباك %3</translation>
     </message>
@@ -1227,7 +1227,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>RecentRequestsModel</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/enquiry.py" line="-193"/>
+        <location filename="../../tawasul_desktop/gui/enquiry.py" line="-194"/>
         <source>Number</source>
         <translation>الرقم</translation>
     </message>
@@ -1549,7 +1549,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SupervisorWorkspace</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+204"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+306"/>
         <source>Counting…</source>
         <translation>جارٍ العد…</translation>
     </message>
@@ -1566,15 +1566,15 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
+        <location line="+6"/>
+        <location line="+54"/>
         <location line="+5"/>
-        <location line="+42"/>
-        <location line="+5"/>
-        <location line="+168"/>
+        <location line="+193"/>
         <source>Supervision</source>
         <translation>الإشراف</translation>
     </message>
     <message>
-        <location line="-172"/>
+        <location line="-197"/>
         <source>Select at most %1 requests at a time.</source>
         <translation>اختر %1 طلب على الأكثر في كل مرة.</translation>
     </message>
@@ -1606,7 +1606,7 @@ Follow-up possible from: %3</source>
         <translation>قبول</translation>
     </message>
     <message numerus="yes">
-        <location line="+44"/>
+        <location line="+49"/>
         <source>Assigned: %n request(s).</source>
         <translation>
             <numerusform>تم الإسناد: لا طلبات.</numerusform>
@@ -1654,12 +1654,13 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
+        <location line="+21"/>
         <source>Not done</source>
         <translation>لم يُنفَّذ</translation>
     </message>
     <message numerus="yes">
-        <location line="+1"/>
+        <location line="-20"/>
         <source>%n request(s) were not changed:</source>
         <translation>
             <numerusform>تعذّر الإجراء على أي طلب:</numerusform>
@@ -1671,7 +1672,7 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+30"/>
         <source>Export to CSV</source>
         <translation>تصدير إلى CSV</translation>
     </message>
@@ -1723,7 +1724,7 @@ Follow-up possible from: %3</source>
         <translation>جارٍ إعداد الملخص اليومي…</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+22"/>
         <source>Queue</source>
         <translation>قائمة الطلبات</translation>
     </message>
@@ -1772,16 +1773,21 @@ Follow-up possible from: %3</source>
         <source>Daily summary PDF…</source>
         <translation>الملخص اليومي PDF…</translation>
     </message>
+    <message>
+        <location line="+89"/>
+        <source>Asking the central database for the supervision queue…</source>
+        <translation>جارٍ سؤال الخادم المركزي عن قائمة الإشراف…</translation>
+    </message>
 </context>
 <context>
     <name>SyncStatusWidget</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/sync_status.py" line="+109"/>
+        <location filename="../../tawasul_desktop/gui/sync_status.py" line="+111"/>
         <source>Sync failed; retrying: %1</source>
         <translation>تعذرت المزامنة؛ ستُعاد المحاولة: %1</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+15"/>
         <source>Central: not yet reached</source>
         <translation>المركز: لم يُتصل به بعد</translation>
     </message>
@@ -1796,12 +1802,18 @@ Follow-up possible from: %3</source>
         <translation>المركز: غير متصل</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-8"/>
+        <location line="+9"/>
         <source>pending: %1</source>
         <translation>بانتظار الإرسال: %1</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-12"/>
+        <source>Central: this is a supervisor&apos;s desk; the queue reads central directly, nothing to send</source>
+        <translation>المركزي: هذا جهاز مشرف؛ تُقرأ القائمة من الخادم المركزي مباشرة، ولا شيء للإرسال</translation>
+    </message>
+    <message>
+        <location line="+14"/>
         <source>refused: %1</source>
         <translation>مرفوضة: %1</translation>
     </message>
@@ -1811,7 +1823,7 @@ Follow-up possible from: %3</source>
         <translation>آخر مزامنة: %1</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+20"/>
         <source>Refused by the central database</source>
         <translation>رفضتها قاعدة البيانات المركزية</translation>
     </message>

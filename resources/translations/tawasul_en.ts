@@ -506,7 +506,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+19"/>
         <source>A follow-up can be recorded now.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -577,30 +577,30 @@
 <context>
     <name>FilterBar</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/filters.py" line="+221"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/filters.py" line="+223"/>
         <source>My queue</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+113"/>
+        <location line="+124"/>
         <source>Due within 2 working days</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-112"/>
-        <location line="+111"/>
+        <location line="-123"/>
+        <location line="+122"/>
         <source>Overdue</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-110"/>
-        <location line="+94"/>
+        <location line="-121"/>
+        <location line="+105"/>
         <source>Waiting for a decision</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-93"/>
+        <location line="-104"/>
         <source>Returned to applicant</source>
         <translation type="unfinished"></translation>
     </message>
@@ -620,12 +620,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+25"/>
         <source>Saved filters</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+12"/>
         <source>Anyone</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1011,7 +1011,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/main_window.py" line="+155"/>
+        <location filename="../../tawasul_desktop/gui/main_window.py" line="+161"/>
         <source>The database %1 was written by a newer Tawasul Desk than this one (schema %2). Install the newer version, or ask the administrator.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1036,7 +1036,7 @@ Follow-up possible from: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+57"/>
+        <location line="+56"/>
         <source>%1 (%2), counter %3</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1209,7 +1209,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>RecentRequestsModel</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/enquiry.py" line="-193"/>
+        <location filename="../../tawasul_desktop/gui/enquiry.py" line="-194"/>
         <source>Number</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1523,7 +1523,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SupervisorWorkspace</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+204"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+306"/>
         <source>Counting…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1536,15 +1536,15 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
+        <location line="+6"/>
+        <location line="+54"/>
         <location line="+5"/>
-        <location line="+42"/>
-        <location line="+5"/>
-        <location line="+168"/>
+        <location line="+193"/>
         <source>Supervision</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-172"/>
+        <location line="-197"/>
         <source>Select at most %1 requests at a time.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1572,7 +1572,7 @@ Follow-up possible from: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location line="+44"/>
+        <location line="+49"/>
         <source>Assigned: %n request(s).</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -1604,12 +1604,13 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
+        <location line="+21"/>
         <source>Not done</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location line="+1"/>
+        <location line="-20"/>
         <source>%n request(s) were not changed:</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -1617,7 +1618,7 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+30"/>
         <source>Export to CSV</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1665,7 +1666,7 @@ Follow-up possible from: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+22"/>
         <source>Queue</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1714,16 +1715,21 @@ Follow-up possible from: %3</source>
         <source>Daily summary PDF…</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location line="+89"/>
+        <source>Asking the central database for the supervision queue…</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>SyncStatusWidget</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/sync_status.py" line="+109"/>
+        <location filename="../../tawasul_desktop/gui/sync_status.py" line="+111"/>
         <source>Sync failed; retrying: %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+15"/>
         <source>Central: not yet reached</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1738,12 +1744,18 @@ Follow-up possible from: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-8"/>
+        <location line="+9"/>
         <source>pending: %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-12"/>
+        <source>Central: this is a supervisor&apos;s desk; the queue reads central directly, nothing to send</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
         <source>refused: %1</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1753,7 +1765,7 @@ Follow-up possible from: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+20"/>
         <source>Refused by the central database</source>
         <translation type="unfinished"></translation>
     </message>

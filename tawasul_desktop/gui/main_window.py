@@ -33,6 +33,7 @@ from tawasul_desktop.gui.login import LoginPanel
 
 if TYPE_CHECKING:  # the storage layer and the workspace pages load after the first paint
     from tawasul_desktop.gui.enquiry import EnquiryPage
+    from tawasul_desktop.gui.supervisor.workspace import SupervisorWorkspace
     from tawasul_desktop.gui.wizard import IntakeWizard
     from tawasul_desktop.storage.store import Store
     from tawasul_desktop.storage.users import Actor
@@ -87,6 +88,11 @@ class MainWindow(QMainWindow):
         self._first_run = False
         self._painted = False
         self._open_after_paint = False
+        # The supervision tab (gui/supervisor/workspace.sync_workspace_tab) and, while it is
+        # being made, whether central is still being asked which queue it reads.
+        self.supervision: SupervisorWorkspace | None = None
+        self.queue_source_pending = False
+        self.closing = False
 
         self.login = LoginPanel(None, self._language)
         self.tabs = QTabWidget()
@@ -365,8 +371,7 @@ class MainWindow(QMainWindow):
 
     def _sync_supervision(self) -> None:
         """The supervision tab, for supervisors and administrators only (gui/supervisor)."""
-        if (self.actor is not None and self.actor.is_supervisor
-                or getattr(self, "supervision", None) is not None):
+        if self.actor is not None and self.actor.is_supervisor or self.supervision is not None:
             from tawasul_desktop.gui.supervisor.workspace import sync_workspace_tab
 
             sync_workspace_tab(self)
@@ -415,11 +420,14 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        self.closing = True
         if self.actor is not None:
             self.wizard.save_draft_now()
         if getattr(self, "sync_status", None) is not None:
             self.sync_status.stop()
         workers.wait_for_all(5000)
+        if self.supervision is not None:  # its central connections, once no worker uses them
+            self.supervision.release_central()
         event.accept()
 
 

@@ -2,7 +2,9 @@
 
 Sync runs in the core's SyncLoop thread; its callbacks arrive here through queued signals, so
 widgets are only touched on the GUI thread. An error is shown once (until a pass succeeds or
-the error changes), and logged; the loop retries with backoff by itself.
+the error changes), and logged; the loop retries with backoff by itself. On a supervisor's
+desk (its central role is a supervisor's) there is nothing to sync: the corner says so
+calmly and "sync now" is hidden.
 """
 
 from __future__ import annotations
@@ -112,6 +114,14 @@ class SyncStatusWidget(QWidget):
 
     def refresh(self) -> None:
         state = self.loop.state
+        self.button.setVisible(not state.supervisor_desk)
+        if state.supervisor_desk:
+            parts = [self.tr("Central: this is a supervisor's desk; the queue reads central "
+                             "directly, nothing to send")]
+            if state.pending:  # made here all the same; only a counter's role sends it
+                parts.append(self.tr("pending: %1").replace("%1", str(state.pending)))
+            self._show(parts, "")
+            return
         if state.online is None:
             where = self.tr("Central: not yet reached")
         elif state.online:
@@ -127,8 +137,11 @@ class SyncStatusWidget(QWidget):
             stamp = local.strftime("%H:%M") if local.date() == dt.datetime.now(self._zone).date() \
                 else local.strftime("%Y-%m-%d %H:%M")
             parts.append(self.tr("last sync: %1").replace("%1", stamp))
+        self._show(parts, state.last_error or "")
+
+    def _show(self, parts: list[str], tooltip: str) -> None:
         self.label.setText(" · ".join(parts))
-        self.label.setToolTip(state.last_error or "")
+        self.label.setToolTip(tooltip)
         # The user corner of the status bar stretches; keep this text whole beside it.
         self.label.setMinimumWidth(self.label.sizeHint().width())
 

@@ -7,29 +7,50 @@ SQLAlchemy code as a desk's SQLite store, and row-level security limits every re
 role's centre. Decisions and assignments made through storage.assignment on such a store go
 through ``sync.central.decide``/``assign`` (same lifecycle rules, row lock, conflicts), so
 they flow down to the counters on their next sync.
+
+Only a supervisor's role may be used so: ``choose_queue_store`` asks central who the desk's
+role is (``sync.central.whoami``) and gives the desk's own store, with a notice saying why,
+when it is a counter's role (as on every counter's desk, which sync needs) or when central
+cannot be reached. A failure talking to central during a decision or an assignment becomes a
+``TawasulError`` (``central_problem``), never a bare driver exception.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
 from tawasul_desktop.config import Settings
 from tawasul_desktop.domain.assignment import is_supervisor
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.domain.messages import Problem, TawasulError
+from tawasul_desktop.storage.assignment import BulkOutcome
 from tawasul_desktop.storage.blobs import BlobStore
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
 from tawasul_desktop.sync import central
 from tawasul_desktop.sync.connection import CentralConfigError, CentralTarget, target_from_settings
 
+log = logging.getLogger(__name__)
+
+# Message codes of a failure talking to central (a bulk action stops at the first one).
+CENTRAL_FAILURES = frozenset({"queue.central_unreachable", "queue.central_refused"})
+
 
 def _utc_session(dbapi_conn: Any, _record: Any) -> None:
     # UTCDateTime binds naive UTC; central's columns are timestamptz: read them in UTC.
     dbapi_conn.execute("SET TIME ZONE 'UTC'")
+    # The queue's statements each return one page: compiling them to machine code (JIT,
+    # chosen by cost on a million rows) added ~130 ms to a 1 s sort and saved nothing.
+    dbapi_conn.execute("SET jit = off")
     dbapi_conn.commit()
 
 
@@ -62,6 +83,119 @@ def open_central_store(settings: Settings, *, local: Store | None = None,
     return store
 
 
+@dataclass(frozen=True)
+class QueueSource:
+    """Where the supervisor queue reads: ``store``, and why it is not central (``notice``)."""
+
+    store: Store
+    notice: Problem | None = None
+    # Central could not be reached: the next sign-in asks again (a role's kind never changes).
+    retry: bool = False
+    # False on a synced counter's desk whose role may not decide: central would refuse its
+    # decisions at the next sync and put the requests back, so none are taken here.
+    decisions: bool = True
+
+    @property
+    def on_central(self) -> bool:
+        return self.store.central is not None
+
+
+def choose_queue_store(settings: Settings, actor: Actor | None, *, local: Store,
+                       target: CentralTarget | None = None) -> QueueSource:
+    """Run in a worker (it connects): central for a supervisor's role, else ``local``.
+
+    A counter's role reads its centre but central refuses its decisions, assignments and
+    saved filters, so the queue stays on the desk's store and says so.
+    """
+    if not queue_on_central(settings, actor):
+        return QueueSource(local)
+    try:
+        target = target or target_from_settings(settings)
+        with target.connect(autocommit=True) as conn:
+            identity = central.whoami(conn)
+    except (psycopg.Error, CentralConfigError, OSError) as exc:
+        log.warning("central not reached for the supervisor queue: %s", _short(exc))
+        return unreachable_source(local, exc)
+    if identity.kind == "supervisor":
+        return QueueSource(open_central_store(settings, local=local, target=target))
+    log.info("the supervisor queue stays on this desk: central role %s is a %s's",
+             identity.role_name, identity.kind)
+    if identity.kind == "counter" and not identity.may_decide:
+        code, decisions = "queue.local_counter_role_no_decisions", False
+    else:
+        code = ("queue.local_counter_role" if identity.kind == "counter"
+                else "queue.local_not_supervisor_role")
+        decisions = True
+    return QueueSource(local, Problem.of(code, "", role=_isolated(identity.role_name)),
+                       decisions=decisions)
+
+
+def unreachable_source(local: Store, exc: BaseException) -> QueueSource:
+    """The desk's own queue, saying why central was not used; asked again at next sign-in."""
+    return QueueSource(local, Problem.of("queue.local_central_unreachable", "",
+                                         reason=_isolated(_short(exc))), retry=True)
+
+
+def central_problem(exc: BaseException) -> Problem | None:
+    """What to tell the user about a failure talking to central; None for anything else.
+
+    Reaching central (a dropped or refused connection, an unsafe password file) and being
+    refused by it (a missing grant, a trigger's check) are told apart.
+    """
+    if isinstance(exc, TawasulError):
+        return None
+    if isinstance(exc, DBAPIError):  # SQLAlchemy's wrapper around the driver's error
+        if exc.connection_invalidated:
+            return Problem.of("queue.central_unreachable", "",
+                              reason=_isolated(_short(exc.orig or exc)))
+        exc = exc.orig if isinstance(exc.orig, BaseException) else exc
+    if isinstance(exc, psycopg.OperationalError | CentralConfigError):
+        return Problem.of("queue.central_unreachable", "", reason=_isolated(_short(exc)))
+    if isinstance(exc, psycopg.Error | DBAPIError):
+        return Problem.of("queue.central_refused", "", reason=_isolated(_short(exc)))
+    return None
+
+
+def _short(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0][:300] if lines else type(exc).__name__
+
+
+def _isolated(text: str) -> str:
+    # The server's English (or a role name) inside an Arabic sentence: keep its own order.
+    return f"\u2068{text}\u2069"
+
+
+@contextmanager
+def _talking_to_central(what: str) -> Iterator[None]:
+    """A failure talking to central becomes a TawasulError the caller reports per request."""
+    try:
+        yield
+    except (psycopg.Error, CentralConfigError) as exc:
+        problem = central_problem(exc)
+        assert problem is not None
+        log.warning("central %s failed: %s", what, problem.message_en)
+        raise TawasulError(problem, invalid_input=False) from exc
+
+
+def stop_at_central_failure(items: Sequence[tuple[str, Any]],
+                            run: Callable[[Sequence[tuple[str, Any]]], BulkOutcome]
+                            ) -> BulkOutcome:
+    """A bulk action (``run``: decide_many, assign_many) one request at a time, each its own
+    unit of work as always, stopping at the first failure talking to central: the rest are
+    reported as not attempted instead of each waiting for a server that is gone."""
+    outcome = BulkOutcome()
+    for index, item in enumerate(items):
+        one = run([item])
+        outcome.done += one.done
+        outcome.refused += one.refused
+        if any(p.code in CENTRAL_FAILURES for _, p in one.refused):
+            skipped = Problem.of("queue.not_attempted", "")
+            outcome.refused += [(number, skipped) for number, _ in items[index + 1:]]
+            break
+    return outcome
+
+
 def _raise(problem: Problem) -> None:
     raise TawasulError(problem, invalid_input=problem.code not in (
         "request.not_permitted", "request.changed_meanwhile", "request.assigned_meanwhile",
@@ -71,7 +205,7 @@ def _raise(problem: Problem) -> None:
 def decide_centrally(store: Store, actor: Actor, number: str, action: Action, *,
                      reason: str | None, expected_status: str | None) -> None:
     assert store.central is not None
-    with store.central.connect(autocommit=True) as conn:
+    with _talking_to_central("decision"), store.central.connect(autocommit=True) as conn:
         outcome = central.decide(conn, number, action, actor=actor.username, role=actor.role,
                                  reason=reason, policy=store.policy,
                                  expected_status=expected_status)
@@ -82,7 +216,7 @@ def decide_centrally(store: Store, actor: Actor, number: str, action: Action, *,
 def assign_centrally(store: Store, actor: Actor, number: str, assignee: str | None, *,
                      expected_assignee: str | None | object) -> str | None:
     assert store.central is not None
-    with store.central.connect(autocommit=True) as conn:
+    with _talking_to_central("assignment"), store.central.connect(autocommit=True) as conn:
         outcome = central.assign(conn, number, assignee, actor=actor.username, role=actor.role,
                                  expected_assignee=expected_assignee)
     if isinstance(outcome, Problem):
@@ -91,5 +225,6 @@ def assign_centrally(store: Store, actor: Actor, number: str, assignee: str | No
     return outcome
 
 
-__all__ = ["assign_centrally", "central_engine", "decide_centrally", "open_central_store",
-           "queue_on_central"]
+__all__ = ["CENTRAL_FAILURES", "QueueSource", "assign_centrally", "central_engine",
+           "central_problem", "choose_queue_store", "decide_centrally", "open_central_store",
+           "queue_on_central", "stop_at_central_failure", "unreachable_source"]

@@ -6,6 +6,11 @@ every step is idempotent (operation ids, a commit-ordered pull cursor stored wit
 pulled, resumable content-addressed uploads). ``SyncLoop`` repeats it in a background thread,
 on an interval and on "sync now", backing off while central cannot be reached. Neither
 touches Qt; the GUI reads ``status()`` / ``SyncLoop.state`` and the callbacks.
+
+Only a counter's role syncs. A desk whose ``[central] dsn`` is a supervisor's role of its
+centre (a supervisor's own desk, whose queue reads central directly) has nothing to send:
+the pass says so (``SyncReport.supervisor_desk``), not as an error, and the loop then waits
+for "sync now" instead of retrying.
 """
 
 from __future__ import annotations
@@ -74,6 +79,7 @@ class SyncReport:
     clock_skew_seconds: float | None = None
     error: str | None = None
     online: bool = False
+    supervisor_desk: bool = False  # a supervisor's role: nothing is sent or received
     seconds: dict[str, float] = field(default_factory=dict)  # per phase
 
     @property
@@ -86,6 +92,12 @@ class SyncReport:
         return skew is not None and abs(skew) > SKEW_WARNING_SECONDS
 
     def summary(self) -> str:
+        if self.supervisor_desk:
+            text = ("this desk is a supervisor's: the queue reads central directly; "
+                    "nothing to send")
+            if self.pending_after:  # work made here all the same (a clerk signed in): say so
+                text += f" (pending {self.pending_after}, sent only from a counter's role)"
+            return text
         parts = [f"sent {self.pushed}", f"received {self.pulled}"]
         if self.already_there:
             parts.append(f"already central {self.already_there}")
@@ -114,6 +126,11 @@ class SyncStatus:
     last_attempt_at: dt.datetime | None
     last_error: str | None
     clock_skew_seconds: float | None
+    supervisor_desk: bool = False  # central knows this desk's role as a supervisor's
+
+
+class _SupervisorDesk(Exception):
+    """The desk's role is a supervisor's of its centre: nothing to sync (not an error)."""
 
 
 def _utcnow() -> dt.datetime:
@@ -136,6 +153,7 @@ class SyncEngine:
         self._run_lock = threading.Lock()
         self._online: bool | None = None
         self._running = False
+        self._supervisor_desk = False
 
     # --- state ---
 
@@ -148,7 +166,8 @@ class SyncEngine:
             last_success_at=state.last_success_at if state else None,
             last_attempt_at=state.last_attempt_at if state else None,
             last_error=state.last_error if state else None,
-            clock_skew_seconds=state.clock_skew_seconds if state else None)
+            clock_skew_seconds=state.clock_skew_seconds if state else None,
+            supervisor_desk=self._supervisor_desk)
 
     def refused(self) -> list[local.RefusedOp]:
         with self.store.read() as session:
@@ -190,6 +209,9 @@ class SyncEngine:
             self._timed(report, "audit", self._push_audit, conn, report, progress)
             self._timed(report, "pull", self._pull, conn, report, progress)
             self._timed(report, "attachments", self._upload_files, conn, report, progress)
+        except _SupervisorDesk:
+            report.supervisor_desk = report.online = True
+            self._supervisor_desk = True
         except psycopg.OperationalError as exc:
             report.error = _short(exc) or "central database unreachable"
             report.online = False
@@ -203,7 +225,7 @@ class SyncEngine:
             state = local.sync_state(session)
             state.last_attempt_at = report.finished_at
             state.last_error = report.error
-            if report.ok:
+            if report.ok and not report.supervisor_desk:  # nothing was synced
                 state.last_success_at = report.finished_at
             if report.clock_skew_seconds is not None:
                 state.clock_skew_seconds = report.clock_skew_seconds
@@ -241,6 +263,8 @@ class SyncEngine:
                     "run `tawasul central upgrade` (or update this desk)")
             identity = central.whoami(conn)
             settings = self.store.settings
+            if identity.kind == "supervisor" and identity.centre == settings.centre_code:
+                raise _SupervisorDesk(identity.role_name)
             if identity.kind != "counter":
                 raise CentralSchemaError(f"{identity.role_name} is not a counter's role; "
                                          "create one with `tawasul central add-counter`")
@@ -386,7 +410,8 @@ def _short(exc: BaseException) -> str:
 
 class SyncLoop:
     """Runs ``engine.run_once`` in a daemon thread every ``interval`` seconds and on
-    ``sync_now()``; after failures it waits 5 s, 10 s, 20 s … up to ``max_backoff``."""
+    ``sync_now()``; after failures it waits 5 s, 10 s, 20 s … up to ``max_backoff``. On a
+    supervisor's desk (nothing to sync, ``dormant``) it waits for ``sync_now()`` only."""
 
     def __init__(self, engine: SyncEngine, interval: float = 60.0, *, max_backoff: float = 600.0,
                  first_retry: float = 5.0, on_report: Callable[[SyncReport], None] | None = None,
@@ -399,6 +424,7 @@ class SyncLoop:
         self.on_progress = on_progress
         self.last_report: SyncReport | None = None
         self.failures = 0
+        self.dormant = False
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -424,7 +450,10 @@ class SyncLoop:
             self._thread.join(timeout)
         self.engine.close()
 
-    def next_delay(self) -> float:
+    def next_delay(self) -> float | None:
+        """Seconds until the next pass; None: only when asked (``sync_now``)."""
+        if self.dormant:
+            return None
         if self.failures == 0:
             return self.interval
         backoff = min(self.max_backoff, self.first_retry * 2 ** (self.failures - 1))
@@ -441,6 +470,7 @@ class SyncLoop:
             else:
                 self.last_report = report
                 self.failures = 0 if report.ok else self.failures + 1
+                self.dormant = report.supervisor_desk
                 if self.on_report is not None:
                     try:
                         self.on_report(report)

@@ -29,6 +29,7 @@ from tawasul_desktop.storage.audit import AuditLog
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
 from tawasul_desktop.sync import admin
+from tawasul_desktop.sync import central as hub
 from tawasul_desktop.sync.connection import CentralTarget, target_from_settings
 from tawasul_desktop.sync.engine import SyncEngine
 
@@ -121,6 +122,22 @@ def open_desk(root: Path, db: CentralDb, centre: str = "101", counter: int = 1,
                                    central_dsn=db.dsn(role))
     store = Store.open(settings)
     return Desk(store, SyncEngine(store, target_from_settings(settings), **engine_args), role)
+
+
+def supervisor_role(central: CentralDb, name: str, centre: str = "101") -> str:
+    """A supervisor's login role at central, and the user it signs in as."""
+    with central.admin() as conn:
+        role, _ = admin.add_supervisor(conn, centre, name)
+        hub.put_user(conn, name, "supervisor", "x", centre=centre)
+    return role
+
+
+def supervisor_store(central: CentralDb, local: Store, name: str = "amal") -> Store:
+    """The queue's store over central as supervisor ``name`` of centre 101, at ``local``'s desk."""
+    from tawasul_desktop.sync.central_queue import open_central_store
+
+    return open_central_store(local.settings, local=local,
+                              target=central.target(supervisor_role(central, name)))
 
 
 def submit_many(store: Store, actor: Actor, valid: list[ValidRequest],

@@ -25,6 +25,7 @@ from synchelp import (  # noqa: E402
     drop_central_db,
     server_or_skip,
     submit_many,
+    supervisor_role,
 )
 
 from tawasul_desktop.domain.lifecycle import Action  # noqa: E402
@@ -42,19 +43,11 @@ from tawasul_desktop.storage.queue import (  # noqa: E402
 from tawasul_desktop.storage.store import Store  # noqa: E402
 from tawasul_desktop.storage.users import Actor  # noqa: E402
 from tawasul_desktop.sync import admin  # noqa: E402
-from tawasul_desktop.sync import central as hub  # noqa: E402
 from tawasul_desktop.sync.central_queue import open_central_store  # noqa: E402
 from tawasul_desktop.sync.local import reset_cursor  # noqa: E402
 
 AMAL = Actor("amal", "supervisor", "Amal")
 HUDA = Actor("huda", "supervisor", "Huda")
-
-
-def supervisor_role(central: CentralDb, name: str) -> str:
-    with central.admin() as conn:
-        role, _ = admin.add_supervisor(conn, "101", name)
-        hub.put_user(conn, name, "supervisor", "x", centre="101")
-    return role
 
 
 def sync_until(desk: Desk, rows: int, timeout: float = 30.0) -> tuple[int, int]:
@@ -297,9 +290,10 @@ def test_the_filter_bar_saves_and_lists_them_centrally(qtbot: Any, world: Any, d
     bar.set_actor(AMAL, [])
     qtbot.waitUntil(lambda: not workers.busy(), timeout=5000)
     bar.deadline.setCurrentIndex(bar.deadline.findData("overdue"))
-    bar.ask_name = lambda *_a: "متأخرة"
+    # Not "متأخرة": that is the built-in "overdue" preset's Arabic label, found before ours.
+    bar.ask_name = lambda *_a: "متأخراتي"
     bar.save_button.click()
-    qtbot.waitUntil(lambda: bar.presets.findText("متأخرة") >= 0, timeout=5000)
+    qtbot.waitUntil(lambda: bar.presets.findText("متأخراتي") >= 0, timeout=5000)
 
     elsewhere = desks("101", 4)
     there = open_central_store(elsewhere.store.settings, local=elsewhere.store,
@@ -308,9 +302,9 @@ def test_the_filter_bar_saves_and_lists_them_centrally(qtbot: Any, world: Any, d
     qtbot.addWidget(other_bar)
     try:
         other_bar.set_actor(AMAL, [])
-        qtbot.waitUntil(lambda: other_bar.presets.findText("متأخرة") >= 0, timeout=5000)
+        qtbot.waitUntil(lambda: other_bar.presets.findText("متأخراتي") >= 0, timeout=5000)
         with qtbot.waitSignal(other_bar.changed, timeout=3000) as shown:
-            other_bar.choose_preset("متأخرة")
+            other_bar.choose_preset("متأخراتي")
         assert shown.args[0].overdue is True
     finally:
         qtbot.waitUntil(lambda: not workers.busy(), timeout=5000)

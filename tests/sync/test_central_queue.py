@@ -9,7 +9,7 @@ import threading
 from typing import Any
 
 import pytest
-from synchelp import CLERK, CentralDb, submit_many
+from synchelp import CLERK, CentralDb, submit_many, supervisor_store
 
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.storage import requests as ops
@@ -25,19 +25,11 @@ from tawasul_desktop.storage.queue import (
 )
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
-from tawasul_desktop.sync import admin
 from tawasul_desktop.sync import central as hub
-from tawasul_desktop.sync.central_queue import open_central_store, queue_on_central
+from tawasul_desktop.sync.central_queue import queue_on_central
 
 AMAL = Actor("amal", "supervisor", "Amal")
 NAMES = ("أحمد محمد القحطاني", "سارة علي الزهراني", "خالد عبدالله العتيبي", "منى سعد الغامدي")
-
-
-def supervisor_store(central: CentralDb, local: Store, name: str = "amal") -> Store:
-    with central.admin() as conn:
-        role, _ = admin.add_supervisor(conn, "101", name)
-        hub.put_user(conn, name, "supervisor", "x", centre="101")
-    return open_central_store(local.settings, local=local, target=central.target(role))
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from synchelp import CLERK, CentralDb, submit_many
+from synchelp import CLERK, CentralDb, submit_many, supervisor_store
 
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.receipts.daily_summary import write_daily_summary
@@ -26,9 +26,6 @@ from tawasul_desktop.storage.reports import (
     export_xlsx,
 )
 from tawasul_desktop.storage.users import Actor
-from tawasul_desktop.sync import admin
-from tawasul_desktop.sync import central as hub
-from tawasul_desktop.sync.central_queue import open_central_store
 
 AMAL = Actor("amal", "supervisor", "Amal")
 
@@ -67,10 +64,7 @@ def world(desks: Any, central: CentralDb, valid_request: Any) -> Any:
     submit_many(other.store, CLERK, [valid_request() for _ in range(5)])
     desk.sync()
     other.sync()
-    with central.admin() as conn:
-        role, _ = admin.add_supervisor(conn, "101", "amal")
-        hub.put_user(conn, "amal", "supervisor", "x", centre="101")
-    boss = open_central_store(desk.store.settings, local=desk.store, target=central.target(role))
+    boss = supervisor_store(central, desk.store)
     # Decisions and assignments made centrally, then pulled down to the desk.
     assert decide_many(boss, AMAL, [(numbers[0], "submitted"), (numbers[9], "submitted")],
                        Action.ACCEPT).refused == []

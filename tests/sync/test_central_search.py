@@ -8,12 +8,10 @@ from typing import Any
 
 import psycopg
 import pytest
-from synchelp import CLERK, CentralDb, submit_many
+from synchelp import CLERK, CentralDb, submit_many, supervisor_role
 
 from tawasul_desktop.storage.queue import QueueFilter, QueueQuery
 from tawasul_desktop.storage.users import Actor
-from tawasul_desktop.sync import admin
-from tawasul_desktop.sync import central as hub
 from tawasul_desktop.sync.central_queue import open_central_store
 
 AMAL = Actor("amal", "supervisor", "Amal")
@@ -29,9 +27,7 @@ def world(desks: Any, central: CentralDb, valid_request: Any) -> Any:
     submit_many(other.store, CLERK, [valid_request(name=n) for n in NAMES])
     desk.sync()
     other.sync()
-    with central.admin() as conn:
-        role, _ = admin.add_supervisor(conn, "101", "amal")
-        hub.put_user(conn, "amal", "supervisor", "x", centre="101")
+    role = supervisor_role(central, "amal")
     boss = open_central_store(desk.store.settings, local=desk.store, target=central.target(role))
     yield desk, boss, role
     boss.close()

@@ -106,3 +106,28 @@ def test_a_conflict_is_shown_with_its_reason(qtbot, desks, central, valid_reques
         or desk.engine.refused()[0].message_ar in shown[0]
     )
     widget.stop()
+
+
+def test_a_supervisors_desk_shows_a_calm_state_not_an_error(qtbot, desks, central):
+    from tawasul_desktop.sync import admin
+
+    desk = desks()
+    with central.admin() as conn:
+        role, _ = admin.add_supervisor(conn, "101", "amal")
+    widget = SyncStatusWidget(SyncEngine(desk.store, central.target(role)), interval=0.05,
+                              timezone="Asia/Riyadh")
+    widget.loop.first_retry = 0.05
+    qtbot.addWidget(widget)
+    widget.show()
+    shown: list[str] = []
+    widget.error_shown.connect(shown.append)
+    qtbot.waitUntil(lambda: widget.last_report is not None, timeout=15000)
+    assert widget.last_report.ok and widget.last_report.supervisor_desk
+    calm = widget.tr("Central: this is a supervisor's desk; the queue reads central directly, "
+                     "nothing to send")
+    assert widget.label.text() == calm and widget.label.toolTip() == ""
+    assert not widget.button.isVisible()  # nothing to sync now
+    qtbot.wait(300)  # six intervals: the loop does not try again
+    assert widget.loop.dormant and widget.loop.failures == 0 and shown == []
+    assert widget.label.text() == calm
+    widget.stop()

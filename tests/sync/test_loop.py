@@ -64,3 +64,38 @@ def test_backoff_while_central_is_unreachable(desks, central, valid_request):
         assert loop.next_delay() == 3600
     finally:
         loop.stop()
+
+
+def test_a_supervisors_desk_is_told_calmly_and_not_retried(desks, central):
+    from tawasul_desktop.sync import admin
+    from tawasul_desktop.sync.engine import SyncEngine
+
+    desk = desks()  # centre 101
+    with central.admin() as conn:
+        role, _ = admin.add_supervisor(conn, "101", "amal")
+        elsewhere, _ = admin.add_supervisor(conn, "102", "amal")
+    engine = SyncEngine(desk.store, central.target(role))
+    reports = []
+    loop = SyncLoop(engine, interval=0.05, first_retry=0.05, on_report=reports.append)
+    loop.start()
+    try:
+        wait_for(lambda: reports)
+        report = reports[0]
+        assert report.ok and report.supervisor_desk and report.online
+        assert report.summary().startswith("this desk is a supervisor's")
+        state = loop.state
+        assert state.supervisor_desk and state.online and state.last_error is None
+        assert state.last_success_at is None  # nothing was synced
+        assert loop.failures == 0 and loop.dormant and loop.next_delay() is None
+        time.sleep(0.5)  # ten intervals: no pass, no retry
+        assert len(reports) == 1
+        loop.sync_now()  # asked for, a pass still runs and says the same
+        wait_for(lambda: len(reports) == 2)
+        assert reports[1].supervisor_desk and loop.dormant
+    finally:
+        loop.stop()
+    assert central.scalar("SELECT count(*) FROM pg_stat_activity WHERE usename = %s", role) == 0
+
+    # A supervisor's role of another centre is a configuration error, as before.
+    wrong = SyncEngine(desk.store, central.target(elsewhere)).run_once()
+    assert not wrong.ok and not wrong.supervisor_desk and "not a counter's role" in wrong.error

@@ -3,6 +3,8 @@ built-in and saved filters of the signed-in supervisor.
 
 Every change emits ``changed`` with the whole QueueFilter once (typing in the search box
 waits for a pause). Saved filters live in the store per user (storage.queue.save_filter).
+A failure keeping or forgetting one (central refused or could not be reached) is told, and
+the list is read again to show what is really kept.
 """
 
 from __future__ import annotations
@@ -268,7 +270,7 @@ class FilterBar(QWidget):
             return
         store, actor, flt = self.store, self.actor, self.current()
         workers.run_task(lambda: save_filter(store, actor, name, flt),
-                         lambda _r: self.reload_saved(), self._on_error)
+                         lambda _r: self.reload_saved(), self._on_change_failed)
 
     def delete_current(self) -> None:
         kind, _, name = (self.presets.currentData() or "").partition(":")
@@ -276,12 +278,23 @@ class FilterBar(QWidget):
             return
         store, actor = self.store, self.actor
         workers.run_task(lambda: delete_filter(store, actor, name),
-                         lambda _r: self.reload_saved(), self._on_error)
+                         lambda _r: self.reload_saved(), self._on_change_failed)
 
     def _on_error(self, exc: BaseException) -> None:
-        if not isinstance(exc, TawasulError):
-            raise exc
-        dialogs.warn(self, self.tr("Saved filters"), exc.problems[0].text(self._language()))
+        if isinstance(exc, TawasulError):
+            problem = exc.problems[0]
+        else:
+            from tawasul_desktop.sync.central_queue import central_problem
+
+            found = central_problem(exc) if self.store.central is not None else None
+            if found is None:
+                raise exc  # a bug: the top level logs it
+            problem = found
+        dialogs.warn(self, self.tr("Saved filters"), problem.text(self._language()))
+
+    def _on_change_failed(self, exc: BaseException) -> None:
+        self._on_error(exc)
+        self.reload_saved()  # once: a failing read only warns (_on_error), it does not loop
 
     # --- texts -----------------------------------------------------------------------------
 

@@ -6,6 +6,12 @@ Only supervisors and administrators get it: the main window adds the tab for the
 (storage.requests.transition or storage.assignment.assign, with the status or assignee the
 supervisor saw), run in a worker; a request someone else changed meanwhile is reported and
 shown again as it now is. A bulk action asks once for the whole selection.
+
+With ``[central] dsn`` set, which database the queue reads is asked of central in a worker
+at the first supervisor sign-in (sync.central_queue.choose_queue_store): central only for a
+supervisor's login role; on a counter's desk, or while central cannot be reached, the desk's
+own store, with a notice above the queue saying so. A failure talking to central (a decision,
+an assignment, a read) is told to the user and the queue is read again; never a bare crash.
 """
 
 from __future__ import annotations
@@ -16,7 +22,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QItemSelectionModel,
+    QObject,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -32,7 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from tawasul_desktop.domain.lifecycle import Action
-from tawasul_desktop.domain.messages import Problem, TawasulError
+from tawasul_desktop.domain.messages import Problem, TawasulError, message
 from tawasul_desktop.gui import dialogs, workers
 from tawasul_desktop.gui.supervisor import decision_dialogs
 from tawasul_desktop.gui.supervisor.detail import DetailPane
@@ -55,6 +69,15 @@ from tawasul_desktop.storage.queue import (
 from tawasul_desktop.storage.requests import display_number
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
+from tawasul_desktop.sync.central_queue import (
+    CENTRAL_FAILURES,
+    QueueSource,
+    central_problem,
+    choose_queue_store,
+    queue_on_central,
+    stop_at_central_failure,
+    unreachable_source,
+)
 
 if TYPE_CHECKING:
     from tawasul_desktop.gui.main_window import MainWindow
@@ -62,6 +85,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MAX_BULK = 500
+IDLE_POLL_MS = 200
+# Calm, readable on both themes' backgrounds; the same blue as a paused deadline.
+NOTICE_STYLE = ("QLabel { background: #e8eef7; border: 1px solid #b7c7de; border-radius: 6px;"
+                " padding: 8px; color: #2c4a73; }")
 
 
 def _ask_save_path(parent: QWidget, title: str, suggested: str, kinds: str) -> str | None:
@@ -78,7 +105,8 @@ class SupervisorWorkspace(QWidget):
 
     def __init__(self, store: Store, language: Callable[[], str],
                  clock: Callable[[], dt.datetime] | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, notice: Problem | None = None,
+                 retry_central: bool = False, decisions: bool = True) -> None:
         super().__init__(parent)
         self.setObjectName("supervisorWorkspace")
         self.store, self._language = store, language
@@ -87,6 +115,15 @@ class SupervisorWorkspace(QWidget):
         self.supervisors: list[Supervisor] = []
         self.last_outcome: BulkOutcome | None = None
         self.dashboard: DashboardPage | None = None
+        # Why the queue is this desk's own and not central's (None: it reads where it should).
+        self.source_notice = notice
+        # Central was out of reach when this was made: the next sign-in asks it again.
+        self.retry_central = retry_central
+        # Off where central would refuse this desk's decisions (QueueSource.decisions).
+        self.decisions = decisions
+        self._read_trouble: Problem | None = None
+        self._supervisors_trouble: Problem | None = None
+        self._session = 0  # bumped on each set_actor: late answers for an earlier one are dropped
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("supervisorTabs")
@@ -101,6 +138,13 @@ class SupervisorWorkspace(QWidget):
         self.tabs.currentChanged.connect(self._on_tab)
 
         layout = QVBoxLayout(self.queue_page)
+        self.notice = QLabel()
+        self.notice.setObjectName("queueNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.notice.setStyleSheet(NOTICE_STYLE)
+        self.notice.hide()
+        layout.addWidget(self.notice)
         self.filters = FilterBar(store, language)
         layout.addWidget(self.filters)
         self.model = RequestQueueModel(store, language, lambda: self.clock(), self)
@@ -156,7 +200,7 @@ class SupervisorWorkspace(QWidget):
         self.filters.changed.connect(self._on_filter)
         self.model.counted.connect(self._show_count)
         self.model.loaded.connect(self._on_loaded)
-        self.model.failed.connect(self._on_failed)
+        self.model.failed.connect(self._on_read_failed)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self._busy = False
         self._retranslate()
@@ -172,22 +216,77 @@ class SupervisorWorkspace(QWidget):
     # --- session ---------------------------------------------------------------------------
 
     def set_actor(self, actor: Actor | None) -> None:
-        """Open the workspace for a supervisor; anyone else is refused (TawasulError)."""
+        """Open the workspace for a supervisor; anyone else is refused (TawasulError).
+
+        The supervisors (whom requests can be assigned to) are read in a worker, over the
+        network when the queue reads central; the queue is read once they are known.
+        """
         if actor is not None:
             require_supervisor(actor)
         self.actor = actor
+        self._session += 1
+        self._read_trouble = self._supervisors_trouble = None
+        self._show_notice()
         self.model.set_actor(actor)
         self.detail.show_request(None)
         if actor is None:
             self.supervisors = []
             self.filters.set_actor(None, [])
             return
-        self.supervisors = list_supervisors(self.store)
-        self.model.names = {s.username: s.display_name for s in self.supervisors}
-        self.filters.set_actor(actor, self.supervisors)
-        self.model.reload(self.filters.current(), self.model.sort_order)
+        store, session = self.store, self._session
+        workers.run_task(lambda: list_supervisors(store),
+                         lambda found: self._on_supervisors(session, found),
+                         lambda exc: self._on_supervisors_failed(session, exc))
         if self.dashboard is not None:
             self.dashboard.set_actor(actor)
+
+    def _on_supervisors(self, session: int, found: list[Supervisor]) -> None:
+        if session != self._session or self.actor is None:
+            return  # signed out (or someone else signed in) meanwhile
+        self.supervisors = found
+        self.model.names = {s.username: s.display_name for s in found}
+        self.filters.set_actor(self.actor, found)
+        self.model.reload(self.filters.current(), self.model.sort_order)
+
+    def _on_supervisors_failed(self, session: int, exc: BaseException) -> None:
+        if session != self._session:
+            return
+        problem = self._trouble_of(exc)
+        log.warning("supervisors not loaded: %s", problem.message_en)
+        reason = problem.params.get("reason") or problem.text(self._language())
+        self._supervisors_trouble = Problem.of("queue.supervisors_not_loaded", "", reason=reason)
+        self._show_notice()
+        self._on_supervisors(session, [])  # the queue is still worth trying
+
+    def _trouble_of(self, exc: BaseException) -> Problem:
+        """The user's message for a failure, or ``exc`` raised again if it is a bug."""
+        if isinstance(exc, TawasulError):
+            return exc.problems[0]
+        problem = central_problem(exc) if self.store.central is not None else None
+        if problem is None:
+            raise exc
+        return problem
+
+    def release_central(self) -> None:
+        """Close the central connection pool (sign-out, lock, quit); it opens again when the
+        queue is next read. Reads still on their way may check a connection out again, so
+        the pool is closed once more when every worker has reported back."""
+        if self.store.central is None:
+            return
+        self.store.close()
+        when_idle(self.store.close)
+
+    # --- notice ----------------------------------------------------------------------------
+
+    def notice_text(self) -> str:
+        language = self._language()
+        problems = (self.source_notice, self._supervisors_trouble, self._read_trouble)
+        return "\n".join(p.text(language) for p in problems if p is not None)
+
+    def _show_notice(self) -> None:
+        text = self.notice_text()
+        self.notice.setText(text)
+        self.notice.setVisible(bool(text))
 
     # --- the queue -------------------------------------------------------------------------
 
@@ -196,6 +295,9 @@ class SupervisorWorkspace(QWidget):
             self.model.reload(flt)
 
     def _on_loaded(self) -> None:
+        if self._read_trouble is not None:
+            self._read_trouble = None
+            self._show_notice()
         self._show_count(self.model.total)
         self._on_selection()
 
@@ -207,10 +309,22 @@ class SupervisorWorkspace(QWidget):
 
     def _on_failed(self, exc: BaseException) -> None:
         self._set_busy(False)
+        problem = self._trouble_of(exc)
+        self.message.clear()
+        dialogs.warn(self, self.tr("Supervision"), problem.text(self._language()))
+        if problem.code in CENTRAL_FAILURES:
+            self.model.refresh()  # show what central now holds, if it answers
+
+    def _on_read_failed(self, exc: BaseException) -> None:
         if isinstance(exc, TawasulError):
-            dialogs.warn(self, self.tr("Supervision"), exc.problems[0].text(self._language()))
-        else:
-            raise exc
+            self._on_failed(exc)
+            return
+        # Not modal: a page read fails again with every scroll while central is away.
+        self._set_busy(False)
+        problem = self._trouble_of(exc)
+        reason = problem.params.get("reason") or problem.text(self._language())
+        self._read_trouble = Problem.of("queue.read_failed", "", reason=reason)
+        self._show_notice()
 
     def selected_rows(self) -> list[QueueRow | None]:
         rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
@@ -229,7 +343,8 @@ class SupervisorWorkspace(QWidget):
 
     def _on_selection(self, *_args: object) -> None:
         rows = self.selected_rows()
-        enabled = bool(rows) and not self._busy and self.actor is not None
+        enabled = (bool(rows) and not self._busy and self.actor is not None
+                   and self.decisions)
         for button in self._decision_buttons:
             button.setEnabled(enabled)
         if len(rows) == 1:
@@ -247,7 +362,7 @@ class SupervisorWorkspace(QWidget):
 
     def _selection(self) -> list[QueueRow] | None:
         rows = self.selected_rows()
-        if not rows or self.actor is None:
+        if not rows or self.actor is None or not self.decisions:
             return None
         if len(rows) > MAX_BULK:
             dialogs.warn(self, self.tr("Supervision"),
@@ -306,16 +421,21 @@ class SupervisorWorkspace(QWidget):
         assert actor is not None
         items = [(r.number, r.status) for r in rows]
         self._set_busy(True)
-        workers.run_task(lambda: decide_many(store, actor, items, action, reason=reason, now=now),
-                         lambda outcome: self._after(action.value, outcome), self._on_failed)
+        workers.run_task(
+            lambda: stop_at_central_failure(
+                items, lambda some: decide_many(store, actor, some, action, reason=reason,
+                                                now=now)),
+            lambda outcome: self._after(action.value, outcome), self._on_failed)
 
     def _assign(self, rows: list[QueueRow], assignee: str | None) -> None:
         store, actor, now = self.store, self.actor, self.clock()
         assert actor is not None
         items = [(r.number, r.assignee) for r in rows]
         self._set_busy(True)
-        workers.run_task(lambda: assign_many(store, actor, items, assignee, now=now),
-                         lambda outcome: self._after("assign", outcome), self._on_failed)
+        workers.run_task(
+            lambda: stop_at_central_failure(
+                items, lambda some: assign_many(store, actor, some, assignee, now=now)),
+            lambda outcome: self._after("assign", outcome), self._on_failed)
 
     def _after(self, what: str, outcome: BulkOutcome) -> None:
         self.last_outcome = outcome
@@ -331,13 +451,32 @@ class SupervisorWorkspace(QWidget):
             "return": self.tr("Returned to the applicant: %n request(s).", "", done),
         }
         self.message.setText(texts[what])
-        if outcome.refused:
-            lines = [f"\u2066{display_number(n)}\u2069: {self._problem_text(p)}"
-                     for n, p in outcome.refused]
+        failure = next((p for _n, p in outcome.refused if p.code in CENTRAL_FAILURES), None)
+        if failure is not None:
+            self._central_failed(failure, outcome)
+        elif outcome.refused:
             dialogs.warn(self, self.tr("Not done"),
                          self.tr("%n request(s) were not changed:", "", len(outcome.refused))
-                         + "\n" + "\n".join(lines))
+                         + "\n" + self._refusal_lines(outcome.refused))
         self.decided.emit(outcome)
+
+    def _refusal_lines(self, refused: list[tuple[str, Problem]]) -> str:
+        return "\n".join(f"\u2066{display_number(n)}\u2069: {self._problem_text(p)}"
+                         for n, p in refused)
+
+    def _central_failed(self, failure: Problem, outcome: BulkOutcome) -> None:
+        """Central failed part-way: what failed, how many were done and not, and any request
+        refused for its own reason before that; the queue was read again already."""
+        language = self._language()
+        ar, en = message("queue.central_bulk_summary", done=len(outcome.done),
+                         not_done=len(outcome.refused))
+        text = failure.text(language) + "\n" + (en if language == "en" else ar)
+        own = [(n, p) for n, p in outcome.refused
+               if p.code not in CENTRAL_FAILURES and p.code != "queue.not_attempted"]
+        if own:
+            text += "\n\n" + self._refusal_lines(own)
+        log.warning("a bulk action stopped at a central failure: %s", failure.message_en)
+        dialogs.warn(self, self.tr("Not done"), text)
 
     def _problem_text(self, problem: Problem) -> str:
         return problem.text(self._language())
@@ -407,6 +546,7 @@ class SupervisorWorkspace(QWidget):
     # --- language --------------------------------------------------------------------------
 
     def _retranslate(self) -> None:
+        self._show_notice()
         self.tabs.setTabText(0, self.tr("Queue"))
         self.tabs.setTabText(1, self.tr("Dashboard"))
         self.claim_button.setText(self.tr("&Claim"))
@@ -439,13 +579,28 @@ def _tab_widget_of(widget: QWidget) -> QTabWidget | None:
     return parent
 
 
+def when_idle(callback: Callable[[], None], context: QObject | None = None,
+              tries: int = 150) -> None:
+    """Call ``callback`` once no worker is running (or after about 30 s of trying); never
+    after ``context`` (the object it acts on) is gone."""
+    if not workers.busy() or tries <= 0:
+        callback()
+    elif context is None:
+        QTimer.singleShot(IDLE_POLL_MS, lambda: when_idle(callback, None, tries - 1))
+    else:
+        QTimer.singleShot(IDLE_POLL_MS, context,
+                          lambda: when_idle(callback, context, tries - 1))
+
+
 def sync_workspace_tab(window: MainWindow) -> SupervisorWorkspace | None:
     """Show the supervision tab to a signed-in supervisor or administrator; hide it otherwise.
 
     Called by the main window whenever who is signed in changes. The workspace is made on
-    the first supervisor sign-in, so counters never load it.
+    the first supervisor sign-in, so counters never load it; with ``[central] dsn`` set it is
+    made once a worker has asked central whose role the desk uses (``choose_queue_store``),
+    and this is called again then. The central pool is closed whenever nobody may use it.
     """
-    workspace: SupervisorWorkspace | None = getattr(window, "supervision", None)
+    workspace = window.supervision
     actor = window.actor
     allowed = actor is not None and actor.is_supervisor
     if not allowed:
@@ -454,19 +609,59 @@ def sync_workspace_tab(window: MainWindow) -> SupervisorWorkspace | None:
             if index >= 0:
                 window.tabs.removeTab(index)
             workspace.set_actor(None)
-        return workspace
+            workspace.release_central()
+            if workspace.retry_central:  # ask central again at the next supervisor sign-in
+                window.supervision = None
+                # No worker may report to a deleted widget: it goes when they are done.
+                when_idle(workspace.deleteLater, workspace)
+        return window.supervision
+    assert window.store is not None and actor is not None
     if workspace is None:
-        from tawasul_desktop.sync.central_queue import open_central_store, queue_on_central
-
-        # With [central] dsn set, a supervisor's queue reads (and decides on) central.
-        store = (open_central_store(window.store.settings, local=window.store)
-                 if queue_on_central(window.store.settings, actor) else window.store)
-        workspace = SupervisorWorkspace(store, lambda: window.languages.language or "ar",
-                                        clock=lambda: window.clock())
-        window.supervision = workspace
+        if queue_on_central(window.store.settings, actor):
+            _choose_source(window, actor)
+            return None
+        workspace = _make_workspace(window, QueueSource(window.store))
     if window.tabs.indexOf(workspace) < 0:
         window.tabs.addTab(workspace, "")
         workspace._retitle_tab()
     if workspace.actor != actor:
         workspace.set_actor(actor)
     return workspace
+
+
+def _make_workspace(window: MainWindow, source: QueueSource) -> SupervisorWorkspace:
+    workspace = SupervisorWorkspace(source.store, lambda: window.languages.language or "ar",
+                                    clock=lambda: window.clock(), notice=source.notice,
+                                    retry_central=source.retry, decisions=source.decisions)
+    window.supervision = workspace
+    return workspace
+
+
+def _choose_source(window: MainWindow, actor: Actor) -> None:
+    """Ask central, in a worker, which store the queue reads; sign-in goes on meanwhile."""
+    if window.queue_source_pending:
+        return
+    local = window.store
+    assert local is not None
+    settings = local.settings
+    window.queue_source_pending = True
+    asking = QCoreApplication.translate(
+        "SupervisorWorkspace", "Asking the central database for the supervision queue…")
+    window.statusBar().showMessage(asking)
+
+    def failed(exc: BaseException) -> None:  # a bug, not central's answer: stay on this desk
+        log.error("choosing the supervision queue failed", exc_info=exc)
+        chosen(unreachable_source(local, exc))
+
+    def chosen(source: QueueSource) -> None:
+        window.queue_source_pending = False
+        if window.closing or window.supervision is not None:
+            if source.on_central:
+                source.store.close()
+            return
+        if window.statusBar().currentMessage() == asking:
+            window.statusBar().clearMessage()
+        _make_workspace(window, source)
+        sync_workspace_tab(window)  # whoever is signed in now
+
+    workers.run_task(lambda: choose_queue_store(settings, actor, local=local), chosen, failed)
