@@ -43,6 +43,7 @@ from tawasul_desktop.storage.reports import DashboardFigures, Sla, dashboard_fig
 from tawasul_desktop.storage.requests import display_number
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
+from tawasul_desktop.sync.central_queue import central_problem
 
 _OPEN = tuple(s.value for s in Status if s in OPEN_STATES)
 
@@ -153,9 +154,10 @@ class DashboardPage(QWidget):
     def _on_failed(self, exc: BaseException) -> None:
         self.loading = False
         self.refresh_button.setEnabled(True)
-        if not isinstance(exc, TawasulError):
-            raise exc
-        dialogs.warn(self, self.tr("Dashboard"), exc.problems[0].text(self._language()))
+        problem = exc.problems[0] if isinstance(exc, TawasulError) else central_problem(exc)
+        if problem is None:
+            raise exc  # a bug: the application's handler logs it and says so
+        dialogs.warn(self, self.tr("Dashboard"), problem.text(self._language()))
 
     def _on_figures(self, figures: DashboardFigures) -> None:
         self.loading = False

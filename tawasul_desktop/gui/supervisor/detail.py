@@ -49,6 +49,7 @@ from tawasul_desktop.storage.queue import TimelineEntry, request_timeline
 from tawasul_desktop.storage.requests import display_number, get_request
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.sync.central_detail import ECHO_ACTION, load_request, read_attachment
+from tawasul_desktop.sync.central_queue import central_problem
 
 PREVIEW_DPI = 60
 _SUFFIX = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
@@ -195,10 +196,11 @@ class DetailPane(QWidget):
         self.loaded.emit(detail)
 
     def _on_failed(self, exc: BaseException) -> None:
-        if not isinstance(exc, TawasulError):
-            raise exc
+        problem = exc.problems[0] if isinstance(exc, TawasulError) else central_problem(exc)
+        if problem is None:
+            raise exc  # a bug: the application's handler logs it and says so
         self.detail = None
-        self._render(exc.problems[0].text(self._language()))
+        self._render(problem.text(self._language()))
 
     # --- attachments -----------------------------------------------------------------------
 
@@ -231,8 +233,9 @@ class DetailPane(QWidget):
     def _on_preview_failed(self, exc: BaseException, sha: str | None = None) -> None:
         if sha is not None and sha != self._preview_for:
             return  # another file was chosen meanwhile
-        if isinstance(exc, TawasulError):  # e.g. still uploading from the counter
-            self.preview.setText(exc.problems[0].text(self._language()))
+        problem = exc.problems[0] if isinstance(exc, TawasulError) else central_problem(exc)
+        if problem is not None:  # e.g. still uploading from the counter, central unreachable
+            self.preview.setText(problem.text(self._language()))
         else:
             self.preview.setText(self.tr("The file could not be read."))
 
