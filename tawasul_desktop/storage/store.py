@@ -69,7 +69,7 @@ class Store:
     _calendar_closures: frozenset[dt.date] = frozenset()
     # Set when this is the central PostgreSQL read as a supervisor's queue
     # (sync.central_queue.open_central_store): decisions and assignments then go through
-    # sync.central, and what stays at the desk (saved filters) is kept in ``local``.
+    # sync.central, and ``local`` is the desk's own store it was opened at (its catalogue).
     central: CentralTarget | None = None
     local: Store | None = None
 

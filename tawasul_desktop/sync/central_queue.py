@@ -51,6 +51,10 @@ def _utc_session(dbapi_conn: Any, _record: Any) -> None:
     # The queue's statements each return one page: compiling them to machine code (JIT,
     # chosen by cost on a million rows) added ~130 ms to a 1 s sort and saved nothing.
     dbapi_conn.execute("SET jit = off")
+    # Counters pull a change only once every older transaction on the server has ended
+    # (sync.central.pull_changes): a supervisor's session left idle inside one would hold
+    # back every counter's pull, so the server ends such a session after a minute.
+    dbapi_conn.execute("SET idle_in_transaction_session_timeout = '60s'")
     dbapi_conn.commit()
 
 

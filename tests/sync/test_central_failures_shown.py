@@ -95,3 +95,13 @@ def test_the_dashboard_says_central_refused_and_refreshes_later(
         workers.wait_for_all()
     assert raised == [] and refusal_text("ar") in warned[0]
     assert page.refresh_button.isEnabled() and not page.loading
+
+
+def test_a_supervisor_session_never_holds_the_feed_back_for_long(world: Any) -> None:
+    # An idle transaction would hold back every counter's pull (sync.central.pull_changes).
+    boss, _ = world
+    with boss.read() as session:
+        setting = session.connection().exec_driver_sql(
+            "SHOW idle_in_transaction_session_timeout").scalar_one()
+        jit = session.connection().exec_driver_sql("SHOW jit").scalar_one()
+    assert (setting, jit) == ("1min", "off")
