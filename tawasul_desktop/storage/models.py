@@ -117,6 +117,8 @@ class Request(Base):
     created_by: Mapped[str] = mapped_column(String(64))
     # The supervisor who has taken the request in hand (storage/assignment.py); None: nobody.
     assignee: Mapped[str | None] = mapped_column(String(32))
+    # How many follow-ups it has: kept by a trigger on follow_ups (migration 0005), not here.
+    follow_up_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Identifies a line of a paper-backlog import so re-running the file adds nothing twice.
     import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -145,6 +147,7 @@ class Request(Base):
         Index("ix_queue_counter", "counter", "number"),
         Index("ix_queue_applicant", "applicant_name", "number"),
         Index("ix_queue_assignee", func.coalesce(assignee, ""), "number"),
+        Index("ix_queue_follow_ups", "follow_up_count", "number"),
     )
 
 

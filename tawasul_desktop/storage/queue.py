@@ -31,7 +31,6 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     and_,
-    exists,
     func,
     literal,
     literal_column,
@@ -50,7 +49,7 @@ from tawasul_desktop.domain.lifecycle import CLOCK_RUNNING_STATES, OPEN_STATES, 
 from tawasul_desktop.domain.messages import TawasulError
 from tawasul_desktop.domain.timing import working_days_left
 from tawasul_desktop.domain.workdays import WorkingCalendar
-from tawasul_desktop.storage.models import AuditEntry, FollowUp, Request, SavedFilter
+from tawasul_desktop.storage.models import AuditEntry, Request, SavedFilter
 from tawasul_desktop.storage.requests import RequestFilter, filtered_query
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
@@ -201,11 +200,10 @@ def deadline_of(status: str, due_date: dt.date, today: dt.date,
     return (Deadline.DUE_TODAY if left == 0 else Deadline.ON_TRACK), left
 
 
-_FOLLOW_UPS = (select(func.count(FollowUp.id)).where(FollowUp.request_id == Request.id)
-               .correlate(Request).scalar_subquery())
-_COLUMNS = (Request.number, Request.service, Request.applicant_name, Request.applicant_id,
-            Request.counter, Request.submitted_at, Request.due_date, Request.status,
-            Request.assignee, Request.paused_since, _FOLLOW_UPS.label("follow_ups"))
+_COLUMNS: tuple[Any, ...] = (
+    Request.number, Request.service, Request.applicant_name, Request.applicant_id,
+    Request.counter, Request.submitted_at, Request.due_date, Request.status, Request.assignee,
+    Request.paused_since, Request.follow_up_count)
 _SORT_EXPRESSIONS: dict[SortKey, Any] = {
     SortKey.NUMBER: None,
     SortKey.SERVICE: Request.service,
@@ -218,7 +216,7 @@ _SORT_EXPRESSIONS: dict[SortKey, Any] = {
     # Nobody sorts as the empty name: one index (ix_queue_assignee) serves both directions.
     # (written as a literal, not a parameter, so SQLite matches it to the index's expression).
     SortKey.ASSIGNEE: func.coalesce(Request.assignee, literal_column("''")),
-    SortKey.FOLLOW_UPS: _FOLLOW_UPS,
+    SortKey.FOLLOW_UPS: Request.follow_up_count,  # kept by a trigger (migration 0005)
 }
 
 RowKey = tuple[Any, str]  # (sort value, number)
@@ -386,8 +384,6 @@ class QueueQuery:
         if session is None:
             with self.store.read() as own:
                 return self.page(plan, own)
-        if self.sort.key == SortKey.FOLLOW_UPS:
-            return self._follow_up_page(session, plan)
         sort_matches = self._plan_order(session)
         if plan.offset >= KEY_FIRST_OFFSET and plan.limit is not None:
             plan = self._skip_by_key(session, plan, sort_matches)
@@ -414,62 +410,6 @@ class QueueQuery:
             return PagePlan(before=key, limit=plan.limit)
         return PagePlan(after=key, limit=plan.limit)
 
-    # Sorting by follow-ups: most requests have none, and counting them for every row to sort
-    # reads the whole table (a second at a million rows). So the order is read in two parts:
-    # the requests with follow-ups (from the small follow_ups table, counted and sorted) and
-    # those without (in number order, from its index), one part after the other.
-
-    def _follow_up_part(self, has: bool, key: RowKey | None, descending: bool) -> Select[Any]:
-        if has:
-            counted = (select(FollowUp.request_id, func.count().label("n"))
-                       .group_by(FollowUp.request_id).subquery())
-            query = (select(*_COLUMNS[:-1], counted.c.n).select_from(Request)
-                     .join(counted, counted.c.request_id == Request.id).where(self._where))
-            keys: tuple[Any, ...] = (counted.c.n, Request.number)
-        else:
-            query = select(*_COLUMNS[:-1], literal(0)).where(
-                self._where, ~exists().where(FollowUp.request_id == Request.id))
-            keys = (Request.number,)
-        if key is not None:
-            mine = tuple_(*keys) if has else Request.number
-            theirs = tuple_(literal(key[0]), literal(key[1])) if has else literal(key[1])
-            query = query.where(mine < theirs if descending else mine > theirs)
-        return query.order_by(*[k.desc() if descending else k.asc() for k in keys])
-
-    def _follow_up_parts(self, plan: PagePlan) -> tuple[list[tuple[bool, RowKey | None]], bool,
-                                                         bool]:
-        reverse = plan.before is not None or plan.from_end
-        descending = self.sort.descending != reverse
-        order = [True, False] if descending else [False, True]
-        key = plan.after if plan.after is not None else plan.before
-        if key is None:
-            return [(has, None) for has in order], descending, reverse
-        start = order.index(key[0] > 0)
-        return ([(order[start], key)] + [(has, None) for has in order[start + 1:]], descending,
-                reverse)
-
-    def _follow_up_page(self, session: Session, plan: PagePlan) -> list[QueueRow]:
-        parts, descending, reverse = self._follow_up_parts(plan)
-        rows: list[QueueRow] = []
-        skip = plan.offset
-        for has, key in parts:
-            query = self._follow_up_part(has, key, descending)
-            if skip:
-                inside = session.execute(select(func.count()).select_from(
-                    query.order_by(None).subquery())).scalar_one()
-                if skip >= inside:
-                    skip -= inside
-                    continue
-                query, skip = query.offset(skip), 0
-            if plan.limit is not None:
-                query = query.limit(plan.limit - len(rows))
-            rows += [_row(r) for r in session.execute(query)]
-            if plan.limit is not None and len(rows) >= plan.limit:
-                break
-        if reverse:
-            rows.reverse()
-        return rows
-
     def rows(self, batch: int = 1000) -> Iterator[QueueRow]:
         """Every row in order, read ``batch`` at a time by key (for exports: flat memory)."""
         after: RowKey | None = None
@@ -484,15 +424,10 @@ class QueueQuery:
         """Every row in order from one statement, fetched ``batch`` at a time (exports): one
         consistent snapshot, memory for one batch."""
         with self.store.read() as session:
-            if self.sort.key == SortKey.FOLLOW_UPS:
-                parts, descending, _ = self._follow_up_parts(PagePlan(limit=None))
-                queries = [self._follow_up_part(has, None, descending) for has, _ in parts]
-            else:
-                queries = [self._select(PagePlan(limit=None), self._plan_order(session))[0]]
-            for query in queries:
-                result = session.execute(query.execution_options(yield_per=batch))
-                for part in result.partitions():
-                    yield from (_row(r) for r in part)
+            query = self._select(PagePlan(limit=None), self._plan_order(session))[0]
+            result = session.execute(query.execution_options(yield_per=batch))
+            for part in result.partitions():
+                yield from (_row(r) for r in part)
 
     def deadline(self, row: QueueRow) -> tuple[Deadline, int]:
         return deadline_of(row.status, row.due_date, self.today, self.store.calendar())

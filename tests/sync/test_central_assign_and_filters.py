@@ -192,7 +192,7 @@ def test_upgrade_announces_earlier_assignments_and_adds_saved_filters() -> None:
                        now(), 'amal')""", (request_id,))
         assert db.scalar("SELECT count(*) FROM changes") == 0
         assert admin.upgrade_central(db.target()) == ("c0003", admin.central_head())
-        assert admin.central_head() == "c0004"
+        assert admin.central_head() >= "c0004"
         payload = db.scalar("SELECT payload FROM changes WHERE kind = 'request'")
         assert (payload["id"], payload["assignee"], payload["status"]) == (
             str(request_id), "amal", "submitted")
