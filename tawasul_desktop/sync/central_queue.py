@@ -98,6 +98,9 @@ class QueueSource:
     # False on a synced counter's desk whose role may not decide: central would refuse its
     # decisions at the next sync and put the requests back, so none are taken here.
     decisions: bool = True
+    # False whenever central is configured but not read: a desk's own assignments are not
+    # sent up, so the centre would never learn of them.
+    assignments: bool = True
 
     @property
     def on_central(self) -> bool:
@@ -131,13 +134,14 @@ def choose_queue_store(settings: Settings, actor: Actor | None, *, local: Store,
                 else "queue.local_not_supervisor_role")
         decisions = True
     return QueueSource(local, Problem.of(code, "", role=_isolated(identity.role_name)),
-                       decisions=decisions)
+                       decisions=decisions, assignments=False)
 
 
 def unreachable_source(local: Store, exc: BaseException) -> QueueSource:
     """The desk's own queue, saying why central was not used; asked again at next sign-in."""
     return QueueSource(local, Problem.of("queue.local_central_unreachable", "",
-                                         reason=_isolated(_short(exc))), retry=True)
+                                         reason=_isolated(_short(exc))), retry=True,
+                       assignments=False)
 
 
 def central_problem(exc: BaseException) -> Problem | None:

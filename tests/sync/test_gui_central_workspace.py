@@ -331,12 +331,17 @@ def test_a_counter_that_may_decide_takes_decisions_that_central_keeps(
         ar, _ = message("queue.local_counter_role", role=f"\u2068{desk.role}\u2069")
         assert workspace.notice.text() == ar
         workspace.select_rows([list(shown(workspace)).index(target)])
+        # Deciding goes up with the next sync; an assignment here never would: it is off.
+        assert workspace.accept_button.isEnabled()
+        assert not workspace.claim_button.isEnabled() and not workspace.assign_button.isEnabled()
+        workspace.claim_selected()
         with qtbot.waitSignal(workspace.decided, timeout=10000) as decided:
             qtbot.mouseClick(workspace.accept_button, Qt.MouseButton.LeftButton)
         workers.wait_for_all()
     assert [f"{type(exc).__name__}: {exc}" for _, exc, _ in raised] == []
     assert decided.args[0].done == [target] and not decided.args[0].refused, answers
     assert ops.get_request(desk.store, target).decided_by == "huda"
+    assert ops.get_request(desk.store, target).assignee is None
     desk.engine.run_once()  # sent up: central takes it, the desk keeps it
     assert central.scalar("SELECT status FROM requests WHERE number = %s", target) == "accepted"
     assert ops.get_request(desk.store, target).status == "accepted"
@@ -361,6 +366,7 @@ def test_an_unreachable_central_at_sign_in_gives_this_desks_queue_and_the_reason
 
     target = workspace.model.row_at(0).number
     workspace.select_rows([0])
+    assert not workspace.claim_button.isEnabled()  # it would never reach central
     with qtbot.waitSignal(workspace.decided, timeout=10000) as decided:
         qtbot.mouseClick(workspace.accept_button, Qt.MouseButton.LeftButton)
     assert decided.args[0].done == [target] and answers == []

@@ -106,7 +106,8 @@ class SupervisorWorkspace(QWidget):
     def __init__(self, store: Store, language: Callable[[], str],
                  clock: Callable[[], dt.datetime] | None = None,
                  parent: QWidget | None = None, *, notice: Problem | None = None,
-                 retry_central: bool = False, decisions: bool = True) -> None:
+                 retry_central: bool = False, decisions: bool = True,
+                 assignments: bool = True) -> None:
         super().__init__(parent)
         self.setObjectName("supervisorWorkspace")
         self.store, self._language = store, language
@@ -121,6 +122,8 @@ class SupervisorWorkspace(QWidget):
         self.retry_central = retry_central
         # Off where central would refuse this desk's decisions (QueueSource.decisions).
         self.decisions = decisions
+        # Off where central is configured but not read (QueueSource.assignments).
+        self.assignments = assignments
         self._read_trouble: Problem | None = None
         self._supervisors_trouble: Problem | None = None
         self._session = 0  # bumped on each set_actor: late answers for an earlier one are dropped
@@ -347,6 +350,9 @@ class SupervisorWorkspace(QWidget):
                    and self.decisions)
         for button in self._decision_buttons:
             button.setEnabled(enabled)
+        if not self.assignments:
+            self.claim_button.setEnabled(False)
+            self.assign_button.setEnabled(False)
         if len(rows) == 1:
             target = rows[0].number if rows[0] is not None else self.detail.number
         else:
@@ -376,11 +382,15 @@ class SupervisorWorkspace(QWidget):
         return [r for r in rows if r is not None]
 
     def claim_selected(self) -> None:
+        if not self.assignments:
+            return
         rows = self._selection()
         if rows and self.actor is not None:
             self._assign(rows, self.actor.username)
 
     def assign_selected(self) -> None:
+        if not self.assignments:
+            return
         rows = self._selection()
         if not rows:
             return
@@ -632,7 +642,8 @@ def sync_workspace_tab(window: MainWindow) -> SupervisorWorkspace | None:
 def _make_workspace(window: MainWindow, source: QueueSource) -> SupervisorWorkspace:
     workspace = SupervisorWorkspace(source.store, lambda: window.languages.language or "ar",
                                     clock=lambda: window.clock(), notice=source.notice,
-                                    retry_central=source.retry, decisions=source.decisions)
+                                    retry_central=source.retry, decisions=source.decisions,
+                                    assignments=source.assignments)
     window.supervision = workspace
     return workspace
 
