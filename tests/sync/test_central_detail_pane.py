@@ -131,6 +131,8 @@ def test_detail_pane_over_central_shows_files_from_central_and_the_history(
             assert fh.read() == photo
         assert not boss.blobs.exists(pane.detail.request.attachments[1].sha256)
     finally:
+        # A preview still reading central would hold its lock into the next test's TRUNCATE.
+        workers.wait_for_all()
         boss.close()
 
 
@@ -164,4 +166,6 @@ def test_detail_pane_says_a_file_is_still_on_its_way(
         qtbot.mouseClick(pane.open_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: pane.preview.text() == waiting, timeout=5000)
     finally:
+        # A preview still reading central would hold its lock into the next test's TRUNCATE.
+        workers.wait_for_all()
         boss.close()

@@ -25,6 +25,7 @@ def world(desks: Any, central: CentralDb, valid_request: Any) -> Any:
     desk.sync()
     boss = supervisor_store(central, desk.store)
     yield boss, numbers
+    workers.wait_for_all()  # none may still read central into the next test's TRUNCATE
     boss.close()
 
 
