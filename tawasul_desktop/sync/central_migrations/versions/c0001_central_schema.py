@@ -11,16 +11,12 @@ mapped to its centre (and counter) in ``counters``. Row-level security keys on t
 another's requests.
 """
 
-import re
-
-from alembic import context, op
+from tawasul_desktop.sync.central_migrations.script_helpers import role_prefix, run_sql
 
 revision = 'c0001'
 down_revision = None
 branch_labels = None
 depends_on = None
-
-_PREFIX = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 SCHEMA = """
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
@@ -439,26 +435,14 @@ END $$;
 """
 
 
-def _prefix() -> str:
-    prefix = context.config.attributes.get("role_prefix", "tawasul")
-    if not _PREFIX.fullmatch(prefix):
-        raise ValueError(f"role prefix must be lower-case letters, digits and _, not {prefix!r}")
-    return prefix
-
-
-def _run(sql: str) -> None:
-    # Straight to the driver, unparsed: the SQL holds PL/pgSQL with % and :: of its own.
-    op.get_bind().exec_driver_sql(sql, execution_options={"no_parameters": True})
-
-
 def upgrade() -> None:
-    prefix = _prefix()
+    prefix = role_prefix()
     names = {"counter": f'"{prefix}_counter"', "supervisor": f'"{prefix}_supervisor"',
              "counter_text": f"'{prefix}_counter'", "supervisor_text": f"'{prefix}_supervisor'"}
-    _run(GROUPS.format(**names))
-    _run(SCHEMA)
-    _run(SECURITY.format(**names))
-    _run(f"""INSERT INTO central_settings (key, value) VALUES
+    run_sql(GROUPS.format(**names))
+    run_sql(SCHEMA)
+    run_sql(SECURITY.format(**names))
+    run_sql(f"""INSERT INTO central_settings (key, value) VALUES
         ('role_prefix', '{prefix}'), ('protocol_version', '2'), ('protocol_oldest', '1')""")
 
 

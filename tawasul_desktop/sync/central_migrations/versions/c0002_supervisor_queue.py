@@ -12,16 +12,12 @@ nothing more than before) within its own centre: the existing ``requests_update`
 keys on the role and is kept; counters are not given the column.
 """
 
-import re
-
-from alembic import context, op
+from tawasul_desktop.sync.central_migrations.script_helpers import role_prefix, run_sql
 
 revision = 'c0002'
 down_revision = 'c0001'
 branch_labels = None
 depends_on = None
-
-_PREFIX = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 _INDEXES = (
     ("requests_queue_submitted", "centre, submitted_at, number"),
@@ -38,23 +34,12 @@ _INDEXES = (
 )
 
 
-def _prefix() -> str:
-    prefix = context.config.attributes.get("role_prefix", "tawasul")
-    if not _PREFIX.fullmatch(prefix):
-        raise ValueError(f"role prefix must be lower-case letters, digits and _, not {prefix!r}")
-    return prefix
-
-
-def _run(sql: str) -> None:
-    op.get_bind().exec_driver_sql(sql, execution_options={"no_parameters": True})
-
-
 def upgrade() -> None:
-    supervisor = f'"{_prefix()}_supervisor"'
-    _run("ALTER TABLE requests ADD COLUMN assignee varchar(32)")
+    supervisor = f'"{role_prefix()}_supervisor"'
+    run_sql("ALTER TABLE requests ADD COLUMN assignee varchar(32)")
     for name, columns in _INDEXES:
-        _run(f"CREATE INDEX {name} ON requests ({columns})")
-    _run(f"GRANT UPDATE (assignee) ON requests TO {supervisor}")
+        run_sql(f"CREATE INDEX {name} ON requests ({columns})")
+    run_sql(f"GRANT UPDATE (assignee) ON requests TO {supervisor}")
 
 
 def downgrade() -> None:

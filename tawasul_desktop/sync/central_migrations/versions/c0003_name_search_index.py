@@ -20,9 +20,7 @@ role that logged in (``session_user``: inside the function ``current_user`` is t
 and only the supervisor group may call it.
 """
 
-import re
-
-from alembic import context, op
+from tawasul_desktop.sync.central_migrations.script_helpers import role_prefix, run_sql
 
 revision = 'c0003'
 down_revision = 'c0002'
@@ -56,16 +54,10 @@ REVOKE ALL ON FUNCTION tawasul_name_matches(text[]) FROM PUBLIC;
 CREATE INDEX audit_entries_entity ON audit_entries (entity, entity_id);
 """
 
-_PREFIX = re.compile(r"[a-z][a-z0-9_]{0,39}")
-
 
 def upgrade() -> None:
-    prefix = context.config.attributes.get("role_prefix", "tawasul")
-    if not _PREFIX.fullmatch(prefix):
-        raise ValueError(f"role prefix must be lower-case letters, digits and _, not {prefix!r}")
-    grant = f'GRANT EXECUTE ON FUNCTION tawasul_name_matches(text[]) TO "{prefix}_supervisor";'
-    sql = UPGRADE + grant
-    op.get_bind().exec_driver_sql(sql, execution_options={"no_parameters": True})
+    run_sql(UPGRADE + f'GRANT EXECUTE ON FUNCTION tawasul_name_matches(text[]) '
+                      f'TO "{role_prefix()}_supervisor";')
 
 
 def downgrade() -> None:

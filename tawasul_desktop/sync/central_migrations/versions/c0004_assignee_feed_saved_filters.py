@@ -16,16 +16,12 @@ ever reads or changes its own rows; ``owner`` is the desk user who saved it, so 
 sharing one desk's role still keep apart lists. Counters are given nothing.
 """
 
-import re
-
-from alembic import context, op
+from tawasul_desktop.sync.central_migrations.script_helpers import role_prefix, run_sql
 
 revision = 'c0004'
 down_revision = 'c0003'
 branch_labels = None
 depends_on = None
-
-_PREFIX = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 # The lifecycle part of a request's payload, for the trigger and the catch-up below.
 _PAYLOAD = """jsonb_build_object(
@@ -83,20 +79,9 @@ CREATE POLICY saved_filters_own ON saved_filters FOR ALL TO {supervisor}
 """
 
 
-def _prefix() -> str:
-    prefix = context.config.attributes.get("role_prefix", "tawasul")
-    if not _PREFIX.fullmatch(prefix):
-        raise ValueError(f"role prefix must be lower-case letters, digits and _, not {prefix!r}")
-    return prefix
-
-
-def _run(sql: str) -> None:
-    op.get_bind().exec_driver_sql(sql, execution_options={"no_parameters": True})
-
-
 def upgrade() -> None:
-    _run(FEED)
-    _run(SAVED_FILTERS.format(supervisor=f'"{_prefix()}_supervisor"'))
+    run_sql(FEED)
+    run_sql(SAVED_FILTERS.format(supervisor=f'"{role_prefix()}_supervisor"'))
 
 
 def downgrade() -> None:

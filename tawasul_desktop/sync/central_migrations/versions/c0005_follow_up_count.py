@@ -10,7 +10,7 @@ but may not update this column) and changes no lifecycle column, so it writes no
 the change feed.
 """
 
-from alembic import op
+from tawasul_desktop.sync.central_migrations.script_helpers import run_sql
 
 revision = 'c0005'
 down_revision = 'c0004'
@@ -42,7 +42,7 @@ CREATE INDEX requests_queue_follow_ups ON requests (centre, follow_up_count, num
 
 
 def upgrade() -> None:
-    op.get_bind().exec_driver_sql(UPGRADE, execution_options={"no_parameters": True})
+    run_sql(UPGRADE)
 
 
 def downgrade() -> None:
