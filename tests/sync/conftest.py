@@ -40,6 +40,10 @@ def central_db() -> Iterator[CentralDb]:
 def central(central_db: CentralDb) -> CentralDb:
     """The module's central database, emptied of data (roles and their mapping stay)."""
     with central_db.admin() as conn:
+        # A worker of the previous test may still be reading (a widget closed at teardown can
+        # start one as the language switches back): end such sessions, or TRUNCATE deadlocks.
+        conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                     "WHERE datname = current_database() AND pid <> pg_backend_pid()")
         conn.execute(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE")
     return central_db
 
