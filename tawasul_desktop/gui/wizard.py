@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from tawasul_desktop.domain.arabic_fold import fold
+from tawasul_desktop.domain.bidi import isolate, ltr
 from tawasul_desktop.domain.catalogue import Service
 from tawasul_desktop.domain.hijri import format_datetime, format_dual
 from tawasul_desktop.domain.identity import kind_labels
@@ -57,14 +58,6 @@ log = logging.getLogger(__name__)
 SERVICE, DETAILS, ATTACHMENTS, CONFIRM = range(4)
 
 
-def ltr(text: str) -> str:
-    """Keep numbers such as 101-01-26-000001-7 or +9665… in order inside Arabic text."""
-    return f"\u2066{text}\u2069"
-
-
-def isolate(text: str) -> str:
-    """A value of either script, kept from reordering its neighbours."""
-    return f"\u2068{text}\u2069"
 AUTOSAVE_MS = 1000
 
 

@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from tawasul_desktop.domain.bidi import ltr
 from tawasul_desktop.domain.hijri import format_date, format_hijri
 from tawasul_desktop.domain.lifecycle import Status, status_name
 from tawasul_desktop.domain.messages import message
 from tawasul_desktop.domain.numbers import parse_number
 from tawasul_desktop.receipts.layout import FORMATS, GREY, Line, PageFormat, ReceiptLayout, Row
 from tawasul_desktop.receipts.renderer import _RENDER_LOCK, _engine, _paginate, draw_pages
-from tawasul_desktop.receipts.text import TextEngine, ltr, protect_numbers
+from tawasul_desktop.receipts.text import TextEngine, protect_numbers
 from tawasul_desktop.receipts.texts import Text
 from tawasul_desktop.storage.queue import QueueRow
 from tawasul_desktop.storage.reports import DashboardFigures, Sla

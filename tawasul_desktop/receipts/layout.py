@@ -17,8 +17,9 @@ from reportlab.lib.pagesizes import A4, A5
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from tawasul_desktop.domain.bidi import isolate, ltr
 from tawasul_desktop.receipts.data import ReceiptData
-from tawasul_desktop.receipts.text import TextEngine, is_rtl, isolate, ltr, protect_numbers
+from tawasul_desktop.receipts.text import TextEngine, is_rtl, protect_numbers
 from tawasul_desktop.receipts.texts import Text
 
 LEADING = 1.4  # line height / font size; Arabic needs more room than Latin

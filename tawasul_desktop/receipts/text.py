@@ -26,11 +26,11 @@ from bidi import get_display
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from tawasul_desktop.domain.bidi import ltr
 from tawasul_desktop.receipts.fonts import Face, FontSet
 
 log = logging.getLogger(__name__)
 
-LRI, FSI, PDI = "\u2066", "\u2068", "\u2069"
 _BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # Tokens with digits joined by hyphens or plus signs: reversed by plain bidi after Arabic.
 _HYPHENATED_NUMBER = re.compile(
@@ -42,16 +42,6 @@ _ARABIC_LETTER = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufd
 # would also fire inside names such as عبدالله. Harakat are dropped: without OpenType
 # positioning ReportLab would draw them beside the letters instead of above them.
 _RESHAPER = ArabicReshaper(configuration={"delete_harakat": True, "ARABIC LIGATURE ALLAH": False})
-
-
-def ltr(text: str) -> str:
-    """Mark a field that must read left to right whatever surrounds it (numbers, ids)."""
-    return f"{LRI}{text}{PDI}"
-
-
-def isolate(text: str) -> str:
-    """Mark user text of unknown direction so it cannot reorder the label around it."""
-    return f"\u2068{text}{PDI}"
 
 
 def protect_numbers(text: str) -> str:

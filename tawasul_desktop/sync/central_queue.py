@@ -30,6 +30,7 @@ from sqlalchemy.orm import sessionmaker
 
 from tawasul_desktop.config import Settings
 from tawasul_desktop.domain.assignment import is_supervisor
+from tawasul_desktop.domain.bidi import isolate
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.domain.messages import Problem, TawasulError
 from tawasul_desktop.storage.assignment import BulkOutcome
@@ -133,14 +134,14 @@ def choose_queue_store(settings: Settings, actor: Actor | None, *, local: Store,
         code = ("queue.local_counter_role" if identity.kind == "counter"
                 else "queue.local_not_supervisor_role")
         decisions = True
-    return QueueSource(local, Problem.of(code, "", role=_isolated(identity.role_name)),
+    return QueueSource(local, Problem.of(code, "", role=isolate(identity.role_name)),
                        decisions=decisions, assignments=False)
 
 
 def unreachable_source(local: Store, exc: BaseException) -> QueueSource:
     """The desk's own queue, saying why central was not used; asked again at next sign-in."""
     return QueueSource(local, Problem.of("queue.local_central_unreachable", "",
-                                         reason=_isolated(_short(exc))), retry=True,
+                                         reason=isolate(_short(exc))), retry=True,
                        assignments=False)
 
 
@@ -155,23 +156,18 @@ def central_problem(exc: BaseException) -> Problem | None:
     if isinstance(exc, DBAPIError):  # SQLAlchemy's wrapper around the driver's error
         if exc.connection_invalidated:
             return Problem.of("queue.central_unreachable", "",
-                              reason=_isolated(_short(exc.orig or exc)))
+                              reason=isolate(_short(exc.orig or exc)))
         exc = exc.orig if isinstance(exc.orig, BaseException) else exc
     if isinstance(exc, psycopg.OperationalError | CentralConfigError):
-        return Problem.of("queue.central_unreachable", "", reason=_isolated(_short(exc)))
+        return Problem.of("queue.central_unreachable", "", reason=isolate(_short(exc)))
     if isinstance(exc, psycopg.Error | DBAPIError):
-        return Problem.of("queue.central_refused", "", reason=_isolated(_short(exc)))
+        return Problem.of("queue.central_refused", "", reason=isolate(_short(exc)))
     return None
 
 
 def _short(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return lines[0][:300] if lines else type(exc).__name__
-
-
-def _isolated(text: str) -> str:
-    # The server's English (or a role name) inside an Arabic sentence: keep its own order.
-    return f"\u2068{text}\u2069"
 
 
 @contextmanager

@@ -8,12 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tawasul_desktop.domain.bidi import isolate, ltr
 from tawasul_desktop.receipts.fonts import find_arabic_font, register_fonts
 from tawasul_desktop.receipts.text import (
     TextEngine,
     is_rtl,
-    isolate,
-    ltr,
     protect_numbers,
     shape,
     visual,

@@ -1,0 +1,29 @@
+"""central feed read per desk: an index led by the desk's own centre and counter
+
+Revision ID: c0006
+Revises: c0005
+Create Date: 2026-12-03 13:30:00.000000
+
+A counter's pull filters the change feed by centre and counter (row security) and walks it in
+(xid, id) order; with only the (xid, id) index an idle desk read every row written since its
+cursor, whatever centre wrote it.
+"""
+
+from tawasul_desktop.sync.central_migrations.script_helpers import run_sql
+
+revision = 'c0006'
+down_revision = 'c0005'
+branch_labels = None
+depends_on = None
+
+UPGRADE = """
+CREATE INDEX changes_desk_feed ON changes (centre, counter, xid, id);
+"""
+
+
+def upgrade() -> None:
+    run_sql(UPGRADE)
+
+
+def downgrade() -> None:
+    raise NotImplementedError("the central schema is never downgraded; restore a backup instead")
