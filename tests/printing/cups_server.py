@@ -1,0 +1,96 @@
+"""A real CUPS scheduler for print tests, started in a temporary folder (see conftest.py).
+
+cupsd runs with its own configuration (nothing under /etc/cups is touched), listening only
+on 127.0.0.1 at a free port, with two queues whose device is a file (``FileDevice Yes``):
+
+* ``tw-roll80``: an 80 mm thermal roll printer whose PPD has only roll paper;
+* ``tw-office``: an office printer with A4 and A5 sheets.
+
+Both PPDs end in ``application/pdf``, so what arrives in the file is the job as CUPS's own
+filters (pdftopdf: page size, scaling) made it: tests read its page size, size and barcode.
+On a developer machine without cupsd the tests skip; on CI (``CI=true``) they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).parent
+CUPSD = shutil.which("cupsd") or ("/usr/sbin/cupsd" if Path("/usr/sbin/cupsd").exists() else None)
+QUEUES = {"tw-roll80": HERE / "roll-80mm.ppd", "tw-office": HERE / "office-a4-a5.ppd"}
+ROLL, OFFICE = "tw-roll80", "tw-office"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait(predicate: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"CUPS: timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+@dataclass
+class Cups:
+    root: Path
+    server: str  # "127.0.0.1:port", what CUPS_SERVER holds during the tests
+
+    def run(self, *args: str) -> str:
+        done = subprocess.run(args, capture_output=True, text=True, timeout=30,
+                              env={**os.environ, "CUPS_SERVER": self.server})
+        assert done.returncode == 0, f"{args}: {done.stderr}"
+        return done.stdout
+
+    def output(self, queue: str) -> Path:
+        return self.root / "out" / f"{queue}.pdf"
+
+    def reset(self, queue: str) -> None:
+        """Empty the queue's output file (the scheduler opens it without creating it)."""
+        path = self.output(queue)
+        path.write_bytes(b"")
+        path.chmod(0o666)
+
+    def wait_done(self) -> None:
+        """Until no job is pending or printing, and the last one ended without error."""
+        _wait(lambda: not self.run("lpstat", "-o").strip(), "the job to finish")
+
+    def job(self, queue: str, send: Callable[[], object]) -> bytes:
+        """Run ``send`` (which prints to ``queue``), wait for CUPS, return what arrived."""
+        self.reset(queue)
+        send()
+        self.wait_done()
+        data = self.output(queue).read_bytes()
+        assert data, f"nothing arrived at {queue}; see {self.root / 'log' / 'error_log'}"
+        return data
+
+
+def _write_config(root: Path, port: int) -> None:
+    for sub in ("spool", "tmp", "cache", "state", "log", "ppd", "out"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    (root / "tmp").chmod(0o1777)
+    (root / "out").chmod(0o777)
+    (root / "cupsd.conf").write_text(
+        f"Listen 127.0.0.1:{port}\n"
+        f"ServerName 127.0.0.1:{port}\n"
+        "LogLevel info\nWebInterface No\nBrowsing No\nDefaultAuthType None\n"
+        "<Location />\n  Order allow,deny\n  Allow 127.0.0.1\n</Location>\n"
+    )
+    (root / "cups-files.conf").write_text(
+        f"ServerRoot {root}\nRequestRoot {root}/spool\nTempDir {root}/tmp\n"
+        f"CacheDir {root}/cache\nStateDir {root}/state\nErrorLog {root}/log/error_log\n"
+        f"AccessLog {root}/log/access_log\nPageLog {root}/log/page_log\n"
+        'FileDevice Yes\nSystemGroup root\nPrintcap ""\n'
+    )
+

@@ -1,0 +1,120 @@
+"""Receipts printed through the application's print path into a real CUPS scheduler.
+
+What arrives at the queue's file is checked like a person at the counter would: the paper
+it is on, that nothing was rescaled (the barcode's bars sit where the receipt put them),
+the barcode decoded by zbarimg from the job rendered at 203 dpi black-and-white (what an
+80 mm thermal head prints), and the job's size.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from cups_server import OFFICE, ROLL, Cups
+
+from tawasul_desktop.receipts.for_request import receipt_pdf_bytes
+from tawasul_desktop.receipts.printing import PaperNotSupported, paper_of, print_pdf
+from tawasul_desktop.storage.requests import submit_request
+
+MM = 72 / 25.4
+TOOLS = ("pdfinfo", "pdftoppm", "zbarimg", "pdftotext")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _tools() -> None:
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    if missing:
+        pytest.skip(f"needs poppler-utils and zbar-tools; missing {missing}")
+
+
+def _page_sizes(pdf: Path) -> list[tuple[float, float]]:
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "99", str(pdf)], capture_output=True,
+                          text=True, check=True).stdout
+    return [(float(w), float(h)) for w, h in
+            re.findall(r"^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+) pts", info, re.M)]
+
+
+def _decode_at_203_dpi(pdf: Path, tmp_path: Path) -> set[str]:
+    prefix = tmp_path / "page203"
+    subprocess.run(["pdftoppm", "-r", "203", "-mono", "-f", "1", "-l", "1", str(pdf),
+                    str(prefix)], check=True)
+    image = next(tmp_path.glob("page203*.pbm"))
+    out = subprocess.run(["zbarimg", "--quiet", "--raw", str(image)], capture_output=True,
+                         text=True, check=False).stdout
+    return set(out.split())
+
+
+def _word_boxes(pdf: Path) -> list[tuple[float, float, float, float]]:
+    """Positions of the words on page 1 (pdftotext -bbox), to compare sent and arrived."""
+    html = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    return [tuple(float(v) for v in m) for m in re.findall(  # type: ignore[misc]
+        r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"', html)]
+
+
+@pytest.fixture
+def receipt(store, clerk, valid_request):
+    number = submit_request(store, clerk, valid_request()).number
+
+    def make(fmt: str) -> tuple[str, bytes]:
+        return number, receipt_pdf_bytes(store, number, fmt)
+
+    return make
+
+
+@pytest.mark.parametrize(
+    ("fmt", "queue", "limit"),
+    [("a5", OFFICE, 300_000), ("a4", OFFICE, 300_000), ("roll80", ROLL, 150_000)],
+)
+def test_receipt_arrives_on_its_own_paper_unscaled_and_decodable(
+    cups: Cups, receipt, tmp_path: Path, fmt: str, queue: str, limit: int
+) -> None:
+    number, pdf = receipt(fmt)
+    sent = tmp_path / "sent.pdf"
+    sent.write_bytes(pdf)
+    paper = paper_of(pdf)
+
+    arrived = tmp_path / "arrived.pdf"
+    arrived.write_bytes(cups.job(queue, lambda: print_pdf(pdf, queue, title=number)))
+
+    sizes = _page_sizes(arrived)
+    assert sizes, "the job has no pages"
+    for width, height in sizes:  # the receipt's own paper (PPDs round sheets to whole points)
+        assert abs(width - paper.width) < 1.0 and abs(height - paper.height) < 1.0, sizes
+    if fmt == "roll80":
+        assert abs(sizes[0][0] - 80 * MM) < 1.0  # 80 mm to a third of a millimetre
+    # Nothing rescaled: every word keeps its size and all move together by at most the
+    # rounding of the paper size (CUPS keeps custom sizes in whole points, and centres).
+    before, after = _word_boxes(sent), _word_boxes(arrived)
+    assert len(before) == len(after) > 20
+    dx, dy = after[0][0] - before[0][0], after[0][1] - before[0][1]
+    assert abs(dx) < 1.0 and abs(dy) < 1.0
+    for a, b in zip(before, after, strict=True):
+        moved = (b[0] - a[0], b[1] - a[1], b[2] - a[2], b[3] - a[3])
+        assert max(abs(moved[0] - dx), abs(moved[2] - dx), abs(moved[1] - dy),
+                   abs(moved[3] - dy)) < 0.05, (a, b)
+    # The Code 128 and QR barcodes read from the job as a 203 dpi thermal head prints it.
+    assert number.replace("-", "") in _decode_at_203_dpi(arrived, tmp_path)
+    assert len(arrived.read_bytes()) < limit
+
+
+def test_roll_printer_refuses_sheet_paper_with_a_bilingual_message(cups: Cups, receipt) -> None:
+    _, pdf = receipt("a5")
+    cups.reset(ROLL)
+    with pytest.raises(PaperNotSupported) as refused:
+        print_pdf(pdf, ROLL)
+    assert ROLL in refused.value.en and "A5" in refused.value.en
+    assert ROLL in refused.value.ar and "الطابعة" in refused.value.ar and "A5" in refused.value.ar
+    cups.wait_done()
+    assert cups.output(ROLL).read_bytes() == b"", "a job was sent anyway"
+
+
+def test_office_printer_refuses_the_roll(cups: Cups, receipt) -> None:
+    _, pdf = receipt("roll80")
+    with pytest.raises(PaperNotSupported) as refused:
+        print_pdf(pdf, OFFICE)
+    assert "80 x" in refused.value.en
