@@ -17,8 +17,10 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,3 +96,50 @@ def _write_config(root: Path, port: int) -> None:
         'FileDevice Yes\nSystemGroup root\nPrintcap ""\n'
     )
 
+
+
+def cups_installed() -> bool:
+    return CUPSD is not None and all(shutil.which(t) for t in ("lp", "lpadmin", "lpstat"))
+
+
+@contextmanager
+def running_cups() -> Iterator[Cups]:
+    """A scheduler of our own with both queues; CUPS_SERVER points at it meanwhile."""
+    assert CUPSD is not None
+    # Not under pytest's temporary folder: that is private to root (0700), and CUPS runs its
+    # filters as the unprivileged user "lp", which must read the spool and the PPDs.
+    root = Path(tempfile.mkdtemp(prefix="tawasul-cups-"))
+    root.chmod(0o755)
+    port = _free_port()
+    _write_config(root, port)
+    process = subprocess.Popen(
+        [CUPSD, "-f", "-c", str(root / "cupsd.conf"), "-s", str(root / "cups-files.conf")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    server = Cups(root, f"127.0.0.1:{port}")
+    previous = os.environ.get("CUPS_SERVER")
+    os.environ["CUPS_SERVER"] = server.server
+    try:
+        def up() -> bool:
+            if process.poll() is not None:
+                raise AssertionError(f"cupsd stopped: {process.stderr.read().decode()}")  # type: ignore[union-attr]
+            return subprocess.run(["lpstat", "-r"], capture_output=True, text=True,
+                                  env={**os.environ}).stdout.strip() == "scheduler is running"
+
+        _wait(up, "cupsd to start")
+        for queue, ppd in QUEUES.items():
+            server.reset(queue)
+            server.run("lpadmin", "-p", queue, "-E", "-v", f"file:{server.output(queue)}",
+                       "-P", str(ppd))
+        yield server
+    finally:
+        if previous is None:
+            os.environ.pop("CUPS_SERVER", None)
+        else:
+            os.environ["CUPS_SERVER"] = previous
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(root, ignore_errors=True)
