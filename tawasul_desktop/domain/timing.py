@@ -3,8 +3,10 @@
 A request submitted on a working day before the office closes counts that day; otherwise it
 counts from the next working day (the "effective day"). The answer is due at the end of the
 N-th working day after the effective day, pushed back by the working days the request spent
-returned to the applicant (the clock stops then). A follow-up may be filed a fixed number of
-hours after submission. Nothing here reads the clock: callers pass ``now``/``today``.
+returned to the applicant (the clock stops then). A follow-up may be filed from the first
+working moment (a working day, office hours) at or after a fixed number of hours from
+submission: the receipt, the enquiry screen and the CLI all show and apply that one moment.
+Nothing here reads the clock: callers pass ``now``/``today``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ __all__ = [
     "compute_timing",
     "due_date_for",
     "effective_day",
+    "first_working_moment",
     "follow_up_allowed",
     "follow_up_from",
     "is_overdue",
@@ -71,19 +74,43 @@ def due_date_for(
     return calendar.add_working_days(effective_day, working_days + paused_working_days)
 
 
-def follow_up_from(submitted_at: dt.datetime, policy: TimingPolicy) -> dt.datetime:
-    """The first moment a follow-up may be filed, in ``submitted_at``'s timezone."""
+def first_working_moment(moment: dt.datetime, calendar: WorkingCalendar) -> dt.datetime:
+    """``moment`` if the office is open then, else the next opening; in ``moment``'s zone."""
+    _require_aware(moment, "moment")
+    local = calendar.to_local(moment)
+    opens, closes = calendar.policy.office_opens, calendar.policy.office_closes
+    day = local.date()
+    if calendar.is_working_day(day):
+        if opens <= local.time() < closes:
+            return moment
+        if local.time() < opens:
+            return _at(day, opens, calendar).astimezone(moment.tzinfo)
+    return _at(calendar.next_working_day(day), opens, calendar).astimezone(moment.tzinfo)
+
+
+def _at(day: dt.date, time: dt.time, calendar: WorkingCalendar) -> dt.datetime:
+    return dt.datetime.combine(day, time, tzinfo=calendar.timezone)
+
+
+def follow_up_from(
+    submitted_at: dt.datetime, policy: TimingPolicy, calendar: WorkingCalendar
+) -> dt.datetime:
+    """The first moment a follow-up may be filed, in ``submitted_at``'s timezone: the first
+    working moment at or after the policy's waiting hours (72) from submission."""
     _require_aware(submitted_at, "submitted_at")
     # Add elapsed hours in UTC: wall-clock addition would be off by an hour across a DST
     # change if the caller's datetime carries a zone that has one.
     elapsed = dt.timedelta(hours=policy.follow_up_after_hours)
-    return (submitted_at.astimezone(dt.UTC) + elapsed).astimezone(submitted_at.tzinfo)
+    waited = (submitted_at.astimezone(dt.UTC) + elapsed).astimezone(submitted_at.tzinfo)
+    return first_working_moment(waited, calendar)
 
 
-def follow_up_allowed(submitted_at: dt.datetime, now: dt.datetime, policy: TimingPolicy) -> bool:
+def follow_up_allowed(
+    submitted_at: dt.datetime, now: dt.datetime, policy: TimingPolicy, calendar: WorkingCalendar
+) -> bool:
     """Whether a follow-up may be filed at ``now`` (allowed from the boundary itself on)."""
     _require_aware(now, "now")
-    return now >= follow_up_from(submitted_at, policy)
+    return now >= follow_up_from(submitted_at, policy, calendar)
 
 
 def compute_timing(
@@ -99,7 +126,7 @@ def compute_timing(
         due_date=due_date_for(
             day, calendar, timing_policy.resolution_working_days, paused_working_days
         ),
-        follow_up_from=follow_up_from(submitted_at, timing_policy),
+        follow_up_from=follow_up_from(submitted_at, timing_policy, calendar),
     )
 
 

@@ -335,7 +335,8 @@ class EnquiryPage(QWidget):
                   f"{e(self._action_label(h.action))}</li>" for h in view.history]
         parts.append("</ul>")
         self.details.setHtml("".join(parts))
-        allowed = follow_up_allowed(s.submitted_at, self.clock(), self.store.policy.timing)
+        allowed = follow_up_allowed(s.submitted_at, self.clock(), self.store.policy.timing,
+                                    self.store.calendar())
         self.follow_button.setEnabled(allowed and self.actor is not None)
         self.reprint_button.setEnabled(self.actor is not None)
         if allowed:

@@ -46,7 +46,12 @@ from tawasul_desktop.domain.numbers import (
     make_number,
     parse_number,
 )
-from tawasul_desktop.domain.timing import compute_timing, due_date_for, follow_up_allowed
+from tawasul_desktop.domain.timing import (
+    compute_timing,
+    due_date_for,
+    follow_up_allowed,
+    follow_up_from,
+)
 from tawasul_desktop.domain.workdays import WorkingCalendar
 from tawasul_desktop.storage.audit import AuditLog
 from tawasul_desktop.storage.models import Attachment, Closure, FollowUp, NumberSequence, Request
@@ -114,7 +119,6 @@ def summarise(store: Store, req: Request, now: dt.datetime | None = None,
               duplicate_number: str | None = None) -> RequestSummary:
     now = now or _now()
     zone = _local_zone(store)
-    hours = store.policy.timing.follow_up_after_hours
     return RequestSummary(
         id=req.id,
         number=display_number(req.number),
@@ -126,7 +130,8 @@ def summarise(store: Store, req: Request, now: dt.datetime | None = None,
         beneficiary_id=req.beneficiary_id,
         submitted_at=req.submitted_at.astimezone(zone),
         due_date=req.due_date,
-        follow_up_from=(req.submitted_at + dt.timedelta(hours=hours)).astimezone(zone),
+        follow_up_from=follow_up_from(req.submitted_at, store.policy.timing,
+                                      store.calendar()).astimezone(zone),
         overdue=req.status in CLOCK_RUNNING_STATES and _local_today(store, now) > req.due_date,
         decision_reason=req.decision_reason,
         duplicate_of=duplicate_number,
@@ -452,7 +457,8 @@ def record_follow_up(store: Store, actor: Actor, number_text: str, note: str = "
         req = _load(session, number_text, lock=True)
         if req.status in (Status.CLOSED, Status.WITHDRAWN):
             raise TawasulError.of("request.not_open", "number")
-        if not follow_up_allowed(req.submitted_at, now, store.policy.timing):
+        if not follow_up_allowed(req.submitted_at, now, store.policy.timing,
+                                 store.calendar(session)):
             opens = summarise(store, req, now).follow_up_from
             raise TawasulError.of("request.follow_up_too_early", "number",
                                   when=opens.strftime("%Y-%m-%d %H:%M"))

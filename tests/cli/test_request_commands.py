@@ -72,13 +72,13 @@ def test_submit_from_a_file(tawasul, tmp_path, files, settings):
     submitted = dt.datetime.fromisoformat(data["submitted_at"])
     assert submitted.utcoffset() == dt.timedelta(hours=3)  # shown in the office's time
     assert before <= submitted <= after
-    assert dt.datetime.fromisoformat(data["follow_up_from"]) == submitted + dt.timedelta(hours=72)
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", data["due_date"])
     with Store.open(settings) as store:
         timing = compute_timing(submitted, store.calendar(), store.policy.timing)
         req = ops.get_request(store, data["number"])
         assert [a.document for a in req.attachments] == ["national_id_copy", "personal_photo"]
     assert dt.date.fromisoformat(data["due_date"]) == timing.due_date
+    assert dt.datetime.fromisoformat(data["follow_up_from"]) == timing.follow_up_from
 
 
 def test_submit_from_stdin_and_duplicates(tawasul, tmp_path, files):
@@ -238,8 +238,9 @@ def test_follow_up_before_72_hours_is_refused(tawasul, store, valid_request, sup
 
 
 def test_follow_up_after_72_hours_is_recorded(tawasul, store, valid_request, supervisor):
+    # A month back: 72 hours on, and then the office's next opening, have surely passed.
     old = ops.submit_request(
-        store, supervisor, valid_request(), now=dt.datetime.now(dt.UTC) - dt.timedelta(hours=73)
+        store, supervisor, valid_request(), now=dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
     )
     ran = tawasul("request", "follow-up", old.number, "--note", "اتصل المراجع", "--json")
     assert ran.code == 0, ran.err
@@ -268,3 +269,16 @@ def test_withdraw_and_answer_commands(tawasul, store, valid_request, supervisor)
     assert answered.code == 0 and answered.data["status"] == "under_review"
     withdrawn = tawasul("request", "withdraw", number, "--json")
     assert withdrawn.code == 0 and withdrawn.data["status"] == "withdrawn"
+
+
+def test_show_gives_the_follow_up_at_the_first_working_moment(tawasul, store, valid_request,
+                                                               supervisor):
+    # Monday 2 Nov 2026 15:00 + 72 h is Thursday 15:00, after closing: Sunday 08:00.
+    riyadh = dt.timezone(dt.timedelta(hours=3))
+    monday = dt.datetime(2026, 11, 2, 15, 0, tzinfo=riyadh)
+    summary = ops.submit_request(store, supervisor, valid_request(), now=monday)
+    ran = tawasul("request", "show", summary.number, "--json")
+    assert ran.code == 0, ran.err
+    assert ran.data["follow_up_from"] == "2026-11-08T08:00:00+03:00"
+    text = tawasul("request", "show", summary.number)
+    assert "2026-11-08T08:00" in text.out

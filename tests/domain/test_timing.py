@@ -83,9 +83,9 @@ def test_naive_datetimes_are_refused():
     with pytest.raises(ValueError):
         effective_day(naive, CAL)
     with pytest.raises(ValueError):
-        follow_up_from(naive, TIMING)
+        follow_up_from(naive, TIMING, CAL)
     with pytest.raises(ValueError):
-        follow_up_allowed(riyadh(2026, 11, 1), naive, TIMING)
+        follow_up_allowed(riyadh(2026, 11, 1), naive, TIMING, CAL)
     with pytest.raises(ValueError):
         compute_timing(naive, CAL, TIMING)
 
@@ -141,19 +141,20 @@ def test_compute_timing_uses_policy_numbers_and_pause():
 
 def test_follow_up_exactly_at_the_72_hour_boundary():
     submitted = riyadh(2026, 11, 1, 10, 0)
-    assert follow_up_from(submitted, TIMING) == riyadh(2026, 11, 4, 10, 0)
+    assert follow_up_from(submitted, TIMING, CAL) == riyadh(2026, 11, 4, 10, 0)
     just_before = riyadh(2026, 11, 4, 9, 59, 59)
-    assert not follow_up_allowed(submitted, just_before, TIMING)
-    assert follow_up_allowed(submitted, riyadh(2026, 11, 4, 10, 0), TIMING)
+    assert not follow_up_allowed(submitted, just_before, TIMING, CAL)
+    assert follow_up_allowed(submitted, riyadh(2026, 11, 4, 10, 0), TIMING, CAL)
     # The same instant given in UTC.
-    assert follow_up_allowed(submitted, dt.datetime(2026, 11, 4, 7, 0, tzinfo=UTC), TIMING)
-    assert not follow_up_allowed(submitted, dt.datetime(2026, 11, 4, 6, 59, 59, tzinfo=UTC), TIMING)
+    assert follow_up_allowed(submitted, dt.datetime(2026, 11, 4, 7, 0, tzinfo=UTC), TIMING, CAL)
+    early = dt.datetime(2026, 11, 4, 6, 59, 59, tzinfo=UTC)
+    assert not follow_up_allowed(submitted, early, TIMING, CAL)
 
 
 def test_follow_up_counts_elapsed_hours_across_a_dst_change():
     london = ZoneInfo("Europe/London")  # clocks go back on Sun 25 Oct 2026
     submitted = dt.datetime(2026, 10, 24, 12, 0, tzinfo=london)
-    moment = follow_up_from(submitted, TIMING)
+    moment = follow_up_from(submitted, TIMING, CAL)
     assert moment.astimezone(UTC) - submitted.astimezone(UTC) == dt.timedelta(hours=72)
     assert (moment.hour, moment.tzinfo) == (11, london)
 
@@ -207,4 +208,51 @@ def test_timing_properties(submitted, paused):
     assert CAL.working_days_between(local_day, timing.effective_day) <= 1
     assert CAL.working_days_between(timing.effective_day, timing.due_date) == 7 + paused
     assert working_days_left(timing.due_date, timing.effective_day, CAL) == 7 + paused
-    assert not follow_up_allowed(submitted, submitted, TIMING)
+    assert not follow_up_allowed(submitted, submitted, TIMING, CAL)
+
+
+# --- the follow-up opens at the first working moment at or after submission + 72 h ---------
+
+
+@pytest.mark.parametrize(
+    ("submitted", "opens"),
+    [
+        (riyadh(2026, 11, 1, 10, 0), riyadh(2026, 11, 4, 10, 0)),  # Wed 10:00: office open
+        (riyadh(2026, 11, 2, 15, 0), riyadh(2026, 11, 8, 8, 0)),  # Thu 15:00 closed: Sun 08:00
+        (riyadh(2026, 11, 3, 10, 0), riyadh(2026, 11, 8, 8, 0)),  # lands on Friday: Sunday
+        (riyadh(2026, 11, 1, 6, 0), riyadh(2026, 11, 4, 8, 0)),  # Wed 06:00: opens at 08:00
+        (riyadh(2026, 11, 1, 14, 30), riyadh(2026, 11, 5, 8, 0)),  # Wed 14:30 is closing
+        (riyadh(2026, 11, 1, 14, 29), riyadh(2026, 11, 4, 14, 29)),
+    ],
+)
+def test_follow_up_opens_at_the_first_working_moment(submitted, opens):
+    assert follow_up_from(submitted, TIMING, CAL) == opens
+    assert compute_timing(submitted, CAL, TIMING).follow_up_from == opens
+    assert not follow_up_allowed(submitted, opens - dt.timedelta(seconds=1), TIMING, CAL)
+    assert follow_up_allowed(submitted, opens, TIMING, CAL)
+
+
+def test_follow_up_skips_a_closure():
+    closed = CAL.with_closures([D(2026, 11, 4)])
+    assert follow_up_from(riyadh(2026, 11, 1, 10, 0), TIMING, closed) == riyadh(2026, 11, 5, 8, 0)
+
+
+@given(st.datetimes(min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2027, 12, 31)))
+def test_follow_up_is_the_earliest_working_moment_after_the_wait(local):
+    submitted = local.replace(tzinfo=RIYADH)
+    opens = follow_up_from(submitted, TIMING, CAL)
+    earliest = submitted + dt.timedelta(hours=TIMING.follow_up_after_hours)
+    assert opens >= earliest and opens.tzinfo is RIYADH
+    office = POLICY.calendar
+    assert CAL.is_working_day(opens.date())
+    assert office.office_opens <= opens.time() < office.office_closes
+    if opens > earliest:  # moved: to an opening, and no working moment was skipped
+        assert opens.time() == office.office_opens
+        first = earliest.date()
+        if CAL.is_working_day(first):
+            assert earliest.time() >= office.office_closes or (
+                opens.date() == first and earliest.time() < office.office_opens)
+        day = first + dt.timedelta(days=1)
+        while day < opens.date():
+            assert not CAL.is_working_day(day)
+            day += dt.timedelta(days=1)
