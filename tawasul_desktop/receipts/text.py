@@ -8,8 +8,16 @@ paragraph first and wrapping afterwards would put the last words on the first li
 
 Numbers written with hyphens (``101-03-26-00042-7``, ``2026-11-25``) are reversed by the
 Unicode bidi algorithm after Arabic letters (the digits become Arabic numbers and the
-hyphen a neutral), so such tokens and known left-to-right fields are wrapped in
-left-to-right isolates before reordering; the isolate marks are removed before drawing.
+hyphen a neutral), so such tokens, codes such as ``POL-2026-778899`` and known
+left-to-right fields are wrapped in left-to-right isolates before reordering; the isolate
+marks are removed before drawing.
+
+python-bidi's reordering (the Rust unicode-bidi crate) leaves out rule L4, mirroring: a
+"(" laid out right to left must be drawn as ")". Which characters were laid out right to
+left is found by the reordering itself: each mirrored character is followed by a marker
+of bidi class BN, which takes its level; in a reversed (right-to-left) run the marker ends
+up before the character. Those characters are swapped for their mirror glyph
+(BidiMirroring.txt, as shipped with python-bidi).
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ from functools import lru_cache
 
 from arabic_reshaper import ArabicReshaper
 from bidi import get_display
+from bidi.mirror import MIRRORED
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
@@ -32,10 +41,15 @@ from tawasul_desktop.receipts.fonts import Face, FontSet
 log = logging.getLogger(__name__)
 
 _BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-# Tokens with digits joined by hyphens or plus signs: reversed by plain bidi after Arabic.
+# Runs of Latin letters and digits joined by punctuation (2026-12-31, POL-2026-778899,
+# A12/345, +9665...): plain bidi reverses their groups after Arabic letters.
 _HYPHENATED_NUMBER = re.compile(
-    r"\+?[0-9A-Za-z]*[0-9][0-9A-Za-z]*(?:[-+\u2010\u2011][0-9A-Za-z]+)+|\+[0-9]+"
+    r"\+?[0-9A-Za-z]+(?:[-+/.:_\u2010\u2011][0-9A-Za-z]+)+|\+[0-9]+"
 )
+# A format character of bidi class BN that receipt text never contains (U+206A, deprecated).
+_L4_MARK = "\u206a"
+_MIRRORABLE = re.compile("[" + re.escape("".join(MIRRORED)) + "]")
+_MIRRORED_RTL = re.compile(_L4_MARK + "(" + _MIRRORABLE.pattern + ")")
 _ARABIC_LETTER = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufefc]")
 
 # Only the lam-alef ligatures, which every Arabic font maps; the default "Allah" ligature
@@ -59,10 +73,12 @@ def shape(text: str) -> str:
 
 
 def visual(line: str, rtl: bool = True) -> str:
-    """One logical line as the glyph sequence to draw left to right."""
-    shaped = shape(line)
+    """One logical line as the glyph sequence to draw left to right, brackets mirrored
+    where they run right to left (UAX #9 rule L4)."""
+    shaped = _MIRRORABLE.sub(lambda m: m.group(0) + _L4_MARK, shape(line.replace(_L4_MARK, "")))
     ordered = get_display(shaped, base_dir="R" if rtl else "L")
-    return _BIDI_CONTROLS.sub("", ordered)
+    mirrored = _MIRRORED_RTL.sub(lambda m: MIRRORED[m.group(1)], ordered)
+    return _BIDI_CONTROLS.sub("", mirrored.replace(_L4_MARK, ""))
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from bidi.mirror import MIRRORED
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -134,3 +135,45 @@ def test_wrapping_keeps_every_word_in_order(words: list[str], width: float) -> N
     for line in lines:
         if len(line.split()) > 1:  # a single overlong word is cut by characters instead
             assert engine.width(line, 9) <= width + 0.01
+
+
+# --- rule L4: paired characters are mirrored where they run right to left -----------------
+
+def letters(drawn: str) -> str:
+    """Arabic presentation forms back to letters; other characters (⁽ ⁾ …) untouched."""
+    arabic = ("\ufb50", "\ufdff"), ("\ufe70", "\ufeff")
+    return "".join(unicodedata.normalize("NFKC", c) if any(a <= c <= b for a, b in arabic)
+                   else c for c in drawn)
+
+
+MIRROR_PAIRS = sorted({tuple(sorted((a, b))) for a, b in MIRRORED.items() if MIRRORED.get(b) == a})
+
+
+def test_every_mirrored_pair_encloses_its_arabic_content() -> None:
+    assert len(MIRROR_PAIRS) > 50  # the whole BidiMirroring table, not a few brackets
+    for left, right in MIRROR_PAIRS:
+        for opening, closing in ((left, right), (right, left)):
+            drawn = letters(visual(f"متكررة {opening}رمز{closing} عند"))
+            # Drawn left to right the Arabic is reversed, which would put the closing
+            # character first; mirrored, each is drawn as its twin, so the pair still opens
+            # towards its content as a right-to-left reader sees it.
+            assert drawn == f"دنع {opening}زمر{closing} ةرركتم", (hex(ord(opening)), drawn)
+
+
+def test_brackets_around_numbers_and_latin_inside_arabic() -> None:
+    assert plain(visual("متكررة (رمز 4031) عند")) == "دنع (4031 زمر) ةرركتم"
+    assert plain(visual("عبر «Absher» و[مرتين]")) == "[نيترم]و «Absher» ربع"
+
+
+def test_brackets_in_latin_text_are_left_alone() -> None:
+    assert visual("code (A) [B] {C} <D>", rtl=False) == "code (A) [B] {C} <D>"
+    assert plain(visual(f"الرمز {ltr('f(x) [1]')}")) == "f(x) [1] زمرلا"
+
+
+def test_latin_codes_inside_arabic_keep_their_order() -> None:
+    for code in ("POL-2026-778899", "AB-12/34", "IQ.2026.7", "X-Y-Z"):
+        drawn = plain(visual(protect_numbers(f"رقم الوثيقة {code} لدى الجهة")))
+        assert code in drawn, drawn
+    assert plain(visual(protect_numbers("الوثيقة (POL-2026-778899) هنا"))) == (
+        "انه (POL-2026-778899) ةقيثولا"
+    )
