@@ -28,6 +28,8 @@ import arabic_reshaper
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
+from tawasul_desktop.receipts import tounicode
+
 log = logging.getLogger(__name__)
 
 INSTALL_HINT = (
@@ -330,6 +332,7 @@ def _face(path: Path) -> Face:
 @cache
 def register_fonts(pair: FontPair) -> FontSet:
     """Register the fonts of ``pair`` with ReportLab (once per process) and return them."""
+    tounicode.install()  # copied and searched text reads as letters, not presentation forms
     latin_regular = _face(pair.latin_regular) if pair.latin_regular else None
     latin_bold = _face(pair.latin_bold) if pair.latin_bold else None
     return FontSet(_face(pair.regular), _face(pair.bold), latin_regular, latin_bold)

@@ -2,9 +2,9 @@
 
 Text is read back with ``pdftotext`` (poppler-utils). Poppler detects right-to-left lines
 and writes them in logical order, wrapping left-to-right runs in U+202A…U+202C embedding
-marks; the Arabic comes out as presentation forms. ``tokens`` undoes all that (NFKC, marks
-and harakat removed) and splits into Arabic words and Latin/number tokens, so tests compare
-word sequences, not spacing around punctuation.
+marks; the Arabic comes out as letters (receipts/tounicode.py). ``tokens`` undoes the rest
+(NFKC, marks and harakat removed) and splits into Arabic words and Latin/number tokens, so
+tests compare word sequences, not spacing around punctuation.
 """
 
 from __future__ import annotations

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
+from html import unescape as html_unescape
 from pathlib import Path
 
 import pytest
@@ -278,3 +280,51 @@ def test_barcode_and_qr_decode_to_the_barcode_value(
     )
     symbols = sorted(result.stdout.split())
     assert symbols == [data.barcode_value, data.barcode_value], result.stderr
+
+
+# --- mirrored pairs on the page, and text that copies and searches as letters -------------
+
+
+def _drawn_words(pdf: Path) -> list[str]:
+    """Each word's glyphs as drawn, left to right (pdftotext -bbox keeps the drawn order)."""
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    return [html_unescape(w) for w in re.findall(r"<word [^>]*>([^<]*)</word>", html)]
+
+
+def test_every_mirrored_pair_the_fonts_have_is_drawn_around_its_content(
+    render: Render,
+) -> None:
+    from bidi.mirror import MIRRORED
+
+    from tawasul_desktop.receipts.fonts import find_arabic_font, register_fonts
+
+    fonts = register_fonts(find_arabic_font())
+    drawable = set(fonts.regular.chars) | set(fonts.latin_regular.chars if fonts.latin_regular
+                                              else ())
+    pairs = sorted({tuple(sorted((a, b))) for a, b in MIRRORED.items()
+                    if MIRRORED.get(b) == a and ord(a) in drawable and ord(b) in drawable})
+    assert {("(", ")"), ("<", ">"), ("[", "]"), ("{", "}"), ("«", "»")} <= set(pairs)
+    description = " و ".join(f"{o}رمز{c}" for o, c in pairs)
+    pdf = render(description=f"متكررة {description} عند")
+    words = set(_drawn_words(pdf))  # letters already, through the ToUnicode map
+    for opening, closing in pairs:
+        # Right to left the pair opens at the right: drawn left to right, mirrored, the
+        # opening character's twin comes first (unmirrored it read "]زمر[").
+        assert f"{opening}زمر{closing}" in words, (opening, closing)
+
+
+def test_brackets_with_numbers_read_back_in_place(render: Render) -> None:
+    pdf = render(description="رسالة خطأ متكررة (رمز 4031) عند السداد")
+    words = _drawn_words(pdf)
+    at = words.index("زمر)")
+    assert words[at - 1] == "(4031"
+
+
+def test_copied_text_is_ordinary_arabic_letters(render: Render) -> None:
+    pdf = render(applicant_name="عبدالرحمن بن سعد", description="لا إله إلا الله")
+    text = pdf_text(pdf)
+    assert "عبدالرحمن بن سعد" in text  # found by a plain search, no normalising
+    assert "لا إله إلا الله" in text  # lam-alef ligatures read as lam + alef
+    assert not re.search("[\ufb50-\ufdff\ufe70-\ufefe]", text), "presentation forms in the text"
+    assert all(font["uni"] == "yes" for font in pdf_fonts(pdf))
