@@ -37,6 +37,15 @@ class ReceiptData:
     office_opens: str = "08:00"
     office_closes: str = "14:30"
     working_weekdays: tuple[int, ...] = (7, 1, 2, 3, 4)  # ISO weekdays, Sunday to Thursday
+    # The person concerned when it is not the applicant (a sponsor's worker, a parent…):
+    # name, masked identity number and their relation to the applicant, Arabic and English.
+    beneficiary_name: str = ""
+    beneficiary_id_masked: str = ""
+    relation_ar: str = ""
+    relation_en: str = ""
+    # The service's own fields as (label Arabic, label English, value shown), in the
+    # catalogue's order: passport action, report number…
+    service_fields: tuple[tuple[str, str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.barcode_value or not (

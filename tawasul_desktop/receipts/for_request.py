@@ -8,8 +8,10 @@ from io import BytesIO
 from pathlib import Path
 from typing import BinaryIO
 
+from tawasul_desktop.domain.catalogue import Service
 from tawasul_desktop.domain.hijri import format_date, format_hijri
 from tawasul_desktop.domain.identity import mask_identity
+from tawasul_desktop.domain.messages import message
 from tawasul_desktop.receipts import ReceiptData, render_receipt
 from tawasul_desktop.storage.models import Request
 from tawasul_desktop.storage.requests import get_request, summarise
@@ -32,6 +34,15 @@ def receipt_data_for(
         if label not in documents:
             documents.append(label)
     settings, policy = store.settings, store.policy
+    beneficiary: dict[str, str] = {}
+    if req.relation != "self" and req.beneficiary_name:
+        relation_ar, relation_en = _relation(req.relation)
+        beneficiary = {
+            "beneficiary_name": req.beneficiary_name,
+            "beneficiary_id_masked": mask_identity(req.beneficiary_id),
+            "relation_ar": relation_ar,
+            "relation_en": relation_en,
+        }
     return ReceiptData(
         number=summary.number,
         barcode_value=req.number,
@@ -57,7 +68,34 @@ def receipt_data_for(
         office_opens=policy.calendar.office_opens.strftime("%H:%M"),
         office_closes=policy.calendar.office_closes.strftime("%H:%M"),
         working_weekdays=policy.calendar.working_weekdays,
+        service_fields=_service_fields(service, req.fields or {}),
+        **beneficiary,
     )
+
+
+def _relation(code: str) -> tuple[str, str]:
+    try:
+        return message(f"label.relation.{code}")
+    except KeyError:  # a relation from a newer program: shown as stored
+        return code, code
+
+
+def _service_fields(
+    service: Service | None, values: dict[str, str]
+) -> tuple[tuple[str, str, str], ...]:
+    """The service's own fields with a value, in the catalogue's order; a choice shows its
+    Arabic label. Fields the catalogue no longer knows are shown by their code."""
+    shown: list[tuple[str, str, str]] = []
+    known = {f.code for f in service.fields} if service else set()
+    for spec in service.fields if service else ():
+        value = str(values.get(spec.code, "")).strip()
+        if not value:
+            continue
+        choice = next((c for c in spec.choices if c.code == value), None)
+        shown.append((spec.label_ar, spec.label_en, choice.label_ar if choice else value))
+    shown += [(code, code, str(value)) for code, value in values.items()
+              if code not in known and str(value).strip()]
+    return tuple(shown)
 
 
 def write_receipt(

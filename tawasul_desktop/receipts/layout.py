@@ -80,6 +80,9 @@ FIELD_LABELS = (
     "label.service",
     "label.applicant",
     "label.applicant_id",
+    "label.beneficiary",
+    "label.beneficiary_id",
+    "label.relation",
     "label.submitted",
     "label.due",
     "label.follow_up",
@@ -128,6 +131,7 @@ class ReceiptLayout:
         self.gap = 2.5 * mm
         # Label columns as wide as their longest label, so values line up close to them.
         labels = [texts[k] for k in FIELD_LABELS]
+        labels += [Text(ar, en) for ar, en, _ in data.service_fields]
         self.label_width = min(
             fmt.label_width,
             max(engine.width(t.ar, fmt.size, bold=True) for t in labels) + 0.5,
@@ -212,10 +216,10 @@ class ReceiptLayout:
         ]
         return Row(ar.height, draws, keep_with_next=True)
 
-    def _field(self, key: str, values: list[Line]) -> Row:
+    def _field(self, key: str | Text, values: list[Line]) -> Row:
         """A label on the right (English beneath it, or in a left column on wide pages) and
         its value lines right-aligned against the label."""
-        text = self.texts[key]
+        text = self.texts[key] if isinstance(key, str) else key
         label_lines = self._wrapped(Line(text.ar, self.fmt.size, bold=True), self.label_width)
         en = Line(text.en, self.small, colour=GREY, rtl=False)
         if self.fmt.wide:
@@ -400,10 +404,23 @@ class ReceiptLayout:
         d, s = self.data, self.fmt.size
         due = self.texts["due_value"].ar.format(working_days=self._working_days(), date=d.due_date)
         service_en = Line(d.service_name_en, self.small, colour=GREY, rtl=is_rtl(d.service_name_en))
-        return [
+        rows = [
             self._field("label.service", [Line(d.service_name_ar, s, bold=True), service_en]),
+            *(self._field(Text(ar, en), [Line(protect_numbers(isolate(value)), s)])
+              for ar, en, value in d.service_fields),
             self._field("label.applicant", [Line(isolate(d.applicant_name), s)]),
             self._field("label.applicant_id", [Line(ltr(d.applicant_id_masked), s)]),
+        ]
+        if d.beneficiary_name:
+            relation = [Line(d.relation_ar, s)] if d.relation_ar else []
+            if d.relation_en:
+                relation.append(Line(d.relation_en, self.small, colour=GREY, rtl=False))
+            rows += [
+                self._field("label.beneficiary", [Line(isolate(d.beneficiary_name), s)]),
+                self._field("label.beneficiary_id", [Line(ltr(d.beneficiary_id_masked), s)]),
+                self._field("label.relation", relation),
+            ]
+        return rows + [
             self._field(
                 "label.submitted",
                 [Line(d.submitted_at, s), Line(d.submitted_at_hijri, s, colour=GREY)],
