@@ -19,7 +19,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from tawasul_desktop.domain.bidi import isolate, ltr
 from tawasul_desktop.receipts.data import ReceiptData
-from tawasul_desktop.receipts.text import TextEngine, is_rtl, protect_numbers
+from tawasul_desktop.receipts.text import TextEngine, is_rtl, protect_numbers, unbroken
 from tawasul_desktop.receipts.texts import Text
 
 LEADING = 1.4  # line height / font size; Arabic needs more room than Latin
@@ -46,6 +46,10 @@ class PageFormat:
     # Wide pages set English labels in a left-hand column and the QR code beside the
     # number; the narrow roll stacks them (English under Arabic, QR in the header).
     wide: bool = True
+    # A thermal head (203 dpi, black or nothing) breaks up grey and hairlines: print in
+    # pure black, rules at least two dots wide, and no text under ``min_size`` points.
+    thermal: bool = False
+    min_size: float = 0.0
 
     @property
     def content_width(self) -> float:
@@ -70,9 +74,11 @@ FORMATS: dict[str, PageFormat] = {
         8.0,
         24 * mm,
         20 * mm,
-        0.30 * mm,
+        0.375 * mm,  # three dots of a 203 dpi head: every bar a whole number of dots
         10 * mm,
         wide=False,
+        thermal=True,
+        min_size=7.0,
     ),
 }
 
@@ -127,7 +133,10 @@ class ReceiptLayout:
         self.data, self.fmt, self.engine, self.texts = data, fmt, engine, texts
         self.right = fmt.width - fmt.margin
         self.left = fmt.margin
-        self.small = round(fmt.size * 0.8, 1)
+        self.small = max(round(fmt.size * 0.8, 1), fmt.min_size)
+        self.grey = INK if fmt.thermal else GREY
+        self.rule = INK if fmt.thermal else RULE
+        self.thin = 0.75 if fmt.thermal else 0.3  # hairline width, points
         self.gap = 2.5 * mm
         # Label columns as wide as their longest label, so values line up close to them.
         labels = [texts[k] for k in FIELD_LABELS]
@@ -170,12 +179,18 @@ class ReceiptLayout:
             offset += line.height
         return offset, draws
 
-    def _rule(self, gap: float = 2 * mm, colour: tuple[float, float, float] = RULE) -> Row:
+    def _smaller(self, factor: float) -> float:
+        """A size below ``small``, but never under the format's minimum."""
+        return max(self.small * factor, self.fmt.min_size)
+
+    def _rule(self, gap: float = 2 * mm, colour: tuple[float, float, float] | None = None) -> Row:
         left, right = self.left, self.right
+        colour = colour or self.rule
+        width = max(0.5, self.thin)
 
         def draw(canvas: Canvas, top: float) -> None:
             canvas.setStrokeColorRGB(*colour)
-            canvas.setLineWidth(0.5)
+            canvas.setLineWidth(width)
             y = top - gap / 2
             canvas.line(left, y, right, y)
 
@@ -209,7 +224,7 @@ class ReceiptLayout:
         """A section heading: the Arabic on the right, the English small on the left."""
         text = self.texts[key]
         ar = Line(text.ar, self.fmt.size, bold=True)
-        en = Line(text.en, self.small, colour=GREY, rtl=False)
+        en = Line(text.en, self.small, colour=self.grey, rtl=False)
         draws = [
             self._text_draw(ar, self.right, 0.0, "right"),
             self._text_draw(en, self.left, (ar.size - en.size) * ASCENT, "left"),  # same baseline
@@ -221,7 +236,7 @@ class ReceiptLayout:
         its value lines right-aligned against the label."""
         text = self.texts[key] if isinstance(key, str) else key
         label_lines = self._wrapped(Line(text.ar, self.fmt.size, bold=True), self.label_width)
-        en = Line(text.en, self.small, colour=GREY, rtl=False)
+        en = Line(text.en, self.small, colour=self.grey, rtl=False)
         if self.fmt.wide:
             label_height, draws = self._stack(label_lines, self.right, "right")
             # On the baseline of the first value line, as a form's English column.
@@ -242,9 +257,11 @@ class ReceiptLayout:
     def _hairline(self, height: float) -> Draw:
         left, right = self.left, self.right
 
+        colour, width = self.rule, self.thin
+
         def draw(canvas: Canvas, top: float) -> None:
-            canvas.setStrokeColorRGB(*RULE)
-            canvas.setLineWidth(0.3)
+            canvas.setStrokeColorRGB(*colour)
+            canvas.setLineWidth(width)
             y = top - height + 0.4 * mm
             canvas.line(left, y, right, y)
 
@@ -293,7 +310,7 @@ class ReceiptLayout:
         title = self.texts["title"]
         return (
             Line(title.ar, self.fmt.size + 4, bold=True),
-            Line(title.en, self.small, colour=GREY, rtl=False),
+            Line(title.en, self.small, colour=self.grey, rtl=False),
         )
 
     def _qr(self, x: float, size: float) -> Draw:
@@ -363,7 +380,7 @@ class ReceiptLayout:
         number = Line(ltr(self.data.number), round(fmt.size * 2.0, 1), bold=True)
         if not fmt.wide:
             centre = fmt.width / 2
-            heading = Line(f"{label.ar} / {label.en}", self.small, colour=GREY)
+            heading = Line(f"{label.ar} / {label.en}", self.small, colour=self.grey)
             height, draws = self._stack([heading, number], centre, "centre")
             bar_height, bar_draw = self._barcode(centre, height + 1 * mm)
             block = Row(height + 1 * mm + bar_height + 1.5 * mm, [*draws, bar_draw])
@@ -373,8 +390,8 @@ class ReceiptLayout:
         # over English) to the right of the number.
         area_left = self.left + fmt.qr_size + 3 * mm
         centre = (area_left + self.right) / 2
-        ar = Line(label.ar, self.small, bold=True, colour=GREY)
-        en = Line(label.en, self.small * 0.9, colour=GREY, rtl=False)
+        ar = Line(label.ar, self.small, bold=True, colour=self.grey)
+        en = Line(label.en, self._smaller(0.9), colour=self.grey, rtl=False)
         number_width = self.engine.width(number.text, number.size, bold=True)
         label_width = max(
             self.engine.width(ar.text, ar.size, bold=True), self.engine.width(en.text, en.size)
@@ -402,8 +419,10 @@ class ReceiptLayout:
 
     def _fields(self) -> list[Row]:
         d, s = self.data, self.fmt.size
-        due = self.texts["due_value"].ar.format(working_days=self._working_days(), date=d.due_date)
-        service_en = Line(d.service_name_en, self.small, colour=GREY, rtl=is_rtl(d.service_name_en))
+        due = self.texts["due_value"].ar.format(working_days=self._working_days(),
+                                                date=unbroken(d.due_date))
+        service_en = Line(d.service_name_en, self.small, colour=self.grey,
+                          rtl=is_rtl(d.service_name_en))
         rows = [
             self._field("label.service", [Line(d.service_name_ar, s, bold=True), service_en]),
             *(self._field(Text(ar, en), [Line(protect_numbers(isolate(value)), s)])
@@ -414,24 +433,22 @@ class ReceiptLayout:
         if d.beneficiary_name:
             relation = [Line(d.relation_ar, s)] if d.relation_ar else []
             if d.relation_en:
-                relation.append(Line(d.relation_en, self.small, colour=GREY, rtl=False))
+                relation.append(Line(d.relation_en, self.small, colour=self.grey, rtl=False))
             rows += [
                 self._field("label.beneficiary", [Line(isolate(d.beneficiary_name), s)]),
                 self._field("label.beneficiary_id", [Line(ltr(d.beneficiary_id_masked), s)]),
                 self._field("label.relation", relation),
             ]
+
+        def when(value: Line, hijri: str) -> list[Line]:  # a date never splits across lines
+            return [value, Line(unbroken(hijri), s, colour=self.grey)]
+
         return rows + [
-            self._field(
-                "label.submitted",
-                [Line(d.submitted_at, s), Line(d.submitted_at_hijri, s, colour=GREY)],
-            ),
-            self._field(
-                "label.due", [Line(due, s, bold=True), Line(d.due_date_hijri, s, colour=GREY)]
-            ),
-            self._field(
-                "label.follow_up",
-                [Line(d.follow_up_from, s), Line(d.follow_up_from_hijri, s, colour=GREY)],
-            ),
+            self._field("label.submitted",
+                        when(Line(unbroken(d.submitted_at), s), d.submitted_at_hijri)),
+            self._field("label.due", when(Line(due, s, bold=True), d.due_date_hijri)),
+            self._field("label.follow_up",
+                        when(Line(unbroken(d.follow_up_from), s), d.follow_up_from_hijri)),
             self._field("label.clerk", [Line(isolate(d.clerk), s)]),
         ]
 
@@ -439,7 +456,7 @@ class ReceiptLayout:
         s = self.fmt.size
         rows = [self._space(1 * mm), self._heading("label.documents")]
         if not self.data.documents:
-            return rows + self._full_width(Line(self.texts["no_documents"].ar, s, colour=GREY))
+            return rows + self._full_width(Line(self.texts["no_documents"].ar, s, colour=self.grey))
         for label in self.data.documents:
             rows += self._full_width(Line(protect_numbers(label), s), indent=s * 0.9, bullet=True)
         return rows
@@ -463,7 +480,7 @@ class ReceiptLayout:
         rows[-1].keep_with_next = True
         rows += self._full_width(Line(body.ar, small))
         rows.append(self._space(0.8 * mm))
-        rows += self._full_width(Line(body.en, small * 0.95, colour=GREY, rtl=False))
+        rows += self._full_width(Line(body.en, self._smaller(0.95), colour=self.grey, rtl=False))
         return rows
 
     def _hours(self) -> tuple[str, str]:
@@ -498,12 +515,12 @@ class ReceiptLayout:
         rows += self._full_width(
             Line(
                 f"{enquiry.en.format(phone=d.enquiry_phone)} · {hours_en}",
-                small * 0.95,
-                colour=GREY,
+                self._smaller(0.95),
+                colour=self.grey,
                 rtl=False,
             )
         )
-        rows += self._full_width(Line(self.texts["keep_receipt"].ar, small, colour=GREY))
+        rows += self._full_width(Line(self.texts["keep_receipt"].ar, small, colour=self.grey))
         return rows
 
     def rows(self) -> list[Row]:
@@ -522,6 +539,6 @@ class ReceiptLayout:
         text = self.texts["continued"].ar.format(
             number=ltr(self.data.number), page=page, pages=pages
         )
-        line = Line(text, self.small, colour=GREY)
+        line = Line(text, self.small, colour=self.grey)
         _, draws = self._stack([line], self.right, "right")
         return Row(line.height + 2 * mm, draws)

@@ -107,7 +107,10 @@ class ReceiptRenderer:
         canvas.setSubject(title.en)
         canvas.setAuthor(data.centre_name)
         canvas.setCreator("Tawasul Desk")
-        before = (lambda: self._watermark(canvas, height)) if data.copy else None
+        # No grey watermark on a thermal roll (it would print as a dot pattern over the text);
+        # the boxed "نسخة / COPY" under the title marks the copy there.
+        watermark = data.copy and not fmt.thermal
+        before = (lambda: self._watermark(canvas, height)) if watermark else None
         draw_pages(canvas, pages, layout.continuation, height - fmt.margin_top, before)
         canvas.save()
 

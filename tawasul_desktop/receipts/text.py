@@ -58,6 +58,16 @@ _ARABIC_LETTER = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufd
 _RESHAPER = ArabicReshaper(configuration={"delete_harakat": True, "ARABIC LIGATURE ALLAH": False})
 
 
+# Joins the words of a value that must not be split across lines (a date); drawn and
+# measured as an ordinary space, so the bidi algorithm sees the same text as before.
+NO_BREAK = "\u00a0"
+
+
+def unbroken(value: str) -> str:
+    """``value`` kept on one line when wrapped (dates: "6 ديسمبر 2026" never splits)."""
+    return value.replace(" ", NO_BREAK)
+
+
 def protect_numbers(text: str) -> str:
     """Keep hyphenated numbers and ``+`` phone numbers in typed order inside Arabic text."""
     return _HYPHENATED_NUMBER.sub(lambda m: ltr(m.group(0)), text)
@@ -75,7 +85,8 @@ def shape(text: str) -> str:
 def visual(line: str, rtl: bool = True) -> str:
     """One logical line as the glyph sequence to draw left to right, brackets mirrored
     where they run right to left (UAX #9 rule L4)."""
-    shaped = _MIRRORABLE.sub(lambda m: m.group(0) + _L4_MARK, shape(line.replace(_L4_MARK, "")))
+    line = line.replace(_L4_MARK, "").replace(NO_BREAK, " ")
+    shaped = _MIRRORABLE.sub(lambda m: m.group(0) + _L4_MARK, shape(line))
     ordered = get_display(shaped, base_dir="R" if rtl else "L")
     mirrored = _MIRRORED_RTL.sub(lambda m: MIRRORED[m.group(1)], ordered)
     return _BIDI_CONTROLS.sub("", mirrored.replace(_L4_MARK, ""))
@@ -151,7 +162,7 @@ class TextEngine:
 
     @lru_cache(maxsize=4096)  # noqa: B019 - engines live as long as their fonts (process)
     def _unit_width(self, logical: str, bold: bool) -> float:
-        drawn = _BIDI_CONTROLS.sub("", shape(logical))
+        drawn = _BIDI_CONTROLS.sub("", shape(logical.replace(NO_BREAK, " ")))
         return sum(stringWidth(r.text, r.font, 1000.0) for r in self.runs(drawn, bold))
 
     def wrap(self, logical: str, max_width: float, size: float, bold: bool = False) -> list[str]:
@@ -165,7 +176,8 @@ class TextEngine:
         return lines
 
     def _wrap_paragraph(self, text: str, max_width: float, size: float, bold: bool) -> list[str]:
-        words = text.split()
+        # Split at spaces only: str.split() would also split at NO_BREAK.
+        words = [w for w in re.split(r"[ \t\u2000-\u200a\u3000]+", text) if w]
         if not words:
             return [""]
         space = self.width(" ", size, bold)
