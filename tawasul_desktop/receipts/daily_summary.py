@@ -44,7 +44,7 @@ class SummaryLayout(ReceiptLayout):
     def __init__(self, fmt: PageFormat, engine: TextEngine, texts: dict[str, Text]) -> None:
         self.fmt, self.engine, self.texts = fmt, engine, texts
         self.right, self.left = fmt.width - fmt.margin, fmt.margin
-        self.small = round(fmt.size * 0.8, 1)
+        self._set_ink(fmt)
         self.gap = 2.5 * mm
         labels = [t for k, t in texts.items() if k.startswith("label.")]
         self.label_width = min(fmt.content_width * 0.4, max(

@@ -133,10 +133,7 @@ class ReceiptLayout:
         self.data, self.fmt, self.engine, self.texts = data, fmt, engine, texts
         self.right = fmt.width - fmt.margin
         self.left = fmt.margin
-        self.small = max(round(fmt.size * 0.8, 1), fmt.min_size)
-        self.grey = INK if fmt.thermal else GREY
-        self.rule = INK if fmt.thermal else RULE
-        self.thin = 0.75 if fmt.thermal else 0.3  # hairline width, points
+        self._set_ink(fmt)
         self.gap = 2.5 * mm
         # Label columns as wide as their longest label, so values line up close to them.
         labels = [texts[k] for k in FIELD_LABELS]
@@ -150,6 +147,14 @@ class ReceiptLayout:
         )
         self.value_right = self.right - self.label_width - self.gap
         self.value_left = self.left + (self.en_label_width + self.gap if fmt.wide else 0.0)
+
+    def _set_ink(self, fmt: PageFormat) -> None:
+        """Sizes and colours of secondary text and rules: on a thermal roll pure black,
+        hairlines two head dots wide and nothing under the format's minimum size."""
+        self.small = max(round(fmt.size * 0.8, 1), fmt.min_size)
+        self.grey = INK if fmt.thermal else GREY
+        self.rule = INK if fmt.thermal else RULE
+        self.thin = 0.75 if fmt.thermal else 0.3  # hairline width, points
 
     # --- building blocks -------------------------------------------------------------------
 
