@@ -1172,6 +1172,22 @@ Follow-up possible from: %3</source>
         <translation>&amp;طباعة…</translation>
     </message>
     <message>
+        <source>&amp;Print</source>
+        <translation>&amp;طباعة</translation>
+    </message>
+    <message>
+        <source>Print &amp;to…</source>
+        <translation>طباعة &amp;على…</translation>
+    </message>
+    <message>
+        <source>Printing…</source>
+        <translation>جارٍ الإرسال إلى الطابعة…</translation>
+    </message>
+    <message>
+        <source>Sent to the printer %1.</source>
+        <translation>أُرسل إلى الطابعة %1.</translation>
+    </message>
+    <message>
         <location line="+1"/>
         <source>&amp;Save as PDF…</source>
         <translation>&amp;حفظ بصيغة PDF…</translation>
