@@ -76,6 +76,8 @@ def test_preview_print_and_save(qtbot, store, tmp_path):
         ["pdfinfo", str(printed)], capture_output=True, text=True, check=True
     ).stdout
     assert re.search(r"^Pages:\s+1$", info, re.MULTILINE), info
+    # Without CUPS (Windows, or a file printer) the page goes on the receipt's own paper.
+    assert re.search(r"^Page size:.*\(A5\)$", info, re.MULTILINE), info
 
     with store.read() as session:
         actions = [
@@ -99,3 +101,37 @@ def test_reprint_from_the_enquiry_page_is_a_copy(qtbot, window, store, tmp_path)
     saved = tmp_path / "copy.pdf"
     dialog.save_to(saved)
     assert "COPY" in _pdf_text(saved)
+
+
+@needs_poppler
+def test_without_cups_the_roll_is_drawn_on_80_mm_paper_unscaled(qtbot, settings, tmp_path):
+    """The QPrinter path (Windows drivers): the roll's own paper, at the printer's dots, and
+    its barcode still decodes from the page rendered at a thermal head's 203 dpi."""
+    import dataclasses
+
+    from tawasul_desktop.storage.store import Store
+
+    roll = dataclasses.replace(settings, receipt_format="roll80")
+    with Store.open(roll) as store:
+        number = _submit(store)
+        dialog = ReceiptDialog(store, CLERK, number)
+        qtbot.addWidget(dialog)
+        qtbot.waitUntil(lambda: dialog.pdf is not None, timeout=10000)
+        printer = QPrinter(QPrinter.PrinterMode.ScreenResolution)
+        printer.setResolution(203)
+        printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+        printed = tmp_path / "roll.pdf"
+        printer.setOutputFileName(str(printed))
+        dialog.print_to(printer)
+        info = subprocess.run(["pdfinfo", str(printed)], capture_output=True, text=True,
+                              check=True).stdout
+        width, height = map(float, re.search(r"^Page size:\s+([\d.]+) x ([\d.]+)", info,
+                                             re.MULTILINE).groups())
+        sent = re.search(rb"/MediaBox \[ 0 0 ([\d.]+) ([\d.]+) \]", dialog.pdf)
+        assert abs(width - 226.77) < 1.0 and abs(height - float(sent.group(2))) < 1.0, info
+        subprocess.run(["pdftoppm", "-r", "203", "-mono", str(printed), str(tmp_path / "p")],
+                       check=True)
+        image = next(tmp_path.glob("p*.pbm"))
+        decoded = subprocess.run(["zbarimg", "--quiet", "--raw", str(image)],
+                                 capture_output=True, text=True, check=False).stdout.split()
+        assert number.replace("-", "") in decoded
