@@ -156,3 +156,19 @@ def test_daily_summary_pdf(store, dashboard_data, tmp_path):
     assert parse_number(dashboard_data[3]["number"]).display in text
     assert "50.0%" in text
     assert "Today's figures" in text and "Oldest overdue requests" in text
+
+
+def test_daily_summary_sla_lines_mirror_their_brackets(store, dashboard_data, tmp_path):
+    """"50.0% (في المهلة 1، بعدها 1)": right to left the bracket opens at the right, so the
+    glyphs drawn left to right are "(1 … يف)" (pdftotext -bbox keeps the drawn order)."""
+    import html
+    import re as _re
+
+    path = tmp_path / "summary.pdf"
+    write_daily_summary(store, dashboard_figures(store, BOSS, NOW), path)
+    out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    words = [html.unescape(w) for w in _re.findall(r"<word [^>]*>([^<]*)</word>", out)]
+    opened = [w for w in words if w.startswith("يف")]
+    assert opened and all(w == "يف)" for w in opened), opened
+    assert not [w for w in words if w.startswith(")") or w.endswith("(")], words
