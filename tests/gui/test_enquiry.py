@@ -84,3 +84,23 @@ def test_find_by_identity_lists_requests(qtbot, window, store):
     find(qtbot, page, APPLICANT_ID)
     qtbot.waitUntil(lambda: page.view is not None, timeout=3000)
     assert page.matches.count() == 1 and summary.number in page.matches.item(0).text()
+
+
+def test_follow_up_waits_for_the_first_working_moment(qtbot, window, store):
+    # Monday 2 Nov 2026 15:00 Riyadh + 72 h = Thursday 15:00, after closing: the follow-up
+    # opens on Sunday 8 Nov at 08:00, as the receipt and `tawasul request show` say.
+    riyadh = dt.timezone(dt.timedelta(hours=3))
+    summary = stored_request(store, dt.datetime(2026, 11, 2, 15, 0, tzinfo=riyadh))
+    sign_in(qtbot, window, "amal")
+    window.tabs.setCurrentWidget(window.enquiry)
+    page = window.enquiry
+    window.clock = lambda: dt.datetime(2026, 11, 5, 15, 30, tzinfo=riyadh)  # 72 h passed
+    find(qtbot, page, summary.number)
+    qtbot.waitUntil(lambda: page.view is not None, timeout=3000)
+    assert not page.follow_button.isEnabled()
+    assert "08:00" in page.hint.text() and "2026" in page.hint.text()
+    assert summary.follow_up_from == dt.datetime(2026, 11, 8, 8, 0, tzinfo=riyadh)
+
+    window.clock = lambda: dt.datetime(2026, 11, 8, 8, 0, tzinfo=riyadh)
+    find(qtbot, page, summary.number)
+    qtbot.waitUntil(lambda: page.follow_button.isEnabled(), timeout=3000)
