@@ -6,7 +6,14 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from cups_server import Cups, cups_installed, running_cups
+from cups_server import Cups, _free_port, cups_installed, running_cups
+
+# Qt's print support (libcups) reads CUPS_SERVER once per process, the first time any test
+# lists printers (the set-up dialog does). So the session's server address is chosen and
+# exported here, at collection, before any test runs; the scheduler starts on it later.
+PORT = _free_port()
+if cups_installed():
+    os.environ["CUPS_SERVER"] = f"127.0.0.1:{PORT}"
 
 
 @pytest.fixture(scope="session")
@@ -17,5 +24,5 @@ def cups() -> Iterator[Cups]:
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(message + "; .ci/run installs them")
         pytest.skip(message)
-    with running_cups() as server:
+    with running_cups(PORT) as server:
         yield server

@@ -103,14 +103,15 @@ def cups_installed() -> bool:
 
 
 @contextmanager
-def running_cups() -> Iterator[Cups]:
-    """A scheduler of our own with both queues; CUPS_SERVER points at it meanwhile."""
+def running_cups(port: int | None = None) -> Iterator[Cups]:
+    """A scheduler of our own with both queues, on ``port`` (default: a free one);
+    CUPS_SERVER points at it meanwhile."""
     assert CUPSD is not None
     # Not under pytest's temporary folder: that is private to root (0700), and CUPS runs its
     # filters as the unprivileged user "lp", which must read the spool and the PPDs.
     root = Path(tempfile.mkdtemp(prefix="tawasul-cups-"))
     root.chmod(0o755)
-    port = _free_port()
+    port = port or _free_port()
     _write_config(root, port)
     process = subprocess.Popen(
         [CUPSD, "-f", "-c", str(root / "cupsd.conf"), "-s", str(root / "cups-files.conf")],
