@@ -39,7 +39,7 @@ class Settings:
     directorate_en: str = "General Directorate of Passports"
     receipt_format: str = "a5"
     receipt_font: str | None = None
-    receipt_printer: str | None = None  # the printer the print dialog offers first
+    receipt_printer: str | None = None  # the counter's receipt printer: Print goes there at once
     central_dsn: str | None = None
     # The central password never sits in this file: a file of its own (owner-only), or the keyring.
     central_password_file: Path | None = None
