@@ -93,7 +93,7 @@ def _write_config(root: Path, port: int) -> None:
         f"ServerRoot {root}\nRequestRoot {root}/spool\nTempDir {root}/tmp\n"
         f"CacheDir {root}/cache\nStateDir {root}/state\nErrorLog {root}/log/error_log\n"
         f"AccessLog {root}/log/access_log\nPageLog {root}/log/page_log\n"
-        'FileDevice Yes\nSystemGroup root\nPrintcap ""\n'
+        f'FileDevice Yes\nSystemGroup root\nPrintcap {root}/printcap\n'
     )
 
 
