@@ -42,9 +42,12 @@ log = logging.getLogger(__name__)
 
 _BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # Runs of Latin letters and digits joined by punctuation (2026-12-31, POL-2026-778899,
-# A12/345, +9665...): plain bidi reverses their groups after Arabic letters.
+# A12/345, +9665...): plain bidi reverses their groups after Arabic letters. An e-mail is
+# one run (protected by halves, its domain came first), and so is a "+" phone number
+# written in spaced groups (+966 50 123 4567), which is also kept on one line.
+_EMAIL = r"[0-9A-Za-z_.+-]+@[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)+"
 _HYPHENATED_NUMBER = re.compile(
-    r"\+?[0-9A-Za-z]+(?:[-+/.:_\u2010\u2011][0-9A-Za-z]+)+|\+[0-9]+"
+    _EMAIL + r"|\+?[0-9A-Za-z]+(?:[-+/.:_\u2010\u2011][0-9A-Za-z]+)+|\+[0-9]+(?: [0-9]+)*"
 )
 # A format character of bidi class BN that receipt text never contains (U+206A, deprecated).
 _L4_MARK = "\u206a"
@@ -70,7 +73,7 @@ def unbroken(value: str) -> str:
 
 def protect_numbers(text: str) -> str:
     """Keep hyphenated numbers and ``+`` phone numbers in typed order inside Arabic text."""
-    return _HYPHENATED_NUMBER.sub(lambda m: ltr(m.group(0)), text)
+    return _HYPHENATED_NUMBER.sub(lambda m: ltr(unbroken(m.group(0))), text)
 
 
 def is_rtl(text: str) -> bool:

@@ -328,3 +328,13 @@ def test_copied_text_is_ordinary_arabic_letters(render: Render) -> None:
     assert "لا إله إلا الله" in text  # lam-alef ligatures read as lam + alef
     assert not re.search("[\ufb50-\ufdff\ufe70-\ufefe]", text), "presentation forms in the text"
     assert all(font["uni"] == "yes" for font in pdf_fonts(pdf))
+
+
+def test_email_and_phone_in_the_description_read_as_typed(render: Render) -> None:
+    description = ("أرجو التواصل عبر البريد ahmed.ali@example.com أو الجوال +966 50 123 4567 "
+                   "بخصوص الوثيقة POL-2026-778899 شاكراً لكم.")
+    for fmt in ("a5", "roll80"):
+        text = pdf_text(render(fmt, description=description))
+        assert "ahmed.ali@example.com" in text, text
+        assert "+966 50 123 4567" in text, text
+        assert "POL-2026-778899" in text

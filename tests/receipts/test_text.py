@@ -177,3 +177,28 @@ def test_latin_codes_inside_arabic_keep_their_order() -> None:
     assert plain(visual(protect_numbers("الوثيقة (POL-2026-778899) هنا"))) == (
         "انه (POL-2026-778899) ةقيثولا"
     )
+
+
+def test_email_inside_arabic_reads_as_typed() -> None:
+    # Plain bidi keeps an e-mail whole (its punctuation sits between Latin letters);
+    # protecting its halves separately put the domain first: "example.com@ahmed.ali".
+    for email in ("ahmed.ali@example.com", "a_b+tag@mail.gov.sa", "x@y.co"):
+        drawn = plain(visual(protect_numbers(f"والبريد {email} والجوال")))
+        assert email in drawn, drawn
+
+
+def test_phone_number_with_spaced_groups_inside_arabic_reads_as_typed() -> None:
+    # "+966 50 123 4567" must not come out group-reversed ("4567 123 50 +966").
+    for phone in ("+966 50 123 4567", "+966 11 477 1100", "+9665012345"):
+        drawn = plain(visual(protect_numbers(f"والجوال {phone} باسم")))
+        assert phone in drawn, drawn
+    # A number after a phone number is not swallowed into it across an Arabic word.
+    assert plain(visual(protect_numbers("الجوال +966 50 و 3 نسخ"))) == "خسن 3 و +966 50 لاوجلا"
+
+
+def test_phone_number_is_never_split_across_lines(engine: TextEngine) -> None:
+    text = protect_numbers("للتواصل على الجوال +966 50 123 4567 في أي وقت من أوقات الدوام")
+    width = engine.width(text, 10) * 0.45
+    lines = engine.wrap(text, width, 10)
+    assert len(lines) > 2
+    assert any("+966 50 123 4567" in plain(visual(line)) for line in lines), lines
