@@ -16,15 +16,15 @@ QPrinter instead (gui/receipt_dialog.py).
 
 from __future__ import annotations
 
+import http.client
 import logging
 import math
 import os
 import re
 import shutil
+import socket
 import subprocess
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 
 from tawasul_desktop.domain.bidi import isolate, ltr
@@ -39,6 +39,11 @@ SHEETS: dict[str, tuple[float, float]] = {"A4": (595.28, 841.89), "A5": (419.53,
 TOLERANCE = 1.5  # points: PPDs round sizes to whole points (A5 is "420 595")
 _MEDIABOX = re.compile(rb"/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\]")
 _LP_TIMEOUT = 30.0
+
+
+def _c_locale() -> dict[str, str]:
+    """lp and lpstat speak English whatever the desk's locale, so their answers can be read."""
+    return {**os.environ, "LC_ALL": "C", "LANG": "C"}
 
 
 class PrintError(Exception):
@@ -139,27 +144,70 @@ def cups_available() -> bool:
 
 
 def _server() -> str:
-    """host:port of the CUPS server the ``lp`` command uses (a local socket: localhost)."""
-    server = os.environ.get("CUPS_SERVER", "")
-    if not server or server.startswith("/"):
-        return "localhost:631"
+    """The CUPS server ``lp`` uses: "host:port" or a local socket's path. ``lpstat -H``
+    answers as libcups decides it (CUPS_SERVER, client.conf, the local socket)."""
+    try:
+        done = subprocess.run(["lpstat", "-H"], capture_output=True, text=True,
+                              timeout=_LP_TIMEOUT, check=False, env=_c_locale())
+        server = done.stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        server = ""
+    server = server or os.environ.get("CUPS_SERVER", "") or "localhost:631"
+    if server.startswith("/"):
+        return server
     return server if ":" in server.rsplit("]", 1)[-1] else f"{server}:631"
+
+
+class _SocketHTTPConnection(http.client.HTTPConnection):
+    """HTTP to the scheduler over its local socket (/run/cups/cups.sock)."""
+
+    def __init__(self, path: str, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self.socket_path = path
+
+    def connect(self) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.socket_path)
+
+
+def queue_of(printer: str) -> str:
+    """The CUPS queue of a destination: "roll/counter3" is an instance of queue "roll"
+    (lpoptions), printing on that queue's paper."""
+    return printer.split("/", 1)[0]
 
 
 def printer_media(printer: str) -> PrinterMedia | None:
     """What paper ``printer`` takes, from the PPD CUPS serves; None if it has none (a raw
-    or driverless queue without a PPD: then CUPS itself decides)."""
-    url = f"http://{_server()}/printers/{urllib.parse.quote(printer)}.ppd"
+    or driverless queue without a PPD, or no such queue: then ``lp`` says so).
+
+    Asked of the scheduler directly, never through a web proxy from the environment
+    (http_proxy): the PPD is on this computer's print service, not on the web."""
+    server = _server()
+    path = f"/printers/{urllib.parse.quote(queue_of(printer), safe='')}.ppd"
+    connection: http.client.HTTPConnection
+    if server.startswith("/"):
+        connection = _SocketHTTPConnection(server, timeout=10)
+    else:
+        host, port = server.rsplit(":", 1)
+        connection = http.client.HTTPConnection(host.strip("[]"), int(port), timeout=10)
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - CUPS' own URL
-            text = response.read().decode("latin-1")
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            return None
-        raise _failed(printer, str(exc)) from None
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read()
     except OSError as exc:
+        log.warning("print service at %s did not answer: %s", server, exc)
+        ar, en = message("print.service_down", server=ltr(server))
+        raise PrintError(ar, en) from None
+    except (http.client.HTTPException, ValueError) as exc:
         raise _failed(printer, str(exc)) from None
-    return parse_ppd(text)
+    finally:
+        connection.close()
+    if response.status == 404:
+        return None
+    if response.status != 200:
+        raise _failed(printer, f"HTTP {response.status} {response.reason}")
+    return parse_ppd(body.decode("latin-1"))
 
 
 def _failed(printer: str, detail: str) -> PrintError:
@@ -193,12 +241,16 @@ def print_pdf(pdf: bytes, printer: str, *, title: str = "receipt", copies: int =
                "-o", "page-right=0", "--", "-"]
     try:
         done = subprocess.run(command, input=pdf, capture_output=True, timeout=_LP_TIMEOUT,
-                              check=False)
+                              check=False, env=_c_locale())
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise _failed(printer, str(exc)) from None
     out = done.stdout.decode(errors="replace").strip()
     if done.returncode != 0:
-        raise _failed(printer, done.stderr.decode(errors="replace").strip() or out)
+        error = done.stderr.decode(errors="replace").strip() or out
+        if "does not exist" in error:  # lp: "The printer or class does not exist."
+            ar, en = message("print.no_printer", printer=isolate(printer))
+            raise PrintError(ar, en)
+        raise _failed(printer, error)
     job = re.search(r"request id is (\S+)", out)
     log.info("receipt sent to printer %s as job %s", printer, job.group(1) if job else "?")
     return job.group(1) if job else ""

@@ -8,16 +8,24 @@ the barcode decoded by zbarimg from the job rendered at 203 dpi black-and-white 
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from cups_server import OFFICE, ROLL, Cups
 
 from tawasul_desktop.receipts.for_request import receipt_pdf_bytes
-from tawasul_desktop.receipts.printing import PaperNotSupported, paper_of, print_pdf
+from tawasul_desktop.receipts.printing import (
+    PaperNotSupported,
+    PrintError,
+    paper_of,
+    print_pdf,
+)
 from tawasul_desktop.storage.requests import submit_request
 
 MM = 72 / 25.4
@@ -118,3 +126,81 @@ def test_office_printer_refuses_the_roll(cups: Cups, receipt) -> None:
     with pytest.raises(PaperNotSupported) as refused:
         print_pdf(pdf, OFFICE)
     assert "80 x" in refused.value.en
+
+
+def test_a_printer_instance_is_held_to_its_queues_paper(cups: Cups, receipt) -> None:
+    # "queue/instance" (lpoptions) is a name lp takes; its paper is its queue's. Asked
+    # for the instance's PPD, CUPS answered 404 and an A5 receipt went out shrunk onto
+    # the roll.
+    _, pdf = receipt("a5")
+    cups.reset(ROLL)
+    with pytest.raises(PaperNotSupported):
+        print_pdf(pdf, f"{ROLL}/counter3")
+    cups.wait_done()
+    assert cups.output(ROLL).read_bytes() == b"", "a job was sent anyway"
+
+
+def test_a_name_with_url_characters_is_not_a_path_on_the_server(cups: Cups, receipt) -> None:
+    _, pdf = receipt("a5")
+    for name in ("../admin", "tw-office?x", "tw-office#a", "%2e%2e"):
+        with pytest.raises(PrintError) as failed:
+            print_pdf(pdf, name)
+        assert "403" not in failed.value.en and "Forbidden" not in failed.value.en
+        assert "does not exist" not in failed.value.ar  # said in Arabic, not lp's English
+        assert name in failed.value.en and name in failed.value.ar
+
+
+@pytest.mark.parametrize("name", ["my printer", "x; touch /tmp/tw-pwned", "-x", "طابعة", ""])
+def test_a_printer_that_is_not_there_is_named_in_both_languages(
+    cups: Cups, receipt, name: str
+) -> None:
+    _, pdf = receipt("a5")
+    with pytest.raises(PrintError) as failed:
+        print_pdf(pdf, name)
+    ar, en = failed.value.ar, failed.value.en
+    assert "is not set up on this computer" in en and name in en
+    assert "غير معرّفة على هذا الجهاز" in ar and name in ar
+    assert not Path("/tmp/tw-pwned").exists()
+
+
+def test_a_printer_removed_after_it_was_chosen_gets_a_clear_message(cups: Cups, receipt) -> None:
+    _, pdf = receipt("a5")
+    cups.run("lpadmin", "-p", "tw-gone", "-E", "-v", "file:/dev/null",
+             "-P", str(Path(__file__).parent / "office-a4-a5.ppd"))
+    cups.run("lpadmin", "-x", "tw-gone")
+    with pytest.raises(PrintError) as failed:
+        print_pdf(pdf, "tw-gone")
+    assert "is not set up on this computer" in failed.value.en
+
+
+def test_print_service_down_is_said_plainly(receipt, monkeypatch) -> None:
+    # No cups fixture: nothing listens at this address.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("CUPS_SERVER", f"127.0.0.1:{port}")
+    _, pdf = receipt("a5")
+    with pytest.raises(PrintError) as failed:
+        print_pdf(pdf, OFFICE)
+    assert "print service is not running" in failed.value.en, failed.value.en
+    assert "خدمة الطباعة لا تعمل" in failed.value.ar
+    assert "urlopen" not in failed.value.en and "Errno" not in failed.value.en
+
+
+def test_a_web_proxy_in_the_environment_is_not_asked_for_the_printer(cups: Cups, receipt) -> None:
+    # Offices often set http_proxy; the printer's PPD is on this computer's CUPS and must
+    # not be fetched through the proxy (nothing listens at port 9: a proxied fetch fails).
+    # A fresh interpreter: urllib builds its proxy settings once per process.
+    _, pdf = receipt("a5")
+    script = ("import sys; from tawasul_desktop.receipts.printing import print_pdf; "
+              "print(print_pdf(sys.stdin.buffer.read(), sys.argv[1]))")
+    env = {k: v for k, v in os.environ.items() if k.lower() != "no_proxy"}
+    env.update(http_proxy="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9",
+               PYTHONPATH=str(Path(__file__).parents[2]))
+
+    def send() -> None:
+        done = subprocess.run([sys.executable, "-c", script, OFFICE], input=pdf, env=env,
+                              capture_output=True, timeout=60, check=False)
+        assert done.returncode == 0, done.stderr.decode()
+
+    assert cups.job(OFFICE, send)
