@@ -1,7 +1,8 @@
 """A real CUPS scheduler for print tests, started in a temporary folder (see conftest.py).
 
 cupsd runs with its own configuration (nothing under /etc/cups is touched), listening only
-on 127.0.0.1 at a free port, with two queues whose device is a file (``FileDevice Yes``):
+on 127.0.0.1 at a free port and on a socket in its folder, with two queues whose device
+is a file (``FileDevice Yes``):
 
 * ``tw-roll80``: an 80 mm thermal roll printer whose PPD has only roll paper;
 * ``tw-office``: an office printer with A4 and A5 sheets.
@@ -55,6 +56,11 @@ class Cups:
         assert done.returncode == 0, f"{args}: {done.stderr}"
         return done.stdout
 
+    @property
+    def socket(self) -> Path:
+        """The scheduler's local socket (CUPS_SERVER may name it instead of host:port)."""
+        return self.root / "cups.sock"
+
     def output(self, queue: str) -> Path:
         return self.root / "out" / f"{queue}.pdf"
 
@@ -85,6 +91,8 @@ def _write_config(root: Path, port: int) -> None:
     (root / "out").chmod(0o777)
     (root / "cupsd.conf").write_text(
         f"Listen 127.0.0.1:{port}\n"
+        # Also a local socket, as a desk's own scheduler listens (/run/cups/cups.sock).
+        f"Listen {root}/cups.sock\n"
         f"ServerName 127.0.0.1:{port}\n"
         "LogLevel info\nWebInterface No\nBrowsing No\nDefaultAuthType None\n"
         "<Location />\n  Order allow,deny\n  Allow 127.0.0.1\n</Location>\n"

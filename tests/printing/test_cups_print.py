@@ -204,3 +204,17 @@ def test_a_web_proxy_in_the_environment_is_not_asked_for_the_printer(cups: Cups,
         assert done.returncode == 0, done.stderr.decode()
 
     assert cups.job(OFFICE, send)
+
+
+def test_a_scheduler_on_its_local_socket_is_asked_for_the_paper(
+    cups: Cups, receipt, monkeypatch
+) -> None:
+    # CUPS_SERVER (or client.conf) may name the local socket, as on a desk whose scheduler
+    # listens only there; the paper is then checked over that socket too.
+    monkeypatch.setenv("CUPS_SERVER", str(cups.socket))
+    number, a5 = receipt("a5")
+    cups.reset(ROLL)
+    with pytest.raises(PaperNotSupported):
+        print_pdf(a5, ROLL)
+    _, roll = receipt("roll80")
+    assert cups.job(ROLL, lambda: print_pdf(roll, ROLL, title=number))
