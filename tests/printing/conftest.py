@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from cups_server import Cups, _free_port, cups_installed, running_cups
+from cups_server import Cups, _free_port, cups_installed, running_cups, skip_or_fail
 
 # Qt's print support (libcups) reads CUPS_SERVER once per process, the first time any test
 # lists printers (the set-up dialog does). So the session's server address is chosen and
@@ -20,9 +20,6 @@ if cups_installed():
 def cups() -> Iterator[Cups]:
     """The running scheduler with both queues; CUPS_SERVER points at it meanwhile."""
     if not cups_installed():
-        message = "print tests need CUPS (Debian: cups cups-client cups-bsd cups-filters)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message + "; .ci/run installs them")
-        pytest.skip(message)
+        skip_or_fail("print tests need CUPS (Debian: cups cups-client cups-bsd cups-filters)")
     with running_cups(PORT) as server:
         yield server

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cups_server import OFFICE, ROLL, Cups
+from cups_server import OFFICE, ROLL, Cups, skip_or_fail
 
 from tawasul_desktop.receipts.for_request import receipt_pdf_bytes
 from tawasul_desktop.receipts.printing import (
@@ -36,7 +36,7 @@ TOOLS = ("pdfinfo", "pdftoppm", "zbarimg", "pdftotext")
 def _tools() -> None:
     missing = [t for t in TOOLS if shutil.which(t) is None]
     if missing:
-        pytest.skip(f"needs poppler-utils and zbar-tools; missing {missing}")
+        skip_or_fail(f"needs poppler-utils and zbar-tools; missing {missing}")
 
 
 def _page_sizes(pdf: Path) -> list[tuple[float, float]]:
