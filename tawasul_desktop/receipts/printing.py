@@ -39,6 +39,7 @@ SHEETS: dict[str, tuple[float, float]] = {"A4": (595.28, 841.89), "A5": (419.53,
 TOLERANCE = 1.5  # points: PPDs round sizes to whole points (A5 is "420 595")
 _MEDIABOX = re.compile(rb"/MediaBox\s*\[\s*([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s+([-\d.]+)\s*\]")
 _LP_TIMEOUT = 30.0
+_ASK_TIMEOUT = 10.0  # seconds for the scheduler to answer the paper question
 
 
 def _c_locale() -> dict[str, str]:
@@ -187,10 +188,10 @@ def printer_media(printer: str) -> PrinterMedia | None:
     path = f"/printers/{urllib.parse.quote(queue_of(printer), safe='')}.ppd"
     connection: http.client.HTTPConnection
     if server.startswith("/"):
-        connection = _SocketHTTPConnection(server, timeout=10)
+        connection = _SocketHTTPConnection(server, timeout=_ASK_TIMEOUT)
     else:
         host, port = server.rsplit(":", 1)
-        connection = http.client.HTTPConnection(host.strip("[]"), int(port), timeout=10)
+        connection = http.client.HTTPConnection(host.strip("[]"), int(port), timeout=_ASK_TIMEOUT)
     try:
         connection.request("GET", path)
         response = connection.getresponse()

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from cups_server import OFFICE, ROLL, Cups, skip_or_fail
 
+from tawasul_desktop.receipts import printing
 from tawasul_desktop.receipts.for_request import receipt_pdf_bytes
 from tawasul_desktop.receipts.printing import (
     PaperNotSupported,
@@ -182,8 +183,8 @@ def test_print_service_down_is_said_plainly(receipt, monkeypatch) -> None:
     _, pdf = receipt("a5")
     with pytest.raises(PrintError) as failed:
         print_pdf(pdf, OFFICE)
-    assert "print service is not running" in failed.value.en, failed.value.en
-    assert "خدمة الطباعة لا تعمل" in failed.value.ar
+    assert "is not running or does not answer" in failed.value.en, failed.value.en
+    assert "لا تعمل أو لا تجيب" in failed.value.ar
     assert "urlopen" not in failed.value.en and "Errno" not in failed.value.en
 
 
@@ -218,3 +219,17 @@ def test_a_scheduler_on_its_local_socket_is_asked_for_the_paper(
         print_pdf(a5, ROLL)
     _, roll = receipt("roll80")
     assert cups.job(ROLL, lambda: print_pdf(roll, ROLL, title=number))
+
+
+def test_a_print_service_that_never_answers_is_given_up_on(receipt, monkeypatch) -> None:
+    # It takes the connection and says nothing (a hung scheduler): the question times out
+    # and the counter is told, instead of the print button waiting for ever.
+    monkeypatch.setattr(printing, "_ASK_TIMEOUT", 0.5)
+    _, pdf = receipt("a5")
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        monkeypatch.setenv("CUPS_SERVER", f"127.0.0.1:{silent.getsockname()[1]}")
+        with pytest.raises(PrintError) as failed:
+            print_pdf(pdf, OFFICE)
+    assert "does not answer" in failed.value.en
