@@ -233,3 +233,24 @@ def test_a_print_service_that_never_answers_is_given_up_on(receipt, monkeypatch)
         with pytest.raises(PrintError) as failed:
             print_pdf(pdf, OFFICE)
     assert "does not answer" in failed.value.en
+
+
+def test_a_class_of_printers_is_held_to_its_members_paper(cups: Cups, receipt) -> None:
+    # A class (lpadmin -c) has no PPD of its own; CUPS serves its first member's, so the
+    # paper check holds for a class of like printers (what a counter would group).
+    cups.run("lpadmin", "-p", ROLL, "-c", "tw-rolls")
+    cups.run("cupsenable", "tw-rolls")
+    cups.run("cupsaccept", "tw-rolls")
+    try:
+        number, a5 = receipt("a5")
+        cups.reset(ROLL)
+        with pytest.raises(PaperNotSupported) as refused:
+            print_pdf(a5, "tw-rolls")
+        assert "tw-rolls" in refused.value.en and "A5" in refused.value.en
+        cups.wait_done()
+        assert cups.output(ROLL).read_bytes() == b"", "a job was sent anyway"
+        _, roll = receipt("roll80")
+        arrived = cups.job(ROLL, lambda: print_pdf(roll, "tw-rolls", title=number))
+        assert b"/MediaBox" in arrived or arrived.startswith(b"%PDF")
+    finally:
+        cups.run("lpadmin", "-x", "tw-rolls")
