@@ -213,6 +213,8 @@ class ReceiptDialog(QDialog):
         super().changeEvent(event)
 
     def _set_ready(self, ready: bool) -> None:
+        # The shortcut too: a second Ctrl+P while a job is on its way would print twice.
+        self.print_shortcut.setEnabled(ready)
         self.print_button.setEnabled(ready)
         self.print_to_button.setEnabled(ready)
         self.save_button.setEnabled(ready)

@@ -140,3 +140,25 @@ def test_the_print_dialog_opens_on_the_receipts_paper(qtbot, cups: Cups, counter
     QTimer.singleShot(50, look_and_cancel)
     dialog.print_to_button.click()
     assert seen == [QPageSize.PageSizeId.A5, OFFICE]
+
+
+def test_a_second_key_press_while_printing_does_not_print_twice(
+    qtbot, cups: Cups, counter_store
+) -> None:
+    # The Print button is disabled while a job is on its way; its Ctrl+P shortcut must be
+    # too, or an impatient second press prints a second receipt.
+    store, number = counter_store(ROLL, "roll80")
+    dialog = _ready_dialog(qtbot, store, number)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    cups.reset(ROLL)
+    jobs_before = len(cups.run("lpstat", "-W", "completed", "-o", ROLL).splitlines())
+    qtbot.keyClick(dialog, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(dialog, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: dialog.print_button.isEnabled(), timeout=20000)
+    workers.wait_for_all()
+    qtbot.wait(0)  # deliver any result still queued for the GUI thread
+    assert dialog.printed == 1
+    cups.wait_done()
+    jobs = len(cups.run("lpstat", "-W", "completed", "-o", ROLL).splitlines())
+    assert jobs == jobs_before + 1
