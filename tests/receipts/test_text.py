@@ -202,3 +202,18 @@ def test_phone_number_is_never_split_across_lines(engine: TextEngine) -> None:
     lines = engine.wrap(text, width, 10)
     assert len(lines) > 2
     assert any("+966 50 123 4567" in plain(visual(line)) for line in lines), lines
+
+
+def test_amounts_and_hash_codes_inside_arabic_keep_their_order() -> None:
+    # Protecting only the tail ("500.75", "2026-77") cut them from their head.
+    for code in ("1,500.75", "12,000", "INV#2026-77", "REF#12345"):
+        drawn = plain(visual(protect_numbers(f"الرمز {code} هنا")))
+        assert code in drawn, drawn
+
+
+def test_local_phone_number_in_spaced_groups_reads_as_typed() -> None:
+    for phone in ("05 0123 4567", "011 477 1100", "050 123 4567"):
+        drawn = plain(visual(protect_numbers(f"الجوال {phone} هنا")))
+        assert phone in drawn, drawn
+    # Plain numbers that are not a phone number stay words of their own.
+    assert plain(visual(protect_numbers("بعد 3 أيام و 25 ساعة"))) == "ةعاس 25 و مايأ 3 دعب"
