@@ -42,15 +42,13 @@ log = logging.getLogger(__name__)
 
 _BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # Runs of Latin letters and digits joined by punctuation (2026-12-31, POL-2026-778899,
-# A12/345, +9665...): plain bidi reverses their groups after Arabic letters. An e-mail is
-# one run (protected by halves, its domain came first), and so is a "+" phone number
-# written in spaced groups (+966 50 123 4567, 050 123 4567), which is also kept on one
-# line. Amounts (1,500.75) and codes with "#" are one run too: protecting only their tail
-# cut it from its head.
-_EMAIL = r"[0-9A-Za-z_.+-]+@[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)+"
+# A12/345, 1,500.75, INV#77, ahmed.ali@example.com): plain bidi reverses their groups after
+# Arabic letters, and protecting only a part of one (its tail, an e-mail's halves) cuts it
+# from the rest. A phone number written in spaced groups (+966 50 123 4567, 050 123 4567)
+# is one run too, and is kept on one line.
 _PHONE = r"\+[0-9]+(?: [0-9]+)*|0[0-9]{1,3}(?: [0-9]{2,4}){2,}(?![0-9])"
 _HYPHENATED_NUMBER = re.compile(
-    _EMAIL + r"|\+?[0-9A-Za-z]+(?:[-+/.:_,#\u2010\u2011][0-9A-Za-z]+)+|" + _PHONE
+    r"\+?[0-9A-Za-z]+(?:[-+/.:_,#@\u2010\u2011][0-9A-Za-z]+)+|" + _PHONE
 )
 # A format character of bidi class BN that receipt text never contains (U+206A, deprecated).
 _L4_MARK = "\u206a"

@@ -217,3 +217,14 @@ def test_local_phone_number_in_spaced_groups_reads_as_typed() -> None:
         assert phone in drawn, drawn
     # Plain numbers that are not a phone number stay words of their own.
     assert plain(visual(protect_numbers("بعد 3 أيام و 25 ساعة"))) == "ةعاس 25 و مايأ 3 دعب"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text("AZaz0189", min_size=1, max_size=4), min_size=2, max_size=4),
+    st.lists(st.sampled_from("-/.:_,#@+"), min_size=3, max_size=3),
+)
+def test_any_latin_code_inside_arabic_reads_as_typed(parts: list[str], joins: list[str]) -> None:
+    code = parts[0] + "".join(j + p for j, p in zip(joins, parts[1:], strict=False))
+    drawn = plain(visual(protect_numbers(f"الرمز {code} هنا")))
+    assert code in drawn, drawn
