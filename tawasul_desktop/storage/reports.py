@@ -94,6 +94,29 @@ def _atomic_target(path: Path) -> tuple[int, Path]:
     return fd, Path(tmp)
 
 
+def _current_umask() -> int:
+    """The process's umask, read without changing it where the system tells (Linux); the
+    set-and-restore fallback is brief, and exports run one at a time."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+def give_export_permissions(path: Path) -> None:
+    """An export is a file the user makes: it gets the permissions any new file gets in its
+    folder (0666 less the umask), not the temporary file's owner-only 0600, so a report
+    saved to a team's shared folder can be opened there. (One place for the export mode.)"""
+    if os.name == "posix":
+        os.chmod(path, 0o666 & ~_current_umask())
+
+
 def export_csv(query: QueueQuery, path: Path, catalogue: Catalogue,
                language: str = "ar") -> int:
     """Write the query's rows to ``path`` (replaced whole, never left half-written)."""
@@ -109,6 +132,7 @@ def export_csv(query: QueueQuery, path: Path, catalogue: Catalogue,
                                  else v.isoformat() if isinstance(v, dt.date) else v
                                  for v in line])
                 count += 1
+        give_export_permissions(tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -122,11 +146,21 @@ def export_xlsx(query: QueueQuery, path: Path, catalogue: Catalogue,
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
 
     require_supervisor(query.actor)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Tawasul")
+    # Write-only: what goes before the rows in the file (views, sheet properties) must be
+    # set before the first row is appended, or it is silently lost.
     sheet.sheet_view.rightToLeft = language != "en"
+    sheet.freeze_panes = "A2"
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages down as it takes
+    sheet.print_title_rows = "1:1"  # the header row on every printed page
     widths = (20, 28, 30, 16, 8, 18, 12, 24, 20, 14, 10)
     for i, width in enumerate(widths):
         sheet.column_dimensions[chr(ord("A") + i)].width = width
@@ -137,15 +171,16 @@ def export_xlsx(query: QueueQuery, path: Path, catalogue: Catalogue,
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    sheet.freeze_panes = "A2"
     count = 0
     for line in _export_lines(query, catalogue, language):
         sheet.append(line)
         count += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
     fd, tmp = _atomic_target(path)
     os.close(fd)
     try:
         book.save(tmp)
+        give_export_permissions(tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
