@@ -56,6 +56,7 @@ class Settings:
     sync_interval_seconds: int = 60
     language: str = "ar"
     idle_lock_minutes: int = 5
+    log_command_line: bool = False  # the `tawasul` command logs to the desktop's file too
     policy: Policy = field(default_factory=default_policy)
     # The machine's file, when there is one (read before config_file), and what was odd in
     # either (unknown keys, a machine key a user's file tried to change).
@@ -296,6 +297,7 @@ def load_settings(
     receipt = table("receipt")
     central = table("central")
     ui = table("ui")
+    log_table = table("log")
 
     def checked(check: Any, value: Any, where: str, default: Any) -> Any:
         try:
@@ -371,6 +373,7 @@ def load_settings(
              for key in ("name_ar", "name_en", "directorate_ar", "directorate_en")}
     receipt_font = _typed(receipt, "font", str, source, "receipt")
     receipt_printer = _typed(receipt, "printer", str, source, "receipt")
+    log_command_line = _typed(log_table, "command_line", bool, source, "log")
 
     layers.unknown_keys()
     if problems:
@@ -399,6 +402,7 @@ def load_settings(
         sync_interval_seconds=interval or 60,
         language=language,
         idle_lock_minutes=idle or 5,
+        log_command_line=bool(log_command_line),
         policy=policy,
         site_config_file=site if site.exists() and site != source else None,
         warnings=tuple(layers.warnings),

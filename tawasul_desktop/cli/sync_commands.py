@@ -59,8 +59,8 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
 
     counter = central_sub.add_parser("add-counter", parents=[common],
                                      help="create (or reset) a counter's login role")
-    counter.add_argument("centre")
-    counter.add_argument("counter", type=int)
+    counter.add_argument("centre", help="the centre's three-digit code")
+    counter.add_argument("counter", type=int, help="the counter's number, 1 to 99")
     counter.add_argument("--may-decide", action="store_true",
                          help="a single-desk centre whose supervisor decides at the desk")
     counter.add_argument("--password-file", help="write the password here (mode 600)")
@@ -68,7 +68,7 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     counter.set_defaults(func=central_add_counter)
     sup = central_sub.add_parser("add-supervisor", parents=[common],
                                  help="create (or reset) a supervisor's login role")
-    sup.add_argument("centre")
+    sup.add_argument("centre", help="the centre's three-digit code")
     sup.add_argument("name", help="lower-case letters, digits and _")
     sup.add_argument("--password-file", help="write the password here (mode 600)")
     sup.add_argument("--dsn", help=dsn_help)
@@ -78,9 +78,11 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
                                     help="a supervisor's decision made centrally")
     choice = decide.add_mutually_exclusive_group(required=True)
     for flag in ("accept", "reject", "return", "review", "close"):
-        choice.add_argument(f"--{flag}", dest="decision", action="store_const", const=flag)
-    decide.add_argument("number")
-    decide.add_argument("--reason", default="")
+        choice.add_argument(f"--{flag}", dest="decision", action="store_const", const=flag,
+                            help=f"{flag} the request")
+    decide.add_argument("number", help="the request number")
+    decide.add_argument("--reason", default="",
+                        help="why (required to reject or return; shown to the applicant)")
     decide.add_argument("--actor", default="", help="the supervisor's name for the record")
     decide.add_argument("--dsn", help="connection (default: $TAWASUL_CENTRAL_ADMIN_DSN, …)")
     decide.set_defaults(func=central_decide)

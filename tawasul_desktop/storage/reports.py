@@ -18,7 +18,7 @@ import csv
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,10 +83,12 @@ def export_values(query: QueueQuery, row: QueueRow, catalogue: Catalogue,
     ]
 
 
-def _export_lines(query: QueueQuery, catalogue: Catalogue,
-                  language: str) -> Iterator[list[Any]]:
-    for row in query.stream():
+def _export_lines(query: QueueQuery, catalogue: Catalogue, language: str,
+                  progress: Callable[[int], None] | None = None) -> Iterator[list[Any]]:
+    for count, row in enumerate(query.stream(), start=1):
         yield export_values(query, row, catalogue, language)
+        if progress is not None:
+            progress(count)
 
 
 def _atomic_target(path: Path) -> tuple[int, Path]:
@@ -118,7 +120,7 @@ def give_export_permissions(path: Path) -> None:
 
 
 def export_csv(query: QueueQuery, path: Path, catalogue: Catalogue,
-               language: str = "ar") -> int:
+               language: str = "ar", progress: Callable[[int], None] | None = None) -> int:
     """Write the query's rows to ``path`` (replaced whole, never left half-written)."""
     require_supervisor(query.actor)
     fd, tmp = _atomic_target(path)
@@ -127,7 +129,7 @@ def export_csv(query: QueueQuery, path: Path, catalogue: Catalogue,
         with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(export_headers(language))
-            for line in _export_lines(query, catalogue, language):
+            for line in _export_lines(query, catalogue, language, progress):
                 writer.writerow([v.isoformat(sep=" ") if isinstance(v, dt.datetime)
                                  else v.isoformat() if isinstance(v, dt.date) else v
                                  for v in line])
@@ -141,7 +143,7 @@ def export_csv(query: QueueQuery, path: Path, catalogue: Catalogue,
 
 
 def export_xlsx(query: QueueQuery, path: Path, catalogue: Catalogue,
-                language: str = "ar") -> int:
+                language: str = "ar", progress: Callable[[int], None] | None = None) -> int:
     """An Excel workbook of the query's rows, right to left, streamed (write-only mode)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -172,7 +174,7 @@ def export_xlsx(query: QueueQuery, path: Path, catalogue: Catalogue,
         header.append(cell)
     sheet.append(header)
     count = 0
-    for line in _export_lines(query, catalogue, language):
+    for line in _export_lines(query, catalogue, language, progress):
         sheet.append(line)
         count += 1
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
