@@ -83,3 +83,45 @@ def test_the_command_line_works(bundle: Path, tmp_path: Path) -> None:
                             check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (data / "tawasul.sqlite3").is_file()
+
+
+@pytest.fixture(scope="module")
+def package(bundle: Path, tmp_path_factory) -> Path:
+    """The .deb made from this bundle (tools/build_deb.py); kept in $TAWASUL_DEB_OUT when
+    set, where .ci/run installs it and starts it."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import build_deb
+
+    out = Path(os.environ.get("TAWASUL_DEB_OUT") or tmp_path_factory.mktemp("deb"))
+    return build_deb.build(bundle, out)
+
+
+def test_both_programs_tell_their_version(bundle: Path, tmp_path: Path) -> None:
+    from tawasul_desktop import __version__
+
+    for program in ("tawasul", "tawasul-desktop"):
+        result = subprocess.run([str(bundle / f"{program}{EXE}"), "--version"],
+                                capture_output=True, text=True, env=_env(tmp_path),
+                                timeout=60, check=False)
+        assert result.stdout.strip() == f"{program} {__version__}", result.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a Debian package")
+def test_the_debian_package_unpacks_and_runs(package: Path, tmp_path: Path) -> None:
+    """Unpacked under tmp_path (never installed here): the programs run from /opt's copy,
+    the desktop entry validates, the shell completion is the bundle's own."""
+    root = tmp_path / "root"
+    subprocess.run(["dpkg-deb", "-x", str(package), str(root)], check=True)
+    opt = root / "opt" / "tawasul-desk"
+    result = subprocess.run([str(opt / "tawasul-desktop"), "--self-check"], capture_output=True,
+                            text=True, env=_env(tmp_path), timeout=240, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert str(opt) in result.stdout
+    result = subprocess.run([str(opt / "tawasul"), "db", "upgrade", "--data-dir",
+                             str(tmp_path / "data"), "--json"], capture_output=True, text=True,
+                            env=_env(tmp_path), timeout=60, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    entry = root / "usr/share/applications/tawasul-desk.desktop"
+    assert subprocess.run(["desktop-file-validate", str(entry)], check=False).returncode == 0
+    completion = (root / "usr/share/bash-completion/completions/tawasul").read_text()
+    assert "complete -o default -F _tawasul tawasul" in completion
