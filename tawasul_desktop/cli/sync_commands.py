@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import sys
 import threading
 import uuid
 from pathlib import Path
@@ -20,6 +19,7 @@ import psycopg
 
 from tawasul_desktop.cli.commands import CommandFailed, open_store, settings_from
 from tawasul_desktop.cli.output import Output
+from tawasul_desktop.cli.progress import Progress
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.domain.messages import TawasulError
 from tawasul_desktop.sync.connection import CentralConfigError, CentralTarget, target_from_settings
@@ -119,12 +119,15 @@ def _report_json(report: Any) -> dict[str, Any]:
 
 
 def _progress(out: Output) -> Any:
-    if out.json_mode:
+    """Each phase's progress on one line of a terminal; nothing for a pipe, a log or a
+    service's journal, nor with --json (cli/progress.py)."""
+    line = Progress("sync", json_mode=out.json_mode)
+    if not line.enabled:
         return None
 
     def show(p: Any) -> None:
-        total = f"/{p.total}" if p.total is not None else ""
-        sys.stderr.write(f"{p.phase}: {p.done}{total} {p.detail}".rstrip() + "\n")
+        line.what, line.total = p.phase, p.total
+        line.update(p.done, f" {p.detail}".rstrip())
 
     return show
 

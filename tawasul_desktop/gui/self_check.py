@@ -104,8 +104,12 @@ def run_self_check(out: TextIO, *, data_dir: Path | None = None,
             settings = load_settings(config_file, data_dir=data_dir, db=db)
             state["settings"] = settings
             where = "present" if settings.config_file.exists() else "absent: defaults"
-            return f"{settings.config_file} ({where}); centre {settings.centre_code}, " \
-                   f"counter {settings.counter}"
+            machine = (f"machine file {settings.site_config_file}, "
+                       if settings.site_config_file else "")
+            for warning in settings.warnings:
+                out.write(f"      warning: {warning}\n")
+            return f"{machine}{settings.config_file} ({where}); centre " \
+                   f"{settings.centre_code}, counter {settings.counter}"
 
         def assets() -> str:
             from tawasul_desktop.assets import resource, resources_dir, ui_dir
