@@ -121,6 +121,12 @@ def test_the_debian_package_unpacks_and_runs(package: Path, tmp_path: Path) -> N
                              str(tmp_path / "data"), "--json"], capture_output=True, text=True,
                             env=_env(tmp_path), timeout=60, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+    # /usr/bin holds links into /opt: a program started through a link finds its bundle.
+    link = tmp_path / "tawasul"
+    link.symlink_to(opt / "tawasul")
+    result = subprocess.run([str(link), "--version"], capture_output=True, text=True,
+                            env=_env(tmp_path), timeout=60, check=False)
+    assert result.returncode == 0 and result.stdout.startswith("tawasul "), result.stderr
     entry = root / "usr/share/applications/tawasul-desk.desktop"
     assert subprocess.run(["desktop-file-validate", str(entry)], check=False).returncode == 0
     completion = (root / "usr/share/bash-completion/completions/tawasul").read_text()
