@@ -7,6 +7,8 @@ Errors name the key and the file, never a traceback.
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
 import re
 import tomllib
@@ -20,10 +22,16 @@ from tawasul_desktop.domain.policy import Policy, PolicyError, default_policy
 
 APP_NAME = "tawasul-desk"
 _dirs = PlatformDirs(APP_NAME, appauthor=False)
+SITE_CONFIG_ENV = "TAWASUL_SITE_CONFIG_DIR"
+log = logging.getLogger(__name__)
 
 
 class ConfigError(ValueError):
-    """Invalid configuration; the message names the key and the file."""
+    """Invalid configuration; the message names the key and the file, one line a problem."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
 
 
 @dataclass(frozen=True)
@@ -48,7 +56,12 @@ class Settings:
     sync_interval_seconds: int = 60
     language: str = "ar"
     idle_lock_minutes: int = 5
+    log_command_line: bool = False  # the `tawasul` command logs to the desktop's file too
     policy: Policy = field(default_factory=default_policy)
+    # The machine's file, when there is one (read before config_file), and what was odd in
+    # either (unknown keys, a machine key a user's file tried to change).
+    site_config_file: Path | None = None
+    warnings: tuple[str, ...] = ()
 
     @property
     def attachments_dir(self) -> Path:
@@ -56,8 +69,155 @@ class Settings:
 
 
 def default_config_file() -> Path:
+    """The user's configuration file: ``$TAWASUL_CONFIG`` or the platform's user folder."""
     env = os.environ.get("TAWASUL_CONFIG")
     return Path(env) if env else Path(_dirs.user_config_dir) / "config.toml"
+
+
+def site_config_file() -> Path:
+    """The machine's configuration file, read before the user's: ``config.toml`` in
+    ``$TAWASUL_SITE_CONFIG_DIR`` (tests, unusual installs) or the platform's site folder
+    (``/etc/xdg/tawasul-desk`` on Linux, ``%PROGRAMDATA%\\tawasul-desk`` on Windows)."""
+    env = os.environ.get(SITE_CONFIG_ENV)
+    return Path(env or _dirs.site_config_dir) / "config.toml"
+
+
+def site_data_dir() -> Path:
+    """The machine-wide data folder used when the machine's file says ``storage.shared``."""
+    return Path(_dirs.site_data_dir)
+
+
+# Keys that say which counter this machine is and where its database lives: set in the
+# machine's file they hold for every account, so two accounts on one PC never keep two
+# databases numbering requests with the same counter.
+MACHINE_KEYS = frozenset({("centre", "code"), ("centre", "counter"), ("storage", "data_dir"),
+                          ("storage", "db"), ("storage", "shared")})
+
+
+class _Table(dict[str, Any]):
+    """One table of the configuration; remembers which keys the reader asked for (the rest
+    are unknown: a warning names them) and which file each value came from."""
+
+    def __init__(self, layers: _Layers, name: str, values: dict[str, Any],
+                 origin: dict[str, Path], default_source: Path) -> None:
+        super().__init__(values)
+        self.layers = layers
+        self.name = name
+        self.origin = origin
+        self.default_source = default_source
+        self.asked: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.asked.add(key)
+        return super().get(key, default)
+
+    def source_of(self, key: str) -> Path:
+        return self.origin.get(key, self.default_source)
+
+
+class _Layers:
+    """The machine's file and the user's, merged table by table (the user's value wins,
+    except for ``MACHINE_KEYS`` the machine sets); every problem is collected."""
+
+    def __init__(self, files: list[Path], user_file: Path) -> None:
+        self.user_file = user_file
+        self.problems: list[str] = []
+        self.warnings: list[str] = []
+        self.raw: dict[str, dict[str, Any]] = {}
+        self.origin: dict[str, dict[str, Path]] = {}
+        self.scalars: dict[str, Path] = {}
+        self.tables: dict[str, _Table] = {}
+        machine: dict[tuple[str, str], Path] = {}
+        for path in files:
+            data = self._read(path)
+            for name, value in data.items():
+                if not isinstance(value, dict):
+                    self.scalars.setdefault(name, path)
+                    continue
+                table = self.raw.setdefault(name, {})
+                origin = self.origin.setdefault(name, {})
+                for key, item in value.items():
+                    locked = machine.get((name, key))
+                    if locked is not None and locked != path:
+                        self.warnings.append(
+                            f"{path}: {name}.{key} is set for the whole machine in {locked}; "
+                            "the value here is ignored")
+                        continue
+                    if name == "policy" and isinstance(item, dict) and \
+                            isinstance(table.get(key), dict):
+                        item = {**table[key], **item}  # a policy section merges key by key
+                    table[key] = item
+                    origin[key] = path
+                    if path != user_file and (name, key) in MACHINE_KEYS:
+                        machine[(name, key)] = path
+
+    def _read(self, path: Path) -> dict[str, Any]:
+        if not path.exists():
+            return {}
+        try:
+            with path.open("rb") as fh:
+                return tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            self.problems.append(f"{path}: not valid TOML ({exc})")
+        except OSError as exc:
+            self.problems.append(f"{path}: cannot be read ({exc.strerror})")
+        return {}
+
+    def section(self, name: str) -> _Table:
+        table = _Table(self, name, self.raw.get(name, {}), self.origin.get(name, {}),
+                       self.user_file)
+        self.tables[name] = table
+        return table
+
+    def source(self, section: str, key: str | None = None) -> Path:
+        origin = self.origin.get(section, {})
+        if key is not None and key in origin:
+            return origin[key]
+        return next(iter(origin.values()), self.user_file)
+
+    def typed(self, table: _Table, key: str, kind: type) -> Any:
+        value = table.get(key)
+        if value is None:
+            return None
+        where = f"{table.source_of(key)}: {table.name}.{key}"
+        if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+            self.problems.append(f"{where} must be a whole number")
+            return None
+        if kind is str and not isinstance(value, str):
+            self.problems.append(f"{where} must be text")
+            return None
+        if kind is bool and not isinstance(value, bool):
+            self.problems.append(f"{where} must be true or false")
+            return None
+        return value
+
+    def unknown_keys(self, extra_sections: tuple[str, ...] = ("policy",)) -> None:
+        """A warning for each key nobody read, naming the nearest known key."""
+        known_sections = [*self.tables, *extra_sections]
+        known_keys = [f"{t}.{k}" for t, table in self.tables.items() for k in table.asked]
+        for name in self.scalars:
+            self._unknown(self.scalars[name], name, known_sections + known_keys)
+        for name, values in self.raw.items():
+            if name in extra_sections:
+                continue
+            table = self.tables.get(name)
+            for key in values:
+                if table is not None and key in table.asked:
+                    continue
+                source = self.origin.get(name, {}).get(key, self.user_file)
+                if table is None:
+                    self._unknown(source, f"[{name}]", [f"[{t}]" for t in known_sections],
+                                  what="section")
+                    break
+                self._unknown(source, f"{name}.{key}", known_keys)
+
+    def _unknown(self, source: Path, name: str, known: list[str], what: str = "key") -> None:
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        if not close:  # the right key in the wrong table (counter under [storage])
+            bare = name.rsplit(".", 1)[-1]
+            close = [k for k in known if k.rsplit(".", 1)[-1] == bare][:1]
+        hint = f"; did you mean {close[0]}?" if close else ""
+        self.warnings.append(f"{source}: unknown {what} {name} (ignored){hint}")
 
 
 def _section(raw: dict[str, Any], name: str, source: Path) -> dict[str, Any]:
@@ -68,6 +228,9 @@ def _section(raw: dict[str, Any], name: str, source: Path) -> dict[str, Any]:
 
 
 def _typed(table: dict[str, Any], key: str, kind: type, source: Path, section: str) -> Any:
+    """A value of ``kind`` or None; a wrong type is collected (a ``_Table``) or raised."""
+    if isinstance(table, _Table):
+        return table.layers.typed(table, key, kind)
     value = table.get(key)
     if value is None:
         return None
@@ -114,39 +277,54 @@ def load_settings(
     *,
     db: str | os.PathLike[str] | None = None,
     data_dir: str | os.PathLike[str] | None = None,
+    site_config: Path | None = None,
 ) -> Settings:
-    """Read the configuration file (if any), then environment, then explicit arguments."""
+    """Read the machine's file, then the user's, then environment, then explicit arguments
+    (README "Configuration", precedence). Every invalid value is reported at once."""
     source = config_file or default_config_file()
-    raw: dict[str, Any] = {}
-    if source.exists():
+    site = site_config or site_config_file()
+    files = [site, source] if site != source else [source]
+    layers = _Layers(files, source)
+    problems = layers.problems
+
+    def table(name: str) -> _Table:
+        if name in layers.scalars:
+            problems.append(f"{layers.scalars.pop(name)}: [{name}] must be a table")
+        return layers.section(name)
+
+    centre = table("centre")
+    storage = table("storage")
+    receipt = table("receipt")
+    central = table("central")
+    ui = table("ui")
+    log_table = table("log")
+
+    def checked(check: Any, value: Any, where: str, default: Any) -> Any:
         try:
-            with source.open("rb") as fh:
-                raw = tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{source}: not valid TOML ({exc})") from None
-        except OSError as exc:
-            raise ConfigError(f"{source}: cannot be read ({exc.strerror})") from None
+            return check(value, where)
+        except ConfigError as exc:
+            problems.append(str(exc))
+            return default
 
-    centre = _section(raw, "centre", source)
-    storage = _section(raw, "storage", source)
-    receipt = _section(raw, "receipt", source)
-    central = _section(raw, "central", source)
-    ui = _section(raw, "ui", source)
+    env_centre = os.environ.get("TAWASUL_CENTRE")
+    centre_code = checked(
+        _check_centre, env_centre or _typed(centre, "code", str, source, "centre") or "101",
+        "TAWASUL_CENTRE" if env_centre else f"{centre.source_of('code')}: centre.code", "101")
+    env_counter = os.environ.get("TAWASUL_COUNTER")
+    counter = checked(
+        _check_counter, env_counter or centre.get("counter", 1),
+        "TAWASUL_COUNTER" if env_counter else f"{centre.source_of('counter')}: centre.counter",
+        1)
 
-    centre_code = _check_centre(
-        os.environ.get("TAWASUL_CENTRE") or _typed(centre, "code", str, source, "centre") or "101",
-        "TAWASUL_CENTRE" if os.environ.get("TAWASUL_CENTRE") else f"{source}: centre.code",
-    )
-    counter = _check_counter(
-        os.environ.get("TAWASUL_COUNTER") or centre.get("counter", 1),
-        "TAWASUL_COUNTER" if os.environ.get("TAWASUL_COUNTER") else f"{source}: centre.counter",
-    )
-
+    shared = _typed(storage, "shared", bool, source, "storage")
+    if shared and storage.source_of("shared") == source and source != site:
+        problems.append(f"{source}: storage.shared belongs in the machine's file ({site})")
+        shared = False
     resolved_data = Path(
         data_dir
         or os.environ.get("TAWASUL_DATA_DIR")
         or _typed(storage, "data_dir", str, source, "storage")
-        or _dirs.user_data_dir
+        or (site_data_dir() if shared else _dirs.user_data_dir)
     ).expanduser()
     resolved_db = Path(
         db
@@ -157,34 +335,51 @@ def load_settings(
 
     receipt_format = _typed(receipt, "format", str, source, "receipt") or "a5"
     if receipt_format not in ("a5", "a4", "roll80"):
-        raise ConfigError(
-            f"{source}: receipt.format must be a5, a4 or roll80, not {receipt_format!r}"
-        )
+        problems.append(f"{receipt.source_of('format')}: receipt.format must be a5, a4 or "
+                        f"roll80, not {receipt_format!r}")
+        receipt_format = "a5"
     language = _typed(ui, "language", str, source, "ui") or "ar"
     if language not in ("ar", "en"):
-        raise ConfigError(f"{source}: ui.language must be ar or en, not {language!r}")
+        problems.append(f"{ui.source_of('language')}: ui.language must be ar or en, "
+                        f"not {language!r}")
+        language = "ar"
+    idle = _typed(ui, "idle_lock_minutes", int, source, "ui")
 
     policy = default_policy()
-    overrides = raw.get("policy", {})
-    if overrides:
-        if not isinstance(overrides, dict):
-            raise ConfigError(f"{source}: [policy] must be a table")
+    if "policy" in layers.scalars:
+        problems.append(f"{layers.scalars.pop('policy')}: [policy] must be a table")
+    for name, values in layers.raw.get("policy", {}).items():  # each alone: all reported
         try:
-            policy = policy.with_overrides(overrides, str(source))
+            policy = policy.with_overrides({name: values}, str(layers.source("policy", name)))
         except PolicyError as exc:
-            raise ConfigError(str(exc)) from None
+            problems.append(str(exc))
 
     central_dsn = _typed(central, "dsn", str, source, "central")
     if central_dsn and _dsn_has_password(central_dsn):
-        raise ConfigError(f"{source}: central.dsn must not hold a password; "
-                          "put it in the file named by central.password_file")
+        problems.append(f"{central.source_of('dsn')}: central.dsn must not hold a password; "
+                        "put it in the file named by central.password_file")
     sslmode = _typed(central, "sslmode", str, source, "central")
     if sslmode is not None and sslmode not in _SSLMODES:
-        raise ConfigError(f"{source}: central.sslmode must be one of {', '.join(_SSLMODES)}")
+        problems.append(f"{central.source_of('sslmode')}: central.sslmode must be one of "
+                        f"{', '.join(_SSLMODES)}")
     password_file = _typed(central, "password_file", str, source, "central")
+    sslrootcert = _typed(central, "sslrootcert", str, source, "central")
     interval = _typed(central, "sync_interval_seconds", int, source, "central")
     if interval is not None and interval < 5:
-        raise ConfigError(f"{source}: central.sync_interval_seconds must be at least 5")
+        problems.append(f"{central.source_of('sync_interval_seconds')}: "
+                        "central.sync_interval_seconds must be at least 5")
+
+    texts = {key: _typed(centre, key, str, source, "centre")
+             for key in ("name_ar", "name_en", "directorate_ar", "directorate_en")}
+    receipt_font = _typed(receipt, "font", str, source, "receipt")
+    receipt_printer = _typed(receipt, "printer", str, source, "receipt")
+    log_command_line = _typed(log_table, "command_line", bool, source, "log")
+
+    layers.unknown_keys()
+    if problems:
+        raise ConfigError("\n".join(problems), problems)
+    for warning in layers.warnings:
+        log.warning("configuration: %s", warning)
 
     defaults = Settings(config_file=source, data_dir=resolved_data, db_path=resolved_db)
     return Settings(
@@ -193,21 +388,22 @@ def load_settings(
         db_path=resolved_db,
         centre_code=centre_code,
         counter=counter,
-        centre_name_ar=_typed(centre, "name_ar", str, source, "centre") or defaults.centre_name_ar,
-        centre_name_en=_typed(centre, "name_en", str, source, "centre") or defaults.centre_name_en,
-        directorate_ar=_typed(centre, "directorate_ar", str, source, "centre")
-        or defaults.directorate_ar,
-        directorate_en=_typed(centre, "directorate_en", str, source, "centre")
-        or defaults.directorate_en,
+        centre_name_ar=texts["name_ar"] or defaults.centre_name_ar,
+        centre_name_en=texts["name_en"] or defaults.centre_name_en,
+        directorate_ar=texts["directorate_ar"] or defaults.directorate_ar,
+        directorate_en=texts["directorate_en"] or defaults.directorate_en,
         receipt_format=receipt_format,
-        receipt_font=_typed(receipt, "font", str, source, "receipt"),
-        receipt_printer=_typed(receipt, "printer", str, source, "receipt") or None,
+        receipt_font=receipt_font,
+        receipt_printer=receipt_printer or None,
         central_dsn=os.environ.get("TAWASUL_CENTRAL_DSN") or central_dsn,
         central_password_file=Path(password_file).expanduser() if password_file else None,
         central_sslmode=sslmode,
-        central_sslrootcert=_typed(central, "sslrootcert", str, source, "central"),
+        central_sslrootcert=sslrootcert,
         sync_interval_seconds=interval or 60,
         language=language,
-        idle_lock_minutes=_typed(ui, "idle_lock_minutes", int, source, "ui") or 5,
+        idle_lock_minutes=idle or 5,
+        log_command_line=bool(log_command_line),
         policy=policy,
+        site_config_file=site if site.exists() and site != source else None,
+        warnings=tuple(layers.warnings),
     )

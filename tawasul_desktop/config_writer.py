@@ -1,118 +1,92 @@
-"""Write the configuration file (first-run set-up): a small TOML writer and a safe update.
+"""Write the configuration file (set-up): a safe update that keeps what a person wrote.
 
-The standard library reads TOML (tomllib) but does not write it. What the configuration
-holds is simple — tables of strings, whole numbers, booleans, floats, dates and lists of
-those — so a writer of our own of a few dozen lines does, without another dependency.
-Keys and values the set-up does not touch (policy overrides, sync settings) are kept;
-comments are not (the file is rewritten whole).
+The file is edited with tomlkit, which keeps comments, blank lines and the order of
+tables and keys: an administrator's notes in a configuration survive ``--setup``. Only the
+keys the set-up changes are touched; the new text is checked with the same rules that
+read it before it replaces the file.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import re
 import tempfile
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tawasul_desktop.config import ConfigError, Settings, load_settings
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
+from tomlkit.items import Table
+from tomlkit.toml_document import TOMLDocument
 
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f",
-            "\r": "\\r"}
-
-
-def _string(text: str) -> str:
-    out = []
-    for ch in text:
-        if ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04X}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
-def _key(key: str) -> str:
-    return key if _BARE_KEY.fullmatch(key) else _string(key)
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError("the configuration holds no NaN or infinite numbers")
-        return repr(value)
-    if isinstance(value, str):
-        return _string(value)
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
-    if isinstance(value, Mapping):  # a table inside an array or a value: inline
-        return "{" + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + "}"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")
+from tawasul_desktop.config import (
+    MACHINE_KEYS,
+    ConfigError,
+    Settings,
+    load_settings,
+    site_config_file,
+)
 
 
 def dumps(data: Mapping[str, Any]) -> str:
-    """TOML text for ``data`` (plain values first, then each table as ``[a.b]``)."""
-    lines: list[str] = []
+    """TOML text for ``data``."""
+    return tomlkit.dumps(data)
 
-    def table(node: Mapping[str, Any], path: list[str]) -> None:
-        plain = [(k, v) for k, v in node.items() if not isinstance(v, Mapping)]
-        nested = [(k, v) for k, v in node.items() if isinstance(v, Mapping)]
-        if path and (plain or not nested):
-            if lines:
-                lines.append("")
-            lines.append("[" + ".".join(_key(p) for p in path) + "]")
-        for key, value in plain:
-            if value is None:
-                continue  # TOML has no null: an unset key is left out
-            lines.append(f"{_key(key)} = {_value(value)}")
-        for key, value in nested:
-            table(value, [*path, key])
 
-    table(data, [])
-    return "\n".join(lines) + "\n"
+def parse(path: Path) -> TOMLDocument:
+    """The file as an editable document (empty if there is none yet)."""
+    if not path.exists():
+        return tomlkit.document()
+    try:
+        return tomlkit.parse(path.read_text(encoding="utf-8"))
+    except TOMLKitError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc})") from None
 
 
 def read_raw(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        return {}
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    return parse(path).unwrap()
 
 
-def merged(raw: Mapping[str, Any], changes: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """``raw`` with the keys of ``changes`` set per table (a None value removes the key)."""
-    result = {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in raw.items()}
+def apply_changes(document: TOMLDocument,
+                  changes: Mapping[str, Mapping[str, Any]]) -> TOMLDocument:
+    """Set the keys of ``changes`` per table in place (None or "" removes the key; a table
+    left empty goes); every other line, comment included, stays where it was."""
     for section, values in changes.items():
-        table = result.setdefault(section, {})
-        if not isinstance(table, dict):
+        table = document.get(section)
+        if table is None:
+            table = tomlkit.table()
+            document.add(section, table)
+        elif not isinstance(table, Table | dict):
             raise ConfigError(f"[{section}] must be a table")
         for key, value in values.items():
             if value is None or value == "":
-                table.pop(key, None)
+                if key in table:
+                    del table[key]
             else:
                 table[key] = value
         if not table:
-            del result[section]
-    return result
+            del document[section]
+    return document
+
+
+def _without_machine_keys(path: Path,
+                          changes: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """A user's file does not repeat what the machine's file fixes (the counter, the data
+    folder): it would be ignored there, with a warning at every start."""
+    site = site_config_file()
+    fixed: set[tuple[str, str]] = set()
+    if site.exists() and site.resolve() != path.resolve():
+        machine = read_raw(site)
+        fixed = {(s, k) for s, k in MACHINE_KEYS if k in machine.get(s, {})}
+    return {section: {k: v for k, v in values.items() if (section, k) not in fixed}
+            for section, values in changes.items()}
 
 
 def _write_checked(path: Path, changes: Mapping[str, Mapping[str, Any]], *,
                    replace: bool) -> Settings:
-    text = dumps(merged(read_raw(path), changes))
+    text = tomlkit.dumps(apply_changes(parse(path), _without_machine_keys(path, changes)))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
     temporary = Path(name)

@@ -47,6 +47,9 @@ def _versions() -> list[str]:
 def _configuration(settings: Settings) -> list[str]:
     state = "present" if settings.config_file.exists() else "absent (defaults)"
     lines = [f"file: {settings.config_file} ({state})"]
+    if settings.site_config_file is not None:
+        lines.append(f"machine file: {settings.site_config_file}")
+    lines += [f"warning: {w}" for w in settings.warnings]
     for field in dataclasses.fields(settings):
         if field.name in _HIDDEN:
             continue

@@ -7,6 +7,8 @@ validation (``validate_request``) and real (tiny) PDF and PNG files.
 from __future__ import annotations
 
 import itertools
+import os
+import tempfile
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -38,6 +40,10 @@ TAWASUL_ENV = (
     "TAWASUL_CENTRE",
     "TAWASUL_CENTRAL_DSN",
 )
+
+# The machine's configuration folder is an empty one of the test run's own: no test reads
+# (or, through --setup, writes) the real /etc/xdg/tawasul-desk of the machine it runs on.
+os.environ["TAWASUL_SITE_CONFIG_DIR"] = tempfile.mkdtemp(prefix="tawasul-site-config-")
 
 _identity_bodies = itertools.count(10_000_000)
 

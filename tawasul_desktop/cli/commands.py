@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
+import io
 import json
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from sqlalchemy import select
 
 from tawasul_desktop.cli.output import Output
+from tawasul_desktop.cli.progress import Progress
 from tawasul_desktop.config import Settings, load_settings
 from tawasul_desktop.domain.intake_json import draft_from_json
 from tawasul_desktop.domain.intake_types import ValidRequest
@@ -184,20 +187,35 @@ def request_submit(args: argparse.Namespace, out: Output) -> int:
 def request_import(args: argparse.Namespace, out: Output) -> int:
     from tawasul_desktop.storage.importer import import_lines
 
-    path = Path(args.file)
-    try:
-        # utf-8-sig: files saved by Windows Notepad start with a byte-order mark.
-        handle = path.open(encoding="utf-8-sig", errors="replace")
-    except OSError as exc:
-        raise CommandFailed(f"cannot read {path}: {exc.strerror}", 2) from None
-    with handle, open_store(args) as store:
+    if args.file == "-":  # a file piped in; attachments are relative to the current folder
+        handle: TextIO = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig",
+                                          errors="replace")
+        base = Path.cwd()
+    else:
+        path = Path(args.file)
+        try:
+            # utf-8-sig: files saved by Windows Notepad start with a byte-order mark.
+            handle = path.open(encoding="utf-8-sig", errors="replace")
+        except OSError as exc:
+            raise CommandFailed(f"cannot read {path}: {exc.strerror}", 2) from None
+        base = path.resolve().parent
+    progress = Progress("importing, line", json_mode=args.json)
+    with handle, open_store(args) as store, progress:
         report = import_lines(
             store,
             os_actor(store),
             handle,
-            path.resolve().parent,
+            base,
             confirm_duplicates=args.confirm_duplicates,
+            progress=lambda line, r: progress.update(line, f", {r.imported} saved"),
         )
+    if report.interrupted:
+        out.error(f"interrupted: {report.imported} request(s) saved, {report.skipped} already "
+                  "present; run the same command again for the rest (lines already imported "
+                  "are skipped)")
+        out.data({"interrupted": True, "imported": report.imported,
+                  "skipped": report.skipped})
+        return 130
     text = [
         f"imported {report.imported}, already present {report.skipped}, "
         f"refused {len(report.failed)}"
@@ -401,7 +419,15 @@ def demo_data(args: argparse.Namespace, out: Output) -> int:
     with open_store(args) as store:
         actor = os_actor(store)
         users = ensure_demo_users(store, actor) if args.with_users else []
-        made = generate_demo_data(store, actor, args.count, seed=args.seed)
+        progress = Progress("demo requests", args.count, json_mode=args.json)
+        try:
+            with progress:
+                made = generate_demo_data(store, actor, args.count, seed=args.seed,
+                                          progress=progress.update)
+        except KeyboardInterrupt:
+            # Each batch is one transaction: what was reported saved is in the database.
+            out.error(f"interrupted: {progress.count} demo request(s) saved")
+            return 130
     note = f"; demo users {', '.join(users)} (password {DEMO_PASSWORD})" if users else ""
     out.data({"created": made, "users": users}, f"created {made} demo requests{note}")
     return 0
@@ -460,8 +486,15 @@ def receipt(args: argparse.Namespace, out: Output) -> int:
         req = ops.get_request(store, args.number)
         fmt = args.format or store.settings.receipt_format
         actor = os_actor(store)
+        to_stdout = args.output == "-"
         try:
-            write_receipt(store, req, Path(args.output), fmt, copy=args.copy)
+            if to_stdout:  # the PDF on standard output (a pipe to lp, ssh, a mail tool)
+                buffer = io.BytesIO()
+                write_receipt(store, req, buffer, fmt, copy=args.copy)
+                sys.stdout.buffer.write(buffer.getvalue())
+                sys.stdout.buffer.flush()
+            else:
+                write_receipt(store, req, Path(args.output), fmt, copy=args.copy)
         except ReceiptFontError as exc:
             raise CommandFailed(str(exc)) from None
         except OSError as exc:
@@ -475,5 +508,6 @@ def receipt(args: argparse.Namespace, out: Output) -> int:
                 None,
                 {"format": fmt, "copy": args.copy},
             )
-    out.data({"receipt": args.output, "format": fmt}, f"receipt written to {args.output}")
+    if not to_stdout:  # standard output holds the PDF alone
+        out.data({"receipt": args.output, "format": fmt}, f"receipt written to {args.output}")
     return 0

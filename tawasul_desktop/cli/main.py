@@ -8,17 +8,22 @@ log. It never prompts unless stdin is a terminal and a password is needed.
 from __future__ import annotations
 
 import argparse
+import getpass
+import logging
 import sys
 from collections.abc import Sequence
 from typing import Any
 
-from tawasul_desktop.cli import commands, sync_commands
+from tawasul_desktop import __version__
+from tawasul_desktop.cli import commands, completion, export_commands, sync_commands
 from tawasul_desktop.cli.output import Output
 from tawasul_desktop.config import ConfigError
 from tawasul_desktop.domain.catalogue import SERVICE_CODES
 from tawasul_desktop.domain.lifecycle import Role, Status
 from tawasul_desktop.domain.messages import TawasulError
 from tawasul_desktop.storage.engine import StoreVersionError
+
+log = logging.getLogger(__name__)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,12 +38,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", help="configuration file (default: $TAWASUL_CONFIG or the platform's)"
     )
     common.add_argument("--json", action="store_true", help="machine-readable output")
+    common.add_argument(
+        "--log", action="store_true",
+        help="also write this command's log to the rotating log file the desktop writes "
+             "($TAWASUL_LOG_DIR or the platform's log folder)")
 
     parser = argparse.ArgumentParser(
         prog="tawasul",
         parents=[common],
         description="Tawasul Desk operations (requests, users, audit).",
     )
+    parser.add_argument("--version", action="version", version=f"tawasul {__version__}",
+                        help="print the program's version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     db = sub.add_parser("db", parents=[common], help="database schema")
@@ -52,9 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     add = user_sub.add_parser(
         "add", parents=[common], help="add a user (password from stdin or a prompt)"
     )
-    add.add_argument("name")
-    add.add_argument("--role", required=True, choices=[r.value for r in Role])
-    add.add_argument("--display-name", default="")
+    add.add_argument("name", help="the user name to sign in with")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role],
+                     help="what the user may do")
+    add.add_argument("--display-name", default="", help="the name shown on screen and receipts")
     add.set_defaults(func=commands.user_add)
     user_sub.add_parser("list", parents=[common], help="list users").set_defaults(
         func=commands.user_list
@@ -72,24 +84,27 @@ def build_parser() -> argparse.ArgumentParser:
     submit.set_defaults(func=commands.request_submit)
 
     imp = req_sub.add_parser("import", parents=[common], help="import JSON Lines (paper backlog)")
-    imp.add_argument("file")
-    imp.add_argument("--confirm-duplicates", action="store_true")
+    imp.add_argument("file", help="JSON Lines file, or - for standard input (attachment paths "
+                                  "are then relative to the current folder)")
+    imp.add_argument("--confirm-duplicates", action="store_true",
+                     help="import a line even if an open request for the same person and "
+                          "service exists")
     imp.set_defaults(func=commands.request_import)
 
     show = req_sub.add_parser("show", parents=[common], help="show one request")
-    show.add_argument("number")
+    show.add_argument("number", help="the request number (dashes optional)")
     show.set_defaults(func=commands.request_show)
 
     lst = req_sub.add_parser("list", parents=[common], help="list requests, newest first")
-    lst.add_argument("--status", choices=[s.value for s in Status])
-    lst.add_argument("--service", choices=SERVICE_CODES)
-    lst.add_argument("--overdue", action="store_true")
+    lst.add_argument("--status", choices=[s.value for s in Status], help="only this status")
+    lst.add_argument("--service", choices=SERVICE_CODES, help="only this service")
+    lst.add_argument("--overdue", action="store_true", help="only requests past their due date")
     lst.add_argument("--since", help="submitted on or after YYYY-MM-DD")
     lst.add_argument("--until", help="submitted on or before YYYY-MM-DD")
     lst.add_argument("--text", help="request number, full identity number, or name")
-    lst.add_argument("--counter", type=int)
-    lst.add_argument("--limit", type=int, default=50)
-    lst.add_argument("--offset", type=int, default=0)
+    lst.add_argument("--counter", type=int, help="only requests taken at this counter")
+    lst.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    lst.add_argument("--offset", type=int, default=0, help="skip this many first (paging)")
     lst.set_defaults(func=commands.request_list)
 
     decide = req_sub.add_parser(
@@ -97,9 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     choice = decide.add_mutually_exclusive_group(required=True)
     for flag in ("accept", "reject", "return", "review", "close"):
-        choice.add_argument(f"--{flag}", dest="decision", action="store_const", const=flag)
-    decide.add_argument("number")
-    decide.add_argument("--reason", default="")
+        choice.add_argument(f"--{flag}", dest="decision", action="store_const", const=flag,
+                            help=f"{flag} the request")
+    decide.add_argument("number", help="the request number")
+    decide.add_argument("--reason", default="",
+                        help="why (required to reject or return; shown to the applicant)")
     decide.set_defaults(func=commands.request_decide)
 
     assign = req_sub.add_parser(
@@ -107,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="put open requests in a supervisor's hands, or release them",
     )
-    assign.add_argument("numbers", nargs="+", metavar="NUMBER")
+    assign.add_argument("numbers", nargs="+", metavar="NUMBER", help="request numbers")
     assignee = assign.add_mutually_exclusive_group(required=True)
     assignee.add_argument(
         "--to",
@@ -122,15 +139,15 @@ def build_parser() -> argparse.ArgumentParser:
         ("answer", "record the applicant's answer to a returned request"),
     ):
         p = req_sub.add_parser(name, parents=[common], help=helptext)
-        p.add_argument("number")
-        p.add_argument("--note", default="")
+        p.add_argument("number", help="the request number")
+        p.add_argument("--note", default="", help="a note kept in the request's history")
         p.set_defaults(func=commands.request_simple_action, action_name=name)
 
     follow = req_sub.add_parser(
         "follow-up", parents=[common], help="record a follow-up (after 72 hours)"
     )
-    follow.add_argument("number")
-    follow.add_argument("--note", default="")
+    follow.add_argument("number", help="the request number")
+    follow.add_argument("--note", default="", help="what the applicant asked or was told")
     follow.set_defaults(func=commands.request_follow_up)
 
     closure = sub.add_parser("closure", parents=[common], help="office closure days")
@@ -139,15 +156,17 @@ def build_parser() -> argparse.ArgumentParser:
         "add", parents=[common], help="add a closure day; moves due dates"
     )
     cadd.add_argument("day", help="YYYY-MM-DD")
-    cadd.add_argument("--reason", default="")
+    cadd.add_argument("--reason", default="", help="why the office is closed that day")
     cadd.set_defaults(func=commands.closure_add)
-    closure_sub.add_parser("list", parents=[common]).set_defaults(func=commands.closure_list)
+    closure_sub.add_parser("list", parents=[common], help="list closure days").set_defaults(
+        func=commands.closure_list)
 
     demo = sub.add_parser(
         "demo-data", parents=[common], help="fill the database with realistic requests"
     )
-    demo.add_argument("--count", type=int, default=200)
-    demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument("--count", type=int, default=200, help="how many requests (default 200)")
+    demo.add_argument("--seed", type=int, default=1,
+                      help="random seed: the same seed makes the same requests")
     demo.add_argument(
         "--with-users",
         action="store_true",
@@ -164,30 +183,53 @@ def build_parser() -> argparse.ArgumentParser:
     backup = sub.add_parser(
         "backup", parents=[common], help="consistent online copy of the database"
     )
-    backup.add_argument("file")
+    backup.add_argument("file", help="the backup file to write")
     backup.set_defaults(func=commands.backup)
     restore = sub.add_parser(
         "restore", parents=[common], help="put a backup back (keeps the old file)"
     )
-    restore.add_argument("file")
+    restore.add_argument("file", help="the backup file to put back")
     restore.set_defaults(func=commands.restore)
 
     receipt = sub.add_parser("receipt", parents=[common], help="write a request's PDF receipt")
-    receipt.add_argument("number")
-    receipt.add_argument("-o", "--output", required=True)
-    receipt.add_argument("--format", choices=["a5", "a4", "roll80"])
+    receipt.add_argument("number", help="the request number")
+    receipt.add_argument("-o", "--output", required=True,
+                         help="the PDF file to write, or - for standard output")
+    receipt.add_argument("--format", choices=["a5", "a4", "roll80"],
+                         help="paper (default: receipt.format of the configuration)")
     receipt.add_argument("--copy", action="store_true", help="mark as a reprint")
     receipt.set_defaults(func=commands.receipt)
     sync_commands.add_parsers(sub, common)
+    export_commands.add_parsers(sub, common)
+    completion.add_parser(sub, common)
     return parser
+
+
+def _start_log(args: argparse.Namespace) -> bool:
+    """The desktop's rotating log file, with --log or ``[log] command_line = true``."""
+    wanted = args.log
+    if not wanted:
+        try:
+            wanted = commands.settings_from(args).log_command_line
+        except ConfigError:
+            return False  # the command itself reports it
+    if wanted:
+        from tawasul_desktop.logs import setup_logging
+
+        setup_logging(console=False)
+        log.info("tawasul %s started by %s", args.command, getpass.getuser())
+    return bool(wanted)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     out = Output(json_mode=args.json)
+    logging_to_file = _start_log(args)
     try:
         result: Any = args.func(args, out)
+        if logging_to_file:
+            log.info("tawasul %s: exit code %s", args.command, int(result or 0))
         return int(result or 0)
     except TawasulError as err:
         out.problems(err.problems)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import sys
 import threading
 import uuid
 from pathlib import Path
@@ -20,6 +19,7 @@ import psycopg
 
 from tawasul_desktop.cli.commands import CommandFailed, open_store, settings_from
 from tawasul_desktop.cli.output import Output
+from tawasul_desktop.cli.progress import Progress
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.domain.messages import TawasulError
 from tawasul_desktop.sync.connection import CentralConfigError, CentralTarget, target_from_settings
@@ -59,8 +59,8 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
 
     counter = central_sub.add_parser("add-counter", parents=[common],
                                      help="create (or reset) a counter's login role")
-    counter.add_argument("centre")
-    counter.add_argument("counter", type=int)
+    counter.add_argument("centre", help="the centre's three-digit code")
+    counter.add_argument("counter", type=int, help="the counter's number, 1 to 99")
     counter.add_argument("--may-decide", action="store_true",
                          help="a single-desk centre whose supervisor decides at the desk")
     counter.add_argument("--password-file", help="write the password here (mode 600)")
@@ -68,7 +68,7 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     counter.set_defaults(func=central_add_counter)
     sup = central_sub.add_parser("add-supervisor", parents=[common],
                                  help="create (or reset) a supervisor's login role")
-    sup.add_argument("centre")
+    sup.add_argument("centre", help="the centre's three-digit code")
     sup.add_argument("name", help="lower-case letters, digits and _")
     sup.add_argument("--password-file", help="write the password here (mode 600)")
     sup.add_argument("--dsn", help=dsn_help)
@@ -78,9 +78,11 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
                                     help="a supervisor's decision made centrally")
     choice = decide.add_mutually_exclusive_group(required=True)
     for flag in ("accept", "reject", "return", "review", "close"):
-        choice.add_argument(f"--{flag}", dest="decision", action="store_const", const=flag)
-    decide.add_argument("number")
-    decide.add_argument("--reason", default="")
+        choice.add_argument(f"--{flag}", dest="decision", action="store_const", const=flag,
+                            help=f"{flag} the request")
+    decide.add_argument("number", help="the request number")
+    decide.add_argument("--reason", default="",
+                        help="why (required to reject or return; shown to the applicant)")
     decide.add_argument("--actor", default="", help="the supervisor's name for the record")
     decide.add_argument("--dsn", help="connection (default: $TAWASUL_CENTRAL_ADMIN_DSN, …)")
     decide.set_defaults(func=central_decide)
@@ -117,12 +119,15 @@ def _report_json(report: Any) -> dict[str, Any]:
 
 
 def _progress(out: Output) -> Any:
-    if out.json_mode:
+    """Each phase's progress on one line of a terminal; nothing for a pipe, a log or a
+    service's journal, nor with --json (cli/progress.py)."""
+    line = Progress("sync", json_mode=out.json_mode)
+    if not line.enabled:
         return None
 
     def show(p: Any) -> None:
-        total = f"/{p.total}" if p.total is not None else ""
-        sys.stderr.write(f"{p.phase}: {p.done}{total} {p.detail}".rstrip() + "\n")
+        line.what, line.total = p.phase, p.total
+        line.update(p.done, f" {p.detail}".rstrip())
 
     return show
 

@@ -20,6 +20,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
+from tawasul_desktop import __version__
 from tawasul_desktop.assets import resource
 from tawasul_desktop.config import ConfigError, Settings, default_config_file, load_settings
 from tawasul_desktop.gui import dialogs
@@ -79,6 +80,9 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     assert isinstance(app, QApplication)
     app.setApplicationName("Tawasul Desk")
     app.setOrganizationName("tawasul-desk")
+    # Wayland matches windows to the desktop entry by this name (tawasul-desk.desktop).
+    app.setDesktopFileName("tawasul-desk")
+    app.setApplicationVersion(__version__)
     app.setStyleSheet(stylesheet())
     icon = resource("icons", "tawasul.png")
     if icon.exists():
@@ -105,6 +109,9 @@ def parse_arguments(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]
     """Our options, and the rest for Qt (such as ``-platform offscreen`` or ``-reverse``)."""
     parser = argparse.ArgumentParser(
         prog="tawasul-desktop", description="Tawasul Desk: the counter desktop.")
+    parser.add_argument("--version", action="version",
+                        version=f"tawasul-desktop {__version__}",
+                        help="print the program's version and exit")
     parser.add_argument("--config", type=Path,
                         help="configuration file (default: $TAWASUL_CONFIG or the platform's)")
     parser.add_argument("--data-dir", type=Path, help="data folder (overrides the configuration)")
@@ -153,9 +160,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.error("invalid configuration: %s", exc)
         dialogs.error(None, "Tawasul Desk", config_error_text(exc))
         return 2
+    from tawasul_desktop.gui.single_instance import (
+        InstanceServer,
+        ask_running_instance,
+        bring_forward,
+    )
+
+    if ask_running_instance(settings.db_path):
+        log.info("Tawasul Desk is already running for %s: brought it forward", settings.db_path)
+        return 0
     log.info("Tawasul Desk starting; configuration %s, database %s", config_file,
              settings.db_path)
     window = build_window(app, settings)
+    instance = InstanceServer(settings.db_path, lambda: bring_forward(window), app)
 
     def cannot_open(text: str) -> None:
         dialogs.error(window, "Tawasul Desk", text)
@@ -164,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.store_failed.connect(cannot_open)
     window.show()
     code = app.exec()
+    instance.server.close()
     if window.store is not None:
         window.store.close()
     return code

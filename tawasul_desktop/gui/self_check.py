@@ -4,7 +4,11 @@ Checks, in order, each reported on one line: the configuration is valid; the ass
 (ui/, resources/, translations) are found; the database opens, migrates (after a backup if
 it was older) and answers; a receipt of a demo request renders to a PDF file (fonts, Arabic
 shaping, barcodes); the interface builds (Qt platform plugin, Designer forms, Arabic
-translation, the whole main window over the store). Nothing is written to the database.
+translation, the whole main window over the store); then every screen of every role
+(counter, supervisor, administrator) is shown over a scratch store with demo data, a
+receipt is printed to a PDF file and the dashboard draws its charts (gui/walkthrough.py),
+so a module or asset the bundle left out fails here and not at a counter. Nothing is
+written to the configured database.
 
 Without ``--data-dir`` everything happens in a temporary folder that is removed afterwards.
 Exit code 0 when every check passed, 1 otherwise (the failing check says why).
@@ -100,8 +104,12 @@ def run_self_check(out: TextIO, *, data_dir: Path | None = None,
             settings = load_settings(config_file, data_dir=data_dir, db=db)
             state["settings"] = settings
             where = "present" if settings.config_file.exists() else "absent: defaults"
-            return f"{settings.config_file} ({where}); centre {settings.centre_code}, " \
-                   f"counter {settings.counter}"
+            machine = (f"machine file {settings.site_config_file}, "
+                       if settings.site_config_file else "")
+            for warning in settings.warnings:
+                out.write(f"      warning: {warning}\n")
+            return f"{machine}{settings.config_file} ({where}); centre " \
+                   f"{settings.centre_code}, counter {settings.counter}"
 
         def assets() -> str:
             from tawasul_desktop.assets import resource, resources_dir, ui_dir
@@ -167,11 +175,24 @@ def run_self_check(out: TextIO, *, data_dir: Path | None = None,
             return (f"Qt {qVersion()} (PySide6 {pyside_version}), platform "
                     f"{QGuiApplication.platformName()}, main window with {pages} pages, Arabic")
 
+        def screens() -> str:
+            from PySide6.QtWidgets import QApplication
+
+            from tawasul_desktop.gui.walkthrough import walk_every_screen
+
+            app = QApplication.instance()
+            assert isinstance(app, QApplication)
+            done = walk_every_screen(app, state["settings"], scratch)  # type: ignore[arg-type]
+            for line in done:
+                out.write(f"      {line}\n")
+            return f"{len(done)} steps, every role"
+
         report.check("configuration", configuration)
         report.check("assets", assets)
         if "settings" in state and report.check("database", database):
             report.check("receipt", receipt)
-            report.check("interface", interface)
+            if report.check("interface", interface):
+                report.check("screens", screens)
     if report.failed:
         out.write(f"self-check FAILED: {', '.join(report.failed)}\n")
         return 1

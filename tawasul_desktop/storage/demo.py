@@ -12,6 +12,7 @@ import random
 import struct
 import uuid
 import zlib
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -195,8 +196,11 @@ def _status_for(rng: random.Random, age_days: int) -> Status:
 
 
 def generate_demo_data(
-    store: Store, actor: Actor, count: int, *, seed: int = 1, now: dt.datetime | None = None
+    store: Store, actor: Actor, count: int, *, seed: int = 1, now: dt.datetime | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
+    """Write ``count`` requests in batches (one transaction each); ``progress`` is told how
+    many are saved after each batch commits."""
     now = now or dt.datetime.now(dt.UTC)
     rng = random.Random(seed)
     zone = ZoneInfo(store.policy.calendar.timezone)
@@ -330,6 +334,8 @@ def generate_demo_data(
                 },
             )
         made += len(requests)
+        if progress is not None:
+            progress(made)
     store.refresh_statistics()
     return made
 

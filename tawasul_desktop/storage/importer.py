@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -50,6 +50,8 @@ class ImportReport:
     imported: int = 0
     skipped: int = 0
     failed: list[LineFailure] = field(default_factory=list)
+    # Stopped by Ctrl-C: the counts are what was committed (a batch cut short rolled back).
+    interrupted: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,25 +117,42 @@ def import_lines(
     *,
     confirm_duplicates: bool = False,
     now: dt.datetime | None = None,
+    progress: Callable[[int, ImportReport], None] | None = None,
 ) -> ImportReport:
     now = now or dt.datetime.now(dt.UTC)
     report = ImportReport()
     batch: list[_Ready] = []
     batch_bytes = 0
-    for number, text in enumerate(lines, start=1):
-        prepared = _prepare(store, number, text, base, now)
-        if isinstance(prepared, LineFailure):
-            report.failed.append(prepared)
-        elif prepared is not None:
-            batch.append(prepared)
-            batch_bytes += sum(len(a.content) for a in prepared.valid.attachments)
-        # A batch holds its lines' files in memory: bound it by bytes as well as by lines
-        # (500 lines of real scans would be gigabytes).
-        if len(batch) >= BATCH or batch_bytes >= BATCH_BYTES:
+
+    def flush() -> None:
+        before = (report.imported, report.skipped, len(report.failed))
+        try:
             _store_batch(store, actor, batch, report, confirm_duplicates, now)
-            batch, batch_bytes = [], 0
-    if batch:
-        _store_batch(store, actor, batch, report, confirm_duplicates, now)
+        except KeyboardInterrupt:  # the batch's transaction rolled back: so do its counts
+            report.imported, report.skipped = before[:2]
+            del report.failed[before[2]:]
+            raise
+
+    try:
+        for number, text in enumerate(lines, start=1):
+            prepared = _prepare(store, number, text, base, now)
+            if isinstance(prepared, LineFailure):
+                report.failed.append(prepared)
+            elif prepared is not None:
+                batch.append(prepared)
+                batch_bytes += sum(len(a.content) for a in prepared.valid.attachments)
+            # A batch holds its lines' files in memory: bound it by bytes as well as by lines
+            # (500 lines of real scans would be gigabytes).
+            if len(batch) >= BATCH or batch_bytes >= BATCH_BYTES:
+                flush()
+                batch, batch_bytes = [], 0
+            if progress is not None:
+                progress(number, report)
+        if batch:
+            flush()
+    except KeyboardInterrupt:
+        report.interrupted = True
+        return report
     if report.imported >= 1000:
         store.refresh_statistics()
     return report

@@ -18,7 +18,7 @@ import csv
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,10 +83,12 @@ def export_values(query: QueueQuery, row: QueueRow, catalogue: Catalogue,
     ]
 
 
-def _export_lines(query: QueueQuery, catalogue: Catalogue,
-                  language: str) -> Iterator[list[Any]]:
-    for row in query.stream():
+def _export_lines(query: QueueQuery, catalogue: Catalogue, language: str,
+                  progress: Callable[[int], None] | None = None) -> Iterator[list[Any]]:
+    for count, row in enumerate(query.stream(), start=1):
         yield export_values(query, row, catalogue, language)
+        if progress is not None:
+            progress(count)
 
 
 def _atomic_target(path: Path) -> tuple[int, Path]:
@@ -94,8 +96,31 @@ def _atomic_target(path: Path) -> tuple[int, Path]:
     return fd, Path(tmp)
 
 
+def _current_umask() -> int:
+    """The process's umask, read without changing it where the system tells (Linux); the
+    set-and-restore fallback is brief, and exports run one at a time."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+def give_export_permissions(path: Path) -> None:
+    """An export is a file the user makes: it gets the permissions any new file gets in its
+    folder (0666 less the umask), not the temporary file's owner-only 0600, so a report
+    saved to a team's shared folder can be opened there. (One place for the export mode.)"""
+    if os.name == "posix":
+        os.chmod(path, 0o666 & ~_current_umask())
+
+
 def export_csv(query: QueueQuery, path: Path, catalogue: Catalogue,
-               language: str = "ar") -> int:
+               language: str = "ar", progress: Callable[[int], None] | None = None) -> int:
     """Write the query's rows to ``path`` (replaced whole, never left half-written)."""
     require_supervisor(query.actor)
     fd, tmp = _atomic_target(path)
@@ -104,11 +129,12 @@ def export_csv(query: QueueQuery, path: Path, catalogue: Catalogue,
         with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as fh:
             writer = csv.writer(fh)
             writer.writerow(export_headers(language))
-            for line in _export_lines(query, catalogue, language):
+            for line in _export_lines(query, catalogue, language, progress):
                 writer.writerow([v.isoformat(sep=" ") if isinstance(v, dt.datetime)
                                  else v.isoformat() if isinstance(v, dt.date) else v
                                  for v in line])
                 count += 1
+        give_export_permissions(tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -117,16 +143,26 @@ def export_csv(query: QueueQuery, path: Path, catalogue: Catalogue,
 
 
 def export_xlsx(query: QueueQuery, path: Path, catalogue: Catalogue,
-                language: str = "ar") -> int:
+                language: str = "ar", progress: Callable[[int], None] | None = None) -> int:
     """An Excel workbook of the query's rows, right to left, streamed (write-only mode)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
 
     require_supervisor(query.actor)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Tawasul")
+    # Write-only: what goes before the rows in the file (views, sheet properties) must be
+    # set before the first row is appended, or it is silently lost.
     sheet.sheet_view.rightToLeft = language != "en"
+    sheet.freeze_panes = "A2"
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # as many pages down as it takes
+    sheet.print_title_rows = "1:1"  # the header row on every printed page
     widths = (20, 28, 30, 16, 8, 18, 12, 24, 20, 14, 10)
     for i, width in enumerate(widths):
         sheet.column_dimensions[chr(ord("A") + i)].width = width
@@ -137,15 +173,16 @@ def export_xlsx(query: QueueQuery, path: Path, catalogue: Catalogue,
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    sheet.freeze_panes = "A2"
     count = 0
-    for line in _export_lines(query, catalogue, language):
+    for line in _export_lines(query, catalogue, language, progress):
         sheet.append(line)
         count += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
     fd, tmp = _atomic_target(path)
     os.close(fd)
     try:
         book.save(tmp)
+        give_export_permissions(tmp)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

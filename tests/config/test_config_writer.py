@@ -60,3 +60,30 @@ def test_an_invalid_value_names_key_and_file_and_leaves_the_file(config):
     assert str(config) in str(caught.value) and "counter" in str(caught.value)
     assert config.read_bytes() == before
     assert [p.name for p in config.parent.iterdir()] == ["config.toml"]
+
+
+def test_setup_keeps_comments_and_order(tmp_path, clean_env):
+    path = tmp_path / "config.toml"
+    text = ('# Counter 3, by the window. Ask IT before changing.\n'
+            '[ui]\nlanguage = "en"  # the clerk reads English\n\n'
+            '# Our receipt printer\n[receipt]\nformat = "roll80"\n\n'
+            '[centre]\n# from the fleet list\ncode = "101"\ncounter = 2\n')
+    path.write_text(text, encoding="utf-8")
+    update_config_file(path, {"centre": {"counter": 3, "name_en": "Riyadh"},
+                              "storage": {"data_dir": str(tmp_path / "d")},
+                              "receipt": {"printer": ""}})
+    after = path.read_text(encoding="utf-8")
+    assert after.startswith(text.replace("counter = 2", "counter = 3"))  # untouched, in order
+    assert 'name_en = "Riyadh"' in after and "[storage]" in after.split("[centre]")[1]
+
+
+def test_setup_leaves_what_the_machine_fixes_to_the_machine(tmp_path, clean_env, monkeypatch):
+    machine = tmp_path / "machine"
+    machine.mkdir()
+    (machine / "config.toml").write_text("[centre]\ncounter = 7\n", encoding="utf-8")
+    monkeypatch.setenv("TAWASUL_SITE_CONFIG_DIR", str(machine))
+    path = tmp_path / "user.toml"
+    settings = update_config_file(path, {"centre": {"counter": 3, "code": "205"}})
+    assert (settings.counter, settings.centre_code) == (7, "205")
+    assert tomllib.loads(path.read_text(encoding="utf-8")) == {"centre": {"code": "205"}}
+    assert settings.warnings == ()

@@ -72,7 +72,7 @@ def test_central_commands_and_a_desk_syncing(tmp_path: Path, capsys, clean_env, 
         numbers = submit_many(store, CLERK, [valid_request() for _ in range(3)])
 
     code, out, err = run(capsys, "sync", "--once", "--config", str(config))
-    assert code == 0 and "sent 3" in out and "push: 3/3" in err
+    assert code == 0 and "sent 3" in out and "push:" not in err  # no progress off a terminal
     code, out, _ = run(capsys, "central", "decide", numbers[0], "--reject", "--reason",
                        "ناقص", "--dsn", dsn)
     assert code == 0 and "rejected" in out

@@ -507,9 +507,9 @@ class SupervisorWorkspace(QWidget):
 
         query, target = self.model.query, Path(path)
         write = reports.export_csv if kind == "csv" else reports.export_xlsx
-        catalogue = self.store.catalogue
+        catalogue, language = self.store.catalogue, self._language()  # the screen's language
         self.message.setText(self.tr("Exporting…"))
-        workers.run_task(lambda: write(query, target, catalogue),
+        workers.run_task(lambda: write(query, target, catalogue, language),
                          lambda count: self._exported(target, count), self._on_failed)
 
     def _exported(self, path: Path, count: int) -> None:

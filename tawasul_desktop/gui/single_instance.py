@@ -1,0 +1,81 @@
+"""One window per user and database: a second start hands over to the running one.
+
+The first ``tawasul-desktop`` listens on a local socket (a Unix socket, a named pipe on
+Windows) named after the user and the database file; a second start for the same user and
+database finds it, asks it to come to the front, and exits, so two windows never open the
+same store. Another user, or the same user with another database, starts normally.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+log = logging.getLogger(__name__)
+WAIT_MS = 1000
+ACTIVATE = b"activate\n"
+
+
+def server_name(db_path: Path) -> str:
+    """Short (socket paths are limited to about 100 bytes) and stable per user and store."""
+    key = f"{getpass.getuser()}\0{db_path.expanduser().resolve()}"
+    return "tawasul-desk-" + hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+def ask_running_instance(db_path: Path) -> bool:
+    """True if a window for this user and store is running and was asked to come forward."""
+    socket = QLocalSocket()
+    socket.connectToServer(server_name(db_path))
+    if not socket.waitForConnected(WAIT_MS):
+        return False
+    socket.write(ACTIVATE)
+    socket.flush()
+    socket.waitForBytesWritten(WAIT_MS)
+    socket.disconnectFromServer()
+    return True
+
+
+class InstanceServer(QObject):
+    """Listens for later starts; ``on_activate`` brings the window forward."""
+
+    def __init__(self, db_path: Path, on_activate: Callable[[], None],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.on_activate = on_activate
+        self.server = QLocalServer(self)
+        self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        name = server_name(db_path)
+        if not self.server.listen(name):
+            # A socket left by a crashed run: nobody answered ask_running_instance.
+            QLocalServer.removeServer(name)
+            if not self.server.listen(name):
+                log.warning("single-instance socket unavailable: %s",
+                            self.server.errorString())
+        self.server.newConnection.connect(self._on_connection)
+
+    def _on_connection(self) -> None:
+        while self.server.hasPendingConnections():
+            socket = self.server.nextPendingConnection()
+            socket.readyRead.connect(lambda s=socket: self._on_message(s))
+            socket.disconnected.connect(socket.deleteLater)
+
+    def _on_message(self, socket: QLocalSocket) -> None:
+        if bytes(socket.readAll().data()).startswith(ACTIVATE.strip()):
+            log.info("a second start asked this window to come forward")
+            self.on_activate()
+
+
+def bring_forward(window) -> None:  # type: ignore[no-untyped-def]
+    """Show the window in front, restored if it was minimised."""
+    from PySide6.QtCore import Qt
+
+    window.setWindowState(window.windowState() & ~Qt.WindowState.WindowMinimized)
+    window.show()
+    window.raise_()
+    window.activateWindow()

@@ -1,0 +1,89 @@
+"""A second start of tawasul-desktop for the same user and database brings the running
+window forward and exits; it never opens the store a second time. Real processes, offscreen."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tawasul_desktop.gui.single_instance import server_name
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(tmp_path: Path, data: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TAWASUL_")}
+    env.update(QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(ROOT),
+               TAWASUL_CONFIG=str(tmp_path / "config.toml"),
+               TAWASUL_DATA_DIR=str(tmp_path / data), TAWASUL_LOG_DIR=str(tmp_path / "logs"),
+               TAWASUL_SITE_CONFIG_DIR=str(tmp_path / "site"))
+    return env
+
+
+def _log(tmp_path: Path) -> str:
+    path = tmp_path / "logs" / "tawasul-desktop.log"
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def _wait_for(condition, seconds: float = 90) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_a_second_start_brings_the_first_forward(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text('[ui]\nlanguage = "en"\n', encoding="utf-8")
+    desktop = [sys.executable, "-m", "tawasul_desktop.gui"]
+    first = subprocess.Popen(desktop, env=_env(tmp_path, "data"), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        assert _wait_for(lambda: "Tawasul Desk starting" in _log(tmp_path)), _log(tmp_path)
+        second = subprocess.run(desktop, env=_env(tmp_path, "data"), capture_output=True,
+                                text=True, timeout=120, check=False)
+        assert second.returncode == 0, second.stderr
+        assert _wait_for(lambda: "asked this window to come forward" in _log(tmp_path))
+        assert "already running" in _log(tmp_path)
+        assert _log(tmp_path).count("Tawasul Desk starting") == 1
+        assert first.poll() is None  # the first window is still there
+        # Another database (another store) is another program.
+        other = subprocess.Popen(desktop, env=_env(tmp_path, "other"),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            assert _wait_for(lambda: _log(tmp_path).count("Tawasul Desk starting") == 2)
+        finally:
+            other.terminate()
+            other.wait(timeout=30)
+    finally:
+        first.terminate()
+        first.wait(timeout=30)
+
+
+def test_the_socket_is_per_user_and_store(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.sqlite3", tmp_path / "b.sqlite3"
+    assert server_name(a) == server_name(a) != server_name(b)
+    assert len(server_name(a)) < 40
+
+
+def test_version(tmp_path: Path) -> None:
+    from tawasul_desktop import __version__
+
+    ran = subprocess.run([sys.executable, "-m", "tawasul_desktop.gui", "--version"],
+                         env=_env(tmp_path, "data"), capture_output=True, text=True,
+                         timeout=60, check=False)
+    assert ran.returncode == 0 and ran.stdout.strip() == f"tawasul-desktop {__version__}"
+
+
+def test_the_desktop_entry_is_valid_and_named_for_wayland() -> None:
+    entry = ROOT / "resources" / "tawasul-desk.desktop"
+    ran = subprocess.run(["desktop-file-validate", str(entry)], capture_output=True,
+                         text=True, check=False)
+    assert ran.returncode == 0 and ran.stdout == "", ran.stdout + ran.stderr
+    from tawasul_desktop.gui.app import make_application
+
+    assert make_application().desktopFileName() == entry.stem
