@@ -56,6 +56,46 @@ def central_head() -> str:
     return head
 
 
+# The oldest central revision this desk's code works with (the calls it makes exist there).
+OLDEST_CENTRAL = "c0006"
+# central_settings key: the oldest desk (by the newest central revision its code knows) that
+# central still serves. Written by the migrations: an expand-only revision leaves it, a
+# contract (dropping what older desks use) moves it up.
+SERVES_DESKS_FROM = "serves_desks_from"
+
+
+def _lineage() -> list[str]:
+    """This program's central revisions, newest first."""
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    return [r.revision for r in script.iterate_revisions(central_head(), "base")]
+
+
+def served_from_of(conn: psycopg.Connection[Any]) -> str | None:
+    """The oldest desk revision central declares it serves (None: a central before the key)."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT value FROM central_settings WHERE key = %s", (SERVES_DESKS_FROM,))
+        row = cur.fetchone()
+    return str(row[0]) if row else None
+
+
+def compatibility_problem(revision: str, served_from: str | None) -> str | None:
+    """Why this desk may not sync with a central at ``revision`` (None: it may).
+
+    A desk accepts a central whose revision it knows, from ``OLDEST_CENTRAL`` on, and a newer
+    one (unknown here) that declares it still serves desks at this desk's revision or older."""
+    head = central_head()
+    lineage = _lineage()
+    if revision in lineage:
+        if lineage.index(revision) <= lineage.index(OLDEST_CENTRAL):
+            return None
+        return (f"the central schema is at {revision}, older than this desk needs "
+                f"({OLDEST_CENTRAL}); run `tawasul central upgrade`")
+    if served_from is not None and served_from in lineage:
+        return None
+    return (f"the central schema is at {revision} and serves desks from "
+            f"{served_from or revision} on, this desk is at {head}; update this desk")
+
+
 def central_revision_of(conn: psycopg.Connection[Any]) -> str | None:
     """The central schema revision, read over a plain connection (None: not initialised)."""
     with conn.cursor() as cur:

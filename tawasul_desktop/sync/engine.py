@@ -32,7 +32,12 @@ from tawasul_desktop.domain.messages import Problem
 from tawasul_desktop.storage.models import AuditEntry, SyncState
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.sync import central, local
-from tawasul_desktop.sync.admin import CentralSchemaError, central_head, central_revision_of
+from tawasul_desktop.sync.admin import (
+    CentralSchemaError,
+    central_revision_of,
+    compatibility_problem,
+    served_from_of,
+)
 from tawasul_desktop.sync.central import APPLIED, CONFLICT, DUPLICATE, REJECTED, FaultHook
 from tawasul_desktop.sync.connection import CentralConfigError, CentralTarget
 
@@ -247,20 +252,13 @@ class SyncEngine:
     def _connection(self) -> psycopg.Connection[Any]:
         if self._conn is not None and not self._conn.closed:
             try:  # a connection the server dropped since the last pass is replaced, not reported
-                self._conn.execute("SELECT 1")
+                self._check_compatible(self._conn)  # central may have been upgraded since
                 return self._conn
             except psycopg.OperationalError:
                 self.close()
         conn = self.target.connect(autocommit=True)
         try:
-            revision = central_revision_of(conn)
-            if revision is None:
-                raise CentralSchemaError("the central database has no Tawasul schema; "
-                                         "run `tawasul central init`")
-            if revision != central_head():
-                raise CentralSchemaError(
-                    f"the central schema is at {revision}, this desk expects {central_head()}; "
-                    "run `tawasul central upgrade` (or update this desk)")
+            self._check_compatible(conn)
             identity = central.whoami(conn)
             settings = self.store.settings
             if identity.kind == "supervisor" and identity.centre == settings.centre_code:
@@ -278,6 +276,16 @@ class SyncEngine:
             raise
         self._conn, self._identity = conn, identity
         return conn
+
+    @staticmethod
+    def _check_compatible(conn: psycopg.Connection[Any]) -> None:
+        revision = central_revision_of(conn)
+        if revision is None:
+            raise CentralSchemaError("the central database has no Tawasul schema; "
+                                     "run `tawasul central init`")
+        problem = compatibility_problem(revision, served_from_of(conn))
+        if problem is not None:
+            raise CentralSchemaError(problem)
 
     # --- up ---
 
