@@ -57,7 +57,7 @@ def central_head() -> str:
 
 
 # The oldest central revision this desk's code works with (the calls it makes exist there).
-OLDEST_CENTRAL = "c0006"
+OLDEST_CENTRAL = "c0007"  # binds the desk (tawasul_bind_desk)
 # central_settings key: the oldest desk (by the newest central revision its code knows) that
 # central still serves. Written by the migrations: an expand-only revision leaves it, a
 # contract (dropping what older desks use) moves it up.
@@ -224,6 +224,22 @@ def add_counter(conn: psycopg.Connection[Any], centre: str, counter: int, *,
             "SET may_decide = EXCLUDED.may_decide", (role, centre, counter, may_decide))
     _write_password(password_file, password)
     return role, password
+
+
+def release_desk(conn: psycopg.Connection[Any], centre: str, counter: int) -> str | None:
+    """Free a counter's login from the desk store bound to it (the desk was replaced); the
+    next desk that syncs as it is bound instead. Returns the label of the desk released."""
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute(
+            """UPDATE counters c SET desk_id = NULL, desk_label = NULL, desk_bound_at = NULL
+               FROM (SELECT role_name, desk_label FROM counters
+                     WHERE kind = 'counter' AND centre = %s AND counter = %s FOR UPDATE) old
+               WHERE c.role_name = old.role_name RETURNING old.desk_label""",
+            (centre, counter))
+        row = cur.fetchone()
+    if row is None:
+        raise ValueError(f"no counter {counter} at centre {centre}")
+    return row[0]
 
 
 def add_supervisor(conn: psycopg.Connection[Any], centre: str, name: str, *,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import socket
 import threading
 import time
 import uuid
@@ -28,6 +29,7 @@ from typing import Any, TypeVar
 import psycopg
 from sqlalchemy import Select, select
 
+from tawasul_desktop.domain.bidi import ltr
 from tawasul_desktop.domain.messages import Problem
 from tawasul_desktop.storage.models import AuditEntry, SyncState
 from tawasul_desktop.storage.store import Store
@@ -132,6 +134,14 @@ class SyncStatus:
     last_error: str | None
     clock_skew_seconds: float | None
     supervisor_desk: bool = False  # central knows this desk's role as a supervisor's
+
+
+class DeskTakenError(CentralSchemaError):
+    """Another desk store is bound to this counter's login (both named, in both languages)."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(f"{problem.message_ar} | {problem.message_en}")
+        self.problem = problem
 
 
 class _SupervisorDesk(Exception):
@@ -271,11 +281,31 @@ class SyncEngine:
                     f"central maps {identity.role_name} to centre {identity.centre} counter "
                     f"{identity.counter}, but this desk is centre {settings.centre_code} "
                     f"counter {settings.counter}")
+            self._bind_desk(conn, identity)
         except BaseException:
             conn.close()
             raise
         self._conn, self._identity = conn, identity
         return conn
+
+    def desk_label(self) -> str:
+        """How an administrator recognises this desk store: computer and database file."""
+        return f"{socket.gethostname()}:{self.store.settings.db_path}"
+
+    def _bind_desk(self, conn: psycopg.Connection[Any], identity: central.Identity) -> None:
+        # A counter's login belongs to the first desk store that synced as it: a second desk
+        # set up as the same counter would hand out the same request numbers.
+        with self.store.write() as session:
+            desk_id = local.sync_state(session).store_id
+        label = self.desk_label()
+        binding = central.bind_desk(conn, desk_id, label)
+        if binding.desk_id is not None and binding.desk_id != desk_id:
+            problem = Problem.of(
+                "sync.desk_taken", "central", role=ltr(identity.role_name),
+                bound=ltr(f"{binding.label} [{str(binding.desk_id)[:8]}]"),
+                here=ltr(f"{label} [{str(desk_id)[:8]}]"), centre=ltr(identity.centre),
+                counter=ltr(identity.counter))
+            raise DeskTakenError(problem)
 
     @staticmethod
     def _check_compatible(conn: psycopg.Connection[Any]) -> None:
