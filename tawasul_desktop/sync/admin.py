@@ -7,6 +7,7 @@ a member of the group role holding the privileges, mapped to its centre in ``cou
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -50,6 +51,7 @@ def _config(engine: Engine, **attributes: Any) -> Config:
     return cfg
 
 
+@functools.cache
 def central_head() -> str:
     head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
     assert head is not None
@@ -64,10 +66,11 @@ OLDEST_CENTRAL = "c0007"  # binds the desk (tawasul_bind_desk)
 SERVES_DESKS_FROM = "serves_desks_from"
 
 
-def _lineage() -> list[str]:
-    """This program's central revisions, newest first."""
+@functools.cache
+def _lineage() -> tuple[str, ...]:
+    """This program's central revisions, newest first (read once: every sync pass asks)."""
     script = ScriptDirectory(str(MIGRATIONS_DIR))
-    return [r.revision for r in script.iterate_revisions(central_head(), "base")]
+    return tuple(r.revision for r in script.iterate_revisions(central_head(), "base"))
 
 
 def served_from_of(conn: psycopg.Connection[Any]) -> str | None:
@@ -76,6 +79,19 @@ def served_from_of(conn: psycopg.Connection[Any]) -> str | None:
         cur.execute("SELECT value FROM central_settings WHERE key = %s", (SERVES_DESKS_FROM,))
         row = cur.fetchone()
     return str(row[0]) if row else None
+
+
+def central_compatibility(conn: psycopg.Connection[Any]) -> tuple[str | None, str | None]:
+    """(central revision, oldest desk revision it serves) in one round trip; (None, None)
+    where there is no Tawasul schema."""
+    with conn.cursor() as cur:
+        cur.execute(
+            f"""SELECT (SELECT version_num FROM {VERSION_TABLE}),
+                       (SELECT value FROM central_settings WHERE key = %s)
+                WHERE to_regclass(%s) IS NOT NULL AND to_regclass('central_settings') IS NOT NULL
+            """, (SERVES_DESKS_FROM, VERSION_TABLE))
+        row = cur.fetchone()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def compatibility_problem(revision: str, served_from: str | None) -> str | None:

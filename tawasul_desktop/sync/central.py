@@ -116,7 +116,7 @@ class DeskBinding:
 def bind_desk(conn: Conn, desk_id: uuid.UUID, label: str) -> DeskBinding:
     """Bind the connected counter's login to this desk store unless one is bound already;
     answer the binding central keeps (this desk's or the other one's)."""
-    with conn.transaction(), conn.cursor() as cur:
+    with conn.cursor() as cur:  # one statement: its own transaction
         cur.execute("SELECT bound_desk, bound_label FROM tawasul_bind_desk(%s, %s)",
                     (desk_id, label))
         row = cur.fetchone()

@@ -36,9 +36,8 @@ from tawasul_desktop.storage.store import Store
 from tawasul_desktop.sync import central, local
 from tawasul_desktop.sync.admin import (
     CentralSchemaError,
-    central_revision_of,
+    central_compatibility,
     compatibility_problem,
-    served_from_of,
 )
 from tawasul_desktop.sync.central import APPLIED, CONFLICT, DUPLICATE, REJECTED, FaultHook
 from tawasul_desktop.sync.connection import CentralConfigError, CentralTarget
@@ -169,6 +168,7 @@ class SyncEngine:
         self._online: bool | None = None
         self._running = False
         self._supervisor_desk = False
+        self._desk_id: uuid.UUID | None = None  # this store's id (made at its first start)
 
     # --- state ---
 
@@ -295,8 +295,10 @@ class SyncEngine:
     def _bind_desk(self, conn: psycopg.Connection[Any], identity: central.Identity) -> None:
         # A counter's login belongs to the first desk store that synced as it: a second desk
         # set up as the same counter would hand out the same request numbers.
-        with self.store.write() as session:
-            desk_id = local.sync_state(session).store_id
+        if self._desk_id is None:
+            with self.store.write() as session:
+                self._desk_id = local.sync_state(session).store_id
+        desk_id = self._desk_id
         label = self.desk_label()
         binding = central.bind_desk(conn, desk_id, label)
         if binding.desk_id is not None and binding.desk_id != desk_id:
@@ -309,11 +311,11 @@ class SyncEngine:
 
     @staticmethod
     def _check_compatible(conn: psycopg.Connection[Any]) -> None:
-        revision = central_revision_of(conn)
+        revision, served_from = central_compatibility(conn)
         if revision is None:
             raise CentralSchemaError("the central database has no Tawasul schema; "
                                      "run `tawasul central init`")
-        problem = compatibility_problem(revision, served_from_of(conn))
+        problem = compatibility_problem(revision, served_from)
         if problem is not None:
             raise CentralSchemaError(problem)
 

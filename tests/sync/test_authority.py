@@ -152,3 +152,44 @@ def test_a_supervisors_decision_at_central_names_its_role(desks, central, valid_
         hub.decide(conn, number, Action.REJECT, actor="amal", reason="ناقص", policy=POLICY)
     assert central.scalar("SELECT caused_by FROM changes WHERE kind = 'request'") == role
     assert SUPERVISOR.role == "supervisor"
+
+
+def test_a_clerks_step_taken_by_a_supervisor_at_a_counter_goes_up(desks, central,
+                                                                   valid_request):
+    desk = desks()
+    returned, decided = submit_many(desk.store, CLERK, [valid_request(), valid_request()])
+    desk.sync()
+    with central.admin() as conn:
+        hub.decide(conn, returned, Action.RETURN, actor="amal", reason="أرفق الصورة",
+                   policy=POLICY)
+    desk.sync()
+    # The applicant's answer is a clerk's step whoever enters it: a supervisor here.
+    ops.transition(desk.store, SUPERVISOR, returned, Action.ANSWER)
+    # Deciding is not, on a counter that may not decide.
+    ops.transition(desk.store, SUPERVISOR, decided, Action.ACCEPT)
+    report = desk.sync()
+    assert report.pushed == 1
+    assert [r.code for r in report.refused] == ["request.not_permitted"]
+    assert central.scalar("SELECT status FROM requests WHERE number = %s",
+                          returned) == "under_review"
+    assert ops.get_request(desk.store, returned).status == "under_review"
+    assert ops.get_request(desk.store, decided).status == "submitted"  # central's, back
+
+    # Every refusal is kept centrally as a conflict the centre's supervisors read.
+    from synchelp import supervisor_role
+
+    with as_role(central, supervisor_role(central, "amal")) as conn:
+        rows = conn.execute("SELECT action, central_status, problem->>'code', counter "
+                            "FROM conflicts").fetchall()
+    assert rows == [("accept", "submitted", "request.not_permitted", 1)]
+
+    # `sync retry` leaves a permanent refusal alone instead of sending it again and again;
+    # named, it goes as a new operation central judges again (and refuses again here).
+    assert desk.engine.requeue() == 0
+    assert desk.engine.status().refused == 1
+    (shown,) = desk.engine.refused()
+    assert desk.engine.requeue([shown.op_id]) == 1
+    again = desk.sync()
+    assert [r.code for r in again.refused] == ["request.not_permitted"]
+    assert again.already_there == 0
+    assert central.scalar("SELECT count(*) FROM conflicts") == 2
