@@ -197,6 +197,11 @@ class SyncEngine:
         with self._run_lock, self.store.write() as session:
             local.reset_cursor(session)
 
+    def connect(self) -> psycopg.Connection[Any]:
+        """This desk's checked connection to central (compatible, its counter, bound here)."""
+        with self._run_lock:
+            return self._connection()
+
     def close(self) -> None:
         if self._conn is not None:
             try:
@@ -230,6 +235,9 @@ class SyncEngine:
         except psycopg.OperationalError as exc:
             report.error = _short(exc) or "central database unreachable"
             report.online = False
+            self.close()
+        except DeskTakenError as exc:  # both desks named, in both languages: kept whole
+            report.error = str(exc)
             self.close()
         except (psycopg.Error, CentralSchemaError, CentralConfigError, PermissionError) as exc:
             report.error = _short(exc)
@@ -305,8 +313,9 @@ class SyncEngine:
             problem = Problem.of(
                 "sync.desk_taken", "central", role=ltr(identity.role_name),
                 bound=ltr(f"{binding.label} [{str(binding.desk_id)[:8]}]"),
-                here=ltr(f"{label} [{str(desk_id)[:8]}]"), centre=ltr(identity.centre),
-                counter=ltr(identity.counter))
+                here=ltr(f"{label} [{str(desk_id)[:8]}]"),
+                command=ltr(f"tawasul central release-desk {identity.centre} "
+                            f"{identity.counter}"))
             raise DeskTakenError(problem)
 
     @staticmethod
