@@ -137,8 +137,10 @@ def _known(revision: str) -> bool:
         return False
 
 
-def init_central(target: CentralTarget, role_prefix: str = "tawasul") -> str:
-    """Create the central schema in an empty database; return the revision reached."""
+def init_central(target: CentralTarget, role_prefix: str = "tawasul",
+                 revision: str = "head") -> str:
+    """Create the central schema in an empty database (up to ``revision``, e.g. to try an
+    older desk against it); return the revision reached."""
     engine = _engine(target)
     try:
         current = _revision(engine)
@@ -146,12 +148,12 @@ def init_central(target: CentralTarget, role_prefix: str = "tawasul") -> str:
             raise CentralSchemaError(
                 f"the central schema already exists (revision {current}); "
                 "use `tawasul central upgrade`")
-        command.upgrade(_config(engine, role_prefix=role_prefix), "head")
+        command.upgrade(_config(engine, role_prefix=role_prefix), revision)
     finally:
         engine.dispose()
     with target.connect() as conn:
         sync_lifecycle_edges(conn)
-    return central_head()
+    return central_head() if revision == "head" else revision
 
 
 def upgrade_central(target: CentralTarget) -> tuple[str | None, str]:
