@@ -207,9 +207,14 @@ def sync_retry(args: argparse.Namespace, out: Output) -> int:
     engine = _engine(args)
     try:
         count = engine.requeue(ids)
+        kept = engine.status().refused
     finally:
         engine.store.close()
-    out.data({"requeued": count}, f"{count} operation(s) will be sent at the next sync")
+    text = f"{count} operation(s) will be sent at the next sync"
+    if kept:
+        text += (f"; {kept} refused operation(s) kept (`tawasul sync status`): sending them "
+                 "again would not change central's answer, or name them to send them anyway")
+    out.data({"requeued": count, "still_refused": kept}, text)
     return 0
 
 
