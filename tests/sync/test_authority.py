@@ -104,6 +104,11 @@ def test_a_counter_cannot_forge_what_is_centrals(desks, central, valid_request):
             (theirs,)).fetchone()[0]
         refused(conn, "INSERT INTO blob_chunks (sha256, pos, data) VALUES (%s, 0, %s)",
                 theirs_file, b"z")
+        for number in (own, theirs):  # no files added to a request after its intake
+            refused(conn, """INSERT INTO request_attachments (request_id, position, document,
+                             display_name, media_type, size, sha256)
+                             SELECT id, 50, 'x', 'x.pdf', 'application/pdf', %s, %s
+                             FROM requests WHERE number = %s""", len(junk), digest, number)
         own_file, size = conn.execute(
             """SELECT a.sha256, a.size FROM request_attachments a JOIN requests r
                ON r.id = a.request_id WHERE r.number = %s LIMIT 1""", (own,)).fetchone()

@@ -18,7 +18,8 @@ connects:
   operation (conflict or rejected); a counter's own INSERT is refused (one already recorded
   for the same operation, as desks before c0007 send it, is skipped instead);
 * ``blobs`` and ``blob_chunks`` take only bytes of a file attached to one of the counter's
-  own requests, no more than its declared size; ``attachments_pending`` clears by trigger
+  own requests (attachments arrive only with the request's intake), no more than its
+  declared size; ``attachments_pending`` clears by trigger
   when the file arrives, for every request holding it;
 * each row of the change feed names who caused it (``changes.caused_by``, the login role);
 * a counter's login is bound to the first desk store that syncs (``tawasul_bind_desk``);
@@ -211,6 +212,13 @@ CREATE POLICY requests_update_counter ON requests FOR UPDATE TO {counter}
     WITH CHECK (centre = (SELECT tawasul_centre()) AND counter = (SELECT tawasul_counter()));
 CREATE POLICY requests_update_supervisor ON requests FOR UPDATE TO {supervisor}
     USING (centre = (SELECT tawasul_centre())) WITH CHECK (centre = (SELECT tawasul_centre()));
+
+-- A request's attachments arrive with its intake (the transaction that brought it: received
+-- then, never earlier), on the counter's own requests only; so do their bytes, below.
+DROP POLICY attachments_insert ON request_attachments;
+CREATE POLICY attachments_insert ON request_attachments FOR INSERT TO {counter}
+    WITH CHECK (EXISTS (SELECT 1 FROM requests r WHERE r.id = request_id
+                        AND r.counter = (SELECT tawasul_counter()) AND r.received_at >= now()));
 
 -- Bytes only for a file of the counter's own requests, and no more than its size.
 DROP POLICY blobs_insert ON blobs;
