@@ -114,6 +114,13 @@ def test_a_counter_cannot_forge_what_is_centrals(desks, central, valid_request):
                ON r.id = a.request_id WHERE r.number = %s LIMIT 1""", (own,)).fetchone()
         refused(conn, "INSERT INTO blob_chunks (sha256, pos, data) VALUES (%s, %s, %s)",
                 own_file, size, b"z" * 1000)
+        refused(conn, "INSERT INTO blob_chunks (sha256, pos, data) VALUES (%s, 1, %s)",
+                own_file, b"z")  # staging appends where it ended, never overlaps
+        with conn.transaction(force_rollback=True):
+            conn.execute("INSERT INTO blob_chunks (sha256, pos, data) VALUES (%s, 0, %s)",
+                         (own_file, b"z" * 10))
+            refused(conn, "INSERT INTO blob_chunks (sha256, pos, data) VALUES (%s, 5, %s)",
+                    own_file, b"z")
     assert {n: request_row(central, n) for n in before} == before
     assert central.scalar("SELECT count(*) FROM conflicts") == 0
 

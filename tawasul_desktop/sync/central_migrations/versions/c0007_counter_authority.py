@@ -229,11 +229,16 @@ CREATE POLICY blobs_insert ON blobs FOR INSERT TO {counter}
 DROP POLICY chunks_own ON blob_chunks;
 CREATE POLICY chunks_own ON blob_chunks FOR SELECT TO {counter} USING (uploader = current_user);
 CREATE POLICY chunks_delete ON blob_chunks FOR DELETE TO {counter} USING (uploader = current_user);
+-- Staging appends: each chunk starts where the staged bytes end, so no more than the file's
+-- size is ever staged (overlapping chunks at every offset would hold size² / 2).
 CREATE POLICY chunks_insert ON blob_chunks FOR INSERT TO {counter}
-    WITH CHECK (uploader = current_user AND pos >= 0 AND EXISTS (
-        SELECT 1 FROM request_attachments a JOIN requests r ON r.id = a.request_id
-        WHERE a.sha256 = blob_chunks.sha256 AND a.size >= blob_chunks.pos + length(data)
-          AND r.counter = (SELECT tawasul_counter())));
+    WITH CHECK (uploader = current_user
+        AND pos = (SELECT coalesce(sum(length(c.data)), 0) FROM blob_chunks c
+                   WHERE c.sha256 = blob_chunks.sha256 AND c.uploader = current_user)
+        AND EXISTS (
+            SELECT 1 FROM request_attachments a JOIN requests r ON r.id = a.request_id
+            WHERE a.sha256 = blob_chunks.sha256 AND a.size >= blob_chunks.pos + length(data)
+              AND r.counter = (SELECT tawasul_counter())));
 
 -- Audit entries of its own counter, from the desk store bound to its login.
 DROP POLICY audit_counter ON audit_entries;
