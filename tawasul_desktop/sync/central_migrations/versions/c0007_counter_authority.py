@@ -26,7 +26,12 @@ connects:
   audit entries name that store.
 
 Expand only: every grant a desk at c0006 uses is kept, so ``serves_desks_from`` stays
-c0006 (a desk from before the binding simply does not bind).
+c0006 (a desk from before the binding simply does not bind; its own INSERT into
+``conflicts`` after marking an operation is skipped; its clearing of
+``attachments_pending`` is redundant with the trigger). The contract that may follow once no
+such desk is left: revoke INSERT on ``conflicts`` from counters, drop the skip in
+``tawasul_conflict_guard``, require a bound desk for audit entries, and move
+``serves_desks_from`` up.
 """
 
 from tawasul_desktop.sync.central_migrations.script_helpers import role_prefix, run_sql
