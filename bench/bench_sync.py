@@ -134,6 +134,8 @@ class Central:
 
 
 def open_desk(work: Path, central: Central, name: str) -> tuple[Store, SyncEngine]:
+    with central.admin() as conn:  # each scenario's store stands in for the counter's desk
+        admin.release_desk(conn, "101", 1)
     settings = load_settings(work / "none.toml", db=work / f"{name}.sqlite3",
                              data_dir=work / f"{name}-data")
     settings = dataclasses.replace(settings, centre_code="101", counter=1,

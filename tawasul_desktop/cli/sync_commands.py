@@ -33,7 +33,7 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     sync.add_argument("--batch", type=int, default=1000, help="operations per transaction")
     sync.set_defaults(func=sync_run)
     sync_sub = sync.add_subparsers(dest="sync_command", required=False,
-                                   metavar="[status|retry|reset]")
+                                   metavar="[status|retry|reset|renumber]")
     sync_sub.add_parser("status", parents=[common],
                         help="pending and refused operations, last sync").set_defaults(
         func=sync_status)
@@ -44,6 +44,9 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     sync_sub.add_parser("reset", parents=[common],
                         help="receive everything from central again (pending work is kept)"
                         ).set_defaults(func=sync_reset)
+    sync_sub.add_parser("renumber", parents=[common],
+                        help="administrators: fresh numbers for requests refused because "
+                        "their number was taken centrally").set_defaults(func=sync_renumber)
 
     central = sub.add_parser("central", parents=[common], help="the central database (admin)")
     central_sub = central.add_subparsers(dest="central_command", required=True)
@@ -73,6 +76,14 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     sup.add_argument("--password-file", help="write the password here (mode 600)")
     sup.add_argument("--dsn", help=dsn_help)
     sup.set_defaults(func=central_add_supervisor)
+
+    release = central_sub.add_parser(
+        "release-desk", parents=[common],
+        help="free a counter's login from the desk bound to it (that desk was replaced)")
+    release.add_argument("centre")
+    release.add_argument("counter", type=int)
+    release.add_argument("--dsn", help=dsn_help)
+    release.set_defaults(func=central_release_desk)
 
     decide = central_sub.add_parser("decide", parents=[common],
                                     help="a supervisor's decision made centrally")
@@ -201,9 +212,14 @@ def sync_retry(args: argparse.Namespace, out: Output) -> int:
     engine = _engine(args)
     try:
         count = engine.requeue(ids)
+        kept = engine.status().refused
     finally:
         engine.store.close()
-    out.data({"requeued": count}, f"{count} operation(s) will be sent at the next sync")
+    text = f"{count} operation(s) will be sent at the next sync"
+    if kept:
+        text += (f"; {kept} refused operation(s) kept (`tawasul sync status`): sending them "
+                 "again would not change central's answer, or name them to send them anyway")
+    out.data({"requeued": count, "still_refused": kept}, text)
     return 0
 
 
@@ -216,6 +232,32 @@ def sync_reset(args: argparse.Namespace, out: Output) -> int:
         engine.store.close()
     out.data({"reset": True, "pending": pending},
              f"the next sync receives everything again; {pending} pending operation(s) kept")
+    return 0
+
+
+def sync_renumber(args: argparse.Namespace, out: Output) -> int:
+    from tawasul_desktop.cli.commands import os_actor
+    from tawasul_desktop.domain.lifecycle import Role
+    from tawasul_desktop.sync.renumber import renumber_taken
+
+    engine = _engine(args)
+    try:
+        actor = os_actor(engine.store)
+        if actor.role != Role.ADMIN.value:
+            raise CommandFailed("only an administrator renumbers requests", 1)
+        try:
+            conn = engine.connect()
+        except Exception as exc:  # unreachable, incompatible, another desk's, a supervisor's
+            raise CommandFailed(f"cannot sync with the central database: {exc}") from None
+        done = renumber_taken(engine.store, conn, actor)
+    finally:
+        engine.close()
+        engine.store.close()
+    lines = [f"{r.old} -> {r.new}" for r in done]
+    lines.append(f"{len(done)} request(s) renumbered; the old numbers are in the audit log and "
+                 "on a reprinted receipt; they go up at the next sync")
+    out.data({"renumbered": [{"request_id": r.request_id, "old": r.old, "new": r.new}
+                             for r in done]}, "\n".join(lines))
     return 0
 
 
@@ -288,6 +330,19 @@ def central_add_counter(args: argparse.Namespace, out: Output) -> int:
         except ValueError as exc:
             raise CommandFailed(str(exc), 2) from None
     _role_result(out, role, password, args.password_file)
+    return 0
+
+
+def central_release_desk(args: argparse.Namespace, out: Output) -> int:
+    from tawasul_desktop.sync.admin import release_desk
+
+    with _admin_connect(args) as conn:
+        try:
+            label = release_desk(conn, args.centre, args.counter)
+        except ValueError as exc:
+            raise CommandFailed(str(exc), 2) from None
+    out.data({"released": label}, f"released {label or 'no desk'}; the next desk that syncs "
+             f"as counter {args.counter} of centre {args.centre} is bound instead")
     return 0
 
 

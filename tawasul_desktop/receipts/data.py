@@ -32,6 +32,7 @@ class ReceiptData:
     counter: str
     enquiry_phone: str = "00966114771100"
     copy: bool = False  # a reprint: marked "نسخة / COPY"
+    former_numbers: tuple[str, ...] = ()  # display forms it had before `tawasul sync renumber`
     # From the policy (timing.resolution_working_days, calendar.*); defaults match policy.toml.
     resolution_working_days: int = 7
     office_opens: str = "08:00"

@@ -12,10 +12,12 @@ from tawasul_desktop.domain.catalogue import Service
 from tawasul_desktop.domain.hijri import format_date, format_hijri
 from tawasul_desktop.domain.identity import mask_identity
 from tawasul_desktop.domain.messages import message
+from tawasul_desktop.domain.numbers import parse_number
 from tawasul_desktop.receipts import ReceiptData, render_receipt
 from tawasul_desktop.storage.models import Request
 from tawasul_desktop.storage.requests import get_request, summarise
 from tawasul_desktop.storage.store import Store
+from tawasul_desktop.sync.renumber import former_numbers
 
 
 def _time(moment: dt.datetime) -> str:
@@ -64,6 +66,7 @@ def receipt_data_for(
         counter=f"{req.counter:02d}",
         enquiry_phone=policy.contact.enquiry_phone,
         copy=copy,
+        former_numbers=tuple(parse_number(n).display for n in former_numbers(store, req.id)),
         resolution_working_days=policy.timing.resolution_working_days,
         office_opens=policy.calendar.office_opens.strftime("%H:%M"),
         office_closes=policy.calendar.office_closes.strftime("%H:%M"),

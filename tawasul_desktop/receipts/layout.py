@@ -93,6 +93,7 @@ FIELD_LABELS = (
     "label.due",
     "label.follow_up",
     "label.clerk",
+    "label.former_number",
 )
 
 Draw = Callable[[Canvas, float], None]  # draws with the row's top edge at the given y
@@ -455,6 +456,9 @@ class ReceiptLayout:
             self._field("label.follow_up",
                         when(Line(unbroken(d.follow_up_from), s), d.follow_up_from_hijri)),
             self._field("label.clerk", [Line(isolate(d.clerk), s)]),
+            *([self._field("label.former_number",
+                           [Line(ltr(n), s, bold=True) for n in d.former_numbers])]
+              if d.former_numbers else []),
         ]
 
     def _documents(self) -> list[Row]:

@@ -29,6 +29,7 @@ REQUIRED: dict[str, frozenset[str]] = {
     "label.documents": frozenset(),
     "label.description": frozenset(),
     "label.clerk": frozenset(),
+    "label.former_number": frozenset(),
     "due_value": frozenset({"working_days", "date"}),
     "working_days.one": frozenset({"n"}),
     "working_days.two": frozenset({"n"}),

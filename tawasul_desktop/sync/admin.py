@@ -7,6 +7,7 @@ a member of the group role holding the privileges, mapped to its centre in ``cou
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -50,10 +51,65 @@ def _config(engine: Engine, **attributes: Any) -> Config:
     return cfg
 
 
+@functools.cache
 def central_head() -> str:
     head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
     assert head is not None
     return head
+
+
+# The oldest central revision this desk's code works with (the calls it makes exist there).
+OLDEST_CENTRAL = "c0007"  # binds the desk (tawasul_bind_desk)
+# central_settings key: the oldest desk (by the newest central revision its code knows) that
+# central still serves. Written by the migrations: an expand-only revision leaves it, a
+# contract (dropping what older desks use) moves it up.
+SERVES_DESKS_FROM = "serves_desks_from"
+
+
+@functools.cache
+def _lineage() -> tuple[str, ...]:
+    """This program's central revisions, newest first (read once: every sync pass asks)."""
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    return tuple(r.revision for r in script.iterate_revisions(central_head(), "base"))
+
+
+def served_from_of(conn: psycopg.Connection[Any]) -> str | None:
+    """The oldest desk revision central declares it serves (None: a central before the key)."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT value FROM central_settings WHERE key = %s", (SERVES_DESKS_FROM,))
+        row = cur.fetchone()
+    return str(row[0]) if row else None
+
+
+def central_compatibility(conn: psycopg.Connection[Any]) -> tuple[str | None, str | None]:
+    """(central revision, oldest desk revision it serves) in one round trip; (None, None)
+    where there is no Tawasul schema."""
+    with conn.cursor() as cur:
+        cur.execute(
+            f"""SELECT (SELECT version_num FROM {VERSION_TABLE}),
+                       (SELECT value FROM central_settings WHERE key = %s)
+                WHERE to_regclass(%s) IS NOT NULL AND to_regclass('central_settings') IS NOT NULL
+            """, (SERVES_DESKS_FROM, VERSION_TABLE))
+        row = cur.fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def compatibility_problem(revision: str, served_from: str | None) -> str | None:
+    """Why this desk may not sync with a central at ``revision`` (None: it may).
+
+    A desk accepts a central whose revision it knows, from ``OLDEST_CENTRAL`` on, and a newer
+    one (unknown here) that declares it still serves desks at this desk's revision or older."""
+    head = central_head()
+    lineage = _lineage()
+    if revision in lineage:
+        if lineage.index(revision) <= lineage.index(OLDEST_CENTRAL):
+            return None
+        return (f"the central schema is at {revision}, older than this desk needs "
+                f"({OLDEST_CENTRAL}); run `tawasul central upgrade`")
+    if served_from is not None and served_from in lineage:
+        return None
+    return (f"the central schema is at {revision} and serves desks from "
+            f"{served_from or revision} on, this desk is at {head}; update this desk")
 
 
 def central_revision_of(conn: psycopg.Connection[Any]) -> str | None:
@@ -81,8 +137,10 @@ def _known(revision: str) -> bool:
         return False
 
 
-def init_central(target: CentralTarget, role_prefix: str = "tawasul") -> str:
-    """Create the central schema in an empty database; return the revision reached."""
+def init_central(target: CentralTarget, role_prefix: str = "tawasul",
+                 revision: str = "head") -> str:
+    """Create the central schema in an empty database (up to ``revision``, e.g. to try an
+    older desk against it); return the revision reached."""
     engine = _engine(target)
     try:
         current = _revision(engine)
@@ -90,12 +148,12 @@ def init_central(target: CentralTarget, role_prefix: str = "tawasul") -> str:
             raise CentralSchemaError(
                 f"the central schema already exists (revision {current}); "
                 "use `tawasul central upgrade`")
-        command.upgrade(_config(engine, role_prefix=role_prefix), "head")
+        command.upgrade(_config(engine, role_prefix=role_prefix), revision)
     finally:
         engine.dispose()
     with target.connect() as conn:
         sync_lifecycle_edges(conn)
-    return central_head()
+    return central_head() if revision == "head" else revision
 
 
 def upgrade_central(target: CentralTarget) -> tuple[str | None, str]:
@@ -184,6 +242,22 @@ def add_counter(conn: psycopg.Connection[Any], centre: str, counter: int, *,
             "SET may_decide = EXCLUDED.may_decide", (role, centre, counter, may_decide))
     _write_password(password_file, password)
     return role, password
+
+
+def release_desk(conn: psycopg.Connection[Any], centre: str, counter: int) -> str | None:
+    """Free a counter's login from the desk store bound to it (the desk was replaced); the
+    next desk that syncs as it is bound instead. Returns the label of the desk released."""
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute(
+            """UPDATE counters c SET desk_id = NULL, desk_label = NULL, desk_bound_at = NULL
+               FROM (SELECT role_name, desk_label FROM counters
+                     WHERE kind = 'counter' AND centre = %s AND counter = %s FOR UPDATE) old
+               WHERE c.role_name = old.role_name RETURNING old.desk_label""",
+            (centre, counter))
+        row = cur.fetchone()
+    if row is None:
+        raise ValueError(f"no counter {counter} at centre {centre}")
+    return row[0]
 
 
 def add_supervisor(conn: psycopg.Connection[Any], centre: str, name: str, *,

@@ -23,7 +23,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from tawasul_desktop.domain.lifecycle import Action, Role, status_name
+from tawasul_desktop.domain.lifecycle import RULES, Action, Role, status_name
 from tawasul_desktop.domain.lifecycle_effects import LifecycleState, apply_action
 from tawasul_desktop.domain.messages import Problem
 from tawasul_desktop.domain.policy import Policy
@@ -103,6 +103,24 @@ def whoami(conn: Conn) -> Identity:
         found = cur.fetchone()
         assert found is not None
         return Identity(found[0], "owner", None, None, True)
+
+
+@dataclass(frozen=True)
+class DeskBinding:
+    """The desk store a counter's login is bound to (the first that synced as it)."""
+
+    desk_id: uuid.UUID | None
+    label: str | None
+
+
+def bind_desk(conn: Conn, desk_id: uuid.UUID, label: str) -> DeskBinding:
+    """Bind the connected counter's login to this desk store unless one is bound already;
+    answer the binding central keeps (this desk's or the other one's)."""
+    with conn.cursor() as cur:  # one statement: its own transaction
+        cur.execute("SELECT bound_desk, bound_label FROM tawasul_bind_desk(%s, %s)",
+                    (desk_id, label))
+        row = cur.fetchone()
+    return DeskBinding(row[0], row[1]) if row else DeskBinding(None, None)
 
 
 @dataclass(frozen=True)
@@ -350,14 +368,17 @@ def _apply_counter_events(conn: Conn, cur: psycopg.Cursor[Any], me: Identity, po
             rejected[op_id] = Problem.of("sync.request_unknown", "number", request=str(request_id))
             continue
         role = str(payload.get("role") or Role.CLERK.value)
-        if role != Role.CLERK.value and not me.may_decide:
-            rejected[op_id] = Problem.of("request.not_permitted", "role")
-            continue
         try:
             action = Action(payload["action"])
+            Role(role)
         except (KeyError, ValueError):
             rejected[op_id] = Problem.of("sync.bad_operation", "action",
                                          detail=str(payload.get("action"))[:40])
+            continue
+        # The step is judged, not who took it: an applicant's answer or a withdrawal is a
+        # clerk's step whoever enters it at a counter; deciding needs a deciding counter.
+        if Role.CLERK not in RULES[action].roles and not me.may_decide:
+            rejected[op_id] = Problem.of("request.not_permitted", "role")
             continue
         outcome = _apply(row, action, role=role, actor=str(payload.get("actor") or "?"),
                          reason=payload.get("reason"), at=_event_time(payload, central_now),
@@ -370,14 +391,10 @@ def _apply_counter_events(conn: Conn, cur: psycopg.Cursor[Any], me: Identity, po
     _write_states(cur, [rows[i] for i in sorted(changed)])
     _reject(cur, outcomes, rejected)
     if conflicts:
-        # Central wins: the refused event is kept as a conflict for the counter and supervisor.
+        # Central wins: marking the operation refused makes central's trigger keep it as a
+        # conflict for the supervisors (counters may not write conflicts themselves).
         cur.executemany("UPDATE ops SET outcome = 'conflict', problem = %s WHERE op_id = %s",
                         [(Jsonb(_problem_json(p)), op_id) for op_id, _, _, _, p in conflicts])
-        cur.executemany(
-            """INSERT INTO conflicts (op_id, request_id, centre, counter, action, central_status,
-                                      problem) VALUES (%s, %s, %s, %s, %s, %s, %s)""",
-            [(op_id, rid, me.centre, me.counter, action, status, Jsonb(_problem_json(p)))
-             for op_id, rid, action, status, p in conflicts])
         for op_id, _, _, _, p in conflicts:
             outcomes[op_id] = OpOutcome(op_id, CONFLICT, _problem_json(p))
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import socket
 import threading
 import time
 import uuid
@@ -28,11 +29,16 @@ from typing import Any, TypeVar
 import psycopg
 from sqlalchemy import Select, select
 
+from tawasul_desktop.domain.bidi import ltr
 from tawasul_desktop.domain.messages import Problem
 from tawasul_desktop.storage.models import AuditEntry, SyncState
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.sync import central, local
-from tawasul_desktop.sync.admin import CentralSchemaError, central_head, central_revision_of
+from tawasul_desktop.sync.admin import (
+    CentralSchemaError,
+    central_compatibility,
+    compatibility_problem,
+)
 from tawasul_desktop.sync.central import APPLIED, CONFLICT, DUPLICATE, REJECTED, FaultHook
 from tawasul_desktop.sync.connection import CentralConfigError, CentralTarget
 
@@ -129,6 +135,14 @@ class SyncStatus:
     supervisor_desk: bool = False  # central knows this desk's role as a supervisor's
 
 
+class DeskTakenError(CentralSchemaError):
+    """Another desk store is bound to this counter's login (both named, in both languages)."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(f"{problem.message_ar} | {problem.message_en}")
+        self.problem = problem
+
+
 class _SupervisorDesk(Exception):
     """The desk's role is a supervisor's of its centre: nothing to sync (not an error)."""
 
@@ -154,6 +168,7 @@ class SyncEngine:
         self._online: bool | None = None
         self._running = False
         self._supervisor_desk = False
+        self._desk_id: uuid.UUID | None = None  # this store's id (made at its first start)
 
     # --- state ---
 
@@ -181,6 +196,11 @@ class SyncEngine:
         """Receive everything from central again; pending work is kept."""
         with self._run_lock, self.store.write() as session:
             local.reset_cursor(session)
+
+    def connect(self) -> psycopg.Connection[Any]:
+        """This desk's checked connection to central (compatible, its counter, bound here)."""
+        with self._run_lock:
+            return self._connection()
 
     def close(self) -> None:
         if self._conn is not None:
@@ -216,6 +236,9 @@ class SyncEngine:
             report.error = _short(exc) or "central database unreachable"
             report.online = False
             self.close()
+        except DeskTakenError as exc:  # both desks named, in both languages: kept whole
+            report.error = str(exc)
+            self.close()
         except (psycopg.Error, CentralSchemaError, CentralConfigError, PermissionError) as exc:
             report.error = _short(exc)
             self.close()
@@ -247,20 +270,13 @@ class SyncEngine:
     def _connection(self) -> psycopg.Connection[Any]:
         if self._conn is not None and not self._conn.closed:
             try:  # a connection the server dropped since the last pass is replaced, not reported
-                self._conn.execute("SELECT 1")
+                self._check_compatible(self._conn)  # central may have been upgraded since
                 return self._conn
             except psycopg.OperationalError:
                 self.close()
         conn = self.target.connect(autocommit=True)
         try:
-            revision = central_revision_of(conn)
-            if revision is None:
-                raise CentralSchemaError("the central database has no Tawasul schema; "
-                                         "run `tawasul central init`")
-            if revision != central_head():
-                raise CentralSchemaError(
-                    f"the central schema is at {revision}, this desk expects {central_head()}; "
-                    "run `tawasul central upgrade` (or update this desk)")
+            self._check_compatible(conn)
             identity = central.whoami(conn)
             settings = self.store.settings
             if identity.kind == "supervisor" and identity.centre == settings.centre_code:
@@ -273,11 +289,44 @@ class SyncEngine:
                     f"central maps {identity.role_name} to centre {identity.centre} counter "
                     f"{identity.counter}, but this desk is centre {settings.centre_code} "
                     f"counter {settings.counter}")
+            self._bind_desk(conn, identity)
         except BaseException:
             conn.close()
             raise
         self._conn, self._identity = conn, identity
         return conn
+
+    def desk_label(self) -> str:
+        """How an administrator recognises this desk store: computer and database file."""
+        return f"{socket.gethostname()}:{self.store.settings.db_path}"
+
+    def _bind_desk(self, conn: psycopg.Connection[Any], identity: central.Identity) -> None:
+        # A counter's login belongs to the first desk store that synced as it: a second desk
+        # set up as the same counter would hand out the same request numbers.
+        if self._desk_id is None:
+            with self.store.write() as session:
+                self._desk_id = local.sync_state(session).store_id
+        desk_id = self._desk_id
+        label = self.desk_label()
+        binding = central.bind_desk(conn, desk_id, label)
+        if binding.desk_id is not None and binding.desk_id != desk_id:
+            problem = Problem.of(
+                "sync.desk_taken", "central", role=ltr(identity.role_name),
+                bound=ltr(f"{binding.label} [{str(binding.desk_id)[:8]}]"),
+                here=ltr(f"{label} [{str(desk_id)[:8]}]"),
+                command=ltr(f"tawasul central release-desk {identity.centre} "
+                            f"{identity.counter}"))
+            raise DeskTakenError(problem)
+
+    @staticmethod
+    def _check_compatible(conn: psycopg.Connection[Any]) -> None:
+        revision, served_from = central_compatibility(conn)
+        if revision is None:
+            raise CentralSchemaError("the central database has no Tawasul schema; "
+                                     "run `tawasul central init`")
+        problem = compatibility_problem(revision, served_from)
+        if problem is not None:
+            raise CentralSchemaError(problem)
 
     # --- up ---
 

@@ -155,16 +155,33 @@ def refused_ops(session: Session, limit: int = 200) -> list[RefusedOp]:
     return out
 
 
+# Refusals that sending again cannot change: the step is not the counter's to take, the
+# number belongs to another request (`tawasul sync renumber`), the operation is unreadable.
+PERMANENT_REFUSALS = frozenset({"request.not_permitted", "sync.number_taken",
+                                "sync.bad_operation"})
+
+
 def requeue(session: Session, op_ids: Iterable[uuid.UUID] | None = None) -> int:
-    """Send refused operations again (e.g. after central was upgraded). None: all rejected ones.
-    A conflict sent again meets the same central state and is answered the same way."""
-    query = update(OutboxEntry).where(OutboxEntry.state.in_([CONFLICT, REJECTED]))
+    """Send refused operations again (e.g. after central was upgraded). None: every rejected
+    one whose refusal may pass now (not the permanent ones); named ids: those, whatever the
+    refusal. A rejected one goes as a new operation (new id), so central judges it again
+    instead of answering the refusal it recorded (which stays in its record); a conflict
+    keeps its id: sent again by mistake, it meets its recorded answer and nothing doubles."""
+    query = select(OutboxEntry).where(OutboxEntry.state.in_([CONFLICT, REJECTED]))
     if op_ids is None:
         query = query.where(OutboxEntry.state == REJECTED)
     else:
         query = query.where(OutboxEntry.op_id.in_(list(op_ids)))
-    result = session.execute(query.values(state=PENDING, problem=None, settled_at=None))
-    return int(getattr(result, "rowcount", 0) or 0)
+    count = 0
+    for entry in session.execute(query).scalars():
+        code = json.loads(entry.problem or "{}").get("code")
+        if op_ids is None and code in PERMANENT_REFUSALS:
+            continue
+        if entry.state == REJECTED:
+            entry.op_id = uuid.uuid4()
+        entry.state, entry.problem, entry.settled_at = PENDING, None, None
+        count += 1
+    return count
 
 
 def reset_cursor(session: Session) -> None:

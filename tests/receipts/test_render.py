@@ -147,6 +147,13 @@ def test_copy_is_marked_in_both_languages(render: Render) -> None:
         assert_reads(copy_text, paragraph)
 
 
+def test_a_renumbered_request_shows_its_former_number(render: Render) -> None:
+    assert "Formerly" not in tokens(pdf_text(render()))
+    text = pdf_text(render(copy=True, former_numbers=("101-03-26-00017-4",)))
+    assert_reads(text, "رقمه السابق")
+    assert "Formerly" in tokens(text) and "101-03-26-00017-4" in tokens(text)
+
+
 # --- pages, formats, fonts -------------------------------------------------------------------
 
 

@@ -45,6 +45,9 @@ def central(central_db: CentralDb) -> CentralDb:
         conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")
         conn.execute(f"TRUNCATE {', '.join(DATA_TABLES)} RESTART IDENTITY CASCADE")
+        # Each test's desks are new stores: the counters' logins are free to bind again.
+        conn.execute("UPDATE counters SET desk_id = NULL, desk_label = NULL, "
+                     "desk_bound_at = NULL")
     return central_db
 
 

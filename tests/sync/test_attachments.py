@@ -91,10 +91,17 @@ def test_shared_content_is_stored_and_sent_once(desks, central, valid_request):
     assert central.scalar("SELECT count(*) FROM requests WHERE attachments_pending") == 0
 
 
-def test_bytes_that_do_not_match_their_hash_never_become_visible(desks, central):
+def test_bytes_that_do_not_match_their_hash_never_become_visible(desks, central, valid_request):
     desk = desks()
     good = os.urandom(5000)
     digest = hashlib.sha256(good).hexdigest()
+    submit_many(desk.store, CLERK, [valid_request()])
+    desk.sync()
+    with central.admin() as conn:  # a file of one of its requests (counters upload no other)
+        conn.execute("""INSERT INTO request_attachments (request_id, position, document,
+                            display_name, media_type, size, sha256)
+                        SELECT id, 99, 'x', 'x.pdf', 'application/pdf', 5000, %s
+                        FROM requests""", (digest,))
     with central.target(desk.role).connect(autocommit=True) as conn:
         hub.put_chunk(conn, digest, 0, good[:2000])
         hub.put_chunk(conn, digest, 2000, b"x" * 3000)  # corrupted on the way
@@ -108,4 +115,4 @@ def test_bytes_that_do_not_match_their_hash_never_become_visible(desks, central)
         assert hub.finish_blob(conn, digest, 5000) is True
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("SELECT content FROM blobs")  # a counter never reads files back
-    assert central.scalar("SELECT count(*) FROM blobs") == 1
+    assert central.scalar("SELECT count(*) FROM blobs WHERE sha256 = %s", digest) == 1

@@ -103,6 +103,17 @@ def test_central_commands_and_a_desk_syncing(tmp_path: Path, capsys, clean_env, 
     code, out, _ = run(capsys, "request", "show", numbers[0], "--json", "--config", str(config))
     assert last_json(out)["status"] == "rejected"
 
+    # The desk is bound to this counter's login; an administrator may free it, and renumber
+    # requests refused for a taken number (none here).
+    code, out, _ = run(capsys, "sync", "renumber", "--json", "--config", str(config))
+    assert code == 0 and last_json(out)["renumbered"] == []
+    code, out, _ = run(capsys, "central", "release-desk", "101", "3", "--json", "--dsn", dsn)
+    assert code == 0 and last_json(out)["released"].endswith("desk.sqlite3")
+    code, _, err = run(capsys, "central", "release-desk", "101", "9", "--dsn", dsn)
+    assert code == 2 and "no counter 9" in err
+    code, out, _ = run(capsys, "sync", "--once", "--config", str(config))
+    assert code == 0
+
 
 def test_sync_without_a_central_configured(tmp_path: Path, capsys, clean_env):
     code, _, err = run(capsys, "sync", "--once", "--db", str(tmp_path / "d.sqlite3"),

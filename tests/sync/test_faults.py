@@ -310,9 +310,11 @@ def test_central_schema_from_another_release(desks, central, valid_request):
     submit_many(desk.store, CLERK, [valid_request()])
     with central.admin() as conn:
         conn.execute("UPDATE tawasul_central_version SET version_num = 'c9999'")
+        conn.execute("UPDATE central_settings SET value = 'c9998' "  # … serving newer desks
+                     "WHERE key = 'serves_desks_from'")
     try:
         report = desk.engine.run_once()
-        assert not report.ok and "c9999" in report.error and "central upgrade" in report.error
+        assert not report.ok and "c9999" in report.error and "update this desk" in report.error
         with pytest.raises(admin.CentralSchemaError, match="newer than this program"):
             admin.upgrade_central(central.target())
         assert desk.engine.status().pending == 3  # nothing lost meanwhile
@@ -320,5 +322,7 @@ def test_central_schema_from_another_release(desks, central, valid_request):
         with central.admin() as conn:
             conn.execute("UPDATE tawasul_central_version SET version_num = %s",
                          (admin.central_head(),))
+            conn.execute("UPDATE central_settings SET value = 'c0006' "
+                         "WHERE key = 'serves_desks_from'")
     desk.sync()
     assert_converged(central, desk)
