@@ -21,22 +21,31 @@ from tawasul_desktop.domain.messages import TawasulError
 from tawasul_desktop.storage.engine import StoreVersionError
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _global_options(suppress: bool) -> argparse.ArgumentParser:
+    """The options every command takes, before or after its name. The copies the subcommands
+    carry default to SUPPRESS: a default there would replace what was given before the command."""
+    keep: dict[str, Any] = {"default": argparse.SUPPRESS} if suppress else {}
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--db", help="SQLite database file (default: $TAWASUL_DB or the data folder)"
+        "--db", help="SQLite database file (default: $TAWASUL_DB or the data folder)", **keep
     )
     common.add_argument(
-        "--data-dir", help="data folder (default: $TAWASUL_DATA_DIR or the platform's)"
+        "--data-dir", help="data folder (default: $TAWASUL_DATA_DIR or the platform's)", **keep
     )
     common.add_argument(
-        "--config", help="configuration file (default: $TAWASUL_CONFIG or the platform's)"
+        "--config",
+        help="configuration file (default: $TAWASUL_CONFIG or the platform's)",
+        **keep,
     )
-    common.add_argument("--json", action="store_true", help="machine-readable output")
+    common.add_argument("--json", action="store_true", help="machine-readable output", **keep)
+    return common
 
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _global_options(suppress=True)
     parser = argparse.ArgumentParser(
         prog="tawasul",
-        parents=[common],
+        parents=[_global_options(suppress=False)],
         description="Tawasul Desk operations (requests, users, audit).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
