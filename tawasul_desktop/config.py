@@ -114,9 +114,20 @@ def load_settings(
     *,
     db: str | os.PathLike[str] | None = None,
     data_dir: str | os.PathLike[str] | None = None,
+    named_must_exist: bool = False,
 ) -> Settings:
-    """Read the configuration file (if any), then environment, then explicit arguments."""
+    """Read the configuration file (if any), then environment, then explicit arguments.
+
+    With ``named_must_exist``, a file named by ``config_file`` or $TAWASUL_CONFIG that does not
+    exist is an error: its defaults (centre 101, counter 1) would collide with a real desk's
+    request numbers. Only the platform's default location may be absent."""
     source = config_file or default_config_file()
+    if named_must_exist and (config_file or os.environ.get("TAWASUL_CONFIG")):
+        if not source.is_file():
+            raise ConfigError(
+                f"{source}: configuration file not found; create it (`tawasul-desktop` set-up "
+                "writes one) or name the right file with --config or $TAWASUL_CONFIG"
+            )
     raw: dict[str, Any] = {}
     if source.exists():
         try:

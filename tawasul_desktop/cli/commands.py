@@ -34,7 +34,10 @@ class CommandFailed(Exception):
 
 def settings_from(args: argparse.Namespace) -> Settings:
     return load_settings(
-        Path(args.config) if args.config else None, db=args.db, data_dir=args.data_dir
+        Path(args.config) if args.config else None,
+        db=args.db,
+        data_dir=args.data_dir,
+        named_must_exist=True,
     )
 
 

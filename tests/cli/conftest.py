@@ -30,6 +30,8 @@ class Ran:
 def cli_env(tmp_path, settings) -> dict[str, str]:
     """The environment of a counter PC whose database is the ``settings``/``store`` fixtures'."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAWASUL_")}
+    # An empty configuration file: a named one that does not exist is an error.
+    (tmp_path / "none.toml").touch()
     env.update(
         TAWASUL_DB=str(settings.db_path),
         TAWASUL_DATA_DIR=str(settings.data_dir),

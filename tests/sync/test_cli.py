@@ -105,6 +105,7 @@ def test_central_commands_and_a_desk_syncing(tmp_path: Path, capsys, clean_env, 
 
 
 def test_sync_without_a_central_configured(tmp_path: Path, capsys, clean_env):
+    (tmp_path / "none.toml").touch()  # a named configuration file must exist
     code, _, err = run(capsys, "sync", "--once", "--db", str(tmp_path / "d.sqlite3"),
                        "--data-dir", str(tmp_path / "data"), "--config",
                        str(tmp_path / "none.toml"))
