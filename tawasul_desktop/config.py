@@ -122,12 +122,12 @@ def load_settings(
     exist is an error: its defaults (centre 101, counter 1) would collide with a real desk's
     request numbers. Only the platform's default location may be absent."""
     source = config_file or default_config_file()
-    if named_must_exist and (config_file or os.environ.get("TAWASUL_CONFIG")):
-        if not source.is_file():
-            raise ConfigError(
-                f"{source}: configuration file not found; create it (`tawasul-desktop` set-up "
-                "writes one) or name the right file with --config or $TAWASUL_CONFIG"
-            )
+    named = config_file or os.environ.get("TAWASUL_CONFIG")
+    if named_must_exist and named and not source.is_file():
+        raise ConfigError(
+            f"{source}: configuration file not found; create it (`tawasul-desktop` set-up "
+            "writes one) or name the right file with --config or $TAWASUL_CONFIG"
+        )
     raw: dict[str, Any] = {}
     if source.exists():
         try:
