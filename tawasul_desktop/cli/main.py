@@ -1,23 +1,26 @@
 """The `tawasul` command: operations over the same core the desktop uses.
 
 Exit codes: 0 success, 2 invalid input (every problem is printed), 1 any other failure.
-The command acts as the operating-system account running it; that name goes into the audit
-log. It never prompts unless stdin is a terminal and a password is needed.
+The command acts as the registered user an administrator mapped the operating-system account
+to (cli/identity.py); an unmapped account only reads and prints. It never prompts unless stdin
+is a terminal and a password is needed.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from tawasul_desktop.cli import commands, sync_commands
+from tawasul_desktop.cli import commands, faults, sync_commands
 from tawasul_desktop.cli.output import Output
 from tawasul_desktop.config import ConfigError
 from tawasul_desktop.domain.catalogue import SERVICE_CODES
 from tawasul_desktop.domain.lifecycle import Role, Status
-from tawasul_desktop.domain.messages import TawasulError
+from tawasul_desktop.domain.messages import Problem, TawasulError
 from tawasul_desktop.storage.engine import StoreVersionError
 
 
@@ -43,6 +46,15 @@ def _global_options(suppress: bool) -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     common = _global_options(suppress=True)
+    # Commands that change decisions, assignments, closures or users confirm the password of
+    # the user the OS account is mapped to (see cli/identity.py).
+    confirmed = argparse.ArgumentParser(add_help=False, parents=[common])
+    confirmed.add_argument(
+        "--password-fd",
+        type=int,
+        metavar="N",
+        help="read your password as one line from file descriptor N (default: ask on the terminal)",
+    )
     parser = argparse.ArgumentParser(
         prog="tawasul",
         parents=[_global_options(suppress=False)],
@@ -59,15 +71,26 @@ def build_parser() -> argparse.ArgumentParser:
     user = sub.add_parser("user", parents=[common], help="user accounts")
     user_sub = user.add_subparsers(dest="user_command", required=True)
     add = user_sub.add_parser(
-        "add", parents=[common], help="add a user (password from stdin or a prompt)"
+        "add", parents=[confirmed], help="add a user (password from stdin or a prompt)"
     )
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=[r.value for r in Role])
     add.add_argument("--display-name", default="")
     add.set_defaults(func=commands.user_add)
-    user_sub.add_parser("list", parents=[common], help="list users").set_defaults(
-        func=commands.user_list
+    user_sub.add_parser(
+        "list", parents=[common], help="list users and the OS accounts mapped to them"
+    ).set_defaults(func=commands.user_list)
+    map_os = user_sub.add_parser(
+        "map-os", parents=[confirmed], help="let an OS account act as a registered user"
     )
+    map_os.add_argument("account", help="the operating-system account (DOMAIN\\name on Windows)")
+    map_os.add_argument("username")
+    map_os.set_defaults(func=commands.user_map_os)
+    unmap_os = user_sub.add_parser(
+        "unmap-os", parents=[confirmed], help="take an OS account's mapping away"
+    )
+    unmap_os.add_argument("account")
+    unmap_os.set_defaults(func=commands.user_unmap_os)
 
     req = sub.add_parser("request", parents=[common], help="requests")
     req_sub = req.add_subparsers(dest="request_command", required=True)
@@ -102,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     lst.set_defaults(func=commands.request_list)
 
     decide = req_sub.add_parser(
-        "decide", parents=[common], help="review, accept, reject, return or close"
+        "decide", parents=[confirmed], help="review, accept, reject, return or close"
     )
     choice = decide.add_mutually_exclusive_group(required=True)
     for flag in ("accept", "reject", "return", "review", "close"):
@@ -113,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     assign = req_sub.add_parser(
         "assign",
-        parents=[common],
+        parents=[confirmed],
         help="put open requests in a supervisor's hands, or release them",
     )
     assign.add_argument("numbers", nargs="+", metavar="NUMBER")
@@ -145,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     closure = sub.add_parser("closure", parents=[common], help="office closure days")
     closure_sub = closure.add_subparsers(dest="closure_command", required=True)
     cadd = closure_sub.add_parser(
-        "add", parents=[common], help="add a closure day; moves due dates"
+        "add", parents=[confirmed], help="add a closure day; moves due dates"
     )
     cadd.add_argument("day", help="YYYY-MM-DD")
     cadd.add_argument("--reason", default="")
@@ -153,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     closure_sub.add_parser("list", parents=[common]).set_defaults(func=commands.closure_list)
 
     demo = sub.add_parser(
-        "demo-data", parents=[common], help="fill the database with realistic requests"
+        "demo-data", parents=[confirmed], help="fill the database with realistic requests"
     )
     demo.add_argument("--count", type=int, default=200)
     demo.add_argument("--seed", type=int, default=1)
@@ -176,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("file")
     backup.set_defaults(func=commands.backup)
     restore = sub.add_parser(
-        "restore", parents=[common], help="put a backup back (keeps the old file)"
+        "restore", parents=[confirmed], help="put a backup back (keeps the old file)"
     )
     restore.add_argument("file")
     restore.set_defaults(func=commands.restore)
@@ -214,6 +237,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # the last line against a traceback (see cli/faults.py)
+        if os.environ.get("TAWASUL_DEBUG"):
+            raise
+        problem = faults.describe(exc, _db_path(args)) or Problem.of(
+            "fault.unexpected", "", kind=type(exc).__name__
+        )
+        out.problems([problem])
+        return 1
+
+
+def _db_path(args: argparse.Namespace) -> Path | None:
+    try:
+        return commands.settings_from(args).db_path
+    except Exception:  # the configuration itself may be what failed
+        return None
 
 
 def run() -> None:

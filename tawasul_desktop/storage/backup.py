@@ -87,3 +87,16 @@ def restore_database(backup: Path, db_path: Path) -> Path | None:
     ):
         src.backup(dst)
     return kept
+
+
+def database_damage(path: Path) -> str | None:
+    """What ``PRAGMA quick_check`` finds wrong with a database (None when it is sound): a
+    backup of a damaged database would pass the damage on as if it were good."""
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        ) as conn:
+            rows = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    return None if rows == ["ok"] else "; ".join(rows)

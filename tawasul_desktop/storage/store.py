@@ -82,10 +82,12 @@ class Store:
         store = cls(settings, engine, reader, writer, BlobStore(settings.attachments_dir))
         with store.read() as session:  # the catalogue last received from central, if any
             store.catalogue = synced_catalogue(session) or store.catalogue
+        # sweep=False opens without writing (read-only commands work while another program
+        # holds the write lock): no clean-up, no statistics.
         if sweep:
             store.sweep_orphan_files()
-        if not store.has_statistics():
-            store.refresh_statistics()
+            if not store.has_statistics():
+                store.refresh_statistics()
         return store
 
     def has_statistics(self) -> bool:

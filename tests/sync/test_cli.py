@@ -13,9 +13,12 @@ import psycopg
 import pytest
 from synchelp import CLERK, PG_DSN, CentralDb, drop_central_db, server_or_skip, submit_many
 
+from tawasul_desktop.cli.identity import os_account
 from tawasul_desktop.cli.main import main
 from tawasul_desktop.config import load_settings
+from tawasul_desktop.storage.os_accounts import map_account
 from tawasul_desktop.storage.store import Store
+from tawasul_desktop.storage.users import Actor, add_user
 
 
 @pytest.fixture
@@ -83,8 +86,14 @@ def test_central_commands_and_a_desk_syncing(tmp_path: Path, capsys, clean_env, 
     code, out, _ = run(capsys, "request", "show", numbers[0], "--json", "--config", str(config))
     assert last_json(out)["status"] == "rejected" and last_json(out)["decision_reason"] == "ناقص"
 
-    code, out, _ = run(capsys, "request", "withdraw", numbers[0], "--config", str(config))
+    with Store.open(load_settings(config)) as store, store.write() as session:
+        # The test's OS account acts as a registered clerk.
+        add_user(session, Actor("setup", "admin"), "desk.clerk", "clerk", "long password 1",
+                 store.policy.security)
+        map_account(session, Actor("setup", "admin"), os_account(), "desk.clerk")
+    code, out, err = run(capsys, "request", "withdraw", numbers[0], "--config", str(config))
     assert code != 0  # decided requests cannot be withdrawn at the desk either
+    assert "cli.unmapped" not in err
     code, out, _ = run(capsys, "sync", "status", "--json", "--config", str(config))
     status = last_json(out)
     assert code == 0 and status["pending"] == 0 and status["last_success_at"]
