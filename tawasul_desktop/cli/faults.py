@@ -58,8 +58,25 @@ def _read_only_place(path: Path) -> bool:
     return not os.access(target, os.W_OK)
 
 
-def describe(exc: BaseException, db_path: Path | None) -> Problem | None:
-    """The fault behind ``exc`` as a Problem naming the file, or None if it is none of these."""
+def _full(path: Path) -> bool:
+    """Whether the filesystem holding ``path`` has no room left for an ordinary user."""
+    for folder in (path, *path.parents):
+        if folder.exists():
+            try:
+                stats = os.statvfs(folder)
+            except (OSError, AttributeError):
+                return False
+            return stats.f_bavail * stats.f_frsize < 64 * 1024
+    return False
+
+
+def describe(
+    exc: BaseException, db_path: Path | None, data_dir: Path | None = None
+) -> Problem | None:
+    """The fault behind ``exc`` as a Problem naming the file, or None if it is none of these.
+
+    SQLite reports some writes to a full disk as I/O errors, and a failed write() names no
+    file: which of the database and the data folder is on a full disk decides both."""
     code: str | None = None
     where: Path | None = db_path
     sqlite_error = _sqlite_error(exc)
@@ -84,6 +101,11 @@ def describe(exc: BaseException, db_path: Path | None) -> Problem | None:
             where = Path(os.fsdecode(exc.filename))
     if code is None:
         return None
+    places = [p for p in (where, db_path, data_dir) if p is not None]
+    if code in ("fault.io", "fault.disk_full"):
+        full = next((p for p in places if _full(p)), None)
+        if full is not None:
+            code, where = "fault.disk_full", full
     if code in ("fault.cannot_open", "fault.io") and where is not None and _read_only_place(where):
         code = "fault.read_only"
     return Problem.of(code, "file", file=ltr(where if where is not None else "?"))

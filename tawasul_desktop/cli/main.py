@@ -240,18 +240,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last line against a traceback (see cli/faults.py)
         if os.environ.get("TAWASUL_DEBUG"):
             raise
-        problem = faults.describe(exc, _db_path(args)) or Problem.of(
+        problem = faults.describe(exc, *_places(args)) or Problem.of(
             "fault.unexpected", "", kind=type(exc).__name__
         )
         out.problems([problem])
         return 1
 
 
-def _db_path(args: argparse.Namespace) -> Path | None:
+def _places(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
+    """The database file and the data folder the command used, to name in a fault."""
     try:
-        return commands.settings_from(args).db_path
+        settings = commands.settings_from(args)
     except Exception:  # the configuration itself may be what failed
-        return None
+        return None, None
+    return settings.db_path, settings.data_dir
 
 
 def run() -> None:
