@@ -529,6 +529,27 @@ def _restore_allowed(args: argparse.Namespace, settings: Settings) -> None:
             require_admin(acting_user(store, args, Access.CONFIRMED))
 
 
+def _raise_numbers_from_central(settings: Settings, out: Output) -> None:
+    """Numbering continues above what central holds for this counter too (a data folder lost
+    with the database); unreachable, the local mark alone stands, and the operator is told."""
+    import psycopg
+
+    from tawasul_desktop.storage.high_water import HighWater
+    from tawasul_desktop.sync.connection import CentralConfigError, target_from_settings
+    from tawasul_desktop.sync.numbers import central_high_water
+
+    try:
+        with target_from_settings(settings).connect() as conn:
+            marks = central_high_water(conn, settings.centre_code, settings.counter)
+    except (psycopg.Error, CentralConfigError, OSError) as exc:
+        out.warning(Problem.of("restore.central_unreachable", "central",
+                               reason=type(exc).__name__))
+        return
+    high_water = HighWater(settings.data_dir)
+    for year, last in marks.items():
+        high_water.raise_to(settings.centre_code, settings.counter, year, last)
+
+
 def restore(args: argparse.Namespace, out: Output) -> int:
     from tawasul_desktop.storage.backup import restore_database, unsent_dropped
 
@@ -544,6 +565,8 @@ def restore(args: argparse.Namespace, out: Output) -> int:
         },
         f"restored {args.file}" + (f"; the previous database is kept as {kept}" if kept else ""),
     )
+    if settings.central_dsn:
+        _raise_numbers_from_central(settings, out)
     if dropped:
         # Numbers are safe (storage/high_water.py); this work is not: say where it still is.
         out.warning(Problem.of("restore.unsent_dropped", "file", count=ltr(dropped),
