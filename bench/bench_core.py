@@ -176,6 +176,7 @@ def bench_list(count: int, work: Path) -> None:
         TAWASUL_CONFIG=str(work / "none.toml"),
         PYTHONPATH=str(ROOT),
     )
+    (work / "none.toml").touch()  # the command refuses a named configuration file that is absent
     cli = [sys.executable, "-m", "tawasul_desktop.cli.main"]
     idle_rss, _ = _peak_rss_of([*cli, "audit", "--help"], env)
     peak, seconds = _peak_rss_of([*cli, "demo-data", "--count", str(count)], env)

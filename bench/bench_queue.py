@@ -335,6 +335,7 @@ def main() -> None:
             db, data = folder / "store.sqlite3", folder / "data"
             env.update(TAWASUL_DB=str(db), TAWASUL_DATA_DIR=str(data),
                        TAWASUL_CONFIG=str(folder / "absent.toml"), PYTHONPATH=str(ROOT))
+            (folder / "absent.toml").touch()  # a named configuration file must exist
             t0 = time.perf_counter()
             subprocess.run([sys.executable, "-m", "tawasul_desktop.cli.main", "demo-data",
                             "--count", str(args.count), "--with-users"], env=env, cwd=ROOT,

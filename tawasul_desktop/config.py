@@ -278,10 +278,21 @@ def load_settings(
     db: str | os.PathLike[str] | None = None,
     data_dir: str | os.PathLike[str] | None = None,
     site_config: Path | None = None,
+    named_must_exist: bool = False,
 ) -> Settings:
     """Read the machine's file, then the user's, then environment, then explicit arguments
-    (README "Configuration", precedence). Every invalid value is reported at once."""
+    (README "Configuration", precedence). Every invalid value is reported at once.
+
+    With ``named_must_exist``, a file named by ``config_file`` or $TAWASUL_CONFIG that does not
+    exist is an error: its defaults (centre 101, counter 1) would collide with a real desk's
+    request numbers. Only the platform's default location may be absent."""
     source = config_file or default_config_file()
+    named = config_file or os.environ.get("TAWASUL_CONFIG")
+    if named_must_exist and named and not source.is_file():
+        raise ConfigError(
+            f"{source}: configuration file not found; create it (`tawasul-desktop` set-up "
+            "writes one) or name the right file with --config or $TAWASUL_CONFIG"
+        )
     site = site_config or site_config_file()
     files = [site, source] if site != source else [source]
     layers = _Layers(files, source)

@@ -9,24 +9,33 @@ import io
 import json
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy import select
 
+from tawasul_desktop.cli.identity import (
+    Access,
+    acting_user,
+    bootstrap_actor,
+    os_account,
+    store_is_empty,
+)
 from tawasul_desktop.cli.output import Output
 from tawasul_desktop.cli.progress import Progress
 from tawasul_desktop.config import Settings, load_settings
+from tawasul_desktop.domain.bidi import ltr
 from tawasul_desktop.domain.intake_json import draft_from_json
 from tawasul_desktop.domain.intake_types import ValidRequest
 from tawasul_desktop.domain.lifecycle import Action, Role
-from tawasul_desktop.domain.messages import TawasulError
+from tawasul_desktop.domain.messages import Problem, TawasulError
 from tawasul_desktop.domain.validation import validate_request
 from tawasul_desktop.storage import requests as ops
 from tawasul_desktop.storage.audit import AuditLog, verify_chain
 from tawasul_desktop.storage.engine import upgrade
 from tawasul_desktop.storage.models import Closure, User
+from tawasul_desktop.storage.os_accounts import map_account, mappings, unmap_account
 from tawasul_desktop.storage.store import Store
-from tawasul_desktop.storage.users import Actor, add_user, find_user
+from tawasul_desktop.storage.users import Actor, find_user
 
 
 class CommandFailed(Exception):
@@ -37,25 +46,23 @@ class CommandFailed(Exception):
 
 def settings_from(args: argparse.Namespace) -> Settings:
     return load_settings(
-        Path(args.config) if args.config else None, db=args.db, data_dir=args.data_dir
+        Path(args.config) if args.config else None,
+        db=args.db,
+        data_dir=args.data_dir,
+        named_must_exist=True,
     )
 
 
-def open_store(args: argparse.Namespace) -> Store:
-    return Store.open(settings_from(args))
+def open_store(args: argparse.Namespace, *, sweep: bool = True) -> Store:
+    """The desk's store. Read-only commands pass ``sweep=False``: the clean-up of orphan files
+    needs the write lock, and reading must work while another program writes."""
+    return Store.open(settings_from(args), sweep=sweep)
 
 
-def os_actor(store: Store) -> Actor:
-    """The OS account running the command; a registered user of that name keeps their role."""
-    name = getpass.getuser()
-    with store.read() as session:
-        user = find_user(session, name)
-    if user is not None:
-        if not user.active:
-            # Else a deactivated clerk would act as "os:<name>", an administrator.
-            raise CommandFailed(f"the user account {user.username} is deactivated", 1)
-        return Actor(user.username, user.role, user.display_name)
-    return Actor(f"os:{name}", Role.ADMIN.value, name)
+def require_admin(actor: Actor) -> Actor:
+    if actor.role != Role.ADMIN:
+        raise TawasulError.of("request.not_permitted", "role", invalid_input=False)
+    return actor
 
 
 # --- db, users ----------------------------------------------------------------------------
@@ -83,9 +90,19 @@ def _read_password() -> str:
 
 
 def user_add(args: argparse.Namespace, out: Output) -> int:
+    from tawasul_desktop.storage.users import add_user
+
     with open_store(args) as store:
+        # Bootstrap: on a database without any user, the account that can write the file
+        # creates the first administrator and is mapped to it.
+        first = store_is_empty(store)
+        if first:
+            if args.role != Role.ADMIN:
+                raise TawasulError.of("cli.first_user_admin", "role")
+            actor = bootstrap_actor()
+        else:
+            actor = require_admin(acting_user(store, args, Access.CONFIRMED))
         password = _read_password()
-        actor = os_actor(store)
         with store.write() as session:
             user = add_user(
                 session,
@@ -96,30 +113,63 @@ def user_add(args: argparse.Namespace, out: Output) -> int:
                 store.policy.security,
                 args.display_name,
             )
-            out.data(
-                {"username": user.username, "role": user.role},
-                f"user {user.username} added as {user.role}",
-            )
+            result: dict[str, Any] = {"username": user.username, "role": user.role}
+            text = f"user {user.username} added as {user.role}"
+            if first:
+                mapped = map_account(session, actor, os_account(), user.username)
+                result["os_account"] = mapped.account
+                text += f"; the account {mapped.account} acts as {user.username}"
+            out.data(result, text)
+    return 0
+
+
+def user_map_os(args: argparse.Namespace, out: Output) -> int:
+    with open_store(args) as store:
+        actor = require_admin(acting_user(store, args, Access.CONFIRMED))
+        with store.write() as session:
+            mapped = map_account(session, actor, args.account, args.username)
+    out.data(
+        {"os_account": mapped.account, "username": mapped.username},
+        f"the account {mapped.account} acts as {mapped.username}",
+    )
+    return 0
+
+
+def user_unmap_os(args: argparse.Namespace, out: Output) -> int:
+    with open_store(args) as store:
+        actor = require_admin(acting_user(store, args, Access.CONFIRMED))
+        with store.write() as session:
+            removed = unmap_account(session, actor, args.account)
+    out.data(
+        {"os_account": args.account, "removed": removed},
+        f"the account {args.account} "
+        + ("no longer acts as a user" if removed else "was not mapped"),
+    )
     return 0
 
 
 def user_list(args: argparse.Namespace, out: Output) -> int:
-    with open_store(args) as store, store.read() as session:
+    with open_store(args, sweep=False) as store, store.read() as session:
         users = session.execute(select(User).order_by(User.username)).scalars().all()
+        accounts: dict[str, list[str]] = {}
+        for m in mappings(session):
+            accounts.setdefault(m.username, []).append(m.account)
         rows = [
             {
                 "username": u.username,
                 "role": u.role,
                 "display_name": u.display_name,
                 "active": u.active,
+                "os_accounts": accounts.get(u.username, []),
             }
             for u in users
         ]
-    out.data(
-        rows,
-        "\n".join(f"{r['username']:<20} {r['role']:<11} {r['display_name']}" for r in rows)
-        or "no users",
-    )
+
+    def line(r: dict[str, Any]) -> str:
+        mapped = f"  (OS: {', '.join(r['os_accounts'])})" if r["os_accounts"] else ""
+        return f"{r['username']:<20} {r['role']:<11} {r['display_name']}{mapped}"
+
+    out.data(rows, "\n".join(line(r) for r in rows) or "no users")
     return 0
 
 
@@ -176,9 +226,13 @@ def validate_json(store: Store, obj: object, base: Path) -> ValidRequest:
 def request_submit(args: argparse.Namespace, out: Output) -> int:
     obj, base = _load_json_input(args.file)
     with open_store(args) as store:
+        actor = acting_user(store, args, Access.WORK)
         valid = validate_json(store, obj, base)
         summary = ops.submit_request(
-            store, os_actor(store), valid, confirm_duplicate=args.confirm_duplicate
+            store,
+            actor,
+            valid,
+            confirm_duplicate=args.confirm_duplicate,
         )
     out.data(summary.as_json(), _summary_text(summary))
     return 0
@@ -203,7 +257,7 @@ def request_import(args: argparse.Namespace, out: Output) -> int:
     with handle, open_store(args) as store, progress:
         report = import_lines(
             store,
-            os_actor(store),
+            acting_user(store, args, Access.WORK),
             handle,
             base,
             confirm_duplicates=args.confirm_duplicates,
@@ -237,7 +291,7 @@ def request_import(args: argparse.Namespace, out: Output) -> int:
 
 
 def request_show(args: argparse.Namespace, out: Output) -> int:
-    with open_store(args) as store:
+    with open_store(args, sweep=False) as store:
         req = ops.get_request(store, args.number)
         summary = ops.summarise(store, req)
         service = store.catalogue.get(req.service)
@@ -301,7 +355,7 @@ def request_list(args: argparse.Namespace, out: Output) -> int:
     )
     if args.limit < 1 or args.offset < 0:
         raise CommandFailed("--limit must be at least 1 and --offset not negative", 2)
-    with open_store(args) as store:
+    with open_store(args, sweep=False) as store:
         rows = ops.list_requests(store, flt, limit=args.limit, offset=args.offset)
     text = (
         "\n".join(
@@ -326,8 +380,9 @@ _DECISIONS = {
 
 def request_decide(args: argparse.Namespace, out: Output) -> int:
     with open_store(args) as store:
+        actor = acting_user(store, args, Access.CONFIRMED)
         summary = ops.transition(
-            store, os_actor(store), args.number, _DECISIONS[args.decision], reason=args.reason
+            store, actor, args.number, _DECISIONS[args.decision], reason=args.reason
         )
     out.data(summary.as_json(), _summary_text(summary))
     return 0
@@ -343,7 +398,7 @@ def request_assign(args: argparse.Namespace, out: Output) -> int:
     refused: list[tuple[str, TawasulError]] = []
     with open_store(args) as store:
         # The same refusal the workspace gives a clerk: once, before any request is touched.
-        actor = require_supervisor(os_actor(store))
+        actor = require_supervisor(acting_user(store, args, Access.CONFIRMED))
         wanted = None if args.release else actor.username if args.to == "me" else args.to
         assignee = wanted
         for text in args.numbers:
@@ -377,14 +432,16 @@ def request_assign(args: argparse.Namespace, out: Output) -> int:
 def request_simple_action(args: argparse.Namespace, out: Output) -> int:
     action = Action.WITHDRAW if args.action_name == "withdraw" else Action.ANSWER
     with open_store(args) as store:
-        summary = ops.transition(store, os_actor(store), args.number, action, reason=args.note)
+        actor = acting_user(store, args, Access.WORK)
+        summary = ops.transition(store, actor, args.number, action, reason=args.note)
     out.data(summary.as_json(), _summary_text(summary))
     return 0
 
 
 def request_follow_up(args: argparse.Namespace, out: Output) -> int:
     with open_store(args) as store:
-        summary = ops.record_follow_up(store, os_actor(store), args.number, args.note)
+        actor = acting_user(store, args, Access.WORK)
+        summary = ops.record_follow_up(store, actor, args.number, args.note)
     out.data(summary.as_json(), f"follow-up recorded for {summary.number}")
     return 0
 
@@ -395,14 +452,17 @@ def request_follow_up(args: argparse.Namespace, out: Output) -> int:
 def closure_add(args: argparse.Namespace, out: Output) -> int:
     day = _date_arg(args.day, "day")
     assert day is not None
+    from tawasul_desktop.storage.queue import require_supervisor
+
     with open_store(args) as store:
-        moved = ops.add_closure(store, os_actor(store), day, args.reason)
+        actor = require_supervisor(acting_user(store, args, Access.CONFIRMED))
+        moved = ops.add_closure(store, actor, day, args.reason)
     out.data({"day": day, "moved": moved}, f"closure {day} added; {moved} due date(s) moved")
     return 0
 
 
 def closure_list(args: argparse.Namespace, out: Output) -> int:
-    with open_store(args) as store, store.read() as session:
+    with open_store(args, sweep=False) as store, store.read() as session:
         rows = [
             {"day": c.day, "reason": c.reason, "added_by": c.added_by}
             for c in session.execute(select(Closure).order_by(Closure.day)).scalars()
@@ -417,7 +477,11 @@ def demo_data(args: argparse.Namespace, out: Output) -> int:
     if args.count < 1:
         raise CommandFailed("--count must be at least 1", 2)
     with open_store(args) as store:
-        actor = os_actor(store)
+        # A fresh demo database has no user yet; a real one needs an administrator.
+        if store_is_empty(store):
+            actor = bootstrap_actor()
+        else:
+            actor = require_admin(acting_user(store, args, Access.CONFIRMED))
         users = ensure_demo_users(store, actor) if args.with_users else []
         progress = Progress("demo requests", args.count, json_mode=args.json)
         try:
@@ -434,7 +498,7 @@ def demo_data(args: argparse.Namespace, out: Output) -> int:
 
 
 def audit_verify(args: argparse.Namespace, out: Output) -> int:
-    with open_store(args) as store, store.read() as session:
+    with open_store(args, sweep=False) as store, store.read() as session:
         count, breaks = verify_chain(session)
     if breaks:
         out.data(
@@ -454,10 +518,15 @@ def audit_verify(args: argparse.Namespace, out: Output) -> int:
 
 
 def backup(args: argparse.Namespace, out: Output) -> int:
-    from tawasul_desktop.storage.backup import backup_database
+    from tawasul_desktop.storage.backup import backup_database, database_damage
 
     target = Path(args.file)
-    with open_store(args) as store:
+    with open_store(args, sweep=False) as store:
+        damage = database_damage(store.db_path)
+        if damage is not None:
+            raise TawasulError(
+                Problem.of("fault.corrupt", "file", file=ltr(store.db_path)), invalid_input=False
+            )
         try:
             backup_database(store.db_path, target)
         except ValueError as exc:
@@ -466,16 +535,87 @@ def backup(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
+def _restore_allowed(args: argparse.Namespace, settings: Settings) -> None:
+    """Putting an older database back undoes decisions: an administrator's act, with the
+    password. A live database that cannot be read at all is what a restore repairs, and an
+    empty one has nobody to ask: then the file's own permissions decide."""
+    import sqlite3
+
+    from sqlalchemy.exc import DBAPIError
+
+    if not settings.db_path.exists():
+        return
+    try:
+        store = Store.open(settings, sweep=False)
+    except (DBAPIError, sqlite3.DatabaseError):
+        return
+    with store:
+        if not store_is_empty(store):
+            require_admin(acting_user(store, args, Access.CONFIRMED))
+
+
+def _raise_numbers_from_central(settings: Settings, out: Output) -> None:
+    """Numbering continues above what central holds for this counter too (a data folder lost
+    with the database); unreachable, the local mark alone stands, and the operator is told."""
+    import psycopg
+
+    from tawasul_desktop.storage.high_water import HighWater
+    from tawasul_desktop.sync.connection import CentralConfigError, target_from_settings
+    from tawasul_desktop.sync.numbers import central_high_water
+
+    try:
+        with target_from_settings(settings).connect() as conn:
+            marks = central_high_water(conn, settings.centre_code, settings.counter)
+    except (psycopg.Error, CentralConfigError, OSError) as exc:
+        out.warning(Problem.of("restore.central_unreachable", "central",
+                               reason=type(exc).__name__))
+        return
+    high_water = HighWater(settings.data_dir)
+    for year, last in marks.items():
+        high_water.raise_to(settings.centre_code, settings.counter, year, last)
+
+
 def restore(args: argparse.Namespace, out: Output) -> int:
-    from tawasul_desktop.storage.backup import restore_database
+    from tawasul_desktop.storage.backup import restore_database, unsent_dropped
 
     settings = settings_from(args)
+    _restore_allowed(args, settings)
+    dropped = unsent_dropped(settings.db_path, Path(args.file))
     kept = restore_database(Path(args.file), settings.db_path)
     out.data(
-        {"restored": str(args.file), "previous_kept_as": str(kept) if kept else None},
+        {
+            "restored": str(args.file),
+            "previous_kept_as": str(kept) if kept else None,
+            "unsent_dropped": dropped,
+        },
         f"restored {args.file}" + (f"; the previous database is kept as {kept}" if kept else ""),
     )
+    if settings.central_dsn:
+        _raise_numbers_from_central(settings, out)
+    if dropped:
+        # Numbers are safe (storage/high_water.py); this work is not: say where it still is.
+        out.warning(Problem.of("restore.unsent_dropped", "file", count=ltr(dropped),
+                               kept=ltr(kept)))
     return 0
+
+
+def _clerk_name(store: Store, created_by: str, actor: Actor) -> str:
+    """The clerk a receipt names, as the desktop does: the registered user printing it (an
+    OS account mapped to one), else the user who submitted the request. A request submitted
+    by an unmapped account before mappings existed ("os:NAME") names that account's user."""
+    from tawasul_desktop.storage.os_accounts import mapped_user
+
+    if not actor.username.startswith("os:"):
+        return actor.display_name or actor.username
+    with store.read() as session:
+        user = (
+            mapped_user(session, created_by.removeprefix("os:"))
+            if created_by.startswith("os:")
+            else find_user(session, created_by)
+        )
+        if user is not None:
+            return user.display_name or user.username
+    return created_by.removeprefix("os:")
 
 
 def receipt(args: argparse.Namespace, out: Output) -> int:
@@ -485,16 +625,17 @@ def receipt(args: argparse.Namespace, out: Output) -> int:
     with open_store(args) as store:
         req = ops.get_request(store, args.number)
         fmt = args.format or store.settings.receipt_format
-        actor = os_actor(store)
+        actor = acting_user(store, args, Access.READ)
+        clerk = _clerk_name(store, req.created_by, actor)
         to_stdout = args.output == "-"
         try:
             if to_stdout:  # the PDF on standard output (a pipe to lp, ssh, a mail tool)
                 buffer = io.BytesIO()
-                write_receipt(store, req, buffer, fmt, copy=args.copy)
+                write_receipt(store, req, buffer, fmt, clerk=clerk, copy=args.copy)
                 sys.stdout.buffer.write(buffer.getvalue())
                 sys.stdout.buffer.flush()
             else:
-                write_receipt(store, req, Path(args.output), fmt, copy=args.copy)
+                write_receipt(store, req, Path(args.output), fmt, clerk=clerk, copy=args.copy)
         except ReceiptFontError as exc:
             raise CommandFailed(str(exc)) from None
         except OSError as exc:

@@ -47,7 +47,8 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def export_queue(args: argparse.Namespace, out: Output) -> int:
-    from tawasul_desktop.cli.commands import CommandFailed, _date_arg, open_store, os_actor
+    from tawasul_desktop.cli.commands import CommandFailed, _date_arg, open_store
+    from tawasul_desktop.cli.identity import Access, acting_user
     from tawasul_desktop.storage import reports
     from tawasul_desktop.storage.queue import QueueFilter, QueueQuery, QueueSort
 
@@ -61,7 +62,8 @@ def export_queue(args: argparse.Namespace, out: Output) -> int:
     write = reports.export_csv if args.kind == "csv" else reports.export_xlsx
     with open_store(args) as store:
         language = args.language or store.settings.language
-        query = QueueQuery(store, os_actor(store), flt, QueueSort(key, args.descending),
+        actor = acting_user(store, args, Access.READ)
+        query = QueueQuery(store, actor, flt, QueueSort(key, args.descending),
                            now=dt.datetime.now(dt.UTC))
         progress = Progress(f"exporting to {target.name}", json_mode=args.json)
         try:

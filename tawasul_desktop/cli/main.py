@@ -1,8 +1,9 @@
 """The `tawasul` command: operations over the same core the desktop uses.
 
 Exit codes: 0 success, 2 invalid input (every problem is printed), 1 any other failure.
-The command acts as the operating-system account running it; that name goes into the audit
-log. It never prompts unless stdin is a terminal and a password is needed.
+The command acts as the registered user an administrator mapped the operating-system account
+to (cli/identity.py); an unmapped account only reads and prints. It never prompts unless stdin
+is a terminal and a password is needed.
 """
 
 from __future__ import annotations
@@ -10,42 +11,62 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from tawasul_desktop import __version__
-from tawasul_desktop.cli import commands, completion, export_commands, sync_commands
+from tawasul_desktop.cli import commands, completion, export_commands, faults, sync_commands
 from tawasul_desktop.cli.output import Output
 from tawasul_desktop.config import ConfigError
 from tawasul_desktop.domain.catalogue import SERVICE_CODES
 from tawasul_desktop.domain.lifecycle import Role, Status
-from tawasul_desktop.domain.messages import TawasulError
+from tawasul_desktop.domain.messages import Problem, TawasulError
 from tawasul_desktop.storage.engine import StoreVersionError
 
 log = logging.getLogger(__name__)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _global_options(suppress: bool) -> argparse.ArgumentParser:
+    """The options every command takes, before or after its name. The copies the subcommands
+    carry default to SUPPRESS: a default there would replace what was given before the command."""
+    keep: dict[str, Any] = {"default": argparse.SUPPRESS} if suppress else {}
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--db", help="SQLite database file (default: $TAWASUL_DB or the data folder)"
+        "--db", help="SQLite database file (default: $TAWASUL_DB or the data folder)", **keep
     )
     common.add_argument(
-        "--data-dir", help="data folder (default: $TAWASUL_DATA_DIR or the platform's)"
+        "--data-dir", help="data folder (default: $TAWASUL_DATA_DIR or the platform's)", **keep
     )
     common.add_argument(
-        "--config", help="configuration file (default: $TAWASUL_CONFIG or the platform's)"
+        "--config",
+        help="configuration file (default: $TAWASUL_CONFIG or the platform's)",
+        **keep,
     )
-    common.add_argument("--json", action="store_true", help="machine-readable output")
+    common.add_argument("--json", action="store_true", help="machine-readable output", **keep)
     common.add_argument(
         "--log", action="store_true",
         help="also write this command's log to the rotating log file the desktop writes "
-             "($TAWASUL_LOG_DIR or the platform's log folder)")
+             "($TAWASUL_LOG_DIR or the platform's log folder)", **keep)
+    return common
 
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _global_options(suppress=True)
+    # Commands that change decisions, assignments, closures or users confirm the password of
+    # the user the OS account is mapped to (see cli/identity.py).
+    confirmed = argparse.ArgumentParser(add_help=False, parents=[common])
+    confirmed.add_argument(
+        "--password-fd",
+        type=int,
+        metavar="N",
+        help="read your password as one line from file descriptor N (default: ask on the terminal)",
+    )
     parser = argparse.ArgumentParser(
         prog="tawasul",
-        parents=[common],
+        parents=[_global_options(suppress=False)],
         description="Tawasul Desk operations (requests, users, audit).",
     )
     parser.add_argument("--version", action="version", version=f"tawasul {__version__}",
@@ -61,16 +82,27 @@ def build_parser() -> argparse.ArgumentParser:
     user = sub.add_parser("user", parents=[common], help="user accounts")
     user_sub = user.add_subparsers(dest="user_command", required=True)
     add = user_sub.add_parser(
-        "add", parents=[common], help="add a user (password from stdin or a prompt)"
+        "add", parents=[confirmed], help="add a user (password from stdin or a prompt)"
     )
     add.add_argument("name", help="the user name to sign in with")
     add.add_argument("--role", required=True, choices=[r.value for r in Role],
                      help="what the user may do")
     add.add_argument("--display-name", default="", help="the name shown on screen and receipts")
     add.set_defaults(func=commands.user_add)
-    user_sub.add_parser("list", parents=[common], help="list users").set_defaults(
-        func=commands.user_list
+    user_sub.add_parser(
+        "list", parents=[common], help="list users and the OS accounts mapped to them"
+    ).set_defaults(func=commands.user_list)
+    map_os = user_sub.add_parser(
+        "map-os", parents=[confirmed], help="let an OS account act as a registered user"
     )
+    map_os.add_argument("account", help="the operating-system account (DOMAIN\\name on Windows)")
+    map_os.add_argument("username")
+    map_os.set_defaults(func=commands.user_map_os)
+    unmap_os = user_sub.add_parser(
+        "unmap-os", parents=[confirmed], help="take an OS account's mapping away"
+    )
+    unmap_os.add_argument("account")
+    unmap_os.set_defaults(func=commands.user_unmap_os)
 
     req = sub.add_parser("request", parents=[common], help="requests")
     req_sub = req.add_subparsers(dest="request_command", required=True)
@@ -108,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     lst.set_defaults(func=commands.request_list)
 
     decide = req_sub.add_parser(
-        "decide", parents=[common], help="review, accept, reject, return or close"
+        "decide", parents=[confirmed], help="review, accept, reject, return or close"
     )
     choice = decide.add_mutually_exclusive_group(required=True)
     for flag in ("accept", "reject", "return", "review", "close"):
@@ -121,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     assign = req_sub.add_parser(
         "assign",
-        parents=[common],
+        parents=[confirmed],
         help="put open requests in a supervisor's hands, or release them",
     )
     assign.add_argument("numbers", nargs="+", metavar="NUMBER", help="request numbers")
@@ -153,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     closure = sub.add_parser("closure", parents=[common], help="office closure days")
     closure_sub = closure.add_subparsers(dest="closure_command", required=True)
     cadd = closure_sub.add_parser(
-        "add", parents=[common], help="add a closure day; moves due dates"
+        "add", parents=[confirmed], help="add a closure day; moves due dates"
     )
     cadd.add_argument("day", help="YYYY-MM-DD")
     cadd.add_argument("--reason", default="", help="why the office is closed that day")
@@ -162,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
         func=commands.closure_list)
 
     demo = sub.add_parser(
-        "demo-data", parents=[common], help="fill the database with realistic requests"
+        "demo-data", parents=[confirmed], help="fill the database with realistic requests"
     )
     demo.add_argument("--count", type=int, default=200, help="how many requests (default 200)")
     demo.add_argument("--seed", type=int, default=1,
@@ -186,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("file", help="the backup file to write")
     backup.set_defaults(func=commands.backup)
     restore = sub.add_parser(
-        "restore", parents=[common], help="put a backup back (keeps the old file)"
+        "restore", parents=[confirmed], help="put a backup back (keeps the old file)"
     )
     restore.add_argument("file", help="the backup file to put back")
     restore.set_defaults(func=commands.restore)
@@ -247,6 +279,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # the last line against a traceback (see cli/faults.py)
+        if os.environ.get("TAWASUL_DEBUG"):
+            raise
+        problem = faults.describe(exc, *_places(args)) or Problem.of(
+            "fault.unexpected", "", kind=type(exc).__name__
+        )
+        out.problems([problem])
+        return 1
+
+
+def _places(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
+    """The database file and the data folder the command used, to name in a fault."""
+    try:
+        settings = commands.settings_from(args)
+    except Exception:  # the configuration itself may be what failed
+        return None, None
+    return settings.db_path, settings.data_dir
 
 
 def run() -> None:

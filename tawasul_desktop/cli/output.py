@@ -54,5 +54,11 @@ class Output:
                 f"error {about}: [{p.code}] {where}{p.message_en}\n        {p.message_ar}\n"
             )
 
+    def warning(self, problem: Problem) -> None:
+        """Something the operator must know although the command succeeded (stderr)."""
+        sys.stderr.write(
+            f"warning [{problem.code}] {problem.message_en}\n        {problem.message_ar}\n"
+        )
+
     def error(self, text: str) -> None:
         sys.stderr.write(f"error: {text}\n")

@@ -44,9 +44,14 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     sync_sub.add_parser("reset", parents=[common],
                         help="receive everything from central again (pending work is kept)"
                         ).set_defaults(func=sync_reset)
-    sync_sub.add_parser("renumber", parents=[common],
-                        help="administrators: fresh numbers for requests refused because "
-                        "their number was taken centrally").set_defaults(func=sync_renumber)
+    renumber = sync_sub.add_parser(
+        "renumber", parents=[common],
+        help="administrators: fresh numbers for requests refused because their number was "
+             "taken centrally (asks the administrator's password)")
+    renumber.add_argument("--password-fd", type=int, metavar="N",
+                          help="read your password as one line from file descriptor N "
+                               "(default: ask on the terminal)")
+    renumber.set_defaults(func=sync_renumber)
 
     central = sub.add_parser("central", parents=[common], help="the central database (admin)")
     central_sub = central.add_subparsers(dest="central_command", required=True)
@@ -236,13 +241,14 @@ def sync_reset(args: argparse.Namespace, out: Output) -> int:
 
 
 def sync_renumber(args: argparse.Namespace, out: Output) -> int:
-    from tawasul_desktop.cli.commands import os_actor
+    from tawasul_desktop.cli.identity import Access, acting_user
     from tawasul_desktop.domain.lifecycle import Role
     from tawasul_desktop.sync.renumber import renumber_taken
 
     engine = _engine(args)
     try:
-        actor = os_actor(engine.store)
+        # The OS account's mapped user, confirmed by password: numbers are printed on receipts.
+        actor = acting_user(engine.store, args, Access.CONFIRMED)
         if actor.role != Role.ADMIN.value:
             raise CommandFailed("only an administrator renumbers requests", 1)
         try:

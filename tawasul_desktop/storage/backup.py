@@ -87,3 +87,34 @@ def restore_database(backup: Path, db_path: Path) -> Path | None:
     ):
         src.backup(dst)
     return kept
+
+
+def database_damage(path: Path) -> str | None:
+    """What ``PRAGMA quick_check`` finds wrong with a database (None when it is sound): a
+    backup of a damaged database would pass the damage on as if it were good."""
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        ) as conn:
+            rows = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    return None if rows == ["ok"] else "; ".join(rows)
+
+
+def unsent_dropped(db_path: Path, backup: Path) -> int:
+    """How many operations the live database still has to send to central that ``backup``
+    does not hold: work a restore takes out of the live database (the copy kept aside still
+    has it)."""
+
+    def op_ids(path: Path, where: str) -> set[str]:
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        try:
+            with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+                return {r[0] for r in conn.execute(f"SELECT op_id FROM outbox {where}")}
+        except sqlite3.DatabaseError:  # no outbox (an old or damaged file): nothing to compare
+            return set()
+
+    if not db_path.exists():
+        return 0
+    return len(op_ids(db_path, "WHERE state = 'pending'") - op_ids(backup, ""))

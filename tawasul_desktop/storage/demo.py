@@ -26,6 +26,7 @@ from tawasul_desktop.domain.numbers import MAX_SEQUENCE, make_number
 from tawasul_desktop.domain.timing import compute_timing
 from tawasul_desktop.storage.audit import AuditLog
 from tawasul_desktop.storage.blobs import sha256_hex
+from tawasul_desktop.storage.high_water import HighWater
 from tawasul_desktop.storage.models import Attachment, NumberSequence, Request
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor, add_user, find_user
@@ -349,6 +350,7 @@ def _take_numbers(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Give each row the next number of its (counter, year); drop rows whose year is full."""
     taken: dict[tuple[int, int], NumberSequence] = {}
+    high_water: HighWater | None = session.info.get("high_water")
     kept = []
     for row, (counter, year) in zip(requests, slots, strict=True):
         seq = taken.get((counter, year))
@@ -357,6 +359,8 @@ def _take_numbers(
             if seq is None:
                 seq = NumberSequence(centre=centre, counter=counter, year=year, last=0)
                 session.add(seq)
+            if high_water is not None:
+                seq.last = max(seq.last, high_water.mark(centre, counter, year))
             taken[(counter, year)] = seq
         if seq.last >= MAX_SEQUENCE:
             continue
@@ -364,6 +368,9 @@ def _take_numbers(
         row["number"] = make_number(centre, counter, year, seq.last).digits
         kept.append(row)
     session.flush()
+    if high_water is not None:
+        for (counter, year), seq in taken.items():
+            high_water.raise_to(centre, counter, year, seq.last)
     ids = {row["id"] for row in kept}
     return kept, [a for a in attachments if a["request_id"] in ids]
 

@@ -77,6 +77,18 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
+class OsAccount(Base):
+    """An operating-system account an administrator allowed to act as a registered user in
+    the `tawasul` command (cli/identity.py). An account not listed here only reads and prints."""
+
+    __tablename__ = "os_accounts"
+
+    account: Mapped[str] = mapped_column(String(256), primary_key=True)  # lower-cased
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    mapped_by: Mapped[str] = mapped_column(String(64))
+    mapped_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 class Request(Base):
     __tablename__ = "requests"
 

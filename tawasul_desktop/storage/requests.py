@@ -54,6 +54,7 @@ from tawasul_desktop.domain.timing import (
 )
 from tawasul_desktop.domain.workdays import WorkingCalendar
 from tawasul_desktop.storage.audit import AuditLog
+from tawasul_desktop.storage.high_water import HighWater
 from tawasul_desktop.storage.models import Attachment, Closure, FollowUp, NumberSequence, Request
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
@@ -151,11 +152,18 @@ def reserve_numbers(
     if seq is None:
         seq = NumberSequence(centre=centre, counter=counter, year=year, last=0)
         session.add(seq)
+    # Above the mark kept outside the database too: a restored older backup's sequence
+    # would otherwise hand out numbers already printed (storage/high_water.py).
+    high_water: HighWater | None = session.info.get("high_water")
+    if high_water is not None:
+        seq.last = max(seq.last, high_water.mark(centre, counter, year))
     if seq.last + count > MAX_SEQUENCE:
         raise TawasulError.of("request.sequence_exhausted", "number", invalid_input=False)
     first = seq.last + 1
     seq.last += count
     session.flush()
+    if high_water is not None:
+        high_water.raise_to(centre, counter, year, seq.last)
     return [make_number(centre, counter, year, s).digits for s in range(first, first + count)]
 
 

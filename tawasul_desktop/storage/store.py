@@ -27,6 +27,7 @@ from tawasul_desktop.domain.workdays import WorkingCalendar
 from tawasul_desktop.storage.blobs import BlobStore
 from tawasul_desktop.storage.drafts import draft_digests, payload_digests
 from tawasul_desktop.storage.engine import open_store
+from tawasul_desktop.storage.high_water import HighWater
 from tawasul_desktop.storage.models import Attachment, Closure
 from tawasul_desktop.sync.local import synced_catalogue
 
@@ -77,15 +78,19 @@ class Store:
     def open(cls, settings: Settings, *, sweep: bool = True) -> Store:
         engine, reader = open_store(settings.db_path)
         writer = sessionmaker(
-            engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
+            engine.execution_options(sqlite_begin="IMMEDIATE"),
+            expire_on_commit=False,
+            info={"high_water": HighWater(settings.data_dir)},  # see storage/high_water.py
         )
         store = cls(settings, engine, reader, writer, BlobStore(settings.attachments_dir))
         with store.read() as session:  # the catalogue last received from central, if any
             store.catalogue = synced_catalogue(session) or store.catalogue
+        # sweep=False opens without writing (read-only commands work while another program
+        # holds the write lock): no clean-up, no statistics.
         if sweep:
             store.sweep_orphan_files()
-        if not store.has_statistics():
-            store.refresh_statistics()
+            if not store.has_statistics():
+                store.refresh_statistics()
         return store
 
     def has_statistics(self) -> bool:

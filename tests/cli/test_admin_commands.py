@@ -6,6 +6,7 @@ import contextlib
 import sqlite3
 
 import pytest
+from cli_users import OPERATOR_PASSWORD, map_os_account
 
 from tawasul_desktop.storage import requests as ops
 from tawasul_desktop.storage.backup import restore_database
@@ -38,7 +39,7 @@ def test_a_newer_database_is_refused_calmly(tawasul, settings):
     assert "newer" in ran.err and "Traceback" not in ran.err
 
 
-def test_user_add_reads_the_password_from_stdin(tawasul, settings):
+def test_user_add_reads_the_password_from_stdin(tawasul, settings, operator):
     ran = tawasul(
         "user",
         "add",
@@ -49,6 +50,7 @@ def test_user_add_reads_the_password_from_stdin(tawasul, settings):
         "نورة",
         "--json",
         stdin="a long secret\n",
+        password=OPERATOR_PASSWORD,
     )
     assert ran.code == 0, ran.err
     assert ran.data == {"username": "noura.k", "role": "clerk"}
@@ -57,13 +59,19 @@ def test_user_add_reads_the_password_from_stdin(tawasul, settings):
             assert find_user(session, "noura.k").password_hash.startswith("$argon2id$")
         assert login(store, "noura.k", "a long secret").role == "clerk"
     listed = tawasul("user", "list", "--json").data
-    assert listed == [
-        {"username": "noura.k", "role": "clerk", "display_name": "نورة", "active": True}
-    ]
+    assert listed[0] == {
+        "username": "noura.k",
+        "role": "clerk",
+        "display_name": "نورة",
+        "active": True,
+        "os_accounts": [],
+    }
 
-    taken = tawasul("user", "add", "NOURA.K", "--role", "admin", "--json", stdin="another secret\n")
+    taken = tawasul("user", "add", "NOURA.K", "--role", "admin", "--json",
+                    stdin="another secret\n", password=OPERATOR_PASSWORD)
     assert taken.code == 2 and taken.data["errors"][0]["code"] == "user.exists"
-    weak = tawasul("user", "add", "fahad", "--role", "clerk", "--json", stdin="short\n")
+    weak = tawasul("user", "add", "fahad", "--role", "clerk", "--json", stdin="short\n",
+                   password=OPERATOR_PASSWORD)
     assert weak.code == 2 and weak.data["errors"][0]["code"] == "user.weak_password"
 
 
@@ -214,20 +222,10 @@ def test_restore_from_a_folder_with_uri_characters(
 def test_a_deactivated_user_cannot_act_through_the_command(
     tawasul, store, valid_request, supervisor
 ):
-    import getpass
-
-    from tawasul_desktop.storage.users import add_user
-
     number = ops.submit_request(store, supervisor, valid_request()).number
+    map_os_account(store, "sup.gone", "supervisor", "long password")
     with store.write() as session:
-        add_user(
-            session,
-            supervisor,
-            getpass.getuser(),
-            "supervisor",
-            "long password",
-            store.policy.security,
-        ).active = False
-    ran = tawasul("request", "decide", "--accept", number)
+        find_user(session, "sup.gone").active = False
+    ran = tawasul("request", "decide", "--accept", number, password="long password")
     assert ran.code == 1 and "deactivated" in ran.err
     assert ops.get_request(store, number).status == "submitted"

@@ -1,7 +1,7 @@
 """`tawasul request assign`, run as a real process over the test's SQLite store.
 
-The command acts as the OS account running it (``getpass.getuser``, which reads $LOGNAME
-first), so each run names the registered user it acts as through the environment.
+The command acts as the user the OS account running it is mapped to, so each run first maps
+the test's OS account to the registered user it acts as, and gives that user's password.
 """
 
 from __future__ import annotations
@@ -11,18 +11,17 @@ import json
 import pytest
 from sqlalchemy import select
 
+from tawasul_desktop.cli.identity import os_account
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.storage import requests as ops
 from tawasul_desktop.storage.audit import verify_chain
 from tawasul_desktop.storage.models import AuditEntry
+from tawasul_desktop.storage.os_accounts import map_account
 from tawasul_desktop.storage.users import Actor, add_user
 
 SETUP = Actor("setup", "admin")
 PEOPLE = (("amal", "supervisor"), ("huda", "supervisor"), ("noura", "clerk"), ("root", "admin"))
-
-
-def as_user(name: str) -> dict[str, str]:
-    return {"LOGNAME": name, "USER": name, "LNAME": name, "USERNAME": name}
+PASSWORD = "long password 1"
 
 
 @pytest.fixture
@@ -30,10 +29,12 @@ def assign(tawasul, store):
     """``assign("amal", NUMBER, ..., "--to", "huda")`` runs the command as user amal."""
     with store.write() as session:
         for name, role in PEOPLE:
-            add_user(session, SETUP, name, role, "long password 1", store.policy.security)
+            add_user(session, SETUP, name, role, PASSWORD, store.policy.security)
 
     def run(user: str, *args: str):
-        return tawasul("request", "assign", *args, env=as_user(user))
+        with store.write() as session:
+            map_account(session, SETUP, os_account(), user)
+        return tawasul("request", "assign", *args, password=PASSWORD)
 
     return run
 

@@ -49,7 +49,7 @@ def backlog(tmp_path):
     return tmp_path / "backlog"
 
 
-def test_import_reports_a_bad_line_and_keeps_the_rest(tawasul, backlog, store):
+def test_import_reports_a_bad_line_and_keeps_the_rest(tawasul, backlog, store, operator):
     past = (dt.datetime.now(RIYADH) - dt.timedelta(days=20)).replace(
         hour=9, minute=15, second=0, microsecond=0
     )
@@ -90,7 +90,7 @@ def test_import_reports_a_bad_line_and_keeps_the_rest(tawasul, backlog, store):
     assert ops.count_requests(store, ops.RequestFilter()) == 3
 
 
-def test_import_of_a_clean_file_exits_0_and_never_twice(tawasul, backlog, store):
+def test_import_of_a_clean_file_exits_0_and_never_twice(tawasul, backlog, store, operator):
     path = backlog / "clean.jsonl"
     path.write_text(
         "\ufeff" + "\n".join(line(make_identity("1", f"3000000{i}")) for i in range(3)),
@@ -104,7 +104,7 @@ def test_import_of_a_clean_file_exits_0_and_never_twice(tawasul, backlog, store)
     assert ops.count_requests(store, ops.RequestFilter()) == 3
 
 
-def test_import_refuses_a_second_open_request_in_the_same_file(tawasul, backlog, store):
+def test_import_refuses_a_second_open_request_in_the_same_file(tawasul, backlog, store, operator):
     same = make_identity("1", "40000001")
     path = backlog / "twice.jsonl"
     path.write_text(

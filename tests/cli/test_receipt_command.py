@@ -64,3 +64,29 @@ def test_a_missing_configured_font_is_a_clear_error(tawasul, store, valid_reques
     assert ran.code == 1
     assert "NoSuchFont.ttf" in ran.err and "Traceback" not in ran.err
     assert not target.exists()
+
+
+@needs_poppler
+def test_the_receipt_names_a_registered_clerk_never_an_os_account(
+    tawasul, store, valid_request, tmp_path
+):
+    from cli_users import SETUP
+
+    from tawasul_desktop.cli.identity import os_account
+    from tawasul_desktop.storage.os_accounts import map_account
+    from tawasul_desktop.storage.users import Actor, add_user
+
+    # Submitted by the command before accounts were mapped: recorded as "os:ACCOUNT".
+    legacy = ops.submit_request(store, Actor(f"os:{os_account()}", "admin"), valid_request())
+    unmapped = tmp_path / "unmapped.pdf"
+    assert tawasul("receipt", legacy.number, "-o", unmapped).code == 0
+    assert "os:" not in _text(unmapped)
+
+    with store.write() as session:
+        add_user(session, SETUP, "huda.k", "clerk", "long password 1", store.policy.security,
+                 "Huda Clerk")
+        map_account(session, SETUP, os_account(), "huda.k")
+    mapped = tmp_path / "mapped.pdf"
+    assert tawasul("receipt", legacy.number, "-o", mapped).code == 0
+    text = _text(mapped)
+    assert "Huda Clerk" in text and "os:" not in text

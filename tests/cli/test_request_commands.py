@@ -8,6 +8,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
+from cli_users import OPERATOR_PASSWORD, map_os_account
 
 from tawasul_desktop.domain.numbers import make_number, parse_number
 from tawasul_desktop.domain.timing import compute_timing
@@ -57,7 +58,7 @@ def write_json(path, obj):
     return path
 
 
-def test_submit_from_a_file(tawasul, tmp_path, files, settings):
+def test_submit_from_a_file(tawasul, tmp_path, files, settings, operator):
     request = write_json(tmp_path / "req.json", request_obj("1000000008"))
     before = dt.datetime.now(dt.UTC).replace(microsecond=0)
     ran = tawasul("request", "submit", request, "--json")
@@ -81,7 +82,7 @@ def test_submit_from_a_file(tawasul, tmp_path, files, settings):
     assert dt.datetime.fromisoformat(data["follow_up_from"]) == timing.follow_up_from
 
 
-def test_submit_from_stdin_and_duplicates(tawasul, tmp_path, files):
+def test_submit_from_stdin_and_duplicates(tawasul, tmp_path, files, operator):
     """Paths in JSON read from stdin are relative to the working folder."""
     text = json.dumps(request_obj("1000000016"), ensure_ascii=False)
     first = tawasul("request", "submit", "-", "--json", stdin=text, cwd=tmp_path)
@@ -103,7 +104,9 @@ def test_submit_from_stdin_and_duplicates(tawasul, tmp_path, files):
     assert re.search(r"duplicate of\s+" + re.escape(first.data["number"]), confirmed.out)
 
 
-def test_invalid_input_lists_every_problem_and_exits_2(tawasul, tmp_path, files, settings):
+def test_invalid_input_lists_every_problem_and_exits_2(
+    tawasul, tmp_path, files, settings, operator
+):
     bad = request_obj(
         "1000000009",
         description="قصير",
@@ -182,27 +185,26 @@ def test_show_tells_a_mistyped_number_from_an_unknown_one(
     assert [a["document"] for a in detail["attachments"]] == ["national_id_copy", "personal_photo"]
 
 
-def test_decide_accept_and_reject(tawasul, store, valid_request, supervisor):
+def test_decide_accept_and_reject(tawasul, store, valid_request, supervisor, operator):
     a = ops.submit_request(store, supervisor, valid_request()).number
     b = ops.submit_request(store, supervisor, valid_request()).number
-    accepted = tawasul("request", "decide", "--accept", a, "--json")
+    accepted = tawasul("request", "decide", "--accept", a, "--json", password=OPERATOR_PASSWORD)
     assert accepted.code == 0, accepted.err
     assert accepted.data["status"] == "accepted"
 
-    no_reason = tawasul("request", "decide", "--reject", b, "--json")
+    no_reason = tawasul("request", "decide", "--reject", b, "--json", password=OPERATOR_PASSWORD)
     assert no_reason.code == 2
     assert no_reason.data["errors"][0]["code"] == "request.reason_required"
 
-    rejected = tawasul(
-        "request", "decide", "--reject", b, "--reason", "المستندات غير واضحة", "--json"
-    )
+    rejected = tawasul("request", "decide", "--reject", b, "--reason", "المستندات غير واضحة",
+                       "--json", password=OPERATOR_PASSWORD)
     assert rejected.code == 0, rejected.err
     assert (rejected.data["status"], rejected.data["decision_reason"]) == (
         "rejected",
         "المستندات غير واضحة",
     )
 
-    again = tawasul("request", "decide", "--accept", b, "--json")
+    again = tawasul("request", "decide", "--accept", b, "--json", password=OPERATOR_PASSWORD)
     assert again.code == 2
     assert again.data["errors"][0]["code"] == "request.illegal_transition"
 
@@ -210,22 +212,15 @@ def test_decide_accept_and_reject(tawasul, store, valid_request, supervisor):
 def test_a_registered_clerk_running_the_command_may_not_decide(
     tawasul, store, valid_request, supervisor
 ):
-    import getpass
-
-    from tawasul_desktop.storage.users import add_user
-
     number = ops.submit_request(store, supervisor, valid_request()).number
-    with store.write() as session:
-        add_user(
-            session, supervisor, getpass.getuser(), "clerk", "long password", store.policy.security
-        )
-    refused = tawasul("request", "decide", "--accept", number, "--json")
+    map_os_account(store, "clerk.one", "clerk", "long password")
+    refused = tawasul("request", "decide", "--accept", number, "--json", password="long password")
     assert refused.code == 1
     assert refused.data["errors"][0]["code"] == "request.not_permitted"
     assert ops.get_request(store, number).status == "submitted"
 
 
-def test_follow_up_before_72_hours_is_refused(tawasul, store, valid_request, supervisor):
+def test_follow_up_before_72_hours_is_refused(tawasul, store, valid_request, supervisor, operator):
     recent = ops.submit_request(
         store, supervisor, valid_request(), now=dt.datetime.now(dt.UTC) - dt.timedelta(hours=71)
     )
@@ -237,7 +232,7 @@ def test_follow_up_before_72_hours_is_refused(tawasul, store, valid_request, sup
     assert opens in error["message_en"] and opens in error["message_ar"]
 
 
-def test_follow_up_after_72_hours_is_recorded(tawasul, store, valid_request, supervisor):
+def test_follow_up_after_72_hours_is_recorded(tawasul, store, valid_request, supervisor, operator):
     # A month back: 72 hours on, and then the office's next opening, have surely passed.
     old = ops.submit_request(
         store, supervisor, valid_request(), now=dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
@@ -247,10 +242,11 @@ def test_follow_up_after_72_hours_is_recorded(tawasul, store, valid_request, sup
     assert [f.note for f in ops.get_request(store, old.number).follow_ups] == ["اتصل المراجع"]
 
 
-def test_closure_add_moves_due_dates(tawasul, store, valid_request, supervisor):
+def test_closure_add_moves_due_dates(tawasul, store, valid_request, supervisor, operator):
     summary = ops.submit_request(store, supervisor, valid_request())
     due = summary.due_date
-    ran = tawasul("closure", "add", due.isoformat(), "--reason", "إجازة", "--json")
+    ran = tawasul("closure", "add", due.isoformat(), "--reason", "إجازة", "--json",
+                  password=OPERATOR_PASSWORD)
     assert ran.code == 0, ran.err
     assert ran.data == {"day": due.isoformat(), "moved": 1}
     with store.read() as session:
@@ -261,9 +257,10 @@ def test_closure_add_moves_due_dates(tawasul, store, valid_request, supervisor):
     assert [(c["day"], c["reason"]) for c in listed] == [(due.isoformat(), "إجازة")]
 
 
-def test_withdraw_and_answer_commands(tawasul, store, valid_request, supervisor):
+def test_withdraw_and_answer_commands(tawasul, store, valid_request, supervisor, operator):
     number = ops.submit_request(store, supervisor, valid_request()).number
-    returned = tawasul("request", "decide", "--return", number, "--reason", "صورة أوضح", "--json")
+    returned = tawasul("request", "decide", "--return", number, "--reason", "صورة أوضح",
+                       "--json", password=OPERATOR_PASSWORD)
     assert returned.data["status"] == "returned"
     answered = tawasul("request", "answer", number, "--json")
     assert answered.code == 0 and answered.data["status"] == "under_review"

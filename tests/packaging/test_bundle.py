@@ -78,8 +78,11 @@ def test_the_command_line_works(bundle: Path, tmp_path: Path) -> None:
                             env=_env(tmp_path), timeout=60, check=False)
     assert result.returncode == 0 and "usage: tawasul" in result.stdout, result.stderr
     data = tmp_path / "data"
+    config = tmp_path / "empty.toml"  # a named configuration file must exist
+    config.touch()
     result = subprocess.run([tawasul, "db", "upgrade", "--data-dir", str(data), "--json"],
-                            capture_output=True, text=True, env=_env(tmp_path), timeout=60,
+                            capture_output=True, text=True,
+                            env=_env(tmp_path) | {"TAWASUL_CONFIG": str(config)}, timeout=60,
                             check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (data / "tawasul.sqlite3").is_file()

@@ -13,9 +13,12 @@ import psycopg
 import pytest
 from synchelp import CLERK, PG_DSN, CentralDb, drop_central_db, server_or_skip, submit_many
 
+from tawasul_desktop.cli.identity import os_account
 from tawasul_desktop.cli.main import main
 from tawasul_desktop.config import load_settings
+from tawasul_desktop.storage.os_accounts import map_account
 from tawasul_desktop.storage.store import Store
+from tawasul_desktop.storage.users import Actor, add_user
 
 
 @pytest.fixture
@@ -39,6 +42,14 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 def last_json(text: str) -> dict:
     return json.loads(text.strip().splitlines()[-1])
+
+
+def password_fd(password: str) -> int:
+    """A pipe's read end holding one line, as an operator's script would pass it."""
+    read, write = os.pipe()
+    os.write(write, password.encode() + b"\n")
+    os.close(write)
+    return read
 
 
 def test_central_commands_and_a_desk_syncing(tmp_path: Path, capsys, clean_env, empty_db,
@@ -83,8 +94,14 @@ def test_central_commands_and_a_desk_syncing(tmp_path: Path, capsys, clean_env, 
     code, out, _ = run(capsys, "request", "show", numbers[0], "--json", "--config", str(config))
     assert last_json(out)["status"] == "rejected" and last_json(out)["decision_reason"] == "ناقص"
 
-    code, out, _ = run(capsys, "request", "withdraw", numbers[0], "--config", str(config))
+    with Store.open(load_settings(config)) as store, store.write() as session:
+        # The test's OS account acts as a registered clerk.
+        add_user(session, Actor("setup", "admin"), "desk.clerk", "clerk", "long password 1",
+                 store.policy.security)
+        map_account(session, Actor("setup", "admin"), os_account(), "desk.clerk")
+    code, out, err = run(capsys, "request", "withdraw", numbers[0], "--config", str(config))
     assert code != 0  # decided requests cannot be withdrawn at the desk either
+    assert "cli.unmapped" not in err
     code, out, _ = run(capsys, "sync", "status", "--json", "--config", str(config))
     status = last_json(out)
     assert code == 0 and status["pending"] == 0 and status["last_success_at"]
@@ -105,7 +122,14 @@ def test_central_commands_and_a_desk_syncing(tmp_path: Path, capsys, clean_env, 
 
     # The desk is bound to this counter's login; an administrator may free it, and renumber
     # requests refused for a taken number (none here).
-    code, out, _ = run(capsys, "sync", "renumber", "--json", "--config", str(config))
+    code, _, err = run(capsys, "sync", "renumber", "--json", "--config", str(config))
+    assert code != 0  # the account acts as a clerk: renumbering is an administrator's
+    with Store.open(load_settings(config)) as store, store.write() as session:
+        add_user(session, Actor("setup", "admin"), "desk.admin", "admin", "long password 2",
+                 store.policy.security)
+        map_account(session, Actor("setup", "admin"), os_account(), "desk.admin")
+    code, out, _ = run(capsys, "sync", "renumber", "--json", "--config", str(config),
+                       "--password-fd", str(password_fd("long password 2")))
     assert code == 0 and last_json(out)["renumbered"] == []
     code, out, _ = run(capsys, "central", "release-desk", "101", "3", "--json", "--dsn", dsn)
     assert code == 0 and last_json(out)["released"].endswith("desk.sqlite3")
@@ -116,6 +140,7 @@ def test_central_commands_and_a_desk_syncing(tmp_path: Path, capsys, clean_env, 
 
 
 def test_sync_without_a_central_configured(tmp_path: Path, capsys, clean_env):
+    (tmp_path / "none.toml").touch()  # a named configuration file must exist
     code, _, err = run(capsys, "sync", "--once", "--db", str(tmp_path / "d.sqlite3"),
                        "--data-dir", str(tmp_path / "data"), "--config",
                        str(tmp_path / "none.toml"))

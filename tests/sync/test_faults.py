@@ -154,6 +154,7 @@ def test_process_killed_between_central_commit_and_local_delete(desks, central, 
 
 def cli_sync(desk: Desk, *extra: str) -> subprocess.Popen:
     settings = desk.store.settings
+    settings.config_file.touch(exist_ok=True)  # a named configuration file must exist
     env = python_env() | {"TAWASUL_CENTRE": settings.centre_code,
                           "TAWASUL_COUNTER": str(settings.counter),
                           "TAWASUL_CENTRAL_DSN": settings.central_dsn or ""}
