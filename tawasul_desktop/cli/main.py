@@ -96,12 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
         "map-os", parents=[confirmed], help="let an OS account act as a registered user"
     )
     map_os.add_argument("account", help="the operating-system account (DOMAIN\\name on Windows)")
-    map_os.add_argument("username")
+    map_os.add_argument("username", help="the registered user the account acts as")
     map_os.set_defaults(func=commands.user_map_os)
     unmap_os = user_sub.add_parser(
         "unmap-os", parents=[confirmed], help="take an OS account's mapping away"
     )
-    unmap_os.add_argument("account")
+    unmap_os.add_argument("account", help="the operating-system account to unmap")
     unmap_os.set_defaults(func=commands.user_unmap_os)
 
     req = sub.add_parser("request", parents=[common], help="requests")

@@ -85,8 +85,8 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     release = central_sub.add_parser(
         "release-desk", parents=[common],
         help="free a counter's login from the desk bound to it (that desk was replaced)")
-    release.add_argument("centre")
-    release.add_argument("counter", type=int)
+    release.add_argument("centre", help="the centre's code, e.g. 101")
+    release.add_argument("counter", type=int, help="the counter's number in its centre")
     release.add_argument("--dsn", help=dsn_help)
     release.set_defaults(func=central_release_desk)
 

@@ -31,6 +31,8 @@ class Ran:
 def cli_env(tmp_path, settings) -> dict[str, str]:
     """The environment of a counter PC whose database is the ``settings``/``store`` fixtures'."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAWASUL_")}
+    # The test run's own empty machine folder (tests/conftest.py), never the real /etc/xdg.
+    env["TAWASUL_SITE_CONFIG_DIR"] = os.environ["TAWASUL_SITE_CONFIG_DIR"]
     # An empty configuration file: a named one that does not exist is an error.
     (tmp_path / "none.toml").touch()
     env.update(

@@ -149,10 +149,13 @@ def _at_a_terminal(args: list[str], env: dict[str, str], stdin: bytes,
 
 
 def test_progress_at_a_terminal_and_ctrl_c_reports_what_was_saved(cli_env, jsonl_lines,
-                                                                   backlog):
+                                                                   backlog, operator, tmp_path):
     lines = ("\n".join(jsonl_lines(600)) + "\n").encode()
     code, seen = _at_a_terminal(["request", "import", "-"], cli_env, lines, cwd=backlog)
     assert code == 0 and "importing, line:" in seen, seen[-500:]
+    # Demo data goes into a store of its own: on an empty one, no password is asked.
+    cli_env = {**cli_env, "TAWASUL_DB": str(tmp_path / "demo.sqlite3"),
+               "TAWASUL_DATA_DIR": str(tmp_path / "demo-data")}
     code, seen = _at_a_terminal(["demo-data", "--count", "30000"], cli_env, b"",
                                 interrupt_when=b"demo requests: 5000")
     assert code == 130, seen[-500:]
@@ -184,8 +187,9 @@ def jsonl_lines(backlog):
 
 
 @pytest.fixture
-def run(tawasul, backlog, cli_env):
-    """`tawasul` in the backlog folder (the attachments' paths are relative to it)."""
+def run(tawasul, backlog, cli_env, operator):
+    """`tawasul` in the backlog folder (the attachments' paths are relative to it), the test's
+    OS account mapped to an administrator."""
     def go(*args: str, stdin: str | None = None, binary: bool = False):
         if not binary:
             return tawasul(*args, stdin=stdin, cwd=backlog)
