@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
-import json
 import sys
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from sqlalchemy import select
 
 from tawasul_desktop.cli.output import Output
 from tawasul_desktop.config import Settings, load_settings
-from tawasul_desktop.domain.intake_json import draft_from_json
+from tawasul_desktop.domain.intake_json import draft_from_json, parse_json_text
 from tawasul_desktop.domain.intake_types import ValidRequest
 from tawasul_desktop.domain.lifecycle import Action, Role
 from tawasul_desktop.domain.messages import TawasulError
@@ -150,12 +149,10 @@ def _load_json_input(file_arg: str) -> tuple[object, Path]:
         raise TawasulError.of(
             "input.bad_json", "", detail=str(getattr(exc, "strerror", None) or exc)
         ) from None
-    try:
-        return json.loads(text), base
-    except json.JSONDecodeError as exc:
-        raise TawasulError.of(
-            "input.bad_json", "", detail=f"line {exc.lineno}: {exc.msg}"
-        ) from None
+    value, problem = parse_json_text(text)
+    if problem is not None:
+        raise TawasulError([problem])
+    return value, base
 
 
 def validate_json(store: Store, obj: object, base: Path) -> ValidRequest:
@@ -197,6 +194,7 @@ def request_import(args: argparse.Namespace, out: Output) -> int:
             handle,
             path.resolve().parent,
             confirm_duplicates=args.confirm_duplicates,
+            allow_outside=getattr(args, "allow_outside", False),
         )
     text = [
         f"imported {report.imported}, already present {report.skipped}, "

@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp = req_sub.add_parser("import", parents=[common], help="import JSON Lines (paper backlog)")
     imp.add_argument("file")
     imp.add_argument("--confirm-duplicates", action="store_true")
+    imp.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="accept attachment paths outside the import file's folder "
+        "(absolute, '..' or symbolic links leading out)",
+    )
     imp.set_defaults(func=commands.request_import)
 
     show = req_sub.add_parser("show", parents=[common], help="show one request")

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from tawasul_desktop.assets import resource
 from tawasul_desktop.config import ConfigError, Settings, default_config_file, load_settings
 from tawasul_desktop.gui import dialogs
+from tawasul_desktop.gui.collector import install_gui_collector
 from tawasul_desktop.gui.i18n import LanguageManager
 from tawasul_desktop.gui.main_window import MainWindow
 from tawasul_desktop.logs import setup_logging
@@ -77,6 +78,7 @@ def stylesheet() -> str:
 def make_application(argv: Sequence[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(list(argv or sys.argv))
     assert isinstance(app, QApplication)
+    install_gui_collector(app)  # before any worker runs: collection only on this thread
     app.setApplicationName("Tawasul Desk")
     app.setOrganizationName("tawasul-desk")
     app.setStyleSheet(stylesheet())
