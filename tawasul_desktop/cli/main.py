@@ -18,6 +18,7 @@ from tawasul_desktop.config import ConfigError
 from tawasul_desktop.domain.catalogue import SERVICE_CODES
 from tawasul_desktop.domain.lifecycle import Role, Status
 from tawasul_desktop.domain.messages import TawasulError
+from tawasul_desktop.private_files import restrict_umask
 from tawasul_desktop.storage.engine import StoreVersionError
 
 
@@ -189,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    restrict_umask()  # backups, receipts and exports hold personal data
     parser = build_parser()
     args = parser.parse_args(argv)
     out = Output(json_mode=args.json)

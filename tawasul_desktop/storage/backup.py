@@ -13,6 +13,7 @@ import sqlite3
 from pathlib import Path
 
 from tawasul_desktop.domain.messages import TawasulError
+from tawasul_desktop.private_files import create_private_file
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -27,6 +28,7 @@ def backup_database(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    create_private_file(partial)  # a copy of personal data: 0600 before the first byte
     with (
         contextlib.closing(sqlite3.connect(source)) as src,
         contextlib.closing(sqlite3.connect(partial)) as dst,
