@@ -18,7 +18,7 @@ from tawasul_desktop.domain.lifecycle import Action, Role
 from tawasul_desktop.domain.messages import TawasulError
 from tawasul_desktop.domain.validation import validate_request
 from tawasul_desktop.storage import requests as ops
-from tawasul_desktop.storage.audit import AuditLog, verify_chain
+from tawasul_desktop.storage.audit import AuditLog
 from tawasul_desktop.storage.engine import upgrade
 from tawasul_desktop.storage.models import Closure, User
 from tawasul_desktop.storage.store import Store
@@ -406,22 +406,26 @@ def demo_data(args: argparse.Namespace, out: Output) -> int:
 
 
 def audit_verify(args: argparse.Namespace, out: Output) -> int:
-    with open_store(args) as store, store.read() as session:
-        count, breaks = verify_chain(session)
+    """The chain, the keyed hashes and the anchored head; and central's copy when reachable."""
+    from tawasul_desktop.storage.audit import check_log
+    from tawasul_desktop.sync.audit_check import central_comparison
+
+    with open_store(args) as store:
+        with store.read() as session:
+            check = check_log(session)
+        central_comparison(store, check)
+    breaks = check.breaks
+    notes = [check.central_note]
+    if check.unkeyed:
+        notes.append(f"{check.unkeyed} entries predate keyed hashes: checked by the chain only")
+    data = {"entries": check.entries, "ok": not breaks, "unkeyed": check.unkeyed,
+            "central_compared": check.central_compared,
+            "breaks": [{"seq": b.seq, "reason": b.reason} for b in breaks]}
     if breaks:
-        out.data(
-            {
-                "entries": count,
-                "ok": False,
-                "breaks": [{"seq": b.seq, "reason": b.reason} for b in breaks],
-            },
-            "\n".join(
-                [f"audit log BROKEN ({count} entries checked):"]
-                + [f"  entry {b.seq}: {b.reason}" for b in breaks]
-            ),
-        )
+        out.data(data, "\n".join([f"audit log BROKEN ({check.entries} entries checked):"]
+                                 + [f"  entry {b.seq}: {b.reason}" for b in breaks] + notes))
         return 1
-    out.data({"entries": count, "ok": True}, f"audit log intact: {count} entries")
+    out.data(data, "\n".join([f"audit log intact: {check.entries} entries", *notes]))
     return 0
 
 
