@@ -23,6 +23,7 @@ import hmac
 import json
 import os
 import secrets
+import sqlite3
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -149,10 +150,11 @@ def read_head(db_path: Path, key: bytes | None) -> Head | None | str:
     return head
 
 
-def write_head(db_path: Path, key: bytes, head: Head) -> None:
-    """Move the head forward (never back: a slower process's older head is ignored)."""
+def write_head(db_path: Path, key: bytes, head: Head, *, force: bool = False) -> None:
+    """Move the head forward (never back: a slower process's older head is ignored), or,
+    with ``force``, put it where ``head`` says (after a restore)."""
     current = read_head(db_path, key)
-    if isinstance(current, Head) and current.seq >= head.seq:
+    if not force and isinstance(current, Head) and current.seq >= head.seq:
         return
     target = head_path(db_path)
     fd, tmp = tempfile.mkstemp(prefix=".audit-head-", dir=target.parent)
@@ -165,6 +167,25 @@ def write_head(db_path: Path, key: bytes, head: Head) -> None:
         os.replace(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def reanchor(db_path: Path) -> Head | None:
+    """Anchor the head at the database's last entry, as it is now: after a deliberate restore
+    (the entries it drops stay in the kept copy and, once pushed, at central, where verify
+    still sees them). Nothing if the desk has no key yet."""
+    key = read_key(db_path)
+    if key is None:
+        return None
+    uri = f"{db_path.resolve().as_uri()}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+        last = conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+        keyed = conn.execute("SELECT min(seq) FROM audit_log WHERE mac IS NOT NULL").fetchone()
+    if last is None:
+        head_path(db_path).unlink(missing_ok=True)
+        return None
+    head = Head(int(last[0]), str(last[1]), int(keyed[0] or last[0]))
+    write_head(db_path, key, head, force=True)
+    return head
 
 
 class AuditLog:

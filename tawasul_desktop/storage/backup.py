@@ -14,6 +14,7 @@ from pathlib import Path
 
 from tawasul_desktop.domain.messages import TawasulError
 from tawasul_desktop.private_files import create_private_file
+from tawasul_desktop.storage.audit import reanchor
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -88,4 +89,5 @@ def restore_database(backup: Path, db_path: Path) -> Path | None:
         contextlib.closing(sqlite3.connect(db_path)) as dst,
     ):
         src.backup(dst)
+    reanchor(db_path)  # the audit head follows a deliberate restore (storage/audit.py)
     return kept

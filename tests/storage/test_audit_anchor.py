@@ -134,3 +134,13 @@ def test_tawasul_audit_verify_says_broken_after_a_tail_deletion(logged, tmp_path
     broken = verify()
     assert broken.returncode == 1 and "BROKEN" in broken.stdout
     assert "4..5 were deleted" in broken.stdout
+
+
+def test_a_deliberate_restore_moves_the_head_back(logged, valid_request, clerk, tmp_path):
+    from tawasul_desktop.storage.backup import backup_database, restore_database
+
+    backup_database(logged.db_path, tmp_path / "monday.sqlite3")
+    ops.submit_request(logged, clerk, valid_request(), now=NOW)
+    restore_database(tmp_path / "monday.sqlite3", logged.db_path)
+    check = _check(logged)
+    assert check.breaks == [] and check.head is not None and check.head.seq == 5
