@@ -118,7 +118,7 @@ def bench_submit(work: Path, runs: int = 60) -> None:
     rng = random.Random(3)
     times = []
     for i in range(runs):
-        photo = _tiny_png() + os.urandom(200_000)  # a realistic ~200 KB scan, unique each time
+        photo = _tiny_png(os.urandom(200_000))  # a realistic ~200 KB scan, unique each time
         start = time.perf_counter()
         draft = RequestDraft(
             service="passport",

@@ -13,12 +13,16 @@ from __future__ import annotations
 import logging
 import os
 import re
+import traceback
 from collections import deque
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 from platformdirs import PlatformDirs
 
 from tawasul_desktop.config import APP_NAME
+from tawasul_desktop.private_files import FILE_MODE, private_dir, private_file
 
 LOG_FILE_NAME = "tawasul-desktop.log"
 MAX_BYTES = 2_000_000
@@ -34,8 +38,28 @@ _MOBILE = re.compile(
     rf"(?<![\d+])(?:(?:\+|00){_SEP}966|966|0)?{_SEP}5(?:{_SEP}\d){{8}}(?!\d)"
 )
 # An identity number (national ID, iqama, border number) is 10 digits; any such run is
-# masked, whatever it is: a log line needs none of them whole.
-_TEN_DIGITS = re.compile(r"(?<!\d)\d{10}(?!\d)")
+# masked, whatever it is: a log line needs none of them whole. Also written in groups with
+# single spaces, dashes or dots ("1012 345 678", "101-234-5678"), but not as part of a longer
+# grouped number (a request number such as 101-03-26-000042-6) or a date and hour.
+_TEN_DIGITS = re.compile(
+    r"(?<!\d)(?<!\d[ \u00a0\-.])\d(?:[ \u00a0\-.]?\d){9}(?![ \u00a0\-.]?\d)"
+)
+_DATE_HOUR = re.compile(r"\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}")
+# E-mail addresses: the mailbox goes, the domain stays (it says which provider, not who).
+_EMAIL = re.compile(r"[\w.+%-]+@([\w-]+(?:\.[\w-]+)+)")
+# Arabic script in a log line is always someone's words (names, descriptions, reasons): the
+# program logs in English. Each run of it is replaced whole.
+_ARABIC_RUN = re.compile(
+    "[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]+"
+    "(?:[ \u00a0]+[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]+)*"
+)
+# Values of fields that hold names or free text, as a repr, JSON or key=value shows them.
+_NAMED_VALUE = re.compile(
+    r"""(?P<key>\b(?:\w*name|description|note|reason|email|mobile|id_number|applicant_id|"""
+    r"""beneficiary_id)['"]?\s*[:=]\s*)(?P<q>['"])(?P<value>(?:(?!(?P=q)).){1,400})(?P=q)""",
+    re.IGNORECASE,
+)
+MASK = "•••"
 
 
 def _keep_last(text: str, keep: int) -> str:
@@ -51,14 +75,58 @@ def _keep_last(text: str, keep: int) -> str:
     return "".join(out)
 
 
+def _mask_identity(match: re.Match[str]) -> str:
+    found = match.group(0)
+    return found if _DATE_HOUR.fullmatch(found) else _keep_last(found, 2)
+
+
 def mask_personal_numbers(text: str) -> str:
-    """``text`` with mobile numbers (last 3 digits kept) and identity numbers (last 2 kept)
-    masked. Arabic-Indic digits are read as digits (and written back as ASCII)."""
+    """``text`` with personal data masked: mobile numbers (last 3 digits kept), identity
+    numbers however grouped (last 2 kept), e-mail mailboxes, Arabic words, and quoted values
+    of name, description, note, reason and contact fields. Arabic-Indic digits are read as
+    digits (and written back as ASCII)."""
+    text = text.translate(_DIGITS)  # before Arabic runs: these digits are Arabic script too
+    if "@" in text:
+        text = _EMAIL.sub(lambda m: f"{MASK}@{m.group(1)}", text)
+    if "=" in text or ":" in text:
+        text = _NAMED_VALUE.sub(lambda m: f"{m.group('key')}{m.group('q')}{MASK}{m.group('q')}",
+                                text)
+    text = _ARABIC_RUN.sub(MASK, text)
     if not any(c.isdigit() for c in text):
         return text
-    text = text.translate(_DIGITS)
     text = _MOBILE.sub(lambda m: _keep_last(m.group(0), 3), text)
-    return _TEN_DIGITS.sub(lambda m: _keep_last(m.group(0), 2), text)
+    return _TEN_DIGITS.sub(_mask_identity, text)
+
+
+def safe_traceback(kind: type[BaseException], exc: BaseException,
+                   tb: TracebackType | None) -> str:
+    """A traceback for the log that holds no values: where each frame was (file, line,
+    function, the source line), and each exception's type with its message masked and cut.
+    Locals and arguments are never written; chained causes are followed."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    chain: list[BaseException] = []
+    while current is not None and id(current) not in seen and len(chain) < 8:
+        seen.add(id(current))
+        chain.append(current)
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__)
+    for index, error in enumerate(reversed(chain)):
+        if index:
+            parts.append("\nwhich led to:\n")
+        frames = traceback.extract_tb(tb if error is exc else error.__traceback__)
+        parts.append("Traceback (most recent call last):\n")
+        parts.extend(f'  File "{f.filename}", line {f.lineno}, in {f.name}\n'
+                     + (f"    {f.line.strip()}\n" if f.line else "") for f in frames)
+        message = mask_personal_numbers(str(error))
+        if len(message) > 300:
+            message = message[:300] + "…"
+        cls = kind if error is exc else type(error)
+        name = cls.__qualname__ if cls.__module__ == "builtins" else (
+            f"{cls.__module__}.{cls.__qualname__}")
+        parts.append(f"{name}: {message}\n")
+    return "".join(parts)
 
 
 class PersonalDataFilter(logging.Filter):
@@ -71,8 +139,12 @@ class PersonalDataFilter(logging.Filter):
             message = str(record.msg)
         record.msg = mask_personal_numbers(message)
         record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        # Rebuilt even if another handler already formatted it (with the values) first.
+        if record.exc_info and record.exc_info[0] is not None:
+            kind, exc, tb = record.exc_info
+            assert exc is not None
+            record.exc_text = safe_traceback(kind, exc, tb).rstrip("\n")
+        record.exc_info = None  # no handler may format it again with its values
         if record.exc_text:
             record.exc_text = mask_personal_numbers(record.exc_text)
         if record.stack_info:
@@ -102,9 +174,20 @@ def setup_logging(level: int = logging.INFO, *, console: bool = True) -> Path | 
     target: Path | None = log_file()
     try:
         assert target is not None
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(RotatingFileHandler(target, maxBytes=MAX_BYTES, backupCount=BACKUPS,
-                                            encoding="utf-8"))
+        private_dir(target.parent)
+
+        class PrivateRotatingFileHandler(RotatingFileHandler):
+            """Log files are 0600 from their first byte (rotation renames them, keeping it)."""
+
+            def _open(self) -> Any:
+                stream = open(self.baseFilename, self.mode, encoding=self.encoding,  # noqa: SIM115
+                              errors=self.errors,
+                              opener=lambda path, flags: os.open(path, flags, FILE_MODE))
+                private_file(Path(self.baseFilename))
+                return stream
+
+        handlers.append(PrivateRotatingFileHandler(target, maxBytes=MAX_BYTES,
+                                                   backupCount=BACKUPS, encoding="utf-8"))
     except OSError:
         target = None
     root = logging.getLogger()

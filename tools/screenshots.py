@@ -34,13 +34,13 @@ from tawasul_desktop.gui.app import make_application  # noqa: E402
 from tawasul_desktop.gui.i18n import LanguageManager  # noqa: E402
 from tawasul_desktop.gui.main_window import MainWindow  # noqa: E402
 from tawasul_desktop.gui.wizard import ATTACHMENTS, CONFIRM  # noqa: E402
-from tawasul_desktop.storage.demo import generate_demo_data
+from tawasul_desktop.storage.demo import _SAMPLE_PDF, generate_demo_data  # noqa: E402
 from tawasul_desktop.storage.requests import submit_request  # noqa: E402
 from tawasul_desktop.storage.store import Store  # noqa: E402
 from tawasul_desktop.storage.users import Actor, add_user  # noqa: E402
 
 PASSWORD = "screenshot-pass"
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PDF = _SAMPLE_PDF  # a real one-page PDF: intake opens every PDF with PDFium
 DESCRIPTION = ("تقدمت بطلب تجديد الجواز عبر المنصة قبل أسبوعين ولم تتغير حالة الطلب "
                "رغم اكتمال جميع المستندات المطلوبة")
 

@@ -24,6 +24,7 @@ from tawasul_desktop.config import ConfigError
 from tawasul_desktop.domain.catalogue import SERVICE_CODES
 from tawasul_desktop.domain.lifecycle import Role, Status
 from tawasul_desktop.domain.messages import Problem, TawasulError
+from tawasul_desktop.private_files import restrict_umask
 from tawasul_desktop.storage.engine import StoreVersionError
 
 log = logging.getLogger(__name__)
@@ -121,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--confirm-duplicates", action="store_true",
                      help="import a line even if an open request for the same person and "
                           "service exists")
+    imp.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="accept attachment paths outside the import file's folder "
+        "(absolute, '..' or symbolic links leading out)",
+    )
     imp.set_defaults(func=commands.request_import)
 
     show = req_sub.add_parser("show", parents=[common], help="show one request")
@@ -254,6 +261,7 @@ def _start_log(args: argparse.Namespace) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    restrict_umask()  # backups, receipts and exports hold personal data
     parser = build_parser()
     args = parser.parse_args(argv)
     out = Output(json_mode=args.json)

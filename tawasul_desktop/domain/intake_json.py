@@ -7,22 +7,107 @@ the others. Reading stops one byte past the size limit: a huge file is refused, 
 
 from __future__ import annotations
 
+import json
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
 from tawasul_desktop.domain.intake_types import AttachmentInput, PersonInput, RequestDraft
 from tawasul_desktop.domain.messages import Problem
 
+# A request is a few levels deep; anything much deeper is hostile (json recurses per level).
+MAX_DEPTH = 16
+# No value of a request needs more digits; Python refuses over 4,300 with a ValueError.
+MAX_NUMBER_DIGITS = 40
+
+
+class NotARegularFile(OSError):
+    """The path names a folder, a device, a pipe or a socket."""
+
+
+class OutsideFolder(OSError):
+    """The path leads outside the folder the request file is in."""
+
+
+class _NumberTooLong(ValueError):
+    pass
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise _NumberTooLong(text[:20])
+    return int(text)
+
+
+def _bounded_float(text: str) -> float:
+    if len(text) > MAX_NUMBER_DIGITS * 2:
+        raise _NumberTooLong(text[:20])
+    return float(text)
+
+
+def _depth_exceeds(obj: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > limit:
+                return True
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def parse_json_text(text: str) -> tuple[Any, Problem | None]:
+    """The JSON value of ``text``, or a Problem: bad syntax, nested deeper than MAX_DEPTH,
+    or a number longer than MAX_NUMBER_DIGITS. Never raises for any input text."""
+    try:
+        value = json.loads(text, parse_int=_bounded_int, parse_float=_bounded_float)
+    except json.JSONDecodeError as exc:
+        return None, Problem.of("input.bad_json", "", detail=f"line {exc.lineno}: {exc.msg}")
+    except RecursionError:
+        return None, Problem.of("input.too_deep", "", max=MAX_DEPTH)
+    except ValueError:  # _NumberTooLong, or a float/int the interpreter itself refuses
+        return None, Problem.of("input.number_too_long", "", max=MAX_NUMBER_DIGITS)
+    if _depth_exceeds(value, MAX_DEPTH):
+        return None, Problem.of("input.too_deep", "", max=MAX_DEPTH)
+    return value, None
+
 
 def read_limited(path: Path, limit: int) -> bytes:
-    with path.open("rb") as fh:
-        return fh.read(limit + 1)
+    """At most ``limit + 1`` bytes of a regular file. Opened without blocking and checked
+    with fstat before reading, so a FIFO or a device never hangs or floods the command."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotARegularFile(f"{path.name}: not a regular file")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(limit + 1)
+    finally:
+        os.close(fd)
+
+
+def confined_path(raw: Path, base_dir: Path) -> Path:
+    """``raw`` read relative to ``base_dir``; refused if it is absolute or leads (by ``..``
+    or a symbolic link) outside that folder."""
+    if raw.is_absolute() or raw.drive or raw.root:
+        raise OutsideFolder(str(raw))
+    base = base_dir.resolve()
+    target = (base / raw).resolve()
+    if not target.is_relative_to(base):
+        raise OutsideFolder(str(raw))
+    return target
 
 
 def draft_from_json(
-    obj: Any, base_dir: Path, max_file_bytes: int
+    obj: Any, base_dir: Path, max_file_bytes: int, *, confine: bool = False
 ) -> tuple[RequestDraft, list[Problem]]:
-    """Build a draft; shape problems (not an object, attachments not a list) are returned."""
+    """Build a draft; shape problems (not an object, attachments not a list) are returned.
+
+    With ``confine`` (import files) an attachment path must stay inside ``base_dir``."""
     problems: list[Problem] = []
     if not isinstance(obj, dict):
         return RequestDraft(), [Problem.of("input.bad_json", "", detail="expected a JSON object")]
@@ -58,12 +143,20 @@ def draft_from_json(
         name = Path(raw_path.replace("\\", "/")).name or raw_path
         try:
             path = Path(raw_path)
+            if confine:
+                path = confined_path(path, base_dir)
             content = read_limited(path if path.is_absolute() else base_dir / path, max_file_bytes)
             draft.attachments.append(AttachmentInput(document=document, name=name, content=content))
         except (OSError, ValueError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
+            refusal = (
+                "attachment.outside_folder" if isinstance(exc, OutsideFolder)
+                else "attachment.not_a_file" if isinstance(exc, NotARegularFile | IsADirectoryError)
+                else None
+            )
             draft.attachments.append(
-                AttachmentInput(document=document, name=name, content=None, read_error=reason)
+                AttachmentInput(document=document, name=name, content=None, read_error=reason,
+                                refusal=refusal)
             )
     return draft, problems
 

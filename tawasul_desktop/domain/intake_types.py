@@ -32,6 +32,7 @@ class AttachmentInput:
     name: str
     content: bytes | None = None  # None: the file could not be read
     read_error: str | None = None
+    refusal: str | None = None  # a problem code when the path itself was refused
 
 
 @dataclass

@@ -43,6 +43,10 @@ class IntakePolicy:
     require_email: bool
     max_file_mb: float
     max_request_mb: float
+    # What an attachment may hold (domain/file_checks.py): bounded so that showing it is too.
+    pdf_max_pages: int = 50
+    pdf_max_page_mm: int = 1760
+    image_max_megapixels: float = 50.0
 
     @property
     def max_file_bytes(self) -> int:

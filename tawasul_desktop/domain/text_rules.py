@@ -25,6 +25,14 @@ _FORBIDDEN = re.compile(
     "\u061c\u200e\u200f\u202a-\u202e\u2066-\u206f"
     "\ud800-\udfff\ufeff\ufff9-\ufffb\ufffe\uffff]"
 )
+# Invisible characters that can hide text or smuggle data (tag characters spell hidden ASCII,
+# a soft hyphen or word joiner splits a word a search would find) and private-use code points
+# (no meaning outside one font): stripped from descriptions and fields. Zero-width joiner and
+# non-joiner stay: Arabic and Persian writing use them.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b\u2060-\u2065\u3164\uffa0"
+    "\ue000-\uf8ff\U000e0000-\U000e007f\U000f0000-\U0010ffff]"
+)
 _WHITESPACE = re.compile(r"\s+")
 _NEWLINES = re.compile("\r\n|[\r\u2028\u2029]")
 # A word for counting: a run of non-space characters holding at least one letter or digit.
@@ -107,8 +115,13 @@ def check_name(text: str, field: str, policy: IntakeLimits = None) -> str | Prob
     return name
 
 
+def strip_invisible(text: str) -> str:
+    """``text`` without invisible and private-use characters (see _INVISIBLE)."""
+    return _INVISIBLE.sub("", text)
+
+
 def _clean_description(text: str) -> str:
-    return unicodedata.normalize("NFC", _NEWLINES.sub("\n", text)).strip()
+    return unicodedata.normalize("NFC", _NEWLINES.sub("\n", strip_invisible(text))).strip()
 
 
 def description_progress(text: str, policy: IntakeLimits = None) -> tuple[int, int, int, int]:
@@ -182,7 +195,7 @@ def check_field(
         return Problem.of("field.too_long", field, max=max_chars, **labels)
     if has_forbidden_characters(text):
         return Problem.of("text.invalid_characters", field)
-    text = collapse_spaces(unicodedata.normalize("NFC", text))
+    text = collapse_spaces(unicodedata.normalize("NFC", strip_invisible(text)))
     if len(text) > max_chars:
         return Problem.of("field.too_long", field, max=max_chars, **labels)
     if spec.type == "date":

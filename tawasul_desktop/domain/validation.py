@@ -13,7 +13,8 @@ from typing import Any
 from tawasul_desktop.domain.catalogue import Catalogue, Service, default_catalogue
 from tawasul_desktop.domain.contact import check_email, normalise_mobile
 from tawasul_desktop.domain.digits import compact_number
-from tawasul_desktop.domain.files import display_name, sniff_media_type
+from tawasul_desktop.domain.file_checks import content_limits, inspect_content
+from tawasul_desktop.domain.files import display_name
 from tawasul_desktop.domain.identity import check_identity, kind_labels
 from tawasul_desktop.domain.intake_types import (
     RELATIONS,
@@ -157,7 +158,8 @@ def _check_attachments(
         if isinstance(content, bytearray | memoryview):
             content = bytes(content)
         if not isinstance(content, bytes):
-            problems.append(Problem.of("attachment.unreadable", field, document, name=name))
+            refusal = getattr(item, "refusal", None) or "attachment.unreadable"
+            problems.append(Problem.of(refusal, field, document, name=name))
             continue
         total_bytes += len(content)
         if not content:
@@ -173,11 +175,12 @@ def _check_attachments(
                 )
             )
         else:
-            media_type = sniff_media_type(content)
-            if media_type is None:
-                problems.append(Problem.of("attachment.bad_type", field, document, name=name))
+            verdict = inspect_content(content, content_limits(intake))
+            if verdict.media_type is None:
+                code = verdict.problem or "attachment.bad_type"
+                problems.append(Problem.of(code, field, document, name=name, **verdict.params))
             else:
-                checked.append(Attachment(document, name, media_type, content))
+                checked.append(Attachment(document, name, verdict.media_type, content))
     if total_bytes > intake.max_request_bytes:
         problems.append(
             Problem.of(

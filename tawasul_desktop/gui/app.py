@@ -10,7 +10,6 @@ import argparse
 import logging
 import sys
 import threading
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -24,9 +23,11 @@ from tawasul_desktop import __version__
 from tawasul_desktop.assets import resource
 from tawasul_desktop.config import ConfigError, Settings, default_config_file, load_settings
 from tawasul_desktop.gui import dialogs
+from tawasul_desktop.gui.collector import install_gui_collector
 from tawasul_desktop.gui.i18n import LanguageManager
 from tawasul_desktop.gui.main_window import MainWindow
-from tawasul_desktop.logs import setup_logging
+from tawasul_desktop.logs import safe_traceback, setup_logging
+from tawasul_desktop.private_files import restrict_umask
 
 if TYPE_CHECKING:
     from tawasul_desktop.storage.store import Store
@@ -52,7 +53,8 @@ def exception_hook(kind: type[BaseException], exc: BaseException,
     if issubclass(kind, KeyboardInterrupt):
         QApplication.quit()
         return
-    log.error("unexpected error:\n%s", "".join(traceback.format_exception(kind, exc, tb)))
+    # Where it happened and what kind of error, never the values involved (personal data).
+    log.error("unexpected error:\n%s", safe_traceback(kind, exc, tb))
     translate = QCoreApplication.translate
     _calm_error(translate("ErrorHook", "Something went wrong"),
                 translate("ErrorHook", "An unexpected error occurred. What you typed is kept; "
@@ -78,6 +80,7 @@ def stylesheet() -> str:
 def make_application(argv: Sequence[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(list(argv or sys.argv))
     assert isinstance(app, QApplication)
+    install_gui_collector(app)  # before any worker runs: collection only on this thread
     app.setApplicationName("Tawasul Desk")
     app.setOrganizationName("tawasul-desk")
     # Wayland matches windows to the desktop entry by this name (tawasul-desk.desktop).
@@ -137,6 +140,7 @@ def is_first_run(config_file: Path, settings: Settings) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    restrict_umask()  # every file this process writes holds personal data
     args, qt_arguments = parse_arguments(sys.argv[1:] if argv is None else argv)
     if args.self_check:
         from tawasul_desktop.gui.self_check import self_check_main

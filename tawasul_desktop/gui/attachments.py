@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from tawasul_desktop.domain.catalogue import Service
 from tawasul_desktop.domain.files import display_name, sniff_media_type
+from tawasul_desktop.domain.intake_json import NotARegularFile, read_limited
 from tawasul_desktop.domain.intake_types import AttachmentInput
 from tawasul_desktop.domain.messages import Problem
 from tawasul_desktop.domain.policy import IntakePolicy
@@ -201,7 +202,10 @@ class AttachmentsPage(QWidget):
             if size > self._intake.max_file_bytes:
                 return None, Problem.of("attachment.too_large", field, code, name=name,
                                         max_mb=f"{self._intake.max_file_mb:g}")
-            content = Path(path).read_bytes()
+            # Never blocks: a FIFO or device chosen or dropped here is refused, not waited on.
+            content = read_limited(Path(path), self._intake.max_file_bytes)
+        except NotARegularFile:
+            return None, Problem.of("attachment.not_a_file", field, code, name=name)
         except OSError:
             return None, Problem.of("attachment.unreadable", field, code, name=name)
         return self._accept(path, name, code, content)

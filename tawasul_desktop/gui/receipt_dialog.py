@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QEvent, QLocale, QMarginsF, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
@@ -63,7 +64,13 @@ def pdf_page_images(pdf: bytes, dpi: float) -> list[QImage]:
     """Rasterise every page of a PDF at ``dpi`` (PDFium; works the same on Windows and Linux)."""
     import pypdfium2
 
-    document = pypdfium2.PdfDocument(pdf)
+    from tawasul_desktop.domain.file_checks import PDFIUM_LOCK
+
+    with PDFIUM_LOCK:  # PDFium is not thread-safe; previews render in workers
+        return _page_images(pypdfium2.PdfDocument(pdf), dpi)
+
+
+def _page_images(document: Any, dpi: float) -> list[QImage]:
     images = []
     try:
         for index in range(len(document)):

@@ -1,18 +1,36 @@
 """Append-only audit log chained by hashes: editing or deleting an entry breaks the chain.
 
 Each entry's hash is sha256 over the previous hash and the entry's canonical JSON content.
+A plain chain can be recomputed by whoever edits the database, so three anchors hold it:
+
+- a keyed hash (``mac``): HMAC-SHA256 of the entry's hash with the desk's own key, a random
+  32-byte file beside the database (``<db>.audit-key``, 0600). A chain recomputed without
+  the key does not verify;
+- the head (last sequence number and hash, and where keyed entries begin), written after each
+  commit to ``<db>.audit-head`` (0600) with its own HMAC: deleting the last entries, or all
+  of them, leaves the log shorter than its head;
+- central's copy of the entries the desk has pushed (``audit_entries``), compared by
+  :func:`compare_with_central` when central is reachable: an edit or deletion of pushed
+  entries shows even to someone who holds the key file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import hmac
 import json
+import os
+import secrets
+import sqlite3
+import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Engine, event, func, insert, select
 from sqlalchemy.orm import Session
 
 from tawasul_desktop.storage.models import AuditEntry
@@ -53,12 +71,135 @@ def entry_hash(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+# --- the desk's key and the anchored head --------------------------------------------------
+
+
+def key_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".audit-key")
+
+
+def head_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".audit-head")
+
+
+def _db_path(session: Session) -> Path | None:
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    return Path(database)
+
+
+def read_key(db_path: Path) -> bytes | None:
+    try:
+        text = key_path(db_path).read_text(encoding="ascii").strip()
+        return bytes.fromhex(text) if len(text) == 64 else None
+    except (OSError, ValueError):
+        return None
+
+
+def desk_key(db_path: Path) -> bytes:
+    """The desk's audit key, created (0600, atomically: two processes agree) on first use."""
+    found = read_key(db_path)
+    if found is not None:
+        return found
+    target = key_path(db_path)
+    fd, tmp = tempfile.mkstemp(prefix=".audit-key-", dir=target.parent)  # mkstemp: 0600
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(secrets.token_hex(32) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, target)  # never replaces a key another process made meanwhile
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    key = read_key(db_path)
+    if key is None:
+        raise OSError(f"the audit key {target} cannot be read")
+    return key
+
+
+def entry_mac(key: bytes, digest: str) -> str:
+    return hmac.new(key, digest.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Head:
+    seq: int
+    hash: str
+    keyed_from: int  # the first entry with a keyed hash (0: none yet)
+
+
+def _head_mac(key: bytes, head: Head) -> str:
+    return entry_mac(key, f"head:{head.seq}:{head.hash}:{head.keyed_from}")
+
+
+def read_head(db_path: Path, key: bytes | None) -> Head | None | str:
+    """The anchored head; None if there is none; a reason (str) if it was tampered with."""
+    try:
+        raw = json.loads(head_path(db_path).read_text(encoding="utf-8"))
+        head = Head(int(raw["seq"]), str(raw["hash"]), int(raw["keyed_from"]))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return "the anchored head cannot be read"
+    if key is None or not hmac.compare_digest(_head_mac(key, head), str(raw.get("mac", ""))):
+        return "the anchored head does not carry this desk's keyed hash"
+    return head
+
+
+def write_head(db_path: Path, key: bytes, head: Head, *, force: bool = False) -> None:
+    """Move the head forward (never back: a slower process's older head is ignored), or,
+    with ``force``, put it where ``head`` says (after a restore)."""
+    current = read_head(db_path, key)
+    if not force and isinstance(current, Head) and current.seq >= head.seq:
+        return
+    target = head_path(db_path)
+    fd, tmp = tempfile.mkstemp(prefix=".audit-head-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump({"seq": head.seq, "hash": head.hash, "keyed_from": head.keyed_from,
+                       "mac": _head_mac(key, head)}, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def reanchor(db_path: Path) -> Head | None:
+    """Anchor the head at the database's last entry, as it is now: after a deliberate restore
+    (the entries it drops stay in the kept copy and, once pushed, at central, where verify
+    still sees them). Nothing if the desk has no key yet."""
+    key = read_key(db_path)
+    if key is None:
+        return None
+    uri = f"{db_path.resolve().as_uri()}?mode=ro"
+    with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+        last = conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+        keyed = conn.execute("SELECT min(seq) FROM audit_log WHERE mac IS NOT NULL").fetchone()
+    if last is None:
+        head_path(db_path).unlink(missing_ok=True)
+        return None
+    head = Head(int(last[0]), str(last[1]), int(keyed[0] or last[0]))
+    write_head(db_path, key, head, force=True)
+    return head
+
+
 class AuditLog:
-    """Appends entries within the caller's transaction (the caller holds the write lock)."""
+    """Appends entries within the caller's transaction (the caller holds the write lock).
+
+    Each entry gets its keyed hash; once the transaction commits, the head is anchored."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self._last: str | None = None
+        self._db = _db_path(session)
+        self._key = desk_key(self._db) if self._db is not None else None
+        self._head: Head | None = None
+        self._listening = False
 
     def _last_hash(self) -> str:
         if self._last is None:
@@ -100,12 +241,43 @@ class AuditLog:
                     "new": new_s,
                     "prev_hash": prev,
                     "hash": digest,
+                    "mac": entry_mac(self._key, digest) if self._key is not None else None,
                 }
             )
             prev = digest
         if rows:
             self.session.execute(insert(AuditEntry), rows)
             self._last = prev
+            self._remember_head(prev)
+
+    def _remember_head(self, last_hash: str) -> None:
+        if self._db is None or self._key is None:
+            return
+        seq = self.session.execute(select(func.max(AuditEntry.seq))).scalar_one()
+        current = read_head(self._db, self._key)
+        if isinstance(current, Head) and current.keyed_from:
+            keyed_from = current.keyed_from
+        else:  # the first keyed entry of this desk (a scan, once: later the head says)
+            keyed_from = self.session.execute(
+                select(func.min(AuditEntry.seq)).where(AuditEntry.mac.is_not(None))
+            ).scalar_one() or seq
+        self._head = Head(int(seq), last_hash, int(keyed_from))
+        if not self._listening:
+            self._listening = True
+            # once: a listener cannot remove itself while SQLAlchemy iterates them.
+            event.listen(self.session, "after_commit", self._anchor, once=True)
+            event.listen(self.session, "after_rollback", self._forget, once=True)
+
+    def _anchor(self, _session: Session) -> None:
+        self._listening = False
+        if self._head is not None and self._db is not None and self._key is not None:
+            # If it cannot be written the head lags; verify still checks every keyed hash.
+            with contextlib.suppress(OSError):
+                write_head(self._db, self._key, self._head)
+
+    def _forget(self, _session: Session) -> None:
+        self._listening = False
+        self._head = None
 
 
 @dataclass(frozen=True)
@@ -133,14 +305,43 @@ class AuditBreak:
     reason: str
 
 
+@dataclass
+class AuditCheck:
+    """What verify found: entries walked, breaks, and how much the anchors covered."""
+
+    entries: int = 0
+    breaks: list[AuditBreak] = field(default_factory=list)
+    unkeyed: int = 0  # entries from before keyed hashes (0006): checked by the chain only
+    head: Head | None = None
+    central_compared: int | None = None  # entries compared with central; None: not compared
+    central_note: str = ""
+
+
 def verify_chain(session: Session, batch: int = 5000) -> tuple[int, list[AuditBreak]]:
     """Walk the whole log; return (entries checked, breaks found)."""
-    breaks: list[AuditBreak] = []
+    check = check_log(session, batch)
+    return check.entries, check.breaks
+
+
+def check_log(session: Session, batch: int = 5000) -> AuditCheck:
+    """The chain, every keyed hash, and the anchored head (see the module's docstring)."""
+    db = _db_path(session)
+    key = read_key(db) if db is not None else None
+    anchored = read_head(db, key) if db is not None else None
+    check = AuditCheck()
+    breaks = check.breaks
+    if isinstance(anchored, str):
+        breaks.append(AuditBreak(0, anchored))
+        anchored = None
+    check.head = anchored
+    keyed_from = anchored.keyed_from if anchored is not None else None
     prev = GENESIS
     expected_seq: int | None = None
-    count = 0
+    hash_at_head: str | None = None
+    last_seq = 0
+    no_key_reported = False
     for entry in _iter_entries(session, batch):
-        count += 1
+        check.entries += 1
         if expected_seq is not None and entry.seq != expected_seq:
             breaks.append(
                 AuditBreak(expected_seq, f"entries {expected_seq}..{entry.seq - 1} are missing")
@@ -159,9 +360,36 @@ def verify_chain(session: Session, batch: int = 5000) -> tuple[int, list[AuditBr
         )
         if digest != entry.hash:
             breaks.append(AuditBreak(entry.seq, "content was changed after it was written"))
+        if entry.mac is None:
+            if keyed_from is not None and entry.seq >= keyed_from:
+                breaks.append(AuditBreak(entry.seq, "its keyed hash was removed"))
+            else:
+                check.unkeyed += 1
+        else:
+            if keyed_from is None:
+                keyed_from = entry.seq
+            if key is None:
+                if not no_key_reported:
+                    breaks.append(AuditBreak(entry.seq, "this desk's audit key is missing, so "
+                                             "the keyed hashes cannot be checked"))
+                    no_key_reported = True
+            elif not hmac.compare_digest(entry.mac, entry_mac(key, entry.hash)):
+                breaks.append(AuditBreak(entry.seq, "its keyed hash does not match: written "
+                                         "or rewritten without this desk's key"))
+        if anchored is not None and entry.seq == anchored.seq:
+            hash_at_head = entry.hash
         prev = entry.hash
         expected_seq = entry.seq + 1
-    return count, breaks
+        last_seq = entry.seq
+    if anchored is not None:
+        if last_seq < anchored.seq:
+            breaks.append(AuditBreak(last_seq + 1, f"entries {last_seq + 1}..{anchored.seq} "
+                                     "were deleted (the anchored head is further on)"))
+        elif hash_at_head != anchored.hash:
+            breaks.append(AuditBreak(anchored.seq, "differs from the anchored head"))
+    elif keyed_from is not None and db is not None:
+        breaks.append(AuditBreak(0, "the anchored head is missing"))
+    return check
 
 
 def _iter_entries(session: Session, batch: int) -> Iterator[AuditEntry]:

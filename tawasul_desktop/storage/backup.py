@@ -13,6 +13,8 @@ import sqlite3
 from pathlib import Path
 
 from tawasul_desktop.domain.messages import TawasulError
+from tawasul_desktop.private_files import create_private_file
+from tawasul_desktop.storage.audit import reanchor
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -27,6 +29,7 @@ def backup_database(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    create_private_file(partial)  # a copy of personal data: 0600 before the first byte
     with (
         contextlib.closing(sqlite3.connect(source)) as src,
         contextlib.closing(sqlite3.connect(partial)) as dst,
@@ -86,6 +89,7 @@ def restore_database(backup: Path, db_path: Path) -> Path | None:
         contextlib.closing(sqlite3.connect(db_path)) as dst,
     ):
         src.backup(dst)
+    reanchor(db_path)  # the audit head follows a deliberate restore (storage/audit.py)
     return kept
 
 

@@ -15,6 +15,8 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from tawasul_desktop.private_files import private_dir
+
 log = logging.getLogger(__name__)
 _TMP_PREFIX = ".incoming-"
 
@@ -41,7 +43,7 @@ class BlobStore:
         target = self.path_for(digest)
         if target.is_file() and target.stat().st_size == len(content):
             return digest
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(target.parent)
         fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=target.parent)
         try:
             with os.fdopen(fd, "wb") as fh:

@@ -135,7 +135,9 @@ _RELATIONS = (
 )
 
 
-def _tiny_png() -> bytes:
+def _tiny_png(extra: bytes = b"") -> bytes:
+    """A 1x1 PNG; ``extra`` rides in a private ancillary chunk (distinct files of any size
+    that still decode whole, as intake requires)."""
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (
             struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
@@ -146,13 +148,17 @@ def _tiny_png() -> bytes:
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)
         + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff"))
+        + (chunk(b"tsWl", extra) if extra else b"")
         + chunk(b"IEND", b"")
     )
 
 
+# One blank A4 page: the smallest PDF that intake (PDFium, at least one page) accepts.
 _SAMPLE_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
 
 

@@ -58,14 +58,15 @@ def make_engine(url_or_path: str | Path) -> Engine:
     if isinstance(url_or_path, Path) or "://" not in str(url_or_path):
         path = Path(url_or_path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(sqlite_url(path))
+        # hide_parameters: an error message (logged, shown) never carries the row's values.
+        engine = create_engine(sqlite_url(path), hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     url = str(url_or_path)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def alembic_config(engine: Engine) -> Config:

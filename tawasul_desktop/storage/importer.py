@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from tawasul_desktop.domain.intake_json import draft_from_json
+from tawasul_desktop.domain.intake_json import draft_from_json, parse_json_text
 from tawasul_desktop.domain.intake_types import ValidRequest
 from tawasul_desktop.domain.messages import Problem
 from tawasul_desktop.domain.validation import validate_request
@@ -81,14 +81,13 @@ def _submitted_at(obj: dict[str, object], now: dt.datetime) -> dt.datetime | Non
 
 
 def _prepare(
-    store: Store, number: int, text: str, base: Path, now: dt.datetime
+    store: Store, number: int, text: str, base: Path, now: dt.datetime, confine: bool = True
 ) -> _Ready | LineFailure | None:
     if not text.strip():
         return None
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return LineFailure(number, [Problem.of("input.bad_json", "", detail=exc.msg)])
+    obj, bad = parse_json_text(text)
+    if bad is not None:
+        return LineFailure(number, [bad])
     problems: list[Problem] = []
     submitted_at: dt.datetime | None = None
     if isinstance(obj, dict):
@@ -97,7 +96,9 @@ def _prepare(
             problems.append(when)
         else:
             submitted_at = when
-    draft, shape = draft_from_json(obj, base, store.policy.intake.max_file_bytes)
+    draft, shape = draft_from_json(
+        obj, base, store.policy.intake.max_file_bytes, confine=confine
+    )
     if not isinstance(obj, dict):
         return LineFailure(
             number, shape
@@ -118,7 +119,10 @@ def import_lines(
     confirm_duplicates: bool = False,
     now: dt.datetime | None = None,
     progress: Callable[[int, ImportReport], None] | None = None,
+    allow_outside: bool = False,
 ) -> ImportReport:
+    """Import each line; a line that cannot be read or validated is reported and the rest go
+    on. Attachment paths must stay inside ``base`` unless ``allow_outside``."""
     now = now or dt.datetime.now(dt.UTC)
     report = ImportReport()
     batch: list[_Ready] = []
@@ -135,7 +139,7 @@ def import_lines(
 
     try:
         for number, text in enumerate(lines, start=1):
-            prepared = _prepare(store, number, text, base, now)
+            prepared = _prepare(store, number, text, base, now, confine=not allow_outside)
             if isinstance(prepared, LineFailure):
                 report.failed.append(prepared)
             elif prepared is not None:

@@ -231,6 +231,8 @@ class AuditEntry(Base):
     new: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # HMAC-SHA256 of ``hash`` with the desk's audit key (storage/audit.py); NULL before 0006.
+    mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class SavedFilter(Base):

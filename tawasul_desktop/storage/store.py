@@ -24,6 +24,12 @@ from tawasul_desktop.config import Settings
 from tawasul_desktop.domain.catalogue import Catalogue, default_catalogue
 from tawasul_desktop.domain.policy import Policy
 from tawasul_desktop.domain.workdays import WorkingCalendar
+from tawasul_desktop.private_files import (
+    create_private_file,
+    database_files,
+    private_dir,
+    warn_if_loosened,
+)
 from tawasul_desktop.storage.blobs import BlobStore
 from tawasul_desktop.storage.drafts import draft_digests, payload_digests
 from tawasul_desktop.storage.engine import open_store
@@ -58,6 +64,20 @@ def kept_database_digests(db_path: Path) -> set[str]:
     return found
 
 
+def _make_private(settings: Settings) -> None:
+    """The data folder and attachments folder 0700, the database 0600 before SQLite first
+    writes it (its -wal and -shm then take the same mode), on a new desk."""
+    private_dir(settings.data_dir)
+    private_dir(settings.attachments_dir)
+    private_dir(settings.db_path.parent)
+    create_private_file(settings.db_path)
+
+
+def _private_paths(settings: Settings) -> tuple[list[Path], list[Path]]:
+    folders = [settings.data_dir, settings.attachments_dir]
+    return folders, database_files(settings.db_path)
+
+
 @dataclass
 class Store:
     settings: Settings
@@ -73,9 +93,12 @@ class Store:
     # sync.central, and ``local`` is the desk's own store it was opened at (its catalogue).
     central: CentralTarget | None = None
     local: Store | None = None
+    # Paths holding personal data that other accounts may read (checked at open; logged).
+    permission_warnings: list[Path] = field(default_factory=list)
 
     @classmethod
     def open(cls, settings: Settings, *, sweep: bool = True) -> Store:
+        _make_private(settings)
         engine, reader = open_store(settings.db_path)
         writer = sessionmaker(
             engine.execution_options(sqlite_begin="IMMEDIATE"),
@@ -85,6 +108,7 @@ class Store:
         store = cls(settings, engine, reader, writer, BlobStore(settings.attachments_dir))
         with store.read() as session:  # the catalogue last received from central, if any
             store.catalogue = synced_catalogue(session) or store.catalogue
+        store.permission_warnings = warn_if_loosened(*_private_paths(settings))
         # sweep=False opens without writing (read-only commands work while another program
         # holds the write lock): no clean-up, no statistics.
         if sweep:

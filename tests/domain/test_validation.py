@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 from tawasul_desktop.domain.catalogue import Catalogue, Document, ExtraField, Service
 from tawasul_desktop.domain.catalogue import default_catalogue as catalogue_default
@@ -20,6 +22,7 @@ from tawasul_desktop.domain.intake_types import (
 from tawasul_desktop.domain.messages import Problem, known_codes
 from tawasul_desktop.domain.policy import default_policy
 from tawasul_desktop.domain.validation import validate_request
+from tawasul_desktop.storage.demo import _SAMPLE_PDF
 
 # Hand-verified identity numbers (see test_identity.py for the arithmetic).
 NATIONAL_ID = "1000000008"
@@ -28,9 +31,16 @@ IQAMA = "2000000006"
 IQAMA_2 = "2234567895"
 BORDER = "3123456789"
 
-PDF = b"%PDF-1.7\nbody"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF"
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+def _picture(kind: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 3), (10, 200, 30)).save(buffer, kind)
+    return buffer.getvalue()
+
+
+# Real files: intake decodes every attachment whole (domain/file_checks.py).
+PDF = _SAMPLE_PDF
+JPEG = _picture("JPEG")
+PNG = _picture("PNG")
 DESCRIPTION = "My iqama renewal has been pending for three weeks without any reply"
 INTAKE = default_policy().intake
 

@@ -13,8 +13,16 @@ from gui_helpers import PASSWORD, Answers, open_window  # noqa: E402
 
 from tawasul_desktop.config import load_settings  # noqa: E402
 from tawasul_desktop.gui import dialogs, workers  # noqa: E402
+from tawasul_desktop.gui.collector import install_gui_collector  # noqa: E402
 from tawasul_desktop.storage.store import Store  # noqa: E402
 from tawasul_desktop.storage.users import Actor, add_user  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def gui_thread_collector(qapp):
+    """As in the application: garbage is collected on the GUI thread only (a worker that
+    collects may free the GUI thread's Qt objects: a crash seen in this suite)."""
+    return install_gui_collector(qapp)
 
 
 @pytest.fixture

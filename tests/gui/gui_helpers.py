@@ -11,11 +11,12 @@ from PySide6.QtGui import QColor, QImage
 
 from tawasul_desktop.domain.identity import make_identity
 from tawasul_desktop.gui.app import build_window, make_application
+from tawasul_desktop.storage.demo import _SAMPLE_PDF
 
 PASSWORD = "counter-pass-1"
 APPLICANT_ID = make_identity("1", "23456789")
 OTHER_ID = make_identity("1", "87654321")
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PDF = _SAMPLE_PDF  # a real one-page PDF: intake opens every PDF with PDFium
 DESCRIPTION = ("تقدمت بطلب تجديد الجواز عبر المنصة قبل أسبوعين ولم تتغير حالة الطلب "
                "رغم اكتمال جميع المستندات")
 

@@ -44,14 +44,16 @@ db, data, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
 store = Store.open(load_settings(Path(data) / "none.toml", db=db, data_dir=data))
 actor = Actor("crash.test", "clerk")
 noise = os.urandom(3_000_000)
-sys.stdout.write("started\n")
-sys.stdout.flush()
 for i in range(10_000):
     # Fresh content for both files, so every submit writes new blobs (1 to 3 MB each);
     # most of a submit's time goes into writing them, where a crash hurts most.
     tag = f"{seed}:{i}".encode()
-    pdf = _SAMPLE_PDF + tag + noise[: 1_000_000 + (seed * 7919 + i * 104729) % 2_000_000]
-    png = _tiny_png() + tag + noise[: 1_000_000 + (seed * 104729 + i * 7919) % 2_000_000]
+    # The noise rides inside each format (a PDF stream, a private PNG chunk): intake decodes
+    # files whole and refuses bytes stuck after their end.
+    blob = tag + noise[: 1_000_000 + (seed * 7919 + i * 104729) % 2_000_000]
+    pdf = _SAMPLE_PDF.replace(b"trailer", b"4 0 obj<</Length %d>>stream\n" % len(blob) + blob
+                              + b"\nendstream endobj\ntrailer")
+    png = _tiny_png(tag + noise[: 1_000_000 + (seed * 104729 + i * 7919) % 2_000_000])
     draft = RequestDraft(
         service="passport",
         applicant=PersonInput("أحمد محمد القحطاني", make_identity("1", f"{seed:03d}{i:05d}"),
@@ -64,6 +66,11 @@ for i in range(10_000):
     valid, problems = validate_request(draft)
     assert valid is not None, problems
     submit_request(store, actor, valid, confirm_duplicate=True)
+    if i == 0:
+        # The clock starts after one whole submit: intake decodes each file (PDFium, Pillow)
+        # and a loaded machine must still see commits before the first kill.
+        sys.stdout.write("started\n")
+        sys.stdout.flush()
 """
 
 

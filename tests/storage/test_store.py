@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 from sqlalchemy import text
 
+from tawasul_desktop.storage.demo import _tiny_png
 from tawasul_desktop.storage.engine import (
     StoreVersionError,
     current_revision,
@@ -102,7 +103,7 @@ def test_restore_keeps_the_files_of_the_database_it_set_aside(
         ops.submit_request(store, clerk, valid_request())
         backup_database(settings.db_path, backup)
         later = ops.submit_request(
-            store, clerk, valid_request(photo=b"\x89PNG\r\n\x1a\n" + b"later" * 50)
+            store, clerk, valid_request(photo=_tiny_png(b"later" * 50))
         )
         later_files = {a.sha256 for a in ops.get_request(store, later.number).attachments}
     restore_database(backup, settings.db_path)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from tawasul_desktop.domain.messages import TawasulError
 from tawasul_desktop.domain.timing import compute_timing
 from tawasul_desktop.storage.audit import verify_chain
+from tawasul_desktop.storage.demo import _tiny_png
 from tawasul_desktop.storage.models import Attachment, AuditEntry, NumberSequence, Request
 from tawasul_desktop.storage.requests import get_request, submit_request
 from tawasul_desktop.storage.store import Store
@@ -73,7 +74,7 @@ def test_the_same_bytes_are_stored_once(store, valid_request, supervisor):
 def test_distinct_bytes_get_distinct_files(store, valid_request, supervisor):
     from tawasul_desktop.storage.demo import _tiny_png
 
-    photo = _tiny_png() + os.urandom(64)
+    photo = _tiny_png(os.urandom(64))
     submit_request(store, supervisor, valid_request(photo=photo), now=NOW)
     digest = hashlib.sha256(photo).hexdigest()
     assert f"{digest[:2]}/{digest}" in _files(store)
@@ -91,7 +92,7 @@ def test_a_failed_submit_leaves_nothing_behind(store, valid_request, supervisor,
 
     # The last step of a submit, after the files are on disk and the rows are written.
     monkeypatch.setattr(AuditLog, "record_many", broken_record)
-    photo = b"\x89PNG\r\n\x1a\n" + os.urandom(256)
+    photo = _tiny_png(os.urandom(256))
     with pytest.raises(RuntimeError):
         submit_request(store, supervisor, valid_request(photo=photo), now=NOW)
     monkeypatch.undo()

@@ -14,6 +14,7 @@ from synchelp import CLERK, CentralDb, submit_many, supervisor_store
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.storage import requests as ops
 from tawasul_desktop.storage.assignment import assign_many, decide_many, list_supervisors
+from tawasul_desktop.storage.demo import _tiny_png
 from tawasul_desktop.storage.queue import (
     PagePlan,
     QueueFilter,
@@ -120,7 +121,7 @@ def test_a_file_still_uploading_or_of_another_centre_is_explained(
 
     _, boss, _ = world
     slow = desks("101", 3, fault_hook=stop_at_first_chunk)
-    photo = b"\x89PNG\r\n\x1a\n" + os.urandom(2000)
+    photo = _tiny_png(os.urandom(2000))
     (number,) = submit_many(slow.store, CLERK, [valid_request(photo=photo)])
     with pytest.raises(Stop):
         slow.engine.run_once()  # the request is up, its new photo is not
@@ -140,7 +141,7 @@ def test_a_file_still_uploading_or_of_another_centre_is_explained(
 
     # Another centre's file exists centrally, but row security keeps it from centre 101.
     far = desks("102", 2)
-    secret = b"\x89PNG\r\n\x1a\n" + os.urandom(2000)
+    secret = _tiny_png(os.urandom(2000))
     submit_many(far.store, CLERK, [valid_request(photo=secret)])
     far.sync()
     assert central.scalar("SELECT count(*) FROM blobs WHERE sha256 = %s",

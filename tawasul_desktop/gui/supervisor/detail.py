@@ -15,16 +15,18 @@ from __future__ import annotations
 import atexit
 import datetime as dt
 import html
+import math
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QImage, QPixmap
+from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QImage, QImageReader, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -39,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from tawasul_desktop.domain.file_checks import PDFIUM_LOCK
 from tawasul_desktop.domain.hijri import format_datetime, format_dual
 from tawasul_desktop.domain.lifecycle import status_name
 from tawasul_desktop.domain.messages import TawasulError, message
@@ -52,6 +55,8 @@ from tawasul_desktop.sync.central_detail import ECHO_ACTION, load_request, read_
 from tawasul_desktop.sync.central_queue import central_problem
 
 PREVIEW_DPI = 60
+# At most this many pixels in a preview (8 MB as RGBA), whatever page size a file declares.
+PREVIEW_PIXELS = 2_000_000
 _SUFFIX = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
 _view_dir: Path | None = None
 
@@ -77,18 +82,74 @@ def _central_detail(store: Store, number: str) -> RequestDetail:
     return RequestDetail(*load_request(store, number))
 
 
-def preview_image(store: Store, sha256: str, media_type: str) -> QImage | None:
-    """The picture to show for an attachment (run in a worker: QImage, never QPixmap)."""
-    content = read_attachment(store, sha256)
-    if media_type == "application/pdf":
-        from tawasul_desktop.gui.receipt_dialog import pdf_page_images
+def preview_image(store: Store, sha256: str, media_type: str,
+                  cancelled: threading.Event | None = None) -> QImage | None:
+    """The picture to show for an attachment (run in a worker: QImage, never QPixmap).
 
+    Only a PDF's first page is drawn, and never more than PREVIEW_PIXELS whatever size the
+    file claims (files from before intake checked them, or from central, are not trusted).
+    ``cancelled`` (set when another file or request is chosen) stops before each costly step."""
+    cancelled = cancelled or threading.Event()
+    content = read_attachment(store, sha256)
+    if cancelled.is_set():
+        return None
+    if media_type == "application/pdf":
+        return first_page_image(content, PREVIEW_DPI, PREVIEW_PIXELS, cancelled)
+    return bounded_image(content, PREVIEW_PIXELS)
+
+
+def _fit(width: float, height: float, scale: float, budget: int) -> float:
+    """``scale``, reduced so that the scaled width x height stays within ``budget`` pixels."""
+    if width <= 0 or height <= 0:
+        return scale
+    scale = min(scale, math.sqrt(budget / (width * height)))
+    while math.ceil(width * scale) * math.ceil(height * scale) > budget:  # renderers round up
+        scale *= 0.999
+    return scale
+
+
+def first_page_image(pdf: bytes, dpi: float, budget: int,
+                     cancelled: threading.Event) -> QImage | None:
+    """Page 1 of ``pdf`` at ``dpi``, or smaller to stay within ``budget`` pixels; None if
+    PDFium cannot open it or the preview was cancelled."""
+    import pypdfium2
+
+    with PDFIUM_LOCK:  # PDFium is not thread-safe
         try:
-            pages = pdf_page_images(content, PREVIEW_DPI)
-        except Exception:  # noqa: BLE001 - a damaged PDF: say so instead of a preview
+            document = pypdfium2.PdfDocument(pdf)
+        except pypdfium2.PdfiumError:
             return None
-        return pages[0] if pages else None
-    image = QImage.fromData(content)
+        try:
+            if len(document) < 1 or cancelled.is_set():
+                return None
+            page = document[0]
+            width, height = page.get_size()
+            scale = _fit(width, height, dpi / 72, budget)
+            bitmap = page.render(scale=scale, rev_byteorder=True, may_draw_forms=False)
+            image = QImage(bitmap.buffer, bitmap.width, bitmap.height, bitmap.stride,
+                           QImage.Format.Format_RGB888 if bitmap.n_channels == 3
+                           else QImage.Format.Format_RGBA8888)
+            return image.copy()  # detach from PDFium's buffer before it is freed
+        except pypdfium2.PdfiumError:
+            return None
+        finally:
+            document.close()
+
+
+def bounded_image(content: bytes, budget: int) -> QImage | None:
+    """A JPEG or PNG decoded at most at ``budget`` pixels (Qt scales while decoding)."""
+    buffer = QBuffer()
+    buffer.setData(QByteArray(content))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer)
+    size = reader.size()
+    if not size.isValid():
+        return None
+    scale = _fit(size.width(), size.height(), 1.0, budget)
+    if scale < 1.0:
+        reader.setScaledSize(QSize(max(1, int(size.width() * scale)),
+                                   max(1, int(size.height() * scale))))
+    image = reader.read()
     return None if image.isNull() else image
 
 
@@ -126,6 +187,7 @@ class DetailPane(QWidget):
         self.detail: RequestDetail | None = None
         self.number: str | None = None
         self._preview_for: str | None = None
+        self._preview_cancel = threading.Event()  # the preview being drawn, if any
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.title = QLabel()
@@ -167,6 +229,7 @@ class DetailPane(QWidget):
     # --- loading ---------------------------------------------------------------------------
 
     def show_request(self, number: str | None) -> None:
+        self._preview_cancel.set()  # another request: the previous preview is not wanted
         self.number = number
         if number is None:
             self.detail = None
@@ -212,13 +275,15 @@ class DetailPane(QWidget):
         chosen = self._current_attachment()
         self.open_button.setEnabled(chosen is not None)
         self.preview.clear()
+        self._preview_cancel.set()
         if chosen is None:
             return
         sha, media = chosen
         self._preview_for = sha
+        self._preview_cancel = cancelled = threading.Event()
         self.preview.setText(self.tr("Loading preview…"))
         store = self.store
-        workers.run_task(lambda: preview_image(store, sha, media),
+        workers.run_task(lambda: preview_image(store, sha, media, cancelled),
                          self._if_alive(lambda image: self._on_preview(sha, image)),
                          self._if_alive(lambda exc: self._on_preview_failed(exc, sha)))
 
