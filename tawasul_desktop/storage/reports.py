@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -96,27 +97,17 @@ def _atomic_target(path: Path) -> tuple[int, Path]:
     return fd, Path(tmp)
 
 
-def _current_umask() -> int:
-    """The process's umask, read without changing it where the system tells (Linux); the
-    set-and-restore fallback is brief, and exports run one at a time."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o077)
-    os.umask(mask)
-    return mask
-
-
 def give_export_permissions(path: Path) -> None:
-    """An export is a file the user makes: it gets the permissions any new file gets in its
-    folder (0666 less the umask), not the temporary file's owner-only 0600, so a report
-    saved to a team's shared folder can be opened there. (One place for the export mode.)"""
-    if os.name == "posix":
-        os.chmod(path, 0o666 & ~_current_umask())
+    """Exports hold personal data: owner-only (0600), whatever the umask. Saved into a folder
+    shared with a group (setgid or group-writable, as team folders are set up), the file also
+    gets the folder's group read/write bits so the team can open it; never others'.
+    (One place for the export mode.)"""
+    if os.name != "posix":
+        return
+    folder = path.parent.stat().st_mode
+    shared = bool(folder & stat.S_ISGID) or (bool(folder & stat.S_IWGRP)
+                                             and not folder & stat.S_IWOTH)
+    os.chmod(path, 0o600 | (folder & 0o060 if shared else 0))
 
 
 def export_csv(query: QueueQuery, path: Path, catalogue: Catalogue,

@@ -72,8 +72,9 @@ def test_disk_full_while_writing_attachments(tawasul, small_disk, store, operato
     data = small_disk / "data"
     files = small_disk.parent / "files"
     files.mkdir()
-    (files / "id.pdf").write_bytes(_SAMPLE_PDF + b"%" * 200_000)
-    (files / "photo.png").write_bytes(_tiny_png())
+    (files / "id.pdf").write_bytes(_SAMPLE_PDF)
+    # Large enough to meet the full disk, and still a picture that decodes whole.
+    (files / "photo.png").write_bytes(_tiny_png(b"\0" * 200_000))
     obj = {"service": "passport",
            "applicant": {"name": "أحمد محمد القحطاني", "id_number": "1000000008",
                          "mobile": "0501234567", "email": "a@example.com"},

@@ -54,8 +54,29 @@ def folder(tmp_path: Path) -> Path:
     return base
 
 
+@pytest.fixture
+def clerk_account(tmp_path: Path) -> None:
+    """The OS account running the tests acts as a registered clerk in run_cli's database."""
+    from tawasul_desktop.cli.identity import os_account
+    from tawasul_desktop.config import load_settings
+    from tawasul_desktop.storage.os_accounts import map_account
+    from tawasul_desktop.storage.store import Store
+    from tawasul_desktop.storage.users import add_user
+
+    setup = Actor("setup", "admin")
+    settings = load_settings(config_file=tmp_path / "none.toml", db=tmp_path / "cli.sqlite3",
+                             data_dir=tmp_path / "data")
+    with Store.open(settings) as store, store.write() as session:
+        add_user(session, setup, "hostile.clerk", "clerk", "long password 1",
+                 store.policy.security)
+        map_account(session, setup, os_account(), "hostile.clerk")
+
+
 def run_cli(tmp_path: Path, *args: str, stdin: str = "", timeout: float = 60):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAWASUL_")}
+    # The run's own machine folder; a named configuration file must exist.
+    env["TAWASUL_SITE_CONFIG_DIR"] = os.environ["TAWASUL_SITE_CONFIG_DIR"]
+    (tmp_path / "none.toml").touch()
     env.update(TAWASUL_DB=str(tmp_path / "cli.sqlite3"), TAWASUL_DATA_DIR=str(tmp_path / "data"),
                TAWASUL_CONFIG=str(tmp_path / "none.toml"), PYTHONPATH=str(REPO),
                PYTHONIOENCODING="utf-8")
@@ -146,7 +167,7 @@ def _depth(value) -> int:
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
-def test_fifo_attachment_is_refused_not_waited_for(tmp_path, folder):
+def test_fifo_attachment_is_refused_not_waited_for(tmp_path, folder, clerk_account):
     os.mkfifo(folder / "pipe.pdf")
     obj = request("1000000008", id_path="pipe.pdf")
     (folder / "req.json").write_text(json.dumps(obj, ensure_ascii=False), encoding="utf-8")
@@ -189,7 +210,7 @@ def test_import_refuses_paths_outside_its_folder(store, tmp_path, folder, case):
     assert allowed.imported == 1
 
 
-def test_import_cli_refuses_then_allows_outside(tmp_path, folder):
+def test_import_cli_refuses_then_allows_outside(tmp_path, folder, clerk_account):
     _outside_cases(tmp_path, folder)
     line = json.dumps(request(make_identity("1", "72000001"), id_path="../secret.pdf"),
                       ensure_ascii=False)

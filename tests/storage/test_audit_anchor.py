@@ -120,6 +120,9 @@ def test_the_key_is_made_once_and_kept(logged, valid_request, clerk):
 
 def test_tawasul_audit_verify_says_broken_after_a_tail_deletion(logged, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAWASUL_")}
+    # The run's own machine folder; a named configuration file must exist.
+    env["TAWASUL_SITE_CONFIG_DIR"] = os.environ["TAWASUL_SITE_CONFIG_DIR"]
+    (tmp_path / "none.toml").touch()
     env.update(TAWASUL_DB=str(logged.db_path), TAWASUL_DATA_DIR=str(logged.settings.data_dir),
                TAWASUL_CONFIG=str(tmp_path / "none.toml"), PYTHONPATH=str(REPO))
 

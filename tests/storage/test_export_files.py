@@ -56,17 +56,26 @@ def test_the_workbook_freezes_filters_and_prints_one_page_wide(store, query, tmp
     assert sheet.print_title_rows == "$1:$1"
 
 
-@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
+@pytest.mark.parametrize(("folder_mode", "expected"), [
+    (0o755, 0o600),   # an ordinary folder: personal data stays the owner's
+    (0o777, 0o600),   # open to all but not a team's: still the owner's
+    (0o2770, 0o660),  # a team's shared folder (setgid): the group may open it
+    (0o2750, 0o640),  # shared read-only with the group
+    (0o775, 0o660),   # group-writable
+])
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
-def test_an_export_has_the_permissions_of_any_new_file_there(store, query, tmp_path, umask,
-                                                             kind):
-    old = os.umask(umask)
+def test_an_export_is_private_unless_saved_to_a_shared_folder(store, query, tmp_path, kind,
+                                                              folder_mode, expected):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    folder.chmod(folder_mode)
+    old = os.umask(0o000)  # the umask does not open an export to others
     try:
-        path = tmp_path / f"queue.{kind}"
+        path = folder / f"queue.{kind}"
         (export_csv if kind == "csv" else export_xlsx)(query, path, store.catalogue)
     finally:
         os.umask(old)
-    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert path.stat().st_mode & 0o777 == expected
 
 
 # --- LibreOffice, headless -----------------------------------------------------------------

@@ -68,6 +68,9 @@ def test_a_loosened_file_is_reported_at_start(settings, caplog, loose_umask):
 
 def test_the_command_reports_loosened_files_and_creates_private_ones(settings, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAWASUL_")}
+    # The run's own machine folder; a named configuration file must exist.
+    env["TAWASUL_SITE_CONFIG_DIR"] = os.environ["TAWASUL_SITE_CONFIG_DIR"]
+    (tmp_path / "none.toml").touch()
     env.update(TAWASUL_DB=str(settings.db_path), TAWASUL_DATA_DIR=str(settings.data_dir),
                TAWASUL_CONFIG=str(tmp_path / "none.toml"), PYTHONPATH=str(REPO))
 
