@@ -375,13 +375,15 @@ class SyncEngine:
             with self.store.read() as session:
                 state = local.sync_state(session)
                 cursor = (state.pull_xid, state.pull_id)
-            changes = central.pull_changes(conn, cursor, self.pull_batch)
-            if not changes:
+            batch = central.pull_changes(conn, cursor, self.pull_batch)
+            changes = batch.changes
+            after = batch.next_cursor(cursor)
+            if not changes and after == cursor:
                 return
             with self.store.write() as session:
                 applied = local.apply_changes(session, changes, self.clock())
                 state = local.sync_state(session)
-                state.pull_xid, state.pull_id = changes[-1].xid, changes[-1].id
+                state.pull_xid, state.pull_id = after
             if applied.closures:
                 self.store.forget_calendar()
             if applied.catalogue is not None:
@@ -389,7 +391,7 @@ class SyncEngine:
             report.pulled += len(changes)
             report.requests_changed += applied.requests
             progress(SyncProgress("pull", report.pulled))
-            if len(changes) < self.pull_batch:
+            if batch.complete:
                 return
 
 
