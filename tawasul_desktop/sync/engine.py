@@ -15,13 +15,15 @@ for "sync now" instead of retrying.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import logging
 import random
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -41,6 +43,8 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 T = TypeVar("T")
 SKEW_WARNING_SECONDS = 300.0
+CHECKS_KEPT_SECONDS = 60.0  # a connection replacing a dropped one skips the checks this long
+_central_head = functools.cache(central_head)  # the scripts on disk do not change while running
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,28 @@ class SyncStatus:
     supervisor_desk: bool = False  # central knows this desk's role as a supervisor's
 
 
+class _Window:
+    """How many items the next batch of one phase sends. A batch cut by a dropped connection
+    halves it (down to one), each batch that commits doubles it back up to ``limit``: on a
+    link that drops every few tens of milliseconds every pass still commits something, and
+    what a pass committed stays done."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = limit
+
+    def limited(self, limit: int) -> _Window:
+        if limit != self.limit:
+            self.limit, self.size = limit, min(self.size, limit) if limit < self.limit else limit
+        return self
+
+    def grew(self) -> None:
+        self.size = min(self.limit, self.size * 2)
+
+    def cut(self, sent: int) -> None:
+        self.size = max(1, min(self.size, sent) // 2)
+
+
 class _SupervisorDesk(Exception):
     """The desk's role is a supervisor's of its centre: nothing to sync (not an error)."""
 
@@ -154,6 +180,11 @@ class SyncEngine:
         self._online: bool | None = None
         self._running = False
         self._supervisor_desk = False
+        # (target, when) of the last connection that passed the checks; kept only across drops
+        self._checked: tuple[CentralTarget, float] | None = None
+        self._push_window = _Window(batch_size)
+        self._audit_window = _Window(batch_size)
+        self._pull_window = _Window(pull_batch)
 
     # --- state ---
 
@@ -183,6 +214,12 @@ class SyncEngine:
             local.reset_cursor(session)
 
     def close(self) -> None:
+        """Close the connection; the next one is checked again."""
+        self._checked = None
+        self._drop()
+
+    def _drop(self) -> None:
+        """Let go of a connection the link dropped (its checks stay valid for a while)."""
         if self._conn is not None:
             try:
                 self._conn.close()
@@ -215,7 +252,7 @@ class SyncEngine:
         except psycopg.OperationalError as exc:
             report.error = _short(exc) or "central database unreachable"
             report.online = False
-            self.close()
+            self._drop()
         except (psycopg.Error, CentralSchemaError, CentralConfigError, PermissionError) as exc:
             report.error = _short(exc)
             self.close()
@@ -250,34 +287,47 @@ class SyncEngine:
                 self._conn.execute("SELECT 1")
                 return self._conn
             except psycopg.OperationalError:
-                self.close()
+                self._drop()
         conn = self.target.connect(autocommit=True)
+        checked = self._checked
+        if (checked is not None and checked[0] == self.target
+                and time.monotonic() - checked[1] < CHECKS_KEPT_SECONDS):
+            # The link dropped, the server did not change: the checks the dropped connection
+            # passed hold for its replacement (push_ops checks the protocol on every batch),
+            # so a flapping link spends its short connections on work, not on checks again.
+            self._conn = conn
+            return conn
         try:
-            revision = central_revision_of(conn)
-            if revision is None:
-                raise CentralSchemaError("the central database has no Tawasul schema; "
-                                         "run `tawasul central init`")
-            if revision != central_head():
-                raise CentralSchemaError(
-                    f"the central schema is at {revision}, this desk expects {central_head()}; "
-                    "run `tawasul central upgrade` (or update this desk)")
-            identity = central.whoami(conn)
-            settings = self.store.settings
-            if identity.kind == "supervisor" and identity.centre == settings.centre_code:
-                raise _SupervisorDesk(identity.role_name)
-            if identity.kind != "counter":
-                raise CentralSchemaError(f"{identity.role_name} is not a counter's role; "
-                                         "create one with `tawasul central add-counter`")
-            if (identity.centre, identity.counter) != (settings.centre_code, settings.counter):
-                raise CentralSchemaError(
-                    f"central maps {identity.role_name} to centre {identity.centre} counter "
-                    f"{identity.counter}, but this desk is centre {settings.centre_code} "
-                    f"counter {settings.counter}")
+            identity = self._check(conn)
         except BaseException:
             conn.close()
             raise
         self._conn, self._identity = conn, identity
+        self._checked = (self.target, time.monotonic())
         return conn
+
+    def _check(self, conn: psycopg.Connection[Any]) -> central.Identity:
+        revision = central_revision_of(conn)
+        if revision is None:
+            raise CentralSchemaError("the central database has no Tawasul schema; "
+                                     "run `tawasul central init`")
+        if revision != _central_head():
+            raise CentralSchemaError(
+                f"the central schema is at {revision}, this desk expects {_central_head()}; "
+                "run `tawasul central upgrade` (or update this desk)")
+        identity = central.whoami(conn)
+        settings = self.store.settings
+        if identity.kind == "supervisor" and identity.centre == settings.centre_code:
+            raise _SupervisorDesk(identity.role_name)
+        if identity.kind != "counter":
+            raise CentralSchemaError(f"{identity.role_name} is not a counter's role; "
+                                     "create one with `tawasul central add-counter`")
+        if (identity.centre, identity.counter) != (settings.centre_code, settings.counter):
+            raise CentralSchemaError(
+                f"central maps {identity.role_name} to centre {identity.centre} counter "
+                f"{identity.counter}, but this desk is centre {settings.centre_code} "
+                f"counter {settings.counter}")
+        return identity
 
     # --- up ---
 
@@ -289,11 +339,14 @@ class SyncEngine:
         after = 0
         while True:
             with self.store.read() as session:
-                batch = local.pending_ops(session, after, self.batch_size)
+                batch = local.pending_ops(session, after,
+                                          self._push_window.limited(self.batch_size).size)
             if not batch:
                 return
-            result = central.push_ops(conn, batch, sent_at=self.clock(), policy=self.store.policy,
-                                      identity=self._identity, fault_hook=self.fault_hook)
+            with _sized(self._push_window, len(batch)):
+                result = central.push_ops(conn, batch, sent_at=self.clock(),
+                                          policy=self.store.policy, identity=self._identity,
+                                          fault_hook=self.fault_hook)
             if self.fault_hook is not None:
                 self.fault_hook("push.after_commit", conn)
             report.clock_skew_seconds = result.clock_skew_seconds
@@ -320,10 +373,12 @@ class SyncEngine:
             with self.store.read() as session:
                 state = local.sync_state(session)
                 store_id, after = state.store_id, state.audit_sent_seq
-                rows = session.execute(_audit_after(after, self.batch_size)).all()
+                size = self._audit_window.limited(self.batch_size).size
+                rows = session.execute(_audit_after(after, size)).all()
             if not rows:
                 return
-            central.push_audit(conn, store_id, [tuple(r) for r in rows], self._identity)
+            with _sized(self._audit_window, len(rows)):
+                central.push_audit(conn, store_id, [tuple(r) for r in rows], self._identity)
             with self.store.write() as session:
                 state = local.sync_state(session)
                 state.audit_sent_seq = max(state.audit_sent_seq, rows[-1][0])
@@ -375,7 +430,9 @@ class SyncEngine:
             with self.store.read() as session:
                 state = local.sync_state(session)
                 cursor = (state.pull_xid, state.pull_id)
-            batch = central.pull_changes(conn, cursor, self.pull_batch)
+            limit = self._pull_window.limited(self.pull_batch).size
+            with _sized(self._pull_window, limit):
+                batch = central.pull_changes(conn, cursor, limit)
             changes = batch.changes
             after = batch.next_cursor(cursor)
             if not changes and after == cursor:
@@ -391,8 +448,21 @@ class SyncEngine:
             report.pulled += len(changes)
             report.requests_changed += applied.requests
             progress(SyncProgress("pull", report.pulled))
+            if self.fault_hook is not None and changes:
+                self.fault_hook("pull.after_batch", conn)
             if batch.complete:
                 return
+
+
+@contextlib.contextmanager
+def _sized(window: _Window, sent: int) -> Iterator[None]:
+    """One batch's round trip: the window grows when it commits, shrinks when the link drops."""
+    try:
+        yield
+    except psycopg.OperationalError:
+        window.cut(sent)
+        raise
+    window.grew()
 
 
 def _audit_after(after: int, limit: int) -> Select:
