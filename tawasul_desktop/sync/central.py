@@ -563,6 +563,7 @@ class FeedBatch:
     changes: list[Change]
     horizon: str
     limit: int
+    central_now: dt.datetime  # central's clock as it answered: the desk's skew, every pass
 
     @property
     def complete(self) -> bool:
@@ -605,10 +606,11 @@ def pull_changes(conn: Conn, after: tuple[str, int], limit: int) -> FeedBatch:
         cur.execute(_FEED, {"xid": after[0], "id": after[1], "limit": limit})
         changes = [Change(r["id"], r["xid_text"], r["kind"], r["entity_id"], r["payload"])
                    for r in cur.fetchall()]
-        cur.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon")
+        cur.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon, "
+                    "clock_timestamp() AS now")
         row = cur.fetchone()
         assert row is not None
-    return FeedBatch(changes, row["horizon"], limit)
+    return FeedBatch(changes, row["horizon"], limit, row["now"])
 
 
 def feed_position(conn: Conn, after: tuple[str, int]) -> tuple[int, int]:

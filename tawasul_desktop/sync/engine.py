@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 import psycopg
 from sqlalchemy import Select, select
 
+from tawasul_desktop.domain.clock import SKEW_LIMIT_SECONDS, describe_skew
 from tawasul_desktop.domain.messages import Problem
 from tawasul_desktop.storage.models import AuditEntry, SyncState
 from tawasul_desktop.storage.store import Store
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
 T = TypeVar("T")
-SKEW_WARNING_SECONDS = 300.0
+SKEW_WARNING_SECONDS = SKEW_LIMIT_SECONDS
 CHECKS_KEPT_SECONDS = 60.0  # a connection replacing a dropped one skips the checks this long
 _central_head = functools.cache(central_head)  # the scripts on disk do not change while running
 
@@ -111,8 +112,8 @@ class SyncReport:
             parts.append(f"files {self.files_uploaded} ({self.bytes_uploaded // 1024} KiB)")
         parts.append(f"pending {self.pending_after}")
         text = ", ".join(parts)
-        if self.clock_warning:
-            text += f"; this desk's clock is off by {self.clock_skew_seconds:+.0f} s"
+        if self.clock_warning and self.clock_skew_seconds is not None:
+            text += f"; {describe_skew(self.clock_skew_seconds)[1]}: new requests are refused"
         if self.error:
             text += f"; stopped: {self.error}"
         return text
@@ -433,6 +434,8 @@ class SyncEngine:
             limit = self._pull_window.limited(self.pull_batch).size
             with _sized(self._pull_window, limit):
                 batch = central.pull_changes(conn, cursor, limit)
+            if report.clock_skew_seconds is None:  # measured even when nothing was pushed
+                report.clock_skew_seconds = (batch.central_now - self.clock()).total_seconds()
             changes = batch.changes
             after = batch.next_cursor(cursor)
             if not changes and after == cursor:

@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from synchelp import CLERK, POLICY, PYTHON, REPO, Desk, python_env, submit_many, wait_for_feed
 
 from tawasul_desktop.domain.lifecycle import Action
+from tawasul_desktop.domain.messages import TawasulError
 from tawasul_desktop.storage import requests as ops
 from tawasul_desktop.storage.models import OutboxEntry, Request
 from tawasul_desktop.sync import admin, outbox
@@ -301,6 +302,31 @@ def test_a_desk_clock_two_days_ahead(desks, central, valid_request):
         assert skew == pytest.approx(-ahead.total_seconds(), abs=60)
     decide_some(central, early[1:] + late, every=2)
     assert_converged(central, skewed, honest)
+
+
+def test_a_desk_clock_days_off_refuses_intake_until_corrected(desks, central, valid_request):
+    """A desk 4 days slow would print due dates 4 days early: once a sync has measured the
+    skew (a pass that pushes nothing measures it too), intake is refused with a message
+    that says how far off the clock is, until a sync with a corrected clock."""
+    slow = dt.timedelta(days=4)
+    clock = {"off": slow}
+    desk = desks("101", 1, clock=lambda: dt.datetime.now(dt.UTC) - clock["off"])
+    report = desk.sync()  # nothing to send: the pull measures the clock
+    assert report.clock_warning and "4 days behind central" in report.summary()
+    with pytest.raises(TawasulError) as refused:
+        ops.submit_request(desk.store, CLERK, valid_request())
+    problem = refused.value.problems[0]
+    assert problem.code == "intake.clock_wrong"
+    assert "4 days behind central" in problem.message_en
+    assert "4" in problem.message_ar and "متأخرة" in problem.message_ar
+    with pytest.raises(TawasulError):  # the batch path (import) is refused alike
+        submit_many(desk.store, CLERK, [valid_request()])
+    with desk.store.read() as session:
+        assert session.execute(select(Request)).first() is None
+    clock["off"] = dt.timedelta(0)  # corrected
+    assert not desk.sync().clock_warning
+    ops.submit_request(desk.store, CLERK, valid_request())
+    assert desk.sync().pushed >= 1
 
 
 def test_schema_version_mismatch(desks, central, valid_request, monkeypatch):
