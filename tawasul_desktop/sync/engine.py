@@ -68,6 +68,32 @@ class RefusedOutcome:
     message_ar: str
 
 
+@dataclass(frozen=True)
+class FeedCheck:
+    """This desk's feed as central counts it against what the desk received (its cursor and
+    ``pull_count``): rows waiting past the cursor, and rows before it the desk never got."""
+
+    expected: int  # central: rows of this desk's feed up to its cursor
+    received: int  # the desk: rows it received since its cursor was at the start
+    waiting: int  # central: rows past the cursor that may be read now
+
+    @property
+    def missed(self) -> int:
+        return max(0, self.expected - self.received)
+
+    @property
+    def behind(self) -> bool:
+        return self.waiting > 0 or self.missed > 0
+
+    def summary(self) -> str:
+        if self.missed:
+            return (f"behind central: {self.missed} change(s) never received; "
+                    "run `tawasul sync reset` to receive everything again")
+        if self.waiting:
+            return f"behind central: {self.waiting} change(s) waiting"
+        return "up to date with central"
+
+
 @dataclass
 class SyncReport:
     started_at: dt.datetime
@@ -86,6 +112,7 @@ class SyncReport:
     online: bool = False
     supervisor_desk: bool = False  # a supervisor's role: nothing is sent or received
     seconds: dict[str, float] = field(default_factory=dict)  # per phase
+    feed: FeedCheck | None = None  # when the pass was asked to check the feed
 
     @property
     def ok(self) -> bool:
@@ -112,6 +139,8 @@ class SyncReport:
             parts.append(f"files {self.files_uploaded} ({self.bytes_uploaded // 1024} KiB)")
         parts.append(f"pending {self.pending_after}")
         text = ", ".join(parts)
+        if self.feed is not None and self.feed.behind:
+            text += f"; {self.feed.summary()}"
         if self.clock_warning and self.clock_skew_seconds is not None:
             text += f"; {describe_skew(self.clock_skew_seconds)[1]}: new requests are refused"
         if self.error:
@@ -132,6 +161,7 @@ class SyncStatus:
     last_error: str | None
     clock_skew_seconds: float | None
     supervisor_desk: bool = False  # central knows this desk's role as a supervisor's
+    feed: FeedCheck | None = None  # the last check of the feed against central (None: not yet)
 
 
 class _Window:
@@ -183,6 +213,7 @@ class SyncEngine:
         self._supervisor_desk = False
         # (target, when) of the last connection that passed the checks; kept only across drops
         self._checked: tuple[CentralTarget, float] | None = None
+        self._feed: FeedCheck | None = None
         self._push_window = _Window(batch_size)
         self._audit_window = _Window(batch_size)
         self._pull_window = _Window(pull_batch)
@@ -199,7 +230,7 @@ class SyncEngine:
             last_attempt_at=state.last_attempt_at if state else None,
             last_error=state.last_error if state else None,
             clock_skew_seconds=state.clock_skew_seconds if state else None,
-            supervisor_desk=self._supervisor_desk)
+            supervisor_desk=self._supervisor_desk, feed=self._feed)
 
     def refused(self) -> list[local.RefusedOp]:
         with self.store.read() as session:
@@ -229,15 +260,38 @@ class SyncEngine:
 
     # --- one pass ---
 
-    def run_once(self, progress: ProgressCallback | None = None) -> SyncReport:
+    def run_once(self, progress: ProgressCallback | None = None, *,
+                 check_feed: bool = False) -> SyncReport:
+        """One pass; ``check_feed`` also counts this desk's feed against central after the
+        pull (``SyncReport.feed``): it reads all of the desk's feed rows, so not every pass."""
         with self._run_lock:
             self._running = True
             try:
-                return self._run(progress or (lambda _p: None))
+                return self._run(progress or (lambda _p: None), check_feed)
             finally:
                 self._running = False
 
-    def _run(self, progress: ProgressCallback) -> SyncReport:
+    def check_feed(self) -> FeedCheck:
+        """Count this desk's feed against central now, without a pass. Raises what
+        connecting raises (psycopg.Error, CentralSchemaError, CentralConfigError)."""
+        with self._run_lock:
+            try:
+                return self._feed_check(self._connection())
+            except _SupervisorDesk:
+                raise CentralSchemaError("a supervisor's desk receives no feed") from None
+
+    def _check_feed(self, conn: psycopg.Connection[Any], report: SyncReport) -> None:
+        report.feed = self._feed_check(conn)
+
+    def _feed_check(self, conn: psycopg.Connection[Any]) -> FeedCheck:
+        with self.store.read() as session:
+            state = local.sync_state(session)
+            cursor, received = (state.pull_xid, state.pull_id), state.pull_count or 0
+        expected, waiting = central.feed_position(conn, cursor)
+        self._feed = FeedCheck(expected, received, waiting)
+        return self._feed
+
+    def _run(self, progress: ProgressCallback, check_feed: bool = False) -> SyncReport:
         report = SyncReport(started_at=self.clock())
         try:
             progress(SyncProgress("connect", 0))
@@ -246,6 +300,8 @@ class SyncEngine:
             self._timed(report, "push", self._push, conn, report, progress)
             self._timed(report, "audit", self._push_audit, conn, report, progress)
             self._timed(report, "pull", self._pull, conn, report, progress)
+            if check_feed:
+                self._timed(report, "feed check", self._check_feed, conn, report)
             self._timed(report, "attachments", self._upload_files, conn, report, progress)
         except _SupervisorDesk:
             report.supervisor_desk = report.online = True
@@ -444,6 +500,7 @@ class SyncEngine:
                 applied = local.apply_changes(session, changes, self.clock())
                 state = local.sync_state(session)
                 state.pull_xid, state.pull_id = after
+                state.pull_count = (state.pull_count or 0) + len(changes)
             if applied.closures:
                 self.store.forget_calendar()
             if applied.catalogue is not None:
@@ -490,8 +547,10 @@ class SyncLoop:
 
     def __init__(self, engine: SyncEngine, interval: float = 60.0, *, max_backoff: float = 600.0,
                  first_retry: float = 5.0, on_report: Callable[[SyncReport], None] | None = None,
-                 on_progress: ProgressCallback | None = None) -> None:
+                 on_progress: ProgressCallback | None = None, check_every: int = 10) -> None:
         self.engine = engine
+        self.check_every = check_every  # passes between checks of the feed against central
+        self._passes = 0
         self.interval = interval
         self.max_backoff = max_backoff
         self.first_retry = first_retry
@@ -538,7 +597,9 @@ class SyncLoop:
         while not self._stop.is_set():
             self._wake.clear()
             try:
-                report = self.engine.run_once(self.on_progress)
+                check = self._passes % self.check_every == 0
+                self._passes += 1
+                report = self.engine.run_once(self.on_progress, check_feed=check)
             except Exception:  # a bug must not kill the thread silently, nor spin
                 log.exception("sync pass failed unexpectedly")
                 self.failures += 1

@@ -13,6 +13,7 @@ before the desk pulls, so the test can never pass without crossing one.
 
 from __future__ import annotations
 
+import json
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -20,8 +21,9 @@ from typing import Any
 import psycopg
 import pytest
 from sqlalchemy import select
-from synchelp import CLERK, POLICY, CentralDb, submit_many
+from synchelp import CLERK, POLICY, CentralDb, submit_many, wait_for_feed
 
+from tawasul_desktop.cli.main import main
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.storage import requests as ops
 from tawasul_desktop.storage.models import Request
@@ -221,3 +223,54 @@ def test_an_idle_desk_reads_only_its_own_rows_and_follows_the_horizon(desks, cen
         hub.put_user(conn, "centre", "clerk", "x", centre="101")
         hub.put_user(conn, "elsewhere", "clerk", "x", centre="202")
     assert desk.sync().pulled == 2
+
+
+# --- a desk behind central is told so (issue 11, item 1) ---------------------------------------
+
+
+def skip_past_everything(central: CentralDb, store: Store) -> None:
+    """What the text-ordered pull did: the cursor moved past rows the desk never received."""
+    wait_for_feed(central)
+    horizon = central.scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")
+    with store.write() as session:
+        state = local.sync_state(session)
+        state.pull_xid, state.pull_id = horizon, 0
+
+
+def status_json(desk: Any, monkeypatch: Any, capsys: Any, *extra: str) -> dict[str, Any]:
+    settings = desk.store.settings
+    monkeypatch.setenv("TAWASUL_CENTRE", settings.centre_code)
+    monkeypatch.setenv("TAWASUL_COUNTER", str(settings.counter))
+    monkeypatch.setenv("TAWASUL_CENTRAL_DSN", settings.central_dsn)
+    code = main(["sync", "status", "--json", "--config", str(settings.config_file),
+                 "--db", str(settings.db_path), "--data-dir", str(settings.data_dir), *extra])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def test_sync_status_tells_a_desk_behind_central(desks, central, valid_request, monkeypatch,
+                                                 capsys):
+    desk = desks()
+    numbers = submit_many(desk.store, CLERK, [valid_request() for _ in range(3)])
+    desk.sync()
+    assert status_json(desk, monkeypatch, capsys)["behind_central"] is False
+    for number in numbers:
+        decide(central, number, Action.ACCEPT, "amal")
+    wait_for_feed(central)
+    waiting = status_json(desk, monkeypatch, capsys)  # decided centrally, not yet pulled
+    assert waiting["behind_central"] is True and waiting["feed"]["waiting"] == 3
+    desk.sync()
+    assert status_json(desk, monkeypatch, capsys)["behind_central"] is False
+
+    decide(central, numbers[0], Action.CLOSE, "amal")
+    skip_past_everything(central, desk.store)  # one change passed by, never received
+    assert desk.sync().pulled == 0
+    missed = status_json(desk, monkeypatch, capsys)
+    assert missed["behind_central"] is True and missed["feed"]["missed"] == 1
+    assert desk.engine.check_feed().summary().startswith("behind central: 1 change(s) never")
+    assert status_json(desk, monkeypatch, capsys, "--offline")["behind_central"] is None
+    desk.engine.reset()
+    desk.sync()
+    assert status_json(desk, monkeypatch, capsys)["behind_central"] is False
+    assert states(desk.store) == central_states(central)
