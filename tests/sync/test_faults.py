@@ -115,6 +115,7 @@ def test_connections_killed_again_and_again_while_syncing(desks, central, valid_
     passes = drain(desk)
     assert central.scalar("SELECT count(*) FROM requests") == 300
     decide_some(central, numbers)  # 100 decisions: four pulled batches, every other one cut
+    wait_for_feed(central)
     received = 0
     while True:
         report = desk.engine.run_once()

@@ -91,6 +91,7 @@ def across_a_digit_boundary(central: CentralDb, store: Store, before: Callable[[
         hi = conn.execute("SELECT min(xid::text::bigint) FROM changes WHERE id = ANY(%s)",
                           (second,)).fetchone()[0]
         if burning and lo < boundary <= hi:
+            wait_for_feed(central)
             return boundary, "burned"
         if burn:  # said, not hidden: this run crossed a boundary the other way
             warnings.warn(f"xid {now}: the power of ten {boundary} was out of reach or its "
@@ -207,6 +208,7 @@ def test_an_idle_desk_reads_only_its_own_rows_and_follows_the_horizon(desks, cen
         _feed_rows(conn, "202", 7, 1500)
         conn.execute("ANALYZE changes")
         others_top = int(conn.execute("SELECT max(xid::text::bigint) FROM changes").fetchone()[0])
+    wait_for_feed(central)
     # From the cursor the desk had, the feed query touches this desk's one row, nothing else.
     plan = explain_pull(desk, cursor_of(desk.store))
     assert _scanned(plan["Plan"]) == 1, plan
@@ -222,6 +224,7 @@ def test_an_idle_desk_reads_only_its_own_rows_and_follows_the_horizon(desks, cen
         hub.put_user(conn, "everyone", "clerk", "x")
         hub.put_user(conn, "centre", "clerk", "x", centre="101")
         hub.put_user(conn, "elsewhere", "clerk", "x", centre="202")
+    wait_for_feed(central)
     assert desk.sync().pulled == 2
 
 

@@ -9,7 +9,7 @@ import threading
 
 from argon2 import PasswordHasher
 from sqlalchemy import select
-from synchelp import CLERK, POLICY, submit_many
+from synchelp import CLERK, POLICY, submit_many, wait_for_feed
 
 from tawasul_desktop.assets import resource
 from tawasul_desktop.domain.catalogue import load_catalogue
@@ -48,6 +48,7 @@ def test_decisions_come_down_with_their_reasons(desks, central, valid_request):
                    policy=POLICY)
         hub.decide(conn, returned, Action.RETURN, actor="amal", reason="أرفق صورة الإقامة",
                    policy=POLICY)
+    wait_for_feed(central)
     report = desk.sync()
     assert report.pulled == 3 and report.requests_changed == 3
     assert local_states(desk.store) == central_states(central)
@@ -75,6 +76,7 @@ def test_closures_move_due_dates_down(desks, central, valid_request):
     with central.admin() as conn:
         moved = hub.add_closure(conn, due, "إجازة طارئة", added_by="directorate", policy=POLICY)
     assert moved == 1
+    wait_for_feed(central)
     desk.sync()
     assert ops.get_request(desk.store, number).due_date > due
     assert local_states(desk.store) == central_states(central)
@@ -89,12 +91,14 @@ def test_users_come_down_and_log_in_offline(desks, central):
     with central.admin() as conn:
         hub.put_user(conn, "amal", "supervisor", hashed, display_name="أمل", centre="101")
         hub.put_user(conn, "other", "clerk", hashed, centre="202")  # another centre's
+    wait_for_feed(central)
     desk.sync()
     with desk.store.write() as session:
         actor = authenticate(session, "amal", "kalimat-sirr-1", POLICY.security)
         assert (actor.username, actor.role) == ("amal", "supervisor")
     with central.admin() as conn:
         hub.put_user(conn, "amal", "supervisor", hashed, centre="101", active=False)
+    wait_for_feed(central)
     desk.sync()
     with desk.store.read() as session:
         assert find_user(session, "amal").active is False
@@ -111,6 +115,7 @@ def test_the_catalogue_comes_down_and_stays(desks, central, tmp_path):
     assert changed != text
     with central.admin() as conn:
         version = hub.publish_catalogue(conn, changed)
+    wait_for_feed(central)
     desk.sync()
     assert desk.store.catalogue.get("passport").name_en == "Passport (new form)"
     reopened = Store.open(desk.store.settings)
@@ -186,6 +191,7 @@ def test_pull_while_writers_commit_out_of_order(desks, central, valid_request):
     stop.set()
     pull_thread.join()
     assert not errors, errors
+    wait_for_feed(central)  # every writer's transaction below the horizon: one pass gets all
     pulled += desk.sync().pulled
     total = central.scalar("SELECT count(*) FROM changes")
     assert total == 60 * len(steps)
