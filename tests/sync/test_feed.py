@@ -141,7 +141,7 @@ def test_two_decisions_across_a_digit_boundary_leave_the_later_one(desks, centra
     boundary, how = across_a_digit_boundary(
         central, desk.store,
         lambda: decide(central, number, Action.START_REVIEW, "first"),
-        lambda: decide(central, number, Action.REJECT, "second"))
+        lambda: decide(central, number, Action.REJECT, "second"), burn=burn)
     report = desk.sync()
     assert report.pulled == 2, (boundary, how)
     mine = ops.get_request(desk.store, number)
