@@ -14,6 +14,7 @@ before the desk pulls, so the test can never pass without crossing one.
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -31,7 +32,8 @@ from tawasul_desktop.storage.store import Store
 from tawasul_desktop.sync import central as hub
 from tawasul_desktop.sync import local
 
-BURN_REACH = 1_000_000  # ids: a few seconds of burning at most
+# ids: a few seconds of burning at most (more on request, e.g. to see the burned path run)
+BURN_REACH = int(os.environ.get("TAWASUL_TEST_BURN_REACH", "1000000"))
 MARGIN = 300  # ids left below the boundary for the "before" decisions
 
 _BURN = """
