@@ -389,7 +389,7 @@ def bench_catch_up(work: Path, central: Central, sizes: tuple[int, int]) -> None
 
 
 def bench_dropping_link(work: Path, central: Central, count: int = 300,
-                        every: float = 0.04, limit: int = 3000) -> None:
+                        every: float = 0.04, limit: int = 1000) -> None:
     """Passes until the outbox drains while the server drops the desk's connection every
     ``every`` seconds; the baseline is the same outbox on a link that holds."""
     import threading
@@ -399,8 +399,9 @@ def bench_dropping_link(work: Path, central: Central, count: int = 300,
         with central.admin() as conn:
             conn.execute("TRUNCATE requests, request_attachments, ops, changes, audit_entries "
                          "RESTART IDENTITY CASCADE")
-        store, engine = open_desk(work, central, f"drop-{drop}", batch_size=40, pull_batch=25)
-        fill(store, count, start=5_000_000 + drop * 1000)
+        store, engine = open_desk(work, central, f"drop-{drop}-{every}", batch_size=40,
+                                  pull_batch=25)
+        fill(store, count, start=5_000_000 + drop * 1000 + int(every * 100_000))
         stop = threading.Event()
 
         def killer(stop: threading.Event = stop) -> None:
@@ -454,7 +455,8 @@ def main() -> None:
                 bench_memory(work, central, 20_000 if args.quick else args.memory_count)
             bench_idle_pull(work, central, args.feed_rows)
             bench_catch_up(work, central, (args.count, 2 * args.count))
-            bench_dropping_link(work, central)
+            for every in (0.04, 0.15):  # the issue's 40 ms, and a link a push can fit in
+                bench_dropping_link(work, central, every=every)
     finally:
         central.drop()
 
