@@ -145,6 +145,7 @@ def test_a_transaction_committing_late_is_not_skipped(desks, central, valid_requ
             report = desk.sync()
             assert report.pulled == 0
             assert ops.get_request(desk.store, second).status == "submitted"
+        wait_for_feed(central)  # T1 has ended; other sessions on a shared server may not yet
         report = desk.sync()
     assert report.pulled == 2
     assert {ops.get_request(desk.store, n).status for n in (first, second)} == {"accepted"}
