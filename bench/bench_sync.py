@@ -5,6 +5,7 @@ Each figure is printed beside a baseline measured in the same run (a raw psycopg
 same rows, or the same save without its outbox entry); nothing is asserted.
 
     python bench/bench_sync.py [--count 10000] [--memory-count 100000] [--quick]
+    python bench/bench_sync.py --only feed [--feed-rows 200000]   # the feed figures alone
 
 The server comes from $TAWASUL_BENCH_PG_DSN or $TAWASUL_TEST_PG_DSN (a superuser connection,
 default postgresql://postgres@127.0.0.1:5432/test); a scratch database is made and dropped.
@@ -47,6 +48,7 @@ from tawasul_desktop.storage.demo import _SAMPLE_PDF, _tiny_png  # noqa: E402
 from tawasul_desktop.storage.store import Store  # noqa: E402
 from tawasul_desktop.storage.users import Actor  # noqa: E402
 from tawasul_desktop.sync import admin  # noqa: E402
+from tawasul_desktop.sync import central as hub  # noqa: E402
 from tawasul_desktop.sync.central import REQUEST_COLUMNS  # noqa: E402
 from tawasul_desktop.sync.connection import CentralTarget  # noqa: E402
 from tawasul_desktop.sync.engine import SyncEngine  # noqa: E402
@@ -117,6 +119,9 @@ class Central:
         admin.init_central(CentralTarget(self.dsn()), self.prefix)
         with self.admin() as conn:
             self.role, _ = admin.add_counter(conn, "101", 1)
+            self.roles = {1: self.role}
+            for counter in (2, 3):
+                self.roles[counter], _ = admin.add_counter(conn, "101", counter)
 
     def dsn(self, user: str | None = None) -> str:
         return make_conninfo(PG_DSN, dbname=self.name, **({"user": user} if user else {}))
@@ -133,15 +138,16 @@ class Central:
                 conn.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
-def open_desk(work: Path, central: Central, name: str) -> tuple[Store, SyncEngine]:
+def open_desk(work: Path, central: Central, name: str, counter: int = 1,
+              **engine_args: Any) -> tuple[Store, SyncEngine]:
     with central.admin() as conn:  # each scenario's store stands in for the counter's desk
-        admin.release_desk(conn, "101", 1)
+        admin.release_desk(conn, "101", counter)
     settings = load_settings(work / "none.toml", db=work / f"{name}.sqlite3",
                              data_dir=work / f"{name}-data")
-    settings = dataclasses.replace(settings, centre_code="101", counter=1,
-                                   central_dsn=central.dsn(central.role))
+    settings = dataclasses.replace(settings, centre_code="101", counter=counter,
+                                   central_dsn=central.dsn(central.roles[counter]))
     store = Store.open(settings)
-    return store, SyncEngine(store, CentralTarget(settings.central_dsn or ""))
+    return store, SyncEngine(store, CentralTarget(settings.central_dsn or ""), **engine_args)
 
 
 def bench_push_pull(work: Path, central: Central, count: int) -> None:
@@ -262,12 +268,182 @@ def bench_memory(work: Path, central: Central, count: int) -> None:
     store.close()
 
 
+# --- the feed: an idle desk's pull, a catch-up, a link that keeps dropping ---------------------
+
+# The pull as it was before issue 11 (text-ordered, one scan of the whole feed under row
+# security): the figure the fix is compared with, in the same run.
+OLD_FEED = """SELECT id, xid::text AS xid, kind, entity_id, payload FROM changes
+              WHERE (xid, id) > (%(xid)s::xid8, %(id)s)
+                AND xid < pg_snapshot_xmin(pg_current_snapshot())
+              ORDER BY xid, id LIMIT %(limit)s"""
+# Raw SQL baseline: the same desk's rows read straight from the index by the owner (no row
+# security, no union): the least any pull can cost.
+RAW_FEED = """SELECT id, xid::text, kind, entity_id, payload FROM changes
+              WHERE centre = '101' AND counter = 1 AND (xid, id) > (%(xid)s::xid8, %(id)s)
+              ORDER BY xid, id LIMIT %(limit)s"""
+
+
+def wait_for_horizon(conn: psycopg.Connection[Any], longest: float = 120.0) -> None:
+    """Until every feed row lies below the horizon (an open transaction anywhere on the
+    server holds it back: the figures would then read nothing and flatter the query)."""
+    stop = time.monotonic() + longest
+    while conn.execute("SELECT coalesce(max(xid) >= pg_snapshot_xmin(pg_current_snapshot()), "
+                       "false) FROM changes").fetchone()[0]:
+        if time.monotonic() > stop:
+            print("  (an open transaction on the server holds the feed's horizon back)")
+            return
+        time.sleep(0.05)
+
+
+def server_ms(conn: psycopg.Connection[Any], query: str, params: dict[str, Any],
+              runs: int = 15) -> tuple[float, int]:
+    """Median server execution time (EXPLAIN ANALYZE) and the buffers it touched."""
+    times, buffers = [], 0
+    for _ in range(runs):
+        plan = conn.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + query,
+                            params).fetchone()[0][0]
+        times.append(float(plan["Execution Time"]))
+        top = plan["Plan"]
+        buffers = int(top.get("Shared Hit Blocks", 0)) + int(top.get("Shared Read Blocks", 0))
+    return statistics.median(times), buffers
+
+
+def bench_idle_pull(work: Path, central: Central, feed_rows: int) -> None:
+    with central.admin() as conn:
+        conn.execute("TRUNCATE changes RESTART IDENTITY")
+    store, engine = open_desk(work, central, "idle")
+    assert engine.run_once().ok
+    with store.read() as session:
+        from tawasul_desktop.sync.local import sync_state
+
+        state = sync_state(session)
+        old_cursor = {"xid": state.pull_xid, "id": state.pull_id, "limit": engine.pull_batch}
+    with central.admin() as conn:  # other counters' and centres' traffic since
+        for centre, counter, share in (("101", 2, 0.5), ("202", None, 0.1), ("303", 4, 0.4)):
+            conn.execute("""INSERT INTO changes (centre, counter, kind, entity_id, payload)
+                            SELECT %s, %s, 'noise', g::text, '{"status": "x"}'::jsonb
+                            FROM generate_series(1, %s) g""",
+                         (centre, counter, int(feed_rows * share)))
+        conn.execute("VACUUM ANALYZE changes")
+        wait_for_horizon(conn)
+    report = engine.run_once()  # idle: nothing of its own; the cursor moves to the horizon
+    assert report.ok and report.pulled == 0, report.error
+    with store.read() as session:
+        state = sync_state(session)
+        head = {"xid": state.pull_xid, "id": state.pull_id, "limit": engine.pull_batch}
+    idle_pass = min(engine.run_once().seconds["pull"] for _ in range(5))
+    with psycopg.connect(central.dsn(central.role), autocommit=True) as counter_conn, \
+            central.admin() as owner:
+        idle, idle_buf = server_ms(counter_conn, hub._FEED, head)
+        first, first_buf = server_ms(counter_conn, hub._FEED, old_cursor)
+        raw, raw_buf = server_ms(owner, RAW_FEED, old_cursor)
+        # Before the fix: the old query over the old index only, as the counter's role (the
+        # indexes swapped inside a transaction that is rolled back).
+        with owner.transaction(force_rollback=True):
+            owner.execute("DROP INDEX changes_desk_feed")
+            owner.execute("CREATE INDEX changes_feed ON changes (xid, id)")
+            owner.execute("ANALYZE changes")
+            owner.execute(f'SET LOCAL ROLE "{central.role}"')
+            old, old_buf = server_ms(owner, OLD_FEED, old_cursor, runs=5)
+    print(f"idle pull at {feed_rows:,} feed rows of other desks (server time, counter role): "
+          f"{idle:.3f} ms [{idle_buf} buffers] with the cursor at the horizon; {first:.3f} ms "
+          f"[{first_buf}] from a cursor before all of them; raw SQL on the index {raw:.3f} ms "
+          f"[{raw_buf}]; ratio {first / raw:.1f}x (aim: under 2 ms)")
+    print(f"  before the fix (text order over the (xid, id) index, from the same old cursor) "
+          f"{old:.1f} ms "
+          f"[{old_buf} buffers]; an idle engine pass's pull phase {idle_pass * 1000:.1f} ms")
+    engine.close()
+    store.close()
+
+
+def bench_catch_up(work: Path, central: Central, sizes: tuple[int, int]) -> None:
+    """A desk catching up on N changes, N and 2N: linear means a ratio near 2."""
+    with central.admin() as conn:
+        conn.execute("TRUNCATE requests, request_attachments, ops, changes, audit_entries "
+                     "RESTART IDENTITY CASCADE")
+    figures = []
+    for counter, count in zip((2, 3), sizes, strict=True):
+        store, engine = open_desk(work, central, f"catch-{count}", counter)
+        fill(store, count, start=counter * 1_000_000)
+        assert engine.run_once().ok
+        with central.admin() as conn:
+            conn.execute("UPDATE requests SET status = 'under_review', updated_at = now() "
+                         "WHERE counter = %s", (counter,))
+            conn.execute("ANALYZE changes")
+            wait_for_horizon(conn)
+        report = engine.run_once()
+        assert report.ok and report.pulled == count, (report.error, report.pulled)
+        with central.admin() as conn:
+            started = time.perf_counter()
+            with conn.cursor().copy(
+                    "COPY (SELECT id, xid::text, kind, entity_id, payload FROM changes "
+                    f"WHERE counter = {counter} ORDER BY xid, id) TO STDOUT") as copy:
+                got = sum(1 for _ in copy.rows())
+            raw = time.perf_counter() - started
+        assert got == count
+        figures.append((count, report.seconds["pull"], raw))
+        engine.close()
+        store.close()
+    (n1, t1, r1), (n2, t2, r2) = figures
+    print(f"catch-up pull: {n1:,} changes {t1:.2f} s, {n2:,} changes {t2:.2f} s; ratio "
+          f"{t2 / t1:.2f}x (aim: at most 2.2x); raw COPY out of the same rows {r1:.2f} s and "
+          f"{r2:.2f} s (ratio {r2 / r1:.2f}x)")
+
+
+def bench_dropping_link(work: Path, central: Central, count: int = 300,
+                        every: float = 0.04, limit: int = 1000) -> None:
+    """Passes until the outbox drains while the server drops the desk's connection every
+    ``every`` seconds; the baseline is the same outbox on a link that holds."""
+    import threading
+
+    results = []
+    for drop in (False, True):
+        with central.admin() as conn:
+            conn.execute("TRUNCATE requests, request_attachments, ops, changes, audit_entries "
+                         "RESTART IDENTITY CASCADE")
+        store, engine = open_desk(work, central, f"drop-{drop}-{every}", batch_size=40,
+                                  pull_batch=25)
+        fill(store, count, start=5_000_000 + drop * 1000 + int(every * 100_000))
+        stop = threading.Event()
+
+        def killer(stop: threading.Event = stop) -> None:
+            with central.admin() as conn:
+                while not stop.wait(every):
+                    conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                 "WHERE usename = %s", (central.role,))
+
+        thread = threading.Thread(target=killer)
+        if drop:
+            thread.start()
+        passes, started = 0, time.perf_counter()
+        try:
+            while engine.status().pending and passes < limit:
+                passes += 1
+                engine.run_once()
+        finally:
+            stop.set()
+            if drop:
+                thread.join()
+        left = engine.status().pending
+        results.append((passes, time.perf_counter() - started, left))
+        engine.close()
+        store.close()
+    (p0, s0, _), (p1, s1, left) = results
+    drained = "drained" if not left else f"NOT drained ({left:,} left after {limit} passes)"
+    print(f"outbox of {count} requests over a link dropped every {every * 1000:.0f} ms: "
+          f"{p1} passes, {s1:.1f} s, {drained}; on a link that holds {p0} pass(es), {s0:.1f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--memory-count", type=int, default=100_000)
     parser.add_argument("--saves", type=int, default=300)
     parser.add_argument("--quick", action="store_true", help="smaller memory run (20,000)")
+    parser.add_argument("--feed-rows", type=int, default=200_000,
+                        help="other desks' feed rows for the idle pull")
+    parser.add_argument("--only", choices=("all", "feed"), default="all",
+                        help="feed: only the idle pull, catch-up and dropping-link figures")
     args = parser.parse_args()
     central = Central()
     try:
@@ -275,9 +451,14 @@ def main() -> None:
             work = Path(tmp)
             print(f"PostgreSQL {central.admin().info.server_version}, Python "
                   f"{sys.version.split()[0]}, {os.cpu_count()} CPU(s)")
-            bench_push_pull(work, central, args.count)
-            bench_local_save(work, central, args.saves)
-            bench_memory(work, central, 20_000 if args.quick else args.memory_count)
+            if args.only == "all":
+                bench_push_pull(work, central, args.count)
+                bench_local_save(work, central, args.saves)
+                bench_memory(work, central, 20_000 if args.quick else args.memory_count)
+            bench_idle_pull(work, central, args.feed_rows)
+            bench_catch_up(work, central, (args.count, 2 * args.count))
+            for every in (0.04, 0.15):  # the issue's 40 ms, and a link a push can fit in
+                bench_dropping_link(work, central, every=every)
     finally:
         central.drop()
 

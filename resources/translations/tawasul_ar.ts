@@ -1824,6 +1824,10 @@ Follow-up possible from: %3</source>
         <translation>بانتظار الإرسال: %1</translation>
     </message>
     <message>
+        <source>behind central: %1 change(s)</source>
+        <translation>متأخر عن المركز: %1 تغيير</translation>
+    </message>
+    <message>
         <location line="-12"/>
         <source>Central: this is a supervisor&apos;s desk; the queue reads central directly, nothing to send</source>
         <translation>المركزي: هذا جهاز مشرف؛ تُقرأ القائمة من الخادم المركزي مباشرة، ولا شيء للإرسال</translation>

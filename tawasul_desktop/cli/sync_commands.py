@@ -34,9 +34,12 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     sync.set_defaults(func=sync_run)
     sync_sub = sync.add_subparsers(dest="sync_command", required=False,
                                    metavar="[status|retry|reset|renumber]")
-    sync_sub.add_parser("status", parents=[common],
-                        help="pending and refused operations, last sync").set_defaults(
-        func=sync_status)
+    status = sync_sub.add_parser("status", parents=[common],
+                                 help="pending and refused operations, last sync, and "
+                                      "whether this desk is behind central")
+    status.add_argument("--offline", action="store_true",
+                        help="do not ask central whether this desk is behind")
+    status.set_defaults(func=sync_status)
     retry = sync_sub.add_parser("retry", parents=[common],
                                 help="send refused operations again (default: all rejected)")
     retry.add_argument("op_ids", nargs="*", help="operation ids (from `tawasul sync status`)")
@@ -183,11 +186,21 @@ def sync_run(args: argparse.Namespace, out: Output) -> int:
 
 
 def sync_status(args: argparse.Namespace, out: Output) -> int:
+    from tawasul_desktop.domain.clock import describe_skew, skew_too_large
+    from tawasul_desktop.sync.admin import CentralSchemaError
+
     engine = _engine(args)
+    feed, feed_error = None, None
     try:
         status = engine.status()
         refused = engine.refused()
+        if not getattr(args, "offline", False):
+            try:  # what central says this desk should have received, against what it has
+                feed = engine.check_feed()
+            except (psycopg.Error, CentralSchemaError, CentralConfigError) as exc:
+                feed_error = str(exc).strip().splitlines()[0] if str(exc).strip() else "?"
     finally:
+        engine.close()
         engine.store.close()
     data = {"pending": status.pending, "refused": status.refused,
             "last_success_at": status.last_success_at, "last_attempt_at": status.last_attempt_at,
@@ -195,10 +208,22 @@ def sync_status(args: argparse.Namespace, out: Output) -> int:
             "refused_operations": [
                 {"op_id": r.op_id, "kind": r.kind, "state": r.state, "number": r.request_number,
                  "code": r.code, "message_en": r.message_en, "message_ar": r.message_ar}
-                for r in refused]}
+                for r in refused],
+            "behind_central": None if feed is None else feed.behind,
+            "feed": None if feed is None else {"expected": feed.expected,
+                                               "received": feed.received,
+                                               "waiting": feed.waiting, "missed": feed.missed},
+            "feed_error": feed_error}
     last = (status.last_success_at.isoformat(timespec="seconds") if status.last_success_at
             else "never")
     lines = [f"pending {status.pending}, refused {status.refused}, last success {last}"]
+    if feed is not None:
+        lines.append(feed.summary())
+    elif feed_error is not None:
+        lines.append(f"could not ask central whether this desk is behind: {feed_error}")
+    if skew_too_large(status.clock_skew_seconds):
+        assert status.clock_skew_seconds is not None
+        lines.append(f"{describe_skew(status.clock_skew_seconds)[1]}: new requests are refused")
     if status.last_error:
         lines.append(f"last error: {status.last_error}")
     for r in refused:

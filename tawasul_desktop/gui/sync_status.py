@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tawasul_desktop.domain.bidi import ltr
+from tawasul_desktop.domain.clock import describe_skew, skew_too_large
 from tawasul_desktop.sync.engine import SyncEngine, SyncLoop, SyncProgress, SyncReport
 
 log = logging.getLogger(__name__)
@@ -132,6 +134,14 @@ class SyncStatusWidget(QWidget):
         if state.refused:
             parts.append(self.tr("refused: %1").replace("%1", str(state.refused)))
         self.refused_button.setVisible(bool(state.refused))
+        if state.feed is not None and state.feed.behind:
+            count = state.feed.missed or state.feed.waiting
+            parts.append(self.tr("behind central: %1 change(s)").replace("%1", ltr(count)))
+        if skew_too_large(state.clock_skew_seconds):
+            assert state.clock_skew_seconds is not None
+            ar, en = describe_skew(state.clock_skew_seconds)
+            rtl = self.layoutDirection() == Qt.LayoutDirection.RightToLeft
+            parts.append(ar if rtl else en)
         if state.last_success_at is not None:
             local = state.last_success_at.astimezone(self._zone)
             stamp = local.strftime("%H:%M") if local.date() == dt.datetime.now(self._zone).date() \

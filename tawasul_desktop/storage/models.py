@@ -290,6 +290,8 @@ class SyncState(Base):
     store_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     pull_xid: Mapped[str] = mapped_column(String(24), default="0")
     pull_id: Mapped[int] = mapped_column(Integer, default=0)
+    # Feed rows received since the cursor was last at the start (compared with central's count)
+    pull_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     audit_sent_seq: Mapped[int] = mapped_column(Integer, default=0)
     last_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_success_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

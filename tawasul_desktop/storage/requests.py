@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from tawasul_desktop.domain.arabic_fold import fold
+from tawasul_desktop.domain.clock import describe_skew, skew_too_large
 from tawasul_desktop.domain.intake_types import Person, ValidRequest
 from tawasul_desktop.domain.lifecycle import (
     CLOCK_RUNNING_STATES,
@@ -55,7 +56,14 @@ from tawasul_desktop.domain.timing import (
 from tawasul_desktop.domain.workdays import WorkingCalendar
 from tawasul_desktop.storage.audit import AuditLog
 from tawasul_desktop.storage.high_water import HighWater
-from tawasul_desktop.storage.models import Attachment, Closure, FollowUp, NumberSequence, Request
+from tawasul_desktop.storage.models import (
+    Attachment,
+    Closure,
+    FollowUp,
+    NumberSequence,
+    Request,
+    SyncState,
+)
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
 from tawasul_desktop.sync.outbox import enqueue_event, enqueue_follow_up, enqueue_new_requests
@@ -289,11 +297,24 @@ def build_request_rows(store: Store, actor: Actor, valid: ValidRequest, *, numbe
     return NewRequestRows(row, attachments, audit)
 
 
+def check_desk_clock(session: Session) -> None:
+    """Refuse intake while the last sync found this desk's clock far from central's: every
+    due date and receipt would carry the error (issue: a desk 5 days slow printed dates 5 days
+    early). Every way in (wizard, CLI, import) writes through write_new_requests."""
+    state = session.get(SyncState, 1)
+    skew = state.clock_skew_seconds if state is not None else None
+    if skew is not None and skew_too_large(skew):
+        ar, en = describe_skew(skew)
+        raise TawasulError.of("intake.clock_wrong", "submitted_at", invalid_input=False,
+                              skew_ar=ar, skew_en=en)
+
+
 def write_new_requests(session: Session, new: list[NewRequestRows], audit: AuditLog,
                        now: dt.datetime) -> None:
     """Insert requests, their attachments and audit entries with one statement each."""
     if not new:
         return
+    check_desk_clock(session)
     session.execute(insert(Request), [n.row for n in new])
     attachment_rows = [a for n in new for a in n.attachments]
     if attachment_rows:

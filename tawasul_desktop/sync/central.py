@@ -571,7 +571,47 @@ def publish_catalogue(conn: Conn, content: str) -> int:
 # --- pull ------------------------------------------------------------------------------------
 
 
-def pull_changes(conn: Conn, after: tuple[str, int], limit: int) -> list[Change]:
+@dataclass(frozen=True)
+class FeedBatch:
+    """Changes after a cursor, and the horizon they were read below: every transaction with
+    an id under ``horizon`` had finished, so a desk that has read all its rows below it may
+    move its cursor there (``next_cursor``) even when none of them was its own."""
+
+    changes: list[Change]
+    horizon: str
+    limit: int
+    central_now: dt.datetime  # central's clock as it answered: the desk's skew, every pass
+
+    @property
+    def complete(self) -> bool:
+        """Everything below the horizon has been read (the batch was not cut by its limit)."""
+        return len(self.changes) < self.limit
+
+    def next_cursor(self, after: tuple[str, int]) -> tuple[str, int]:
+        if self.complete:  # an idle desk's cursor follows the horizon: the next pull is short
+            return max(after, (self.horizon, 0), key=lambda c: (int(c[0]), c[1]))
+        return self.changes[-1].xid, self.changes[-1].id
+
+
+# A counter's feed, in three parts each read from the (centre, counter, xid, id) index in the
+# xid8 column's own order (never its text: "1000" sorts before "999"): rows for every centre,
+# for this centre, for this counter. Row security admits exactly these; naming them lets each
+# part walk its own index range, so an idle desk reads its own rows only and a catching-up
+# desk reads each row once. Each part stops at the batch's limit; the merge sorts <= 3 limits.
+_FEED_PARTS = ("centre IS NULL AND counter IS NULL",
+               "centre = (SELECT tawasul_centre()) AND counter IS NULL",
+               "centre = (SELECT tawasul_centre()) AND counter = (SELECT tawasul_counter())")
+_AFTER = "(xid, id) > (%(xid)s::xid8, %(id)s::bigint)"
+_UP_TO = "(xid, id) <= (%(xid)s::xid8, %(id)s::bigint)"
+_BELOW_HORIZON = "xid < pg_snapshot_xmin(pg_current_snapshot())"
+_FEED = ("SELECT f.id, f.xid::text AS xid_text, f.kind, f.entity_id, f.payload FROM ("
+         + " UNION ALL ".join(f"(SELECT * FROM changes WHERE {who} AND {_AFTER} AND "
+                              f"{_BELOW_HORIZON} ORDER BY xid, id LIMIT %(limit)s)"
+                              for who in _FEED_PARTS)
+         + ") f ORDER BY f.xid, f.id LIMIT %(limit)s")
+
+
+def pull_changes(conn: Conn, after: tuple[str, int], limit: int) -> FeedBatch:
     """Changes after the cursor, in commit-safe order, never skipping one.
 
     Only rows of transactions older than the snapshot's xmin are read: every one of those has
@@ -580,14 +620,29 @@ def pull_changes(conn: Conn, after: tuple[str, int], limit: int) -> list[Change]
     """
     with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
         cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        cur.execute(
-            """SELECT id, xid::text AS xid, kind, entity_id, payload FROM changes
-               WHERE (xid, id) > (%s::xid8, %s)
-                 AND xid < pg_snapshot_xmin(pg_current_snapshot())
-               ORDER BY xid, id LIMIT %s""",
-            (after[0], after[1], limit))
-        return [Change(r["id"], r["xid"], r["kind"], r["entity_id"], r["payload"])
-                for r in cur.fetchall()]
+        cur.execute(_FEED, {"xid": after[0], "id": after[1], "limit": limit})
+        changes = [Change(r["id"], r["xid_text"], r["kind"], r["entity_id"], r["payload"])
+                   for r in cur.fetchall()]
+        cur.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon, "
+                    "clock_timestamp() AS now")
+        row = cur.fetchone()
+        assert row is not None
+    return FeedBatch(changes, row["horizon"], limit, row["now"])
+
+
+def feed_position(conn: Conn, after: tuple[str, int]) -> tuple[int, int]:
+    """(rows of this desk's feed at or before the cursor, rows after it below the horizon):
+    what central says a desk with this cursor should have received, and what still waits."""
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        seen = " + ".join(f"(SELECT count(*) FROM changes WHERE {who} AND {_UP_TO})"
+                          for who in _FEED_PARTS)
+        waiting = " + ".join(f"(SELECT count(*) FROM changes WHERE {who} AND {_AFTER} "
+                             f"AND {_BELOW_HORIZON})" for who in _FEED_PARTS)
+        cur.execute(f"SELECT {seen}, {waiting}", {"xid": after[0], "id": after[1]})
+        row = cur.fetchone()
+        assert row is not None
+        return int(row[0]), int(row[1])
 
 
 # --- attachments -----------------------------------------------------------------------------

@@ -15,6 +15,7 @@ for "sync now" instead of retrying.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import random
@@ -22,7 +23,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -30,6 +31,7 @@ import psycopg
 from sqlalchemy import Select, select
 
 from tawasul_desktop.domain.bidi import ltr
+from tawasul_desktop.domain.clock import SKEW_LIMIT_SECONDS, describe_skew
 from tawasul_desktop.domain.messages import Problem
 from tawasul_desktop.storage.models import AuditEntry, SyncState
 from tawasul_desktop.storage.store import Store
@@ -46,7 +48,8 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
 T = TypeVar("T")
-SKEW_WARNING_SECONDS = 300.0
+SKEW_WARNING_SECONDS = SKEW_LIMIT_SECONDS
+CHECKS_KEPT_SECONDS = 60.0  # a connection replacing a dropped one skips the checks this long
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,32 @@ class RefusedOutcome:
     message_ar: str
 
 
+@dataclass(frozen=True)
+class FeedCheck:
+    """This desk's feed as central counts it against what the desk received (its cursor and
+    ``pull_count``): rows waiting past the cursor, and rows before it the desk never got."""
+
+    expected: int  # central: rows of this desk's feed up to its cursor
+    received: int  # the desk: rows it received since its cursor was at the start
+    waiting: int  # central: rows past the cursor that may be read now
+
+    @property
+    def missed(self) -> int:
+        return max(0, self.expected - self.received)
+
+    @property
+    def behind(self) -> bool:
+        return self.waiting > 0 or self.missed > 0
+
+    def summary(self) -> str:
+        if self.missed:
+            return (f"behind central: {self.missed} change(s) never received; "
+                    "run `tawasul sync reset` to receive everything again")
+        if self.waiting:
+            return f"behind central: {self.waiting} change(s) waiting"
+        return "up to date with central"
+
+
 @dataclass
 class SyncReport:
     started_at: dt.datetime
@@ -87,6 +116,7 @@ class SyncReport:
     online: bool = False
     supervisor_desk: bool = False  # a supervisor's role: nothing is sent or received
     seconds: dict[str, float] = field(default_factory=dict)  # per phase
+    feed: FeedCheck | None = None  # when the pass was asked to check the feed
 
     @property
     def ok(self) -> bool:
@@ -113,8 +143,10 @@ class SyncReport:
             parts.append(f"files {self.files_uploaded} ({self.bytes_uploaded // 1024} KiB)")
         parts.append(f"pending {self.pending_after}")
         text = ", ".join(parts)
-        if self.clock_warning:
-            text += f"; this desk's clock is off by {self.clock_skew_seconds:+.0f} s"
+        if self.feed is not None and self.feed.behind:
+            text += f"; {self.feed.summary()}"
+        if self.clock_warning and self.clock_skew_seconds is not None:
+            text += f"; {describe_skew(self.clock_skew_seconds)[1]}: new requests are refused"
         if self.error:
             text += f"; stopped: {self.error}"
         return text
@@ -133,6 +165,29 @@ class SyncStatus:
     last_error: str | None
     clock_skew_seconds: float | None
     supervisor_desk: bool = False  # central knows this desk's role as a supervisor's
+    feed: FeedCheck | None = None  # the last check of the feed against central (None: not yet)
+
+
+class _Window:
+    """How many items the next batch of one phase sends. A batch cut by a dropped connection
+    halves it (down to one), each batch that commits doubles it back up to ``limit``: on a
+    link that drops every few tens of milliseconds every pass still commits something, and
+    what a pass committed stays done."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = limit
+
+    def limited(self, limit: int) -> _Window:
+        if limit != self.limit:
+            self.limit, self.size = limit, min(self.size, limit) if limit < self.limit else limit
+        return self
+
+    def grew(self) -> None:
+        self.size = min(self.limit, self.size * 2)
+
+    def cut(self, sent: int) -> None:
+        self.size = max(1, min(self.size, sent) // 2)
 
 
 class DeskTakenError(CentralSchemaError):
@@ -169,6 +224,12 @@ class SyncEngine:
         self._running = False
         self._supervisor_desk = False
         self._desk_id: uuid.UUID | None = None  # this store's id (made at its first start)
+        # (target, when) of the last connection that passed the checks; kept only across drops
+        self._checked: tuple[CentralTarget, float] | None = None
+        self._feed: FeedCheck | None = None
+        self._push_window = _Window(batch_size)
+        self._audit_window = _Window(batch_size)
+        self._pull_window = _Window(pull_batch)
 
     # --- state ---
 
@@ -182,7 +243,7 @@ class SyncEngine:
             last_attempt_at=state.last_attempt_at if state else None,
             last_error=state.last_error if state else None,
             clock_skew_seconds=state.clock_skew_seconds if state else None,
-            supervisor_desk=self._supervisor_desk)
+            supervisor_desk=self._supervisor_desk, feed=self._feed)
 
     def refused(self) -> list[local.RefusedOp]:
         with self.store.read() as session:
@@ -203,6 +264,12 @@ class SyncEngine:
             return self._connection()
 
     def close(self) -> None:
+        """Close the connection; the next one is checked again."""
+        self._checked = None
+        self._drop()
+
+    def _drop(self) -> None:
+        """Let go of a connection the link dropped (its checks stay valid for a while)."""
         if self._conn is not None:
             try:
                 self._conn.close()
@@ -211,15 +278,38 @@ class SyncEngine:
 
     # --- one pass ---
 
-    def run_once(self, progress: ProgressCallback | None = None) -> SyncReport:
+    def run_once(self, progress: ProgressCallback | None = None, *,
+                 check_feed: bool = False) -> SyncReport:
+        """One pass; ``check_feed`` also counts this desk's feed against central after the
+        pull (``SyncReport.feed``): it reads all of the desk's feed rows, so not every pass."""
         with self._run_lock:
             self._running = True
             try:
-                return self._run(progress or (lambda _p: None))
+                return self._run(progress or (lambda _p: None), check_feed)
             finally:
                 self._running = False
 
-    def _run(self, progress: ProgressCallback) -> SyncReport:
+    def check_feed(self) -> FeedCheck:
+        """Count this desk's feed against central now, without a pass. Raises what
+        connecting raises (psycopg.Error, CentralSchemaError, CentralConfigError)."""
+        with self._run_lock:
+            try:
+                return self._feed_check(self._connection())
+            except _SupervisorDesk:
+                raise CentralSchemaError("a supervisor's desk receives no feed") from None
+
+    def _check_feed(self, conn: psycopg.Connection[Any], report: SyncReport) -> None:
+        report.feed = self._feed_check(conn)
+
+    def _feed_check(self, conn: psycopg.Connection[Any]) -> FeedCheck:
+        with self.store.read() as session:
+            state = local.sync_state(session)
+            cursor, received = (state.pull_xid, state.pull_id), state.pull_count or 0
+        expected, waiting = central.feed_position(conn, cursor)
+        self._feed = FeedCheck(expected, received, waiting)
+        return self._feed
+
+    def _run(self, progress: ProgressCallback, check_feed: bool = False) -> SyncReport:
         report = SyncReport(started_at=self.clock())
         try:
             progress(SyncProgress("connect", 0))
@@ -228,6 +318,8 @@ class SyncEngine:
             self._timed(report, "push", self._push, conn, report, progress)
             self._timed(report, "audit", self._push_audit, conn, report, progress)
             self._timed(report, "pull", self._pull, conn, report, progress)
+            if check_feed:
+                self._timed(report, "feed check", self._check_feed, conn, report)
             self._timed(report, "attachments", self._upload_files, conn, report, progress)
         except _SupervisorDesk:
             report.supervisor_desk = report.online = True
@@ -235,7 +327,7 @@ class SyncEngine:
         except psycopg.OperationalError as exc:
             report.error = _short(exc) or "central database unreachable"
             report.online = False
-            self.close()
+            self._drop()
         except DeskTakenError as exc:  # both desks named, in both languages: kept whole
             report.error = str(exc)
             self.close()
@@ -273,27 +365,23 @@ class SyncEngine:
                 self._check_compatible(self._conn)  # central may have been upgraded since
                 return self._conn
             except psycopg.OperationalError:
-                self.close()
+                self._drop()
         conn = self.target.connect(autocommit=True)
+        checked = self._checked
+        if (checked is not None and checked[0] == self.target
+                and time.monotonic() - checked[1] < CHECKS_KEPT_SECONDS):
+            # The link dropped, the server did not change: the checks the dropped connection
+            # passed hold for its replacement (push_ops checks the protocol on every batch),
+            # so a flapping link spends its short connections on work, not on checks again.
+            self._conn = conn
+            return conn
         try:
-            self._check_compatible(conn)
-            identity = central.whoami(conn)
-            settings = self.store.settings
-            if identity.kind == "supervisor" and identity.centre == settings.centre_code:
-                raise _SupervisorDesk(identity.role_name)
-            if identity.kind != "counter":
-                raise CentralSchemaError(f"{identity.role_name} is not a counter's role; "
-                                         "create one with `tawasul central add-counter`")
-            if (identity.centre, identity.counter) != (settings.centre_code, settings.counter):
-                raise CentralSchemaError(
-                    f"central maps {identity.role_name} to centre {identity.centre} counter "
-                    f"{identity.counter}, but this desk is centre {settings.centre_code} "
-                    f"counter {settings.counter}")
-            self._bind_desk(conn, identity)
+            identity = self._check(conn)
         except BaseException:
             conn.close()
             raise
         self._conn, self._identity = conn, identity
+        self._checked = (self.target, time.monotonic())
         return conn
 
     def desk_label(self) -> str:
@@ -328,6 +416,23 @@ class SyncEngine:
         if problem is not None:
             raise CentralSchemaError(problem)
 
+    def _check(self, conn: psycopg.Connection[Any]) -> central.Identity:
+        self._check_compatible(conn)
+        identity = central.whoami(conn)
+        settings = self.store.settings
+        if identity.kind == "supervisor" and identity.centre == settings.centre_code:
+            raise _SupervisorDesk(identity.role_name)
+        if identity.kind != "counter":
+            raise CentralSchemaError(f"{identity.role_name} is not a counter's role; "
+                                     "create one with `tawasul central add-counter`")
+        if (identity.centre, identity.counter) != (settings.centre_code, settings.counter):
+            raise CentralSchemaError(
+                f"central maps {identity.role_name} to centre {identity.centre} counter "
+                f"{identity.counter}, but this desk is centre {settings.centre_code} "
+                f"counter {settings.counter}")
+        self._bind_desk(conn, identity)
+        return identity
+
     # --- up ---
 
     def _push(self, conn: psycopg.Connection[Any], report: SyncReport,
@@ -338,11 +443,14 @@ class SyncEngine:
         after = 0
         while True:
             with self.store.read() as session:
-                batch = local.pending_ops(session, after, self.batch_size)
+                batch = local.pending_ops(session, after,
+                                          self._push_window.limited(self.batch_size).size)
             if not batch:
                 return
-            result = central.push_ops(conn, batch, sent_at=self.clock(), policy=self.store.policy,
-                                      identity=self._identity, fault_hook=self.fault_hook)
+            with _sized(self._push_window, len(batch)):
+                result = central.push_ops(conn, batch, sent_at=self.clock(),
+                                          policy=self.store.policy, identity=self._identity,
+                                          fault_hook=self.fault_hook)
             if self.fault_hook is not None:
                 self.fault_hook("push.after_commit", conn)
             report.clock_skew_seconds = result.clock_skew_seconds
@@ -369,10 +477,12 @@ class SyncEngine:
             with self.store.read() as session:
                 state = local.sync_state(session)
                 store_id, after = state.store_id, state.audit_sent_seq
-                rows = session.execute(_audit_after(after, self.batch_size)).all()
+                size = self._audit_window.limited(self.batch_size).size
+                rows = session.execute(_audit_after(after, size)).all()
             if not rows:
                 return
-            central.push_audit(conn, store_id, [tuple(r) for r in rows], self._identity)
+            with _sized(self._audit_window, len(rows)):
+                central.push_audit(conn, store_id, [tuple(r) for r in rows], self._identity)
             with self.store.write() as session:
                 state = local.sync_state(session)
                 state.audit_sent_seq = max(state.audit_sent_seq, rows[-1][0])
@@ -424,13 +534,20 @@ class SyncEngine:
             with self.store.read() as session:
                 state = local.sync_state(session)
                 cursor = (state.pull_xid, state.pull_id)
-            changes = central.pull_changes(conn, cursor, self.pull_batch)
-            if not changes:
+            limit = self._pull_window.limited(self.pull_batch).size
+            with _sized(self._pull_window, limit):
+                batch = central.pull_changes(conn, cursor, limit)
+            if report.clock_skew_seconds is None:  # measured even when nothing was pushed
+                report.clock_skew_seconds = (batch.central_now - self.clock()).total_seconds()
+            changes = batch.changes
+            after = batch.next_cursor(cursor)
+            if not changes and after == cursor:
                 return
             with self.store.write() as session:
                 applied = local.apply_changes(session, changes, self.clock())
                 state = local.sync_state(session)
-                state.pull_xid, state.pull_id = changes[-1].xid, changes[-1].id
+                state.pull_xid, state.pull_id = after
+                state.pull_count = (state.pull_count or 0) + len(changes)
             if applied.closures:
                 self.store.forget_calendar()
             if applied.catalogue is not None:
@@ -438,8 +555,21 @@ class SyncEngine:
             report.pulled += len(changes)
             report.requests_changed += applied.requests
             progress(SyncProgress("pull", report.pulled))
-            if len(changes) < self.pull_batch:
+            if self.fault_hook is not None and changes:
+                self.fault_hook("pull.after_batch", conn)
+            if batch.complete:
                 return
+
+
+@contextlib.contextmanager
+def _sized(window: _Window, sent: int) -> Iterator[None]:
+    """One batch's round trip: the window grows when it commits, shrinks when the link drops."""
+    try:
+        yield
+    except psycopg.OperationalError:
+        window.cut(sent)
+        raise
+    window.grew()
 
 
 def _audit_after(after: int, limit: int) -> Select:
@@ -464,8 +594,10 @@ class SyncLoop:
 
     def __init__(self, engine: SyncEngine, interval: float = 60.0, *, max_backoff: float = 600.0,
                  first_retry: float = 5.0, on_report: Callable[[SyncReport], None] | None = None,
-                 on_progress: ProgressCallback | None = None) -> None:
+                 on_progress: ProgressCallback | None = None, check_every: int = 10) -> None:
         self.engine = engine
+        self.check_every = check_every  # passes between checks of the feed against central
+        self._passes = 0
         self.interval = interval
         self.max_backoff = max_backoff
         self.first_retry = first_retry
@@ -512,7 +644,9 @@ class SyncLoop:
         while not self._stop.is_set():
             self._wake.clear()
             try:
-                report = self.engine.run_once(self.on_progress)
+                check = self._passes % self.check_every == 0
+                self._passes += 1
+                report = self.engine.run_once(self.on_progress, check_feed=check)
             except Exception:  # a bug must not kill the thread silently, nor spin
                 log.exception("sync pass failed unexpectedly")
                 self.failures += 1

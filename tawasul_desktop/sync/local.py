@@ -43,7 +43,8 @@ _ASSIGNEE = "assignee"  # set centrally (sync.central.assign), carried by newer 
 def sync_state(session: Session) -> SyncState:
     state = session.get(SyncState, 1)
     if state is None:  # a database migrated before the row existed, or a copied one
-        state = SyncState(id=1, store_id=uuid.uuid4(), pull_xid="0", pull_id=0, audit_sent_seq=0)
+        state = SyncState(id=1, store_id=uuid.uuid4(), pull_xid="0", pull_id=0, pull_count=0,
+                          audit_sent_seq=0)
         session.add(state)
         session.flush()
     return state
@@ -188,7 +189,7 @@ def reset_cursor(session: Session) -> None:
     """Read central's changes again from the start (applying them twice is harmless). The
     outbox is not touched: pending and refused operations stay."""
     state = sync_state(session)
-    state.pull_xid, state.pull_id = "0", 0
+    state.pull_xid, state.pull_id, state.pull_count = "0", 0, 0
 
 
 # --- applying what came down -------------------------------------------------------------------

@@ -237,3 +237,35 @@ def test_escape_asks_before_discarding(qtbot, window, answers):
     qtbot.keyClick(name, Qt.Key.Key_Escape)
     assert window.wizard.page == SERVICE and name.text() == ""
     assert isinstance(window.wizard.service_page.filter, QLineEdit)
+
+
+def test_a_desk_clock_days_off_refuses_intake_with_a_message(qtbot, window, store, tmp_path):
+    """The last sync found this desk 4 days slow: the wizard says so and stores nothing."""
+    from tawasul_desktop.domain.clock import describe_skew
+    from tawasul_desktop.sync import local
+
+    with store.write() as session:
+        local.sync_state(session).clock_skew_seconds = 4 * 86400.0
+    sign_in(qtbot, window, "amal")
+    wizard = window.wizard
+    wizard.service_page.select("passport")
+    wizard.go_next()
+    page = wizard.details_page
+    page.edits["applicant.id_number"].setText(APPLICANT_ID)
+    page.edits["applicant.name"].setText("Mohammed Ali")
+    page.edits["applicant.mobile"].setText("0501234567")
+    page.edits["applicant.email"].setText("m@example.com")
+    page.form.findChild(QComboBox, "field_passport_action").setCurrentIndex(2)
+    page.description.setPlainText(DESCRIPTION)
+    wizard.go_next()
+    drop(wizard.attachments_page, [write_pdf(tmp_path / "a.pdf"), write_png(tmp_path / "b.png")])
+    wizard.go_next()
+    assert wizard.page == CONFIRM
+    wizard.submit_button.click()
+    qtbot.waitUntil(lambda: wizard.message.isVisible() and bool(wizard.message.text()),
+                    timeout=5000)
+    arabic, _ = describe_skew(4 * 86400.0)  # "… متأخرة بمقدار 4 أيام …"
+    assert arabic in wizard.message.text()
+    assert wizard.page == CONFIRM and wizard.submit_button.isEnabled()
+    with store.read() as session:
+        assert session.execute(select(Request)).first() is None

@@ -165,3 +165,32 @@ def python_env() -> dict[str, str]:
 
 
 PYTHON = sys.executable
+
+
+def wait_for_feed(db: CentralDb, hang_after: float = 120.0) -> None:
+    """Wait until every feed row written so far lies below the feed's horizon: until each
+    transaction older than it, anywhere on the server (another test run's, say), has
+    finished, so that one pass receives them all. ``hang_after`` only stops a hang."""
+    import time
+
+    stop = time.monotonic() + hang_after
+    with db.admin() as conn:
+        while conn.execute(
+                "SELECT coalesce(max(xid) >= pg_snapshot_xmin(pg_current_snapshot()), false) "
+                "FROM changes").fetchone()[0]:
+            assert time.monotonic() < stop, "a transaction on the server stays open"
+            time.sleep(0.02)
+
+
+def wait_for_desk_feed(desk: Desk, hang_after: float = 120.0) -> None:
+    """``wait_for_feed`` for one desk, through its own role: until every row of its feed (all
+    row security lets it see) lies below the horizon, so its next pass receives them all."""
+    import time
+
+    stop = time.monotonic() + hang_after
+    with psycopg.connect(desk.engine.target.dsn, autocommit=True) as conn:
+        while conn.execute(
+                "SELECT coalesce(max(xid) >= pg_snapshot_xmin(pg_current_snapshot()), false) "
+                "FROM changes").fetchone()[0]:
+            assert time.monotonic() < stop, "a transaction on the server stays open"
+            time.sleep(0.02)

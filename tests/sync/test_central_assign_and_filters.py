@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import time
 import uuid
 from typing import Any
 
@@ -26,6 +25,7 @@ from synchelp import (  # noqa: E402
     server_or_skip,
     submit_many,
     supervisor_role,
+    wait_for_desk_feed,
 )
 
 from tawasul_desktop.domain.lifecycle import Action  # noqa: E402
@@ -50,18 +50,13 @@ AMAL = Actor("amal", "supervisor", "Amal")
 HUDA = Actor("huda", "supervisor", "Huda")
 
 
-def sync_until(desk: Desk, rows: int, timeout: float = 30.0) -> tuple[int, int]:
-    """Sync until ``rows`` feed rows came down; answer (pulled, requests changed). The feed
-    holds rows back while an older transaction anywhere on the server is still open (another
-    test run's, say), so one pass may bring none yet."""
-    pulled = changed = 0
-    deadline = time.monotonic() + timeout
-    while True:
-        report = desk.sync()
-        pulled, changed = pulled + report.pulled, changed + report.requests_changed
-        if pulled >= rows or time.monotonic() > deadline:
-            return pulled, changed
-        time.sleep(0.05)
+def sync_until(desk: Desk, rows: int) -> tuple[int, int]:
+    """One pass once the feed hands out every row written so far (rows wait while an older
+    transaction anywhere on the server is open); answer (pulled, requests changed), which
+    the callers compare with the ``rows`` they expect."""
+    wait_for_desk_feed(desk)
+    report = desk.sync()
+    return report.pulled, report.requests_changed
 
 
 @pytest.fixture

@@ -10,14 +10,19 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import dataclasses  # noqa: E402
 import datetime as dt  # noqa: E402
-import time  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 from PySide6.QtCore import QBuffer, Qt  # noqa: E402
 from PySide6.QtGui import QColor, QDesktopServices, QImage, QPainter, QPdfWriter  # noqa: E402
-from synchelp import CLERK, CentralDb, submit_many, supervisor_store  # noqa: E402
+from synchelp import (  # noqa: E402
+    CLERK,
+    CentralDb,
+    submit_many,
+    supervisor_store,
+    wait_for_desk_feed,
+)
 
 from tawasul_desktop.domain.intake_types import Attachment  # noqa: E402
 from tawasul_desktop.domain.lifecycle import Action  # noqa: E402
@@ -67,13 +72,11 @@ def one_page_pdf() -> bytes:
 
 
 def sync_until_status(desk: Any, number: str, status: str) -> None:
-    deadline = time.monotonic() + 20  # the feed waits for older transactions on the server
-    while True:
-        desk.sync()
-        if ops.get_request(desk.store, number).status == status:
-            return
-        assert time.monotonic() < deadline, f"{number} never reached {status} at the desk"
-        time.sleep(0.1)
+    """One pass once every transaction older than the desk's feed rows has finished (on a
+    shared server possibly another test's): the desk then holds ``status``."""
+    wait_for_desk_feed(desk)
+    desk.sync()
+    assert ops.get_request(desk.store, number).status == status
 
 
 def test_detail_pane_over_central_shows_files_from_central_and_the_history(

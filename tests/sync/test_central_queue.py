@@ -9,7 +9,7 @@ import threading
 from typing import Any
 
 import pytest
-from synchelp import CLERK, CentralDb, submit_many, supervisor_store
+from synchelp import CLERK, CentralDb, submit_many, supervisor_store, wait_for_desk_feed
 
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.storage import requests as ops
@@ -153,17 +153,11 @@ def test_a_file_still_uploading_or_of_another_centre_is_explained(
 
 
 def sync_until_status(desk: Any, number: str, status: str) -> None:
-    """Sync until the desk has pulled ``status``: the feed hands out a change only once every
-    transaction older than it has finished, on a shared server possibly another test's."""
-    import time
-
-    deadline = time.monotonic() + 20
-    while True:
-        desk.sync()
-        if ops.get_request(desk.store, number).status == status:
-            return
-        assert time.monotonic() < deadline, f"{number} never reached {status} at the desk"
-        time.sleep(0.1)
+    """One pass once the feed hands out every change written so far (only once every older
+    transaction has finished, on a shared server possibly another test's)."""
+    wait_for_desk_feed(desk)
+    desk.sync()
+    assert ops.get_request(desk.store, number).status == status
 
 
 def test_timeline_over_central_shows_each_event_once_in_time_order(

@@ -7,12 +7,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from synchelp import CLERK, CentralDb, submit_many, supervisor_store
+from synchelp import CLERK, CentralDb, submit_many, supervisor_store, wait_for_desk_feed
 
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.receipts.daily_summary import write_daily_summary
@@ -35,19 +34,15 @@ def _days_ago(days: int) -> dt.datetime:
 
 
 def _settled(desk: Any, boss: Any) -> None:
-    """Sync until the desk holds central's state of every request (the feed hands a change out
-    once every older transaction on the server has finished)."""
-    deadline = time.monotonic() + 30
-    while True:
-        desk.sync()
-        here = {r.number: (r.status, r.assignee) for r in
-                QueueQuery(desk.store, AMAL, QueueFilter()).rows()}
-        there = {r.number: (r.status, r.assignee) for r in
-                 QueueQuery(boss, AMAL, QueueFilter()).rows()}
-        if here == there:
-            return
-        assert time.monotonic() < deadline, "the desk never caught up with central"
-        time.sleep(0.1)
+    """One pass once the feed hands out every change written so far (only once every older
+    transaction on the server has finished): the desk then holds central's state."""
+    wait_for_desk_feed(desk)
+    desk.sync()
+    here = {r.number: (r.status, r.assignee) for r in
+            QueueQuery(desk.store, AMAL, QueueFilter()).rows()}
+    there = {r.number: (r.status, r.assignee) for r in
+             QueueQuery(boss, AMAL, QueueFilter()).rows()}
+    assert here == there, "the desk did not catch up with central"
 
 
 @pytest.fixture

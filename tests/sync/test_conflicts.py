@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from sqlalchemy import select
-from synchelp import CLERK, POLICY, submit_many
+from synchelp import CLERK, POLICY, submit_many, wait_for_feed
 
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.domain.messages import Problem
@@ -81,6 +81,7 @@ def test_decisions_racing_withdrawals(desks, central, valid_request):
     desk.engine.batch_size = 5  # several commits, interleaving with the decisions
     first = desk.sync()
     thread.join()
+    wait_for_feed(central)  # every decision below the horizon: the last pass receives them
     desk.sync()
 
     with central.admin() as conn:

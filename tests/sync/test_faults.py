@@ -4,18 +4,18 @@ exactly once centrally and every central decision present on its counter."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import signal
 import subprocess
-import threading
-import time
 import uuid
 
 import pytest
 from sqlalchemy import insert, select
-from synchelp import CLERK, POLICY, PYTHON, REPO, Desk, python_env, submit_many
+from synchelp import CLERK, POLICY, PYTHON, REPO, Desk, python_env, submit_many, wait_for_feed
 
 from tawasul_desktop.domain.lifecycle import Action
+from tawasul_desktop.domain.messages import TawasulError
 from tawasul_desktop.storage import requests as ops
 from tawasul_desktop.storage.models import OutboxEntry, Request
 from tawasul_desktop.sync import admin, outbox
@@ -26,22 +26,42 @@ pytestmark = pytest.mark.slow
 
 
 def assert_converged(central, *desks: Desk) -> None:
-    """Exactly once centrally; central's lifecycle state on every desk; nothing pending."""
+    """Exactly once centrally; central's lifecycle state on every desk; nothing pending.
+    Every desk syncs first; central is read after the last pass, never before it."""
+    wait_for_feed(central)
+    for desk in desks:
+        report = desk.sync()
+        assert report.pending_after == 0
+    local_rows: dict[uuid.UUID, tuple] = {}
+    for desk in desks:
+        with desk.store.read() as session:
+            for r in session.execute(select(Request)).scalars():
+                assert r.id not in local_rows
+                local_rows[r.id] = (r.number, r.status, r.due_date, r.decision_reason)
     with central.admin() as conn:
         rows = conn.execute("SELECT id, number, status, due_date, decision_reason "
                             "FROM requests").fetchall()
         assert conn.execute("SELECT count(*) FROM ops WHERE kind = 'request.submit'"
                             ).fetchone()[0] == len(rows)
     central_rows = {r[0]: r[1:] for r in rows}
-    local_rows: dict[uuid.UUID, tuple] = {}
-    for desk in desks:
-        report = desk.sync()
-        assert report.pending_after == 0
-        with desk.store.read() as session:
-            for r in session.execute(select(Request)).scalars():
-                assert r.id not in local_rows
-                local_rows[r.id] = (r.number, r.status, r.due_date, r.decision_reason)
     assert local_rows == central_rows
+
+
+def drain(desk: Desk, *, stuck_after: int = 200) -> int:
+    """Run passes until nothing is pending; the number of passes it took. Bounded by
+    progress, not by a clock: ``stuck_after`` passes in a row that leave as much pending
+    fail the test with what was left."""
+    pending = desk.engine.status().pending
+    passes = stuck = 0
+    while pending:
+        passes += 1
+        report = desk.engine.run_once()
+        now = desk.engine.status().pending
+        stuck = 0 if now < pending else stuck + 1
+        assert stuck < stuck_after, (f"no progress in {stuck} passes: {now} pending, "
+                                     f"last error: {report.error}")
+        pending = now
+    return passes
 
 
 def decide_some(central, numbers: list[str], every: int = 3) -> None:
@@ -70,34 +90,66 @@ def test_connection_killed_mid_batch(desks, central, valid_request):
     assert_converged(central, desk)
 
 
+DROP_POINTS = ("push.before_commit", "push.after_commit", "pull.after_batch")
+
+
 def test_connections_killed_again_and_again_while_syncing(desks, central, valid_request):
+    """The link drops at every other step of the sync (a batch's commit, just before or just
+    after it; a pulled batch): every pass is cut, and each keeps what it achieved. Drops are
+    tied to the work done, not to a clock, so the outcome never depends on the machine's speed
+    (bench/bench_sync.py measures the passes it takes with a drop every 40 ms)."""
     desk = desks(batch_size=40, pull_batch=25)
     numbers = submit_many(desk.store, CLERK, [valid_request() for _ in range(300)])
-    stop = threading.Event()
+    steps = itertools.count()
     kills = 0
 
-    def killer() -> None:
+    def drop(point: str, conn) -> None:
         nonlocal kills
-        with central.admin() as conn:
-            while not stop.is_set():
-                time.sleep(0.04)
-                kills += conn.execute(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                    "WHERE usename = %s", (desk.role,)).fetchone()[0]
+        if point in DROP_POINTS and next(steps) % 2 == 0:
+            with central.admin() as admin_conn:  # waits until the backend is gone
+                admin_conn.execute("SELECT pg_terminate_backend(%s, 10000)",
+                                   (conn.info.backend_pid,))
+            kills += 1
 
-    thread = threading.Thread(target=killer)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 60
-        passes = 0
-        while desk.engine.status().pending and time.monotonic() < deadline:
-            passes += 1
-            desk.engine.run_once()
-    finally:
-        stop.set()
-        thread.join()
-    assert kills > 0 and passes > 1
-    decide_some(central, numbers)
+    desk.engine.fault_hook = drop
+    passes = drain(desk)
+    assert central.scalar("SELECT count(*) FROM requests") == 300
+    decide_some(central, numbers)  # 100 decisions: four pulled batches, every other one cut
+    wait_for_feed(central)
+    received = 0
+    while True:
+        report = desk.engine.run_once()
+        received += report.pulled
+        passes += 1
+        if report.ok:
+            break
+        assert report.pulled, f"a pass cut before it received anything: {report.error}"
+    desk.engine.fault_hook = None  # the link heals
+    assert received == 100 and kills >= passes - 1 > 0
+    assert_converged(central, desk)
+
+
+def test_a_link_that_drops_under_a_big_batch_still_drains(desks, central, valid_request):
+    """A poor link that carries only so much per connection: a batch above that never
+    commits. Cut batches shrink the next pass's first batch, so the outbox drains."""
+    desk = desks(batch_size=200)
+    submit_many(desk.store, CLERK, [valid_request() for _ in range(120)])
+    carried: dict[int, int] = {}
+
+    def drop(point: str, conn) -> None:
+        if point != "push.before_commit":
+            return
+        pid = conn.info.backend_pid
+        carried[pid] = carried.get(pid, 0) + conn.execute(
+            "SELECT count(*) FROM tawasul_op_in").fetchone()[0]
+        if carried[pid] > 25:
+            with central.admin() as admin_conn:
+                admin_conn.execute("SELECT pg_terminate_backend(%s, 10000)", (pid,))
+
+    desk.engine.fault_hook = drop
+    passes = drain(desk, stuck_after=20)
+    desk.engine.fault_hook = None
+    assert passes > 1 and central.scalar("SELECT count(*) FROM requests") == 120
     assert_converged(central, desk)
 
 
@@ -220,11 +272,8 @@ def test_a_day_offline_then_catching_up(desks, central, valid_request):
     assert desk.engine.status().online is False
 
     desk.engine.target = online_target
-    started = time.monotonic()
-    report = desk.sync()
-    elapsed = time.monotonic() - started
+    report = desk.sync()  # how long it takes is bench_sync's to measure, not a test's
     assert report.pushed == 2030 and report.requests_changed == 25
-    assert elapsed < 30, elapsed
     assert_converged(central, desk)
 
 
@@ -255,6 +304,31 @@ def test_a_desk_clock_two_days_ahead(desks, central, valid_request):
         assert skew == pytest.approx(-ahead.total_seconds(), abs=60)
     decide_some(central, early[1:] + late, every=2)
     assert_converged(central, skewed, honest)
+
+
+def test_a_desk_clock_days_off_refuses_intake_until_corrected(desks, central, valid_request):
+    """A desk 4 days slow would print due dates 4 days early: once a sync has measured the
+    skew (a pass that pushes nothing measures it too), intake is refused with a message
+    that says how far off the clock is, until a sync with a corrected clock."""
+    slow = dt.timedelta(days=4)
+    clock = {"off": slow}
+    desk = desks("101", 1, clock=lambda: dt.datetime.now(dt.UTC) - clock["off"])
+    report = desk.sync()  # nothing to send: the pull measures the clock
+    assert report.clock_warning and "4 days behind central" in report.summary()
+    with pytest.raises(TawasulError) as refused:
+        ops.submit_request(desk.store, CLERK, valid_request())
+    problem = refused.value.problems[0]
+    assert problem.code == "intake.clock_wrong"
+    assert "4 days behind central" in problem.message_en
+    assert "4" in problem.message_ar and "متأخرة" in problem.message_ar
+    with pytest.raises(TawasulError):  # the batch path (import) is refused alike
+        submit_many(desk.store, CLERK, [valid_request()])
+    with desk.store.read() as session:
+        assert session.execute(select(Request)).first() is None
+    clock["off"] = dt.timedelta(0)  # corrected
+    assert not desk.sync().clock_warning
+    ops.submit_request(desk.store, CLERK, valid_request())
+    assert desk.sync().pushed >= 1
 
 
 def test_schema_version_mismatch(desks, central, valid_request, monkeypatch):

@@ -131,3 +131,37 @@ def test_a_supervisors_desk_shows_a_calm_state_not_an_error(qtbot, desks, centra
     assert widget.loop.dormant and widget.loop.failures == 0 and shown == []
     assert widget.label.text() == calm
     widget.stop()
+
+
+def test_the_corner_tells_a_desk_behind_central_and_a_wrong_clock(qtbot, desks, central,
+                                                                  valid_request):
+    import datetime as dt
+
+    from PySide6.QtCore import Qt
+    from synchelp import POLICY, submit_many, wait_for_feed
+
+    from tawasul_desktop.domain.bidi import ltr
+    from tawasul_desktop.domain.clock import describe_skew
+    from tawasul_desktop.domain.lifecycle import Action
+    from tawasul_desktop.sync import central as hub
+    from tawasul_desktop.sync import local
+
+    desk = desks(clock=lambda: dt.datetime.now(dt.UTC) + dt.timedelta(days=4))
+    (number,) = submit_many(desk.store, CLERK, [valid_request()])
+    desk.sync()
+    with central.admin() as conn:
+        hub.decide(conn, number, Action.ACCEPT, actor="amal", policy=POLICY)
+    wait_for_feed(central)
+    horizon = central.scalar("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")
+    with desk.store.write() as session:  # the cursor passed the decision by (the old bug)
+        state = local.sync_state(session)
+        state.pull_xid, state.pull_id = horizon, 0
+    widget = SyncStatusWidget(desk.engine, interval=3600, timezone="Asia/Riyadh")
+    qtbot.addWidget(widget)
+    qtbot.waitUntil(lambda: widget.last_report is not None, timeout=15000)  # checks the feed
+    text = widget.label.text()
+    assert widget.tr("behind central: %1 change(s)").replace("%1", ltr(1)) in text
+    ar, en = describe_skew(-4 * 86400)  # "4 days ahead", in the interface's language
+    assert (en if widget.layoutDirection() == Qt.LayoutDirection.LeftToRight else ar) in text
+    assert "4 days ahead" in en
+    widget.stop()

@@ -9,7 +9,7 @@ import uuid
 
 import psycopg
 import pytest
-from synchelp import CLERK, POLICY, submit_many
+from synchelp import CLERK, POLICY, submit_many, wait_for_feed
 
 from tawasul_desktop.config import ConfigError, load_settings
 from tawasul_desktop.domain.lifecycle import Action
@@ -54,6 +54,7 @@ def test_a_centre_never_reads_another_centres_requests(central, two_centres):
         other = conn.execute("SELECT number FROM requests WHERE centre = '202' LIMIT 1"
                              ).fetchone()[0]
         hub.decide(conn, other, Action.ACCEPT, actor="amal", policy=POLICY)
+    wait_for_feed(central)
     assert riyadh.sync().pulled == 0  # the feed carries no other centre's changes
     assert jeddah.sync().pulled == 1
 
