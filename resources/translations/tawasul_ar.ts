@@ -4,12 +4,12 @@
 <context>
     <name>AssigneeDialog</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/decision_dialogs.py" line="+102"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/decision_dialogs.py" line="+139"/>
         <source>Assign</source>
         <translation>إسناد</translation>
     </message>
     <message numerus="yes">
-        <location line="+2"/>
+        <location line="+4"/>
         <source>Assign %n request(s) to:</source>
         <translation>
             <numerusform>إسناد أي طلب إلى:</numerusform>
@@ -67,12 +67,12 @@
 <context>
     <name>DashboardPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/dashboard.py" line="+148"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/dashboard.py" line="+149"/>
         <source>Refreshing…</source>
         <translation>جارٍ التحديث…</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Dashboard</source>
         <translation>لوحة المتابعة</translation>
     </message>
@@ -207,7 +207,7 @@
 <context>
     <name>DetailPane</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/detail.py" line="+217"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/detail.py" line="+229"/>
         <source>Loading preview…</source>
         <translation>جارٍ تحميل المعاينة…</translation>
     </message>
@@ -217,12 +217,24 @@
         <translation>لا معاينة؛ افتحه بعارض النظام.</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>The file could not be read.</source>
         <translation>تعذّرت قراءة الملف.</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location line="+20"/>
+        <source>%n request(s) chosen</source>
+        <translation>
+            <numerusform>لم يُختر أي طلب</numerusform>
+            <numerusform>طلب واحد مختار</numerusform>
+            <numerusform>طلبان مختاران</numerusform>
+            <numerusform>%n طلبات مختارة</numerusform>
+            <numerusform>%n طلبًا مختارًا</numerusform>
+            <numerusform>%n طلب مختار</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Choose a request in the queue to see it here.</source>
         <translation>اختر طلبًا من القائمة لعرضه هنا.</translation>
     </message>
@@ -852,7 +864,7 @@
 <context>
     <name>IntakeWizard</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/wizard.py" line="+414"/>
+        <location filename="../../tawasul_desktop/gui/wizard.py" line="+407"/>
         <location line="+178"/>
         <source>Service</source>
         <translation>الخدمة</translation>
@@ -1115,7 +1127,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>ReasonDialog</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/decision_dialogs.py" line="-67"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/decision_dialogs.py" line="-74"/>
         <source>Reject</source>
         <translation>رفض</translation>
     </message>
@@ -1149,7 +1161,7 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+26"/>
         <source>&amp;Other / details:</source>
         <translation>&amp;أخرى / تفاصيل:</translation>
     </message>
@@ -1549,7 +1561,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SupervisorWorkspace</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+306"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+324"/>
         <source>Counting…</source>
         <translation>جارٍ العد…</translation>
     </message>
@@ -1567,14 +1579,14 @@ Follow-up possible from: %3</source>
     </message>
     <message>
         <location line="+6"/>
-        <location line="+54"/>
+        <location line="+89"/>
         <location line="+5"/>
-        <location line="+193"/>
+        <location line="+208"/>
         <source>Supervision</source>
         <translation>الإشراف</translation>
     </message>
     <message>
-        <location line="-197"/>
+        <location line="-212"/>
         <source>Select at most %1 requests at a time.</source>
         <translation>اختر %1 طلب على الأكثر في كل مرة.</translation>
     </message>
@@ -1583,30 +1595,42 @@ Follow-up possible from: %3</source>
         <source>Some selected rows are still loading; try again in a moment.</source>
         <translation>بعض الصفوف المختارة ما زالت تُحمَّل؛ أعد المحاولة بعد لحظة.</translation>
     </message>
+    <message>
+        <location line="+28"/>
+        <source>Accept request %1?</source>
+        <translation>قبول الطلب %1؟</translation>
+    </message>
     <message numerus="yes">
-        <location line="+22"/>
-        <source>Accept %n request(s)?</source>
+        <location line="+3"/>
+        <source>Accept these %n request(s)?</source>
         <translation>
             <numerusform>قبول أي طلب؟</numerusform>
-            <numerusform>قبول طلب واحد؟</numerusform>
-            <numerusform>قبول طلبين؟</numerusform>
-            <numerusform>قبول %n طلبات؟</numerusform>
-            <numerusform>قبول %n طلبًا؟</numerusform>
-            <numerusform>قبول %n طلب؟</numerusform>
+            <numerusform>قبول هذا الطلب؟</numerusform>
+            <numerusform>قبول هذين الطلبين؟</numerusform>
+            <numerusform>قبول هذه الطلبات الـ%n؟</numerusform>
+            <numerusform>قبول هذه الطلبات الـ%n؟</numerusform>
+            <numerusform>قبول هذه الطلبات الـ%n؟</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+4"/>
+        <source>…and %n more (Show Details…)</source>
+        <translation>
+            <numerusform></numerusform>
+            <numerusform>…وطلب آخر (إظهار التفاصيل…)</numerusform>
+            <numerusform>…وطلبان آخران (إظهار التفاصيل…)</numerusform>
+            <numerusform>…و%n طلبات أخرى (إظهار التفاصيل…)</numerusform>
+            <numerusform>…و%n طلبًا آخر (إظهار التفاصيل…)</numerusform>
+            <numerusform>…و%n طلب آخر (إظهار التفاصيل…)</numerusform>
         </translation>
     </message>
     <message>
         <location line="+2"/>
-        <source>Accept request %1?</source>
-        <translation>قبول الطلب %1؟</translation>
-    </message>
-    <message>
-        <location line="+1"/>
         <source>Accept</source>
         <translation>قبول</translation>
     </message>
     <message numerus="yes">
-        <location line="+49"/>
+        <location line="+52"/>
         <source>Assigned: %n request(s).</source>
         <translation>
             <numerusform>تم الإسناد: لا طلبات.</numerusform>
@@ -1774,7 +1798,7 @@ Follow-up possible from: %3</source>
         <translation>الملخص اليومي PDF…</translation>
     </message>
     <message>
-        <location line="+89"/>
+        <location line="+90"/>
         <source>Asking the central database for the supervision queue…</source>
         <translation>جارٍ سؤال الخادم المركزي عن قائمة الإشراف…</translation>
     </message>

@@ -4,12 +4,12 @@
 <context>
     <name>AssigneeDialog</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/decision_dialogs.py" line="+102"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/decision_dialogs.py" line="+139"/>
         <source>Assign</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location line="+2"/>
+        <location line="+4"/>
         <source>Assign %n request(s) to:</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -63,12 +63,12 @@
 <context>
     <name>DashboardPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/dashboard.py" line="+148"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/dashboard.py" line="+149"/>
         <source>Refreshing…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Dashboard</source>
         <translation type="unfinished"></translation>
     </message>
@@ -203,7 +203,7 @@
 <context>
     <name>DetailPane</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/detail.py" line="+217"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/detail.py" line="+229"/>
         <source>Loading preview…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -213,12 +213,20 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>The file could not be read.</source>
         <translation type="unfinished"></translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location line="+20"/>
+        <source>%n request(s) chosen</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Choose a request in the queue to see it here.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -848,7 +856,7 @@
 <context>
     <name>IntakeWizard</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/wizard.py" line="+414"/>
+        <location filename="../../tawasul_desktop/gui/wizard.py" line="+407"/>
         <location line="+178"/>
         <source>Service</source>
         <translation type="unfinished"></translation>
@@ -1109,7 +1117,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>ReasonDialog</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/decision_dialogs.py" line="-67"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/decision_dialogs.py" line="-74"/>
         <source>Reject</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1135,7 +1143,7 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+26"/>
         <source>&amp;Other / details:</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1523,7 +1531,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SupervisorWorkspace</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+306"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+324"/>
         <source>Counting…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1537,14 +1545,14 @@ Follow-up possible from: %3</source>
     </message>
     <message>
         <location line="+6"/>
-        <location line="+54"/>
+        <location line="+89"/>
         <location line="+5"/>
-        <location line="+193"/>
+        <location line="+208"/>
         <source>Supervision</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-197"/>
+        <location line="-212"/>
         <source>Select at most %1 requests at a time.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1553,9 +1561,22 @@ Follow-up possible from: %3</source>
         <source>Some selected rows are still loading; try again in a moment.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location line="+28"/>
+        <source>Accept request %1?</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message numerus="yes">
-        <location line="+22"/>
-        <source>Accept %n request(s)?</source>
+        <location line="+3"/>
+        <source>Accept these %n request(s)?</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+4"/>
+        <source>…and %n more (Show Details…)</source>
         <translation type="unfinished">
             <numerusform></numerusform>
             <numerusform></numerusform>
@@ -1563,16 +1584,11 @@ Follow-up possible from: %3</source>
     </message>
     <message>
         <location line="+2"/>
-        <source>Accept request %1?</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
         <source>Accept</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location line="+49"/>
+        <location line="+52"/>
         <source>Assigned: %n request(s).</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -1716,7 +1732,7 @@ Follow-up possible from: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+89"/>
+        <location line="+90"/>
         <source>Asking the central database for the supervision queue…</source>
         <translation type="unfinished"></translation>
     </message>

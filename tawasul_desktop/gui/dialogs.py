@@ -5,10 +5,14 @@ from __future__ import annotations
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 
-def confirm(parent: QWidget | None, title: str, text: str) -> bool:
+def confirm(parent: QWidget | None, title: str, text: str, details: str = "") -> bool:
+    """Yes or No, No by default; ``details`` (e.g. every request a bulk action changes)
+    goes behind "Show Details…" so a long list never pushes the buttons off the screen."""
     box = QMessageBox(QMessageBox.Icon.Question, title, text,
                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
     box.setDefaultButton(QMessageBox.StandardButton.No)
+    if details:
+        box.setDetailedText(details)
     return box.exec() == QMessageBox.StandardButton.Yes
 
 

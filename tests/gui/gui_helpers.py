@@ -28,8 +28,8 @@ class Answers:
         self.asked: list[str] = []
         self.informed: list[str] = []
 
-    def confirm(self, _parent, _title, text) -> bool:
-        self.asked.append(text)
+    def confirm(self, _parent, _title, text, details: str = "") -> bool:
+        self.asked.append(f"{text}\n{details}" if details else text)
         return self.replies.pop(0) if self.replies else False
 
     def inform(self, _parent, _title, text) -> None:

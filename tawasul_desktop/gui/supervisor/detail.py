@@ -39,13 +39,14 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from tawasul_desktop.domain.bidi import isolate, ltr
 from tawasul_desktop.domain.hijri import format_datetime, format_dual
 from tawasul_desktop.domain.lifecycle import status_name
 from tawasul_desktop.domain.messages import TawasulError, message
 from tawasul_desktop.gui import workers
 from tawasul_desktop.gui.history_labels import action_label
 from tawasul_desktop.storage.models import Request
-from tawasul_desktop.storage.queue import TimelineEntry, request_timeline
+from tawasul_desktop.storage.queue import QueueRow, TimelineEntry, request_timeline
 from tawasul_desktop.storage.requests import display_number, get_request
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.sync.central_detail import ECHO_ACTION, load_request, read_attachment
@@ -124,7 +125,8 @@ class DetailPane(QWidget):
         self.setObjectName("detailPane")
         self.store, self._language, self.clock = store, language, clock
         self.detail: RequestDetail | None = None
-        self.number: str | None = None
+        self.number: str | None = None  # the one request shown
+        self.numbers: list[str] = []  # every request the pane stands for (one, several, none)
         self._preview_for: str | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -168,6 +170,7 @@ class DetailPane(QWidget):
 
     def show_request(self, number: str | None) -> None:
         self.number = number
+        self.numbers = [number] if number is not None else []
         if number is None:
             self.detail = None
             self._render()
@@ -176,6 +179,13 @@ class DetailPane(QWidget):
         workers.run_task(lambda: load_detail(store, number),
                          self._if_alive(lambda d: self._on_loaded(number, d)),
                          self._if_alive(self._on_failed))
+
+    def show_many(self, rows: list[QueueRow]) -> None:
+        """Several requests chosen: name them all, so the pane never suggests one of them is
+        the target of a bulk action (or that an earlier one still is)."""
+        self.number, self.detail = None, None
+        self.numbers = [r.number for r in rows]
+        self._render(chosen=rows)
 
     def _if_alive(self, callback: Callable[[Any], None]) -> Callable[[Any], None]:
         """A worker's answer, dropped if the pane is gone by then (closed, or the window
@@ -250,11 +260,20 @@ class DetailPane(QWidget):
 
     # --- showing ---------------------------------------------------------------------------
 
-    def _render(self, problem: str | None = None) -> None:
+    def _render(self, problem: str | None = None, chosen: list[QueueRow] | None = None) -> None:
         self.attachments.clear()
         self.preview.clear()
         self.open_button.setEnabled(False)
         detail = self.detail
+        if chosen:
+            language = self._language()
+            self.title.setText(self.tr("%n request(s) chosen", "", len(chosen)))
+            items = "".join(
+                f"<li>{html.escape(ltr(display_number(r.number)))} — "
+                f"{html.escape(isolate(r.applicant_name))} — "
+                f"{html.escape(status_name(r.status, language))}</li>" for r in chosen)
+            self.text.setHtml(f"<ul>{items}</ul>")
+            return
         if detail is None:
             self.title.setText("")
             hint = problem or self.tr("Choose a request in the queue to see it here.")
@@ -264,7 +283,7 @@ class DetailPane(QWidget):
         zone = self.store.policy.calendar.timezone
         e = html.escape
         service = self.store.catalogue.get(req.service)
-        self.title.setText(f"\u2066{display_number(req.number)}\u2069 — "
+        self.title.setText(f"{ltr(display_number(req.number))} — "
                            f"{status_name(req.status, language)}")
 
         def row(label: str, value: str | None) -> str:
@@ -328,8 +347,8 @@ class DetailPane(QWidget):
             label = document.label(language) if document else a.document
             # A stored file name mixes scripts: isolate it so the size stays beside it, and
             # the size left to right, else an Arabic line shows "(KB 3)".
-            item = QListWidgetItem(f"{label}\n\u2068{a.display_name}\u2069 "
-                                   f"(\u2066{max(1, a.size // 1024)} KB\u2069)")
+            item = QListWidgetItem(f"{label}\n{isolate(a.display_name)} "
+                                   f"({ltr(f'{max(1, a.size // 1024)} KB')})")
             item.setData(Qt.ItemDataRole.UserRole, (a.sha256, a.media_type))
             self.attachments.addItem(item)
         if self.attachments.count():
