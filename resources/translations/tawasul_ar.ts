@@ -29,7 +29,7 @@
 <context>
     <name>AttachmentsPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/attachments.py" line="+174"/>
+        <location filename="../../tawasul_desktop/gui/attachments.py" line="+175"/>
         <source>Add files</source>
         <translation>إضافة ملفات</translation>
     </message>
@@ -67,7 +67,7 @@
 <context>
     <name>DashboardPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/dashboard.py" line="+149"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/dashboard.py" line="+150"/>
         <source>Refreshing…</source>
         <translation>جارٍ التحديث…</translation>
     </message>
@@ -239,7 +239,7 @@
         <translation>اختر طلبًا من القائمة لعرضه هنا.</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+20"/>
         <source>Service</source>
         <translation>الخدمة</translation>
     </message>
@@ -357,7 +357,7 @@
 <context>
     <name>DetailsPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/details.py" line="+243"/>
+        <location filename="../../tawasul_desktop/gui/details.py" line="+244"/>
         <source>Enough detail: %1 words, %2 characters.</source>
         <translation>الوصف كافٍ: %1 كلمة، %2 حرفاً.</translation>
     </message>
@@ -442,7 +442,7 @@
 <context>
     <name>EnquiryPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/enquiry.py" line="+221"/>
+        <location filename="../../tawasul_desktop/gui/enquiry.py" line="+229"/>
         <source>Enter a request number (%1 digits) or an identity number (10 digits).</source>
         <translation>أدخل رقم الطلب (%1 رقماً) أو رقم الهوية (10 أرقام).</translation>
     </message>
@@ -452,12 +452,12 @@
         <translation>لا توجد طلبات لرقم الهوية هذا.</translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+68"/>
         <source>Find a request by its number or by an identity number.</source>
         <translation>ابحث عن الطلب برقمه أو برقم الهوية.</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Number</source>
         <translation>الرقم</translation>
     </message>
@@ -502,7 +502,7 @@
         <translation>متأخر عن موعده</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Reason</source>
         <translation>السبب</translation>
     </message>
@@ -522,7 +522,12 @@
         <translation>السجل</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
+        <source>This request is %1: no follow-up can be recorded.</source>
+        <translation>هذا الطلب %1: لا يمكن تسجيل متابعة له.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>A follow-up can be recorded now.</source>
         <translation>يمكن تسجيل المتابعة الآن.</translation>
     </message>
@@ -798,7 +803,7 @@
 <context>
     <name>FirstAdminPanel</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/login.py" line="+220"/>
+        <location filename="../../tawasul_desktop/gui/login.py" line="+221"/>
         <source>The two passwords differ.</source>
         <translation>كلمتا المرور غير متطابقتين.</translation>
     </message>
@@ -864,13 +869,13 @@
 <context>
     <name>IntakeWizard</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/wizard.py" line="+407"/>
-        <location line="+178"/>
+        <location filename="../../tawasul_desktop/gui/wizard.py" line="+414"/>
+        <location line="+182"/>
         <source>Service</source>
         <translation>الخدمة</translation>
     </message>
     <message>
-        <location line="-177"/>
+        <location line="-181"/>
         <source>Applicant</source>
         <translation>مقدم الطلب</translation>
     </message>
@@ -891,12 +896,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+164"/>
+        <location line="+168"/>
         <source>Attachments</source>
         <translation>المرفقات</translation>
     </message>
     <message>
-        <location line="-163"/>
+        <location line="-167"/>
         <source>Expected answer by</source>
         <translation>موعد الرد المتوقع</translation>
     </message>
@@ -911,12 +916,12 @@
         <translation>راجع الطلب مع مقدمه، ثم قدّمه.</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+35"/>
         <source>Open request exists</source>
         <translation>يوجد طلب مفتوح</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+21"/>
         <source>Request number: %1
 Expected answer by: %2
 Follow-up possible from: %3</source>
@@ -925,12 +930,12 @@ Follow-up possible from: %3</source>
 تُتاح المتابعة من: %3</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+6"/>
         <source>Last request submitted.</source>
         <translation>قُدِّم آخر طلب بنجاح.</translation>
     </message>
     <message>
-        <location line="+70"/>
+        <location line="+73"/>
         <source>Discard request</source>
         <translation>إلغاء الطلب</translation>
     </message>
@@ -940,7 +945,7 @@ Follow-up possible from: %3</source>
         <translation>هل تريد إلغاء هذا الطلب وكل ما أُدخل فيه؟</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+28"/>
         <source>Applicant and details</source>
         <translation>مقدم الطلب والبيانات</translation>
     </message>
@@ -955,7 +960,7 @@ Follow-up possible from: %3</source>
         <translation>الخطوة %1 من 4: %2</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
         <source>Discard (Esc)</source>
         <translation>إلغاء (Esc)</translation>
     </message>
@@ -971,8 +976,8 @@ Follow-up possible from: %3</source>
     </message>
     <message>
         <location line="+1"/>
-        <source>Submit request</source>
-        <translation>تقديم الطلب</translation>
+        <source>Submit request (Ctrl+Enter)</source>
+        <translation>تقديم الطلب (Ctrl+Enter)</translation>
     </message>
 </context>
 <context>
@@ -1029,7 +1034,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/main_window.py" line="+161"/>
+        <location filename="../../tawasul_desktop/gui/main_window.py" line="+206"/>
         <source>The database %1 was written by a newer Tawasul Desk than this one (schema %2). Install the newer version, or ask the administrator.</source>
         <translation>قاعدة البيانات %1 كُتبت بإصدار أحدث من مكتب تواصل من هذا الإصدار (المخطط %2). ثبّت الإصدار الأحدث أو راجع مدير النظام.</translation>
     </message>
@@ -1039,19 +1044,34 @@ Follow-up possible from: %3</source>
         <translation>تعذر فتح قاعدة البيانات %1: %2</translation>
     </message>
     <message>
-        <location line="+111"/>
+        <location line="+119"/>
         <source>Diagnostics copied to the clipboard.</source>
         <translation>نُسخت معلومات التشخيص إلى الحافظة.</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+53"/>
         <source>Unfinished request</source>
         <translation>طلب غير مكتمل</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>You have an unfinished request from %1. Continue it now? (No discards it.)</source>
-        <translation>لديك طلب غير مكتمل من %1. هل تريد إكماله الآن؟ (اختيار «لا» يحذفه.)</translation>
+        <source>You have an unfinished request from %1. Continue it now?</source>
+        <translation>لديك طلب لم يكتمل منذ %1. هل تتابعه الآن؟</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Continue it</source>
+        <translation>&amp;متابعته الآن</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>&amp;Keep it for later</source>
+        <translation>الإ&amp;بقاء عليه لوقت لاحق</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Discard it</source>
+        <translation>&amp;حذفه</translation>
     </message>
     <message>
         <location line="+56"/>
@@ -1074,7 +1094,7 @@ Follow-up possible from: %3</source>
         <translation>لم يسجَّل الدخول</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Tawasul Desk</source>
         <translation>مكتب تواصل</translation>
     </message>
@@ -1091,27 +1111,27 @@ Follow-up possible from: %3</source>
     <message>
         <location line="+1"/>
         <source>&amp;Session</source>
-        <translation>الجلسة</translation>
+        <translation>ا&amp;لجلسة</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Lock</source>
-        <translation>قفل</translation>
+        <translation>&amp;قفل</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Sign &amp;out</source>
-        <translation>تسجيل الخروج</translation>
+        <translation>تسجيل ال&amp;خروج</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Quit</source>
-        <translation>إنهاء البرنامج</translation>
+        <translation>إ&amp;نهاء البرنامج</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Language</source>
-        <translation>اللغة</translation>
+        <translation>الل&amp;غة</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1121,7 +1141,7 @@ Follow-up possible from: %3</source>
     <message>
         <location line="+1"/>
         <source>Copy &amp;diagnostics</source>
-        <translation>نسخ معلومات ال&amp;تشخيص</translation>
+        <translation>&amp;نسخ معلومات التشخيص</translation>
     </message>
 </context>
 <context>
@@ -1163,13 +1183,13 @@ Follow-up possible from: %3</source>
     <message>
         <location line="+26"/>
         <source>&amp;Other / details:</source>
-        <translation>&amp;أخرى / تفاصيل:</translation>
+        <translation>أ&amp;خرى / تفاصيل:</translation>
     </message>
 </context>
 <context>
     <name>ReceiptDialog</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/receipt_dialog.py" line="+145"/>
+        <location filename="../../tawasul_desktop/gui/receipt_dialog.py" line="+146"/>
         <source>Receipt (copy)</source>
         <translation>الإيصال (نسخة)</translation>
     </message>
@@ -1239,7 +1259,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>RecentRequestsModel</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/enquiry.py" line="-194"/>
+        <location filename="../../tawasul_desktop/gui/enquiry.py" line="-208"/>
         <source>Number</source>
         <translation>الرقم</translation>
     </message>
@@ -1267,7 +1287,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>RequestQueueModel</name>
     <message numerus="yes">
-        <location filename="../../tawasul_desktop/gui/supervisor/queue_model.py" line="+306"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/queue_model.py" line="+307"/>
         <source>%n working day(s) left</source>
         <translation>
             <numerusform>لم يبقَ يوم عمل</numerusform>
@@ -1374,7 +1394,7 @@ Follow-up possible from: %3</source>
         <translation>اكتب جزءاً من اسم الخدمة بالعربية أو الإنجليزية</translation>
     </message>
     <message>
-        <location filename="../../tawasul_desktop/gui/wizard.py" line="-457"/>
+        <location filename="../../tawasul_desktop/gui/wizard.py" line="-465"/>
         <source>Choose a service to see its conditions and documents.</source>
         <translation>اختر خدمة لعرض شروطها ومستنداتها.</translation>
     </message>
@@ -1397,7 +1417,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SetupDialog</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/setup_dialog.py" line="+127"/>
+        <location filename="../../tawasul_desktop/gui/setup_dialog.py" line="+128"/>
         <source>Data folder</source>
         <translation>مجلد البيانات</translation>
     </message>
@@ -1561,7 +1581,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SupervisorWorkspace</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+324"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+330"/>
         <source>Counting…</source>
         <translation>جارٍ العد…</translation>
     </message>
@@ -1580,18 +1600,18 @@ Follow-up possible from: %3</source>
     <message>
         <location line="+6"/>
         <location line="+89"/>
-        <location line="+5"/>
-        <location line="+208"/>
+        <location line="+4"/>
+        <location line="+207"/>
         <source>Supervision</source>
         <translation>الإشراف</translation>
     </message>
     <message>
-        <location line="-212"/>
+        <location line="-210"/>
         <source>Select at most %1 requests at a time.</source>
         <translation>اختر %1 طلب على الأكثر في كل مرة.</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
         <source>Some selected rows are still loading; try again in a moment.</source>
         <translation>بعض الصفوف المختارة ما زالت تُحمَّل؛ أعد المحاولة بعد لحظة.</translation>
     </message>
@@ -1733,7 +1753,7 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+7"/>
         <source>Daily summary</source>
         <translation>الملخص اليومي</translation>
     </message>
@@ -1760,7 +1780,7 @@ Follow-up possible from: %3</source>
     <message>
         <location line="+1"/>
         <source>&amp;Claim</source>
-        <translation>&amp;استلام</translation>
+        <translation>ا&amp;ستلام</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1806,7 +1826,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SyncStatusWidget</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/sync_status.py" line="+111"/>
+        <location filename="../../tawasul_desktop/gui/sync_status.py" line="+112"/>
         <source>Sync failed; retrying: %1</source>
         <translation>تعذرت المزامنة؛ ستُعاد المحاولة: %1</translation>
     </message>

@@ -25,7 +25,7 @@
 <context>
     <name>AttachmentsPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/attachments.py" line="+174"/>
+        <location filename="../../tawasul_desktop/gui/attachments.py" line="+175"/>
         <source>Add files</source>
         <translation type="unfinished"></translation>
     </message>
@@ -63,7 +63,7 @@
 <context>
     <name>DashboardPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/dashboard.py" line="+149"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/dashboard.py" line="+150"/>
         <source>Refreshing…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -231,7 +231,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+20"/>
         <source>Service</source>
         <translation type="unfinished"></translation>
     </message>
@@ -349,7 +349,7 @@
 <context>
     <name>DetailsPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/details.py" line="+243"/>
+        <location filename="../../tawasul_desktop/gui/details.py" line="+244"/>
         <source>Enough detail: %1 words, %2 characters.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -434,7 +434,7 @@
 <context>
     <name>EnquiryPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/enquiry.py" line="+221"/>
+        <location filename="../../tawasul_desktop/gui/enquiry.py" line="+229"/>
         <source>Enter a request number (%1 digits) or an identity number (10 digits).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -444,12 +444,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+68"/>
         <source>Find a request by its number or by an identity number.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Number</source>
         <translation type="unfinished"></translation>
     </message>
@@ -494,7 +494,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Reason</source>
         <translation type="unfinished"></translation>
     </message>
@@ -514,7 +514,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
+        <source>This request is %1: no follow-up can be recorded.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>A follow-up can be recorded now.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -790,7 +795,7 @@
 <context>
     <name>FirstAdminPanel</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/login.py" line="+220"/>
+        <location filename="../../tawasul_desktop/gui/login.py" line="+221"/>
         <source>The two passwords differ.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -856,13 +861,13 @@
 <context>
     <name>IntakeWizard</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/wizard.py" line="+407"/>
-        <location line="+178"/>
+        <location filename="../../tawasul_desktop/gui/wizard.py" line="+414"/>
+        <location line="+182"/>
         <source>Service</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-177"/>
+        <location line="-181"/>
         <source>Applicant</source>
         <translation type="unfinished"></translation>
     </message>
@@ -883,12 +888,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+164"/>
+        <location line="+168"/>
         <source>Attachments</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-163"/>
+        <location line="-167"/>
         <source>Expected answer by</source>
         <translation type="unfinished"></translation>
     </message>
@@ -903,24 +908,24 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+35"/>
         <source>Open request exists</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+21"/>
         <source>Request number: %1
 Expected answer by: %2
 Follow-up possible from: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+6"/>
         <source>Last request submitted.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+70"/>
+        <location line="+73"/>
         <source>Discard request</source>
         <translation type="unfinished"></translation>
     </message>
@@ -930,7 +935,7 @@ Follow-up possible from: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+28"/>
         <source>Applicant and details</source>
         <translation type="unfinished"></translation>
     </message>
@@ -945,7 +950,7 @@ Follow-up possible from: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
         <source>Discard (Esc)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -961,7 +966,7 @@ Follow-up possible from: %3</source>
     </message>
     <message>
         <location line="+1"/>
-        <source>Submit request</source>
+        <source>Submit request (Ctrl+Enter)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1019,7 +1024,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/main_window.py" line="+161"/>
+        <location filename="../../tawasul_desktop/gui/main_window.py" line="+206"/>
         <source>The database %1 was written by a newer Tawasul Desk than this one (schema %2). Install the newer version, or ask the administrator.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1029,18 +1034,33 @@ Follow-up possible from: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+111"/>
+        <location line="+119"/>
         <source>Diagnostics copied to the clipboard.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+53"/>
         <source>Unfinished request</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>You have an unfinished request from %1. Continue it now? (No discards it.)</source>
+        <source>You have an unfinished request from %1. Continue it now?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Continue it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>&amp;Keep it for later</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Discard it</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1064,7 +1084,7 @@ Follow-up possible from: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Tawasul Desk</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1151,7 +1171,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>ReceiptDialog</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/receipt_dialog.py" line="+145"/>
+        <location filename="../../tawasul_desktop/gui/receipt_dialog.py" line="+146"/>
         <source>Receipt (copy)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1217,7 +1237,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>RecentRequestsModel</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/enquiry.py" line="-194"/>
+        <location filename="../../tawasul_desktop/gui/enquiry.py" line="-208"/>
         <source>Number</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1245,7 +1265,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>RequestQueueModel</name>
     <message numerus="yes">
-        <location filename="../../tawasul_desktop/gui/supervisor/queue_model.py" line="+306"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/queue_model.py" line="+307"/>
         <source>%n working day(s) left</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -1344,7 +1364,7 @@ Follow-up possible from: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../tawasul_desktop/gui/wizard.py" line="-457"/>
+        <location filename="../../tawasul_desktop/gui/wizard.py" line="-465"/>
         <source>Choose a service to see its conditions and documents.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1367,7 +1387,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SetupDialog</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/setup_dialog.py" line="+127"/>
+        <location filename="../../tawasul_desktop/gui/setup_dialog.py" line="+128"/>
         <source>Data folder</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1531,7 +1551,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SupervisorWorkspace</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+324"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+330"/>
         <source>Counting…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1546,18 +1566,18 @@ Follow-up possible from: %3</source>
     <message>
         <location line="+6"/>
         <location line="+89"/>
-        <location line="+5"/>
-        <location line="+208"/>
+        <location line="+4"/>
+        <location line="+207"/>
         <source>Supervision</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-212"/>
+        <location line="-210"/>
         <source>Select at most %1 requests at a time.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
         <source>Some selected rows are still loading; try again in a moment.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1667,7 +1687,7 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+7"/>
         <source>Daily summary</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1740,7 +1760,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SyncStatusWidget</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/sync_status.py" line="+111"/>
+        <location filename="../../tawasul_desktop/gui/sync_status.py" line="+112"/>
         <source>Sync failed; retrying: %1</source>
         <translation type="unfinished"></translation>
     </message>

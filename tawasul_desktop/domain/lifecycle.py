@@ -90,6 +90,11 @@ def permits(current: str, action: Action, role: str) -> bool:
     return Role(role) in rule.roles and Status(current) in rule.sources
 
 
+def takes_follow_ups(current: str) -> bool:
+    """A closed or withdrawn request takes no more follow-ups (the enquiry page offers none)."""
+    return Status(current) not in (Status.CLOSED, Status.WITHDRAWN)
+
+
 def check_transition(
     current: str, action: Action, role: str, reason: str | None
 ) -> Status | Problem:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tawasul_desktop.domain.bidi import fill
 from tawasul_desktop.domain.catalogue import ExtraField, Service
 from tawasul_desktop.domain.intake_types import RELATIONS, PersonInput
 from tawasul_desktop.domain.messages import Problem, message
@@ -240,16 +241,14 @@ class DetailsPage(QWidget):
         text = self.description.toPlainText()
         words, chars, min_words, min_chars = description_progress(text, self._policy)
         if words >= min_words and chars >= min_chars:
-            self.counter.setText(self.tr("Enough detail: %1 words, %2 characters.")
-                                 .replace("%1", str(words)).replace("%2", str(chars)))
+            self.counter.setText(fill(self.tr("Enough detail: %1 words, %2 characters."),
+                                      words, chars))
             self.counter.setProperty("state", "ok")
         else:
-            self.counter.setText(
+            self.counter.setText(fill(
                 self.tr("%1 more words and %2 more characters needed "
-                        "(at least %3 words and %4 characters).")
-                .replace("%1", str(max(0, min_words - words)))
-                .replace("%2", str(max(0, min_chars - chars)))
-                .replace("%3", str(min_words)).replace("%4", str(min_chars)))
+                        "(at least %3 words and %4 characters)."),
+                max(0, min_words - words), max(0, min_chars - chars), min_words, min_chars))
             self.counter.setProperty("state", "short")
         self.counter.style().unpolish(self.counter)
         self.counter.style().polish(self.counter)

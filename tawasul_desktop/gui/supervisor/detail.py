@@ -39,11 +39,11 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from tawasul_desktop.domain.bidi import isolate, ltr
+from tawasul_desktop.domain.bidi import fill, isolate, ltr
 from tawasul_desktop.domain.hijri import format_datetime, format_dual
 from tawasul_desktop.domain.lifecycle import status_name
 from tawasul_desktop.domain.messages import TawasulError, message
-from tawasul_desktop.gui import workers
+from tawasul_desktop.gui import rich_text, workers
 from tawasul_desktop.gui.history_labels import action_label
 from tawasul_desktop.storage.models import Request
 from tawasul_desktop.storage.queue import QueueRow, TimelineEntry, request_timeline
@@ -286,8 +286,10 @@ class DetailPane(QWidget):
         self.title.setText(f"{ltr(display_number(req.number))} — "
                            f"{status_name(req.status, language)}")
 
+        rtl = language == "ar"
+
         def row(label: str, value: str | None) -> str:
-            return f"<tr><th align='start'>{e(label)}</th><td>{e(value or '—')}</td></tr>"
+            return rich_text.row(label, value, rtl)
 
         def relation(code: str) -> str:
             ar, en = message(f"label.relation.{code}")
@@ -327,8 +329,8 @@ class DetailPane(QWidget):
         # Outside the f-strings: lupdate does not find tr() calls inside them.
         description, follow_ups = self.tr("Description"), self.tr("Follow-ups")
         history, none = self.tr("History"), self.tr("None")
-        parts = [f"<table cellspacing='4'>{''.join(rows)}</table>",
-                 f"<h4>{e(description)}</h4><p>{e(req.description)}</p>",
+        parts = [rich_text.table(rows, rtl),
+                 f"<h4>{e(description)}</h4>{rich_text.paragraph(req.description, rtl)}",
                  f"<h4>{e(follow_ups)}</h4><ul>"]
         parts += [f"<li>{e(format_datetime(f.at, language, zone))} — {e(f.by)}"
                   + (f": {e(f.note)}" if f.note else "") + "</li>" for f in req.follow_ups]
@@ -341,7 +343,7 @@ class DetailPane(QWidget):
                 line += f": {t.reason}"
             parts.append(f"<li>{e(line)}</li>")
         parts.append("</ul>")
-        self.text.setHtml("".join(parts))
+        self.text.setHtml(rich_text.document(parts, rtl))
         for a in req.attachments:
             document = service.document(a.document) if service else None
             label = document.label(language) if document else a.document
@@ -356,7 +358,7 @@ class DetailPane(QWidget):
 
     def _action(self, entry: TimelineEntry) -> str:
         if entry.action == "request.assign":
-            return (self.tr("Assigned to %1").replace("%1", entry.assignee)
+            return (fill(self.tr("Assigned to %1"), entry.assignee)
                     if entry.assignee else self.tr("Released"))
         if entry.action == ECHO_ACTION and entry.status:
             return f"{action_label(entry.action)} ({status_name(entry.status, self._language())})"

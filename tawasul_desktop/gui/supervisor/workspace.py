@@ -53,10 +53,11 @@ from PySide6.QtWidgets import (
 )
 
 from tawasul_desktop.domain.assignment import check_assignment
-from tawasul_desktop.domain.bidi import ltr
+from tawasul_desktop.domain.bidi import fill, ltr
 from tawasul_desktop.domain.lifecycle import Action, permits
 from tawasul_desktop.domain.messages import Problem, TawasulError, message
 from tawasul_desktop.gui import dialogs, workers
+from tawasul_desktop.gui.forms import scrolled
 from tawasul_desktop.gui.supervisor import decision_dialogs
 from tawasul_desktop.gui.supervisor.detail import DetailPane
 from tawasul_desktop.gui.supervisor.filters import FilterBar
@@ -146,8 +147,10 @@ class SupervisorWorkspace(QWidget):
         self.dashboard_holder = QWidget()
         self.dashboard_holder.setObjectName("dashboardHolder")
         QVBoxLayout(self.dashboard_holder).setContentsMargins(0, 0, 0, 0)
-        self.tabs.addTab(self.queue_page, "")
-        self.tabs.addTab(self.dashboard_holder, "")
+        # Both scroll on a small screen rather than widen or heighten the window past it.
+        self.tabs.addTab(scrolled(self.queue_page, "queueScroll"), "")
+        self.dashboard_scroll = scrolled(self.dashboard_holder, "dashboardScroll")
+        self.tabs.addTab(self.dashboard_scroll, "")
         self.tabs.currentChanged.connect(self._on_tab)
 
         layout = QVBoxLayout(self.queue_page)
@@ -169,6 +172,9 @@ class SupervisorWorkspace(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(26)
+        # A long name or service shows its start and end, whole in its tooltip.
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
@@ -195,18 +201,21 @@ class SupervisorWorkspace(QWidget):
         self.accept_button = self._button("acceptButton", actions, self.accept_selected)
         self.reject_button = self._button("rejectButton", actions, self.reject_selected)
         self.return_button = self._button("returnButton", actions, self.return_selected)
-        actions.addSpacing(20)
-        self.csv_button = self._button("exportCsvButton", actions, lambda: self.export("csv"))
-        self.xlsx_button = self._button("exportXlsxButton", actions, lambda: self.export("xlsx"))
-        self.summary_button = self._button("dailySummaryButton", actions, self.daily_summary)
         actions.addStretch(1)
         self.message = QLabel()
         self.message.setObjectName("decisionMessage")
         actions.addWidget(self.message)
+        layout.addLayout(actions)
+        # Exports on a row of their own: one row of both is wider than 1024 px in English.
+        exports = QHBoxLayout()
+        self.csv_button = self._button("exportCsvButton", exports, lambda: self.export("csv"))
+        self.xlsx_button = self._button("exportXlsxButton", exports, lambda: self.export("xlsx"))
+        self.summary_button = self._button("dailySummaryButton", exports, self.daily_summary)
+        exports.addStretch(1)
         self.count_label = QLabel()
         self.count_label.setObjectName("queueCount")
-        actions.addWidget(self.count_label)
-        layout.addLayout(actions)
+        exports.addWidget(self.count_label)
+        layout.addLayout(exports)
         self._decision_buttons = (self.claim_button, self.assign_button, self.accept_button,
                                   self.reject_button, self.return_button)
 
@@ -313,11 +322,23 @@ class SupervisorWorkspace(QWidget):
             self.model.reload(flt)
 
     def _on_loaded(self) -> None:
+        self._size_columns()
         if self._read_trouble is not None:
             self._read_trouble = None
             self._show_notice()
         self._show_count(self.model.total)
         self._on_selection()
+
+    def _size_columns(self) -> None:
+        """Each column as wide as its first page's widest value (a long one elided), so
+        nothing is cut that the screen has room for."""
+        header = self.table.horizontalHeader()
+        header.setResizeContentsPrecision(100)
+        widest = max(240, self.table.viewport().width() // 4)
+        for column in range(len(COLUMNS) - 1):  # the last one stretches
+            self.table.resizeColumnToContents(column)
+            if header.sectionSize(column) > widest:
+                header.resizeSection(column, widest)
 
     def _show_count(self, total: int | None) -> None:
         if total is None:
@@ -419,8 +440,7 @@ class SupervisorWorkspace(QWidget):
             return None
         if len(rows) > MAX_BULK:
             dialogs.warn(self, self.tr("Supervision"),
-                         self.tr("Select at most %1 requests at a time.")
-                         .replace("%1", str(MAX_BULK)))
+                         fill(self.tr("Select at most %1 requests at a time."), MAX_BULK))
             return None
         if any(r is None for r in rows):
             dialogs.warn(self, self.tr("Supervision"),
@@ -452,7 +472,7 @@ class SupervisorWorkspace(QWidget):
             return
         numbers = [r.number for r in rows]
         if len(rows) == 1:
-            question = self.tr("Accept request %1?").replace("%1", ltr(display_number(numbers[0])))
+            question = fill(self.tr("Accept request %1?"), ltr(display_number(numbers[0])))
             details = ""
         else:
             question = self.tr("Accept these %n request(s)?", "", len(rows))
@@ -571,8 +591,7 @@ class SupervisorWorkspace(QWidget):
                          lambda count: self._exported(target, count), self._on_failed)
 
     def _exported(self, path: Path, count: int) -> None:
-        self.message.setText(self.tr("Exported %n row(s) to %1.", "", count)
-                             .replace("%1", path.name))
+        self.message.setText(fill(self.tr("Exported %n row(s) to %1.", "", count), path.name))
         self.exported.emit(path)
 
     def daily_summary(self) -> None:
@@ -599,7 +618,7 @@ class SupervisorWorkspace(QWidget):
     # --- dashboard -------------------------------------------------------------------------
 
     def _on_tab(self, index: int) -> None:
-        if self.tabs.widget(index) is not self.dashboard_holder or self.actor is None:
+        if self.tabs.widget(index) is not self.dashboard_scroll or self.actor is None:
             return
         if self.dashboard is None:
             from tawasul_desktop.gui.supervisor.dashboard import DashboardPage  # QtCharts: late
