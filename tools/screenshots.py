@@ -191,17 +191,27 @@ def on_x_server(args: argparse.Namespace) -> int:
     for tool in ("Xvfb", "openbox"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} not found: install the Debian packages xvfb and openbox")
-    display = args.display or _free_display()
-    number = display.lstrip(":")
-    server = subprocess.Popen(["Xvfb", display, "-screen", "0", f"{args.screen}x24",
+    # Xvfb picks a free display itself and names it (-displayfd): no race with other runs.
+    read_end, write_end = os.pipe()
+    where = [args.display] if args.display else ["-displayfd", str(write_end)]
+    server = subprocess.Popen(["Xvfb", *where, "-screen", "0", f"{args.screen}x24",
                                "-nolisten", "tcp"], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+                              stderr=subprocess.DEVNULL, pass_fds=(write_end,))
+    os.close(write_end)
     manager = None
     try:
-        for _ in range(100):
-            if Path(f"/tmp/.X11-unix/X{number}").exists():
-                break
-            time.sleep(0.05)
+        if args.display:
+            os.close(read_end)
+            display = args.display
+            for _ in range(100):
+                if Path(f"/tmp/.X11-unix/X{display.lstrip(':')}").exists():
+                    break
+                time.sleep(0.05)
+        else:
+            with os.fdopen(read_end) as named:
+                display = f":{named.readline().strip()}"
+            if display == ":":
+                sys.exit("Xvfb did not start")
         env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb",
                    QT_SCALE_FACTOR=str(args.scale), TAWASUL_SCREENSHOT_CHILD="1")
         manager = subprocess.Popen(["openbox"], env=env, stdout=subprocess.DEVNULL,
@@ -218,21 +228,14 @@ def on_x_server(args: argparse.Namespace) -> int:
                 process.wait(10)
 
 
-def _free_display() -> str:
-    for number in range(91, 200):
-        if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(
-                f"/tmp/.X{number}-lock").exists():
-            return f":{number}"
-    sys.exit("no free X display number")
-
-
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", nargs="?", default="build/screenshots", type=Path)
     parser.add_argument("--screen", help="WIDTHxHEIGHT of a real X screen (Xvfb + openbox)")
     parser.add_argument("--scale", type=float, default=1.0, help="QT_SCALE_FACTOR, e.g. 1.5")
     parser.add_argument("--check", type=Path, help="write widgets off the screen to this JSON")
-    parser.add_argument("--display", help="the X display to start, e.g. :91 (default: free)")
+    parser.add_argument("--display", help="the X display to start, e.g. :91 (default: one "
+                        "Xvfb finds free)")
     return parser.parse_args()
 
 

@@ -67,7 +67,7 @@
 <context>
     <name>DashboardPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/dashboard.py" line="+150"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/dashboard.py" line="+175"/>
         <source>Refreshing…</source>
         <translation>جارٍ التحديث…</translation>
     </message>
@@ -93,12 +93,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+116"/>
+        <location line="+121"/>
         <source>Due within 2 working days</source>
         <translation>تستحق خلال يومي عمل</translation>
     </message>
     <message>
-        <location line="-115"/>
+        <location line="-120"/>
         <source>Decided within 7 working days</source>
         <translation>بُتّ فيها خلال 7 أيام عمل</translation>
     </message>
@@ -108,7 +108,7 @@
         <translation>طلبات عليها متابعة</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+44"/>
         <source>Requests by status</source>
         <translation>الطلبات حسب الحالة</translation>
     </message>
@@ -123,7 +123,7 @@
         <translation>نسبة البت خلال 7 أيام عمل أسبوعيًا (%)</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+44"/>
         <source>All services</source>
         <translation>كل الخدمات</translation>
     </message>
@@ -202,6 +202,27 @@
         <location line="+0"/>
         <source>Working days left</source>
         <translation>أيام العمل المتبقية</translation>
+    </message>
+</context>
+<context>
+    <name>DateField</name>
+    <message>
+        <location filename="../../tawasul_desktop/gui/date_picker.py" line="+95"/>
+        <source>e.g. %1 or %2</source>
+        <translation>مثال: %1 أو %2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Choose from a calendar (Gregorian and Hijri)</source>
+        <translation>الاختيار من التقويم (ميلادي وهجري)</translation>
+    </message>
+</context>
+<context>
+    <name>DatePickerDialog</name>
+    <message>
+        <location line="-55"/>
+        <source>Choose a date</source>
+        <translation>اختيار تاريخ</translation>
     </message>
 </context>
 <context>
@@ -357,7 +378,7 @@
 <context>
     <name>DetailsPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/details.py" line="+244"/>
+        <location filename="../../tawasul_desktop/gui/details.py" line="+250"/>
         <source>Enough detail: %1 words, %2 characters.</source>
         <translation>الوصف كافٍ: %1 كلمة، %2 حرفاً.</translation>
     </message>
@@ -1287,7 +1308,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>RequestQueueModel</name>
     <message numerus="yes">
-        <location filename="../../tawasul_desktop/gui/supervisor/queue_model.py" line="+307"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/queue_model.py" line="+310"/>
         <source>%n working day(s) left</source>
         <translation>
             <numerusform>لم يبقَ يوم عمل</numerusform>
@@ -1581,7 +1602,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SupervisorWorkspace</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+330"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+345"/>
         <source>Counting…</source>
         <translation>جارٍ العد…</translation>
     </message>

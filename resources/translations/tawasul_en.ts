@@ -63,7 +63,7 @@
 <context>
     <name>DashboardPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/dashboard.py" line="+150"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/dashboard.py" line="+175"/>
         <source>Refreshing…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -89,12 +89,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+116"/>
+        <location line="+121"/>
         <source>Due within 2 working days</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-115"/>
+        <location line="-120"/>
         <source>Decided within 7 working days</source>
         <translation type="unfinished"></translation>
     </message>
@@ -104,7 +104,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+44"/>
         <source>Requests by status</source>
         <translation type="unfinished"></translation>
     </message>
@@ -119,7 +119,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+44"/>
         <source>All services</source>
         <translation type="unfinished"></translation>
     </message>
@@ -197,6 +197,27 @@
     <message>
         <location line="+0"/>
         <source>Working days left</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DateField</name>
+    <message>
+        <location filename="../../tawasul_desktop/gui/date_picker.py" line="+95"/>
+        <source>e.g. %1 or %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Choose from a calendar (Gregorian and Hijri)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DatePickerDialog</name>
+    <message>
+        <location line="-55"/>
+        <source>Choose a date</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -349,7 +370,7 @@
 <context>
     <name>DetailsPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/details.py" line="+244"/>
+        <location filename="../../tawasul_desktop/gui/details.py" line="+250"/>
         <source>Enough detail: %1 words, %2 characters.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1265,7 +1286,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>RequestQueueModel</name>
     <message numerus="yes">
-        <location filename="../../tawasul_desktop/gui/supervisor/queue_model.py" line="+307"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/queue_model.py" line="+310"/>
         <source>%n working day(s) left</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -1551,7 +1572,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SupervisorWorkspace</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+330"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+345"/>
         <source>Counting…</source>
         <translation type="unfinished"></translation>
     </message>

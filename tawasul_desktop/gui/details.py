@@ -37,6 +37,7 @@ from tawasul_desktop.domain.validation import (
     description_progress,
     normalise_mobile,
 )
+from tawasul_desktop.gui.date_picker import DateField
 from tawasul_desktop.gui.forms import child, load_form
 
 ROLES = ("applicant", "beneficiary")
@@ -104,6 +105,7 @@ class DetailsPage(QWidget):
         self._extra_errors.clear()
         for spec in service.fields if service else ():
             widget: QLineEdit | QComboBox
+            holder: DateField | None = None
             if spec.type == "choice":
                 widget = QComboBox()
                 widget.addItem("", "")
@@ -113,10 +115,14 @@ class DetailsPage(QWidget):
                 widget.setCurrentIndex(max(index, 0))
                 widget.currentIndexChanged.connect(lambda _i, s=spec: self._on_extra(s))
             else:
-                widget = QLineEdit()
+                if spec.type == "date":  # typed (Gregorian or Hijri) or picked, shown in both
+                    holder = DateField(self._language)
+                    holder.button.setObjectName(f"field_{spec.code}Picker")
+                    holder.both.setObjectName(f"field_{spec.code}Both")
+                    widget = holder.edit
+                else:
+                    widget = QLineEdit()
                 widget.setMaxLength(self._policy.intake.field_max_chars)
-                if spec.type == "date":
-                    widget.setPlaceholderText("YYYY-MM-DD")
                 widget.setText(self._extra_values.get(spec.code, ""))
                 widget.textChanged.connect(lambda _t, s=spec: self._on_extra(s))
                 widget.editingFinished.connect(lambda s=spec: self._on_extra(s, leaving=True))
@@ -129,7 +135,7 @@ class DetailsPage(QWidget):
             box = QWidget()
             column = QVBoxLayout(box)
             column.setContentsMargins(0, 0, 0, 0)
-            column.addWidget(widget)
+            column.addWidget(holder if holder is not None else widget)
             column.addWidget(error)
             self.extra_layout.addRow(self._field_label(spec), box)
             self._extra_widgets[spec.code] = widget

@@ -16,8 +16,11 @@ from collections.abc import Iterable
 def row(label: str, value: str | None, rtl: bool, *, raw: bool = False) -> str:
     """One label/value row; ``raw`` when ``value`` is already HTML."""
     shown = (value or "—") if raw else html.escape(value or "—")
-    label_cell = f"<th align='{'right' if rtl else 'left'}' width='1%'>{html.escape(label)}</th>"
-    value_cell = f"<td align='{'right' if rtl else 'left'}'>{shown}</td>"
+    side = "right" if rtl else "left"
+    # The label never wraps (a squeezed column broke it letter by letter); the value takes
+    # the rest of the width and wraps.
+    label_cell = f"<th align='{side}' style='white-space:nowrap'>{html.escape(label)}</th>"
+    value_cell = f"<td align='{side}' width='100%'>{shown}</td>"
     return f"<tr>{value_cell}{label_cell}</tr>" if rtl else f"<tr>{label_cell}{value_cell}</tr>"
 
 

@@ -157,3 +157,36 @@ def test_alt_n_twice_shows_the_review_and_never_submits(qtbot, window, store, tm
     wizard.go_next()
     wizard.details_page.edits["applicant.name"].setText("x")
     assert not wizard.banner.isVisible()
+
+
+def test_a_date_field_takes_hijri_shows_both_calendars_and_has_a_picker(qtbot, window,
+                                                                        monkeypatch):
+    from PySide6.QtCore import QDate
+    from PySide6.QtWidgets import QDialog, QLineEdit, QToolButton
+
+    from tawasul_desktop.gui import date_picker
+
+    sign_in(qtbot, window, "amal")
+    wizard = window.wizard
+    wizard.service_page.select("iqama_renewal")
+    wizard.go_next()
+    form = wizard.details_page.form
+    edit = form.findChild(QLineEdit, "field_iqama_expiry")
+    assert "2027-03-15" in edit.placeholderText() and "هـ" in edit.placeholderText()
+    both = form.findChild(type(wizard.step), "field_iqama_expiryBoth")
+    edit.setFocus()
+    type_text(qtbot, edit, "1448-09-06")
+    type_text(qtbot, edit, "هـ")
+    assert both.isVisible() and "2027" in both.text() and "1448" in both.text()
+    assert wizard.details_page.extra_values()["iqama_expiry"] == "1448-09-06هـ"
+
+    # The picker: a month calendar whose day is named in both calendars; OK fills the field.
+    def choose(dialog_self):
+        dialog_self.calendar.setSelectedDate(QDate(2027, 3, 15))
+        assert "1448" in dialog_self.both.text()  # the Hijri date of the chosen day
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(date_picker.DatePickerDialog, "exec", choose)
+    qtbot.mouseClick(form.findChild(QToolButton, "field_iqama_expiryPicker"),
+                     Qt.MouseButton.LeftButton)
+    assert edit.text() == "2027-03-15"

@@ -25,7 +25,7 @@ def test_enquiry_labels_stand_at_the_right_in_arabic(qtbot, window, store):
     page = window.enquiry
     type_text(qtbot, page.input, number)
     qtbot.keyClick(page.input, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: page.view is not None, timeout=5000)
+    qtbot.waitUntil(lambda: page.view is not None, timeout=10000)
     browser = page.details
     assert x_of(browser, "الخدمة") > x_of(browser, number)  # the label at the right
     assert x_of(browser, "الخدمة") > browser.viewport().width() // 2
@@ -41,7 +41,7 @@ def test_detail_pane_labels_and_description_read_from_the_right(qtbot, window, s
     workspace = open_workspace(qtbot, window)
     pane = workspace.detail
     workspace.select_rows([0])
-    qtbot.waitUntil(lambda: pane.detail is not None, timeout=5000)
+    qtbot.waitUntil(lambda: pane.detail is not None, timeout=10000)
     browser = pane.text
     assert x_of(browser, "مقدم الطلب") > x_of(browser, "Mohammed Ali")
     # The Arabic description begins at the right edge, not the left.

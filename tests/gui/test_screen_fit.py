@@ -30,7 +30,7 @@ def test_every_page_fits_the_screen(tmp_path, screen, scale):
         [sys.executable, str(ROOT / "tools" / "screenshots.py"), str(tmp_path / "shots"),
          "--screen", screen, "--scale", str(scale), "--check", str(report)],
         env=env, capture_output=True, text=True, timeout=900, check=False)
-    assert report.exists(), done.stdout + done.stderr
+    assert report.exists(), (done.returncode, done.stdout, done.stderr)
     found = json.loads(report.read_text(encoding="utf-8"))
     # The walk reached every screen in both languages, the supervisor's included.
     assert {"ar-04-service", "ar-07-confirm", "ar-09-enquiry", "ar-12-supervisor-queue",
@@ -56,4 +56,5 @@ def test_a_saved_window_size_is_clamped_to_a_smaller_screen(qtbot, settings, sto
     window.close()
     again = open_window(qtbot, settings, store)
     assert not again.isMaximized()
-    assert again.size().width() == 600 and again.size().height() == 400
+    # The size it was left at (the offscreen platform may add a few pixels of frame).
+    assert abs(again.width() - 600) <= 10 and abs(again.height() - 400) <= 10
