@@ -286,9 +286,13 @@ class DashboardPage(QWidget):
         axis_x.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
         for i in week_labels(len(labels)):
             axis_x.append(labels[i], i)
+        axis_x.setTruncateLabels(False)  # "11-29", not "1…"
         if labels:  # the span goes into the title, which QtCharts does not elide
             # Isolated left to right, or the bidi algorithm turns 11-22 into 22-11.
-            chart.setTitle(f"{chart.title()}<br>{ltr(f'{labels[0]} – {labels[-1]}')}")
+            # A paragraph of its own, left to right: after an Arabic title on the same
+            # paragraph the chart's text item put the later date first.
+            chart.setTitle(f"{chart.title()}<div dir='ltr' align='center'>"
+                           f"{ltr(f'{labels[0]} – {labels[-1]}')}</div>")
         axis_y = QValueAxis()
         axis_y.setRange(0, 100)
         axis_y.setLabelFormat("%d")
