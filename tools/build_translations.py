@@ -43,8 +43,10 @@ def update() -> None:
 
 
 def release() -> None:
-    for language in LANGUAGES:
-        ts = TRANSLATIONS / f"tawasul_{language}.ts"
+    # qt_extra_<lang>.ts: Qt's own dialog strings its catalogue lacks, written by hand (never
+    # extracted by lupdate), compiled beside ours.
+    for ts in [TRANSLATIONS / f"tawasul_{language}.ts" for language in LANGUAGES] + sorted(
+            TRANSLATIONS.glob("qt_extra_*.ts")):
         subprocess.run([_tool("lrelease"), str(ts), "-qm", str(ts.with_suffix(".qm"))],
                        cwd=ROOT, check=True)
 

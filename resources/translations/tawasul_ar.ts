@@ -4,12 +4,12 @@
 <context>
     <name>AssigneeDialog</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/decision_dialogs.py" line="+102"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/decision_dialogs.py" line="+139"/>
         <source>Assign</source>
         <translation>إسناد</translation>
     </message>
     <message numerus="yes">
-        <location line="+2"/>
+        <location line="+4"/>
         <source>Assign %n request(s) to:</source>
         <translation>
             <numerusform>إسناد أي طلب إلى:</numerusform>
@@ -29,7 +29,7 @@
 <context>
     <name>AttachmentsPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/attachments.py" line="+174"/>
+        <location filename="../../tawasul_desktop/gui/attachments.py" line="+175"/>
         <source>Add files</source>
         <translation>إضافة ملفات</translation>
     </message>
@@ -67,12 +67,12 @@
 <context>
     <name>DashboardPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/dashboard.py" line="+148"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/dashboard.py" line="+175"/>
         <source>Refreshing…</source>
         <translation>جارٍ التحديث…</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Dashboard</source>
         <translation>لوحة المتابعة</translation>
     </message>
@@ -93,12 +93,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+116"/>
+        <location line="+121"/>
         <source>Due within 2 working days</source>
         <translation>تستحق خلال يومي عمل</translation>
     </message>
     <message>
-        <location line="-115"/>
+        <location line="-120"/>
         <source>Decided within 7 working days</source>
         <translation>بُتّ فيها خلال 7 أيام عمل</translation>
     </message>
@@ -108,7 +108,7 @@
         <translation>طلبات عليها متابعة</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+44"/>
         <source>Requests by status</source>
         <translation>الطلبات حسب الحالة</translation>
     </message>
@@ -123,7 +123,7 @@
         <translation>نسبة البت خلال 7 أيام عمل أسبوعيًا (%)</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+44"/>
         <source>All services</source>
         <translation>كل الخدمات</translation>
     </message>
@@ -205,9 +205,30 @@
     </message>
 </context>
 <context>
+    <name>DateField</name>
+    <message>
+        <location filename="../../tawasul_desktop/gui/date_picker.py" line="+95"/>
+        <source>e.g. %1 or %2</source>
+        <translation>مثال: %1 أو %2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Choose from a calendar (Gregorian and Hijri)</source>
+        <translation>الاختيار من التقويم (ميلادي وهجري)</translation>
+    </message>
+</context>
+<context>
+    <name>DatePickerDialog</name>
+    <message>
+        <location line="-55"/>
+        <source>Choose a date</source>
+        <translation>اختيار تاريخ</translation>
+    </message>
+</context>
+<context>
     <name>DetailPane</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/detail.py" line="+217"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/detail.py" line="+229"/>
         <source>Loading preview…</source>
         <translation>جارٍ تحميل المعاينة…</translation>
     </message>
@@ -217,17 +238,29 @@
         <translation>لا معاينة؛ افتحه بعارض النظام.</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>The file could not be read.</source>
         <translation>تعذّرت قراءة الملف.</translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location line="+20"/>
+        <source>%n request(s) chosen</source>
+        <translation>
+            <numerusform>لم يُختر أي طلب</numerusform>
+            <numerusform>طلب واحد مختار</numerusform>
+            <numerusform>طلبان مختاران</numerusform>
+            <numerusform>%n طلبات مختارة</numerusform>
+            <numerusform>%n طلبًا مختارًا</numerusform>
+            <numerusform>%n طلب مختار</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Choose a request in the queue to see it here.</source>
         <translation>اختر طلبًا من القائمة لعرضه هنا.</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+20"/>
         <source>Service</source>
         <translation>الخدمة</translation>
     </message>
@@ -345,7 +378,7 @@
 <context>
     <name>DetailsPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/details.py" line="+243"/>
+        <location filename="../../tawasul_desktop/gui/details.py" line="+250"/>
         <source>Enough detail: %1 words, %2 characters.</source>
         <translation>الوصف كافٍ: %1 كلمة، %2 حرفاً.</translation>
     </message>
@@ -430,7 +463,7 @@
 <context>
     <name>EnquiryPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/enquiry.py" line="+221"/>
+        <location filename="../../tawasul_desktop/gui/enquiry.py" line="+229"/>
         <source>Enter a request number (%1 digits) or an identity number (10 digits).</source>
         <translation>أدخل رقم الطلب (%1 رقماً) أو رقم الهوية (10 أرقام).</translation>
     </message>
@@ -440,12 +473,12 @@
         <translation>لا توجد طلبات لرقم الهوية هذا.</translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+68"/>
         <source>Find a request by its number or by an identity number.</source>
         <translation>ابحث عن الطلب برقمه أو برقم الهوية.</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Number</source>
         <translation>الرقم</translation>
     </message>
@@ -490,7 +523,7 @@
         <translation>متأخر عن موعده</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Reason</source>
         <translation>السبب</translation>
     </message>
@@ -510,7 +543,12 @@
         <translation>السجل</translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
+        <source>This request is %1: no follow-up can be recorded.</source>
+        <translation>هذا الطلب %1: لا يمكن تسجيل متابعة له.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>A follow-up can be recorded now.</source>
         <translation>يمكن تسجيل المتابعة الآن.</translation>
     </message>
@@ -786,7 +824,7 @@
 <context>
     <name>FirstAdminPanel</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/login.py" line="+220"/>
+        <location filename="../../tawasul_desktop/gui/login.py" line="+221"/>
         <source>The two passwords differ.</source>
         <translation>كلمتا المرور غير متطابقتين.</translation>
     </message>
@@ -853,12 +891,12 @@
     <name>IntakeWizard</name>
     <message>
         <location filename="../../tawasul_desktop/gui/wizard.py" line="+414"/>
-        <location line="+178"/>
+        <location line="+182"/>
         <source>Service</source>
         <translation>الخدمة</translation>
     </message>
     <message>
-        <location line="-177"/>
+        <location line="-181"/>
         <source>Applicant</source>
         <translation>مقدم الطلب</translation>
     </message>
@@ -879,12 +917,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+164"/>
+        <location line="+168"/>
         <source>Attachments</source>
         <translation>المرفقات</translation>
     </message>
     <message>
-        <location line="-163"/>
+        <location line="-167"/>
         <source>Expected answer by</source>
         <translation>موعد الرد المتوقع</translation>
     </message>
@@ -899,12 +937,12 @@
         <translation>راجع الطلب مع مقدمه، ثم قدّمه.</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+35"/>
         <source>Open request exists</source>
         <translation>يوجد طلب مفتوح</translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+21"/>
         <source>Request number: %1
 Expected answer by: %2
 Follow-up possible from: %3</source>
@@ -913,12 +951,12 @@ Follow-up possible from: %3</source>
 تُتاح المتابعة من: %3</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+6"/>
         <source>Last request submitted.</source>
         <translation>قُدِّم آخر طلب بنجاح.</translation>
     </message>
     <message>
-        <location line="+70"/>
+        <location line="+73"/>
         <source>Discard request</source>
         <translation>إلغاء الطلب</translation>
     </message>
@@ -928,7 +966,7 @@ Follow-up possible from: %3</source>
         <translation>هل تريد إلغاء هذا الطلب وكل ما أُدخل فيه؟</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+28"/>
         <source>Applicant and details</source>
         <translation>مقدم الطلب والبيانات</translation>
     </message>
@@ -943,7 +981,7 @@ Follow-up possible from: %3</source>
         <translation>الخطوة %1 من 4: %2</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
         <source>Discard (Esc)</source>
         <translation>إلغاء (Esc)</translation>
     </message>
@@ -959,8 +997,8 @@ Follow-up possible from: %3</source>
     </message>
     <message>
         <location line="+1"/>
-        <source>Submit request</source>
-        <translation>تقديم الطلب</translation>
+        <source>Submit request (Ctrl+Enter)</source>
+        <translation>تقديم الطلب (Ctrl+Enter)</translation>
     </message>
 </context>
 <context>
@@ -1017,7 +1055,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/main_window.py" line="+161"/>
+        <location filename="../../tawasul_desktop/gui/main_window.py" line="+206"/>
         <source>The database %1 was written by a newer Tawasul Desk than this one (schema %2). Install the newer version, or ask the administrator.</source>
         <translation>قاعدة البيانات %1 كُتبت بإصدار أحدث من مكتب تواصل من هذا الإصدار (المخطط %2). ثبّت الإصدار الأحدث أو راجع مدير النظام.</translation>
     </message>
@@ -1027,19 +1065,34 @@ Follow-up possible from: %3</source>
         <translation>تعذر فتح قاعدة البيانات %1: %2</translation>
     </message>
     <message>
-        <location line="+111"/>
+        <location line="+119"/>
         <source>Diagnostics copied to the clipboard.</source>
         <translation>نُسخت معلومات التشخيص إلى الحافظة.</translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+53"/>
         <source>Unfinished request</source>
         <translation>طلب غير مكتمل</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>You have an unfinished request from %1. Continue it now? (No discards it.)</source>
-        <translation>لديك طلب غير مكتمل من %1. هل تريد إكماله الآن؟ (اختيار «لا» يحذفه.)</translation>
+        <source>You have an unfinished request from %1. Continue it now?</source>
+        <translation>لديك طلب لم يكتمل منذ %1. هل تتابعه الآن؟</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Continue it</source>
+        <translation>&amp;متابعته الآن</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>&amp;Keep it for later</source>
+        <translation>الإ&amp;بقاء عليه لوقت لاحق</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Discard it</source>
+        <translation>&amp;حذفه</translation>
     </message>
     <message>
         <location line="+56"/>
@@ -1062,7 +1115,7 @@ Follow-up possible from: %3</source>
         <translation>لم يسجَّل الدخول</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Tawasul Desk</source>
         <translation>مكتب تواصل</translation>
     </message>
@@ -1079,27 +1132,27 @@ Follow-up possible from: %3</source>
     <message>
         <location line="+1"/>
         <source>&amp;Session</source>
-        <translation>الجلسة</translation>
+        <translation>ا&amp;لجلسة</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Lock</source>
-        <translation>قفل</translation>
+        <translation>&amp;قفل</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>Sign &amp;out</source>
-        <translation>تسجيل الخروج</translation>
+        <translation>تسجيل ال&amp;خروج</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Quit</source>
-        <translation>إنهاء البرنامج</translation>
+        <translation>إ&amp;نهاء البرنامج</translation>
     </message>
     <message>
         <location line="+1"/>
         <source>&amp;Language</source>
-        <translation>اللغة</translation>
+        <translation>الل&amp;غة</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1109,13 +1162,13 @@ Follow-up possible from: %3</source>
     <message>
         <location line="+1"/>
         <source>Copy &amp;diagnostics</source>
-        <translation>نسخ معلومات ال&amp;تشخيص</translation>
+        <translation>&amp;نسخ معلومات التشخيص</translation>
     </message>
 </context>
 <context>
     <name>ReasonDialog</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/decision_dialogs.py" line="-67"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/decision_dialogs.py" line="-74"/>
         <source>Reject</source>
         <translation>رفض</translation>
     </message>
@@ -1149,15 +1202,15 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+26"/>
         <source>&amp;Other / details:</source>
-        <translation>&amp;أخرى / تفاصيل:</translation>
+        <translation>أ&amp;خرى / تفاصيل:</translation>
     </message>
 </context>
 <context>
     <name>ReceiptDialog</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/receipt_dialog.py" line="+145"/>
+        <location filename="../../tawasul_desktop/gui/receipt_dialog.py" line="+146"/>
         <source>Receipt (copy)</source>
         <translation>الإيصال (نسخة)</translation>
     </message>
@@ -1243,7 +1296,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>RecentRequestsModel</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/enquiry.py" line="-194"/>
+        <location filename="../../tawasul_desktop/gui/enquiry.py" line="-208"/>
         <source>Number</source>
         <translation>الرقم</translation>
     </message>
@@ -1271,7 +1324,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>RequestQueueModel</name>
     <message numerus="yes">
-        <location filename="../../tawasul_desktop/gui/supervisor/queue_model.py" line="+306"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/queue_model.py" line="+310"/>
         <source>%n working day(s) left</source>
         <translation>
             <numerusform>لم يبقَ يوم عمل</numerusform>
@@ -1378,7 +1431,7 @@ Follow-up possible from: %3</source>
         <translation>اكتب جزءاً من اسم الخدمة بالعربية أو الإنجليزية</translation>
     </message>
     <message>
-        <location filename="../../tawasul_desktop/gui/wizard.py" line="-457"/>
+        <location filename="../../tawasul_desktop/gui/wizard.py" line="-465"/>
         <source>Choose a service to see its conditions and documents.</source>
         <translation>اختر خدمة لعرض شروطها ومستنداتها.</translation>
     </message>
@@ -1401,7 +1454,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SetupDialog</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/setup_dialog.py" line="+127"/>
+        <location filename="../../tawasul_desktop/gui/setup_dialog.py" line="+128"/>
         <source>Data folder</source>
         <translation>مجلد البيانات</translation>
     </message>
@@ -1565,7 +1618,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SupervisorWorkspace</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+306"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+345"/>
         <source>Counting…</source>
         <translation>جارٍ العد…</translation>
     </message>
@@ -1583,46 +1636,58 @@ Follow-up possible from: %3</source>
     </message>
     <message>
         <location line="+6"/>
-        <location line="+54"/>
-        <location line="+5"/>
-        <location line="+193"/>
+        <location line="+89"/>
+        <location line="+4"/>
+        <location line="+207"/>
         <source>Supervision</source>
         <translation>الإشراف</translation>
     </message>
     <message>
-        <location line="-197"/>
+        <location line="-210"/>
         <source>Select at most %1 requests at a time.</source>
         <translation>اختر %1 طلب على الأكثر في كل مرة.</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
         <source>Some selected rows are still loading; try again in a moment.</source>
         <translation>بعض الصفوف المختارة ما زالت تُحمَّل؛ أعد المحاولة بعد لحظة.</translation>
     </message>
+    <message>
+        <location line="+28"/>
+        <source>Accept request %1?</source>
+        <translation>قبول الطلب %1؟</translation>
+    </message>
     <message numerus="yes">
-        <location line="+22"/>
-        <source>Accept %n request(s)?</source>
+        <location line="+3"/>
+        <source>Accept these %n request(s)?</source>
         <translation>
             <numerusform>قبول أي طلب؟</numerusform>
-            <numerusform>قبول طلب واحد؟</numerusform>
-            <numerusform>قبول طلبين؟</numerusform>
-            <numerusform>قبول %n طلبات؟</numerusform>
-            <numerusform>قبول %n طلبًا؟</numerusform>
-            <numerusform>قبول %n طلب؟</numerusform>
+            <numerusform>قبول هذا الطلب؟</numerusform>
+            <numerusform>قبول هذين الطلبين؟</numerusform>
+            <numerusform>قبول هذه الطلبات الـ%n؟</numerusform>
+            <numerusform>قبول هذه الطلبات الـ%n؟</numerusform>
+            <numerusform>قبول هذه الطلبات الـ%n؟</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+4"/>
+        <source>…and %n more (Show Details…)</source>
+        <translation>
+            <numerusform></numerusform>
+            <numerusform>…وطلب آخر (إظهار التفاصيل…)</numerusform>
+            <numerusform>…وطلبان آخران (إظهار التفاصيل…)</numerusform>
+            <numerusform>…و%n طلبات أخرى (إظهار التفاصيل…)</numerusform>
+            <numerusform>…و%n طلبًا آخر (إظهار التفاصيل…)</numerusform>
+            <numerusform>…و%n طلب آخر (إظهار التفاصيل…)</numerusform>
         </translation>
     </message>
     <message>
         <location line="+2"/>
-        <source>Accept request %1?</source>
-        <translation>قبول الطلب %1؟</translation>
-    </message>
-    <message>
-        <location line="+1"/>
         <source>Accept</source>
         <translation>قبول</translation>
     </message>
     <message numerus="yes">
-        <location line="+49"/>
+        <location line="+52"/>
         <source>Assigned: %n request(s).</source>
         <translation>
             <numerusform>تم الإسناد: لا طلبات.</numerusform>
@@ -1725,7 +1790,7 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+7"/>
         <source>Daily summary</source>
         <translation>الملخص اليومي</translation>
     </message>
@@ -1752,7 +1817,7 @@ Follow-up possible from: %3</source>
     <message>
         <location line="+1"/>
         <source>&amp;Claim</source>
-        <translation>&amp;استلام</translation>
+        <translation>ا&amp;ستلام</translation>
     </message>
     <message>
         <location line="+1"/>
@@ -1790,7 +1855,7 @@ Follow-up possible from: %3</source>
         <translation>الملخص اليومي PDF…</translation>
     </message>
     <message>
-        <location line="+89"/>
+        <location line="+90"/>
         <source>Asking the central database for the supervision queue…</source>
         <translation>جارٍ سؤال الخادم المركزي عن قائمة الإشراف…</translation>
     </message>
@@ -1798,7 +1863,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SyncStatusWidget</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/sync_status.py" line="+111"/>
+        <location filename="../../tawasul_desktop/gui/sync_status.py" line="+112"/>
         <source>Sync failed; retrying: %1</source>
         <translation>تعذرت المزامنة؛ ستُعاد المحاولة: %1</translation>
     </message>

@@ -4,12 +4,12 @@
 <context>
     <name>AssigneeDialog</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/decision_dialogs.py" line="+102"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/decision_dialogs.py" line="+139"/>
         <source>Assign</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location line="+2"/>
+        <location line="+4"/>
         <source>Assign %n request(s) to:</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -25,7 +25,7 @@
 <context>
     <name>AttachmentsPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/attachments.py" line="+174"/>
+        <location filename="../../tawasul_desktop/gui/attachments.py" line="+175"/>
         <source>Add files</source>
         <translation type="unfinished"></translation>
     </message>
@@ -63,12 +63,12 @@
 <context>
     <name>DashboardPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/dashboard.py" line="+148"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/dashboard.py" line="+175"/>
         <source>Refreshing…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Dashboard</source>
         <translation type="unfinished"></translation>
     </message>
@@ -89,12 +89,12 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+116"/>
+        <location line="+121"/>
         <source>Due within 2 working days</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-115"/>
+        <location line="-120"/>
         <source>Decided within 7 working days</source>
         <translation type="unfinished"></translation>
     </message>
@@ -104,7 +104,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+44"/>
         <source>Requests by status</source>
         <translation type="unfinished"></translation>
     </message>
@@ -119,7 +119,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+44"/>
         <source>All services</source>
         <translation type="unfinished"></translation>
     </message>
@@ -201,9 +201,30 @@
     </message>
 </context>
 <context>
+    <name>DateField</name>
+    <message>
+        <location filename="../../tawasul_desktop/gui/date_picker.py" line="+95"/>
+        <source>e.g. %1 or %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Choose from a calendar (Gregorian and Hijri)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DatePickerDialog</name>
+    <message>
+        <location line="-55"/>
+        <source>Choose a date</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>DetailPane</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/detail.py" line="+217"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/detail.py" line="+229"/>
         <source>Loading preview…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -213,17 +234,25 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>The file could not be read.</source>
         <translation type="unfinished"></translation>
     </message>
-    <message>
+    <message numerus="yes">
         <location line="+20"/>
+        <source>%n request(s) chosen</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+9"/>
         <source>Choose a request in the queue to see it here.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+20"/>
         <source>Service</source>
         <translation type="unfinished"></translation>
     </message>
@@ -341,7 +370,7 @@
 <context>
     <name>DetailsPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/details.py" line="+243"/>
+        <location filename="../../tawasul_desktop/gui/details.py" line="+250"/>
         <source>Enough detail: %1 words, %2 characters.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -426,7 +455,7 @@
 <context>
     <name>EnquiryPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/enquiry.py" line="+221"/>
+        <location filename="../../tawasul_desktop/gui/enquiry.py" line="+229"/>
         <source>Enter a request number (%1 digits) or an identity number (10 digits).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -436,12 +465,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+68"/>
         <source>Find a request by its number or by an identity number.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+17"/>
         <source>Number</source>
         <translation type="unfinished"></translation>
     </message>
@@ -486,7 +515,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Reason</source>
         <translation type="unfinished"></translation>
     </message>
@@ -506,7 +535,12 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+20"/>
+        <source>This request is %1: no follow-up can be recorded.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>A follow-up can be recorded now.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -782,7 +816,7 @@
 <context>
     <name>FirstAdminPanel</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/login.py" line="+220"/>
+        <location filename="../../tawasul_desktop/gui/login.py" line="+221"/>
         <source>The two passwords differ.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -849,12 +883,12 @@
     <name>IntakeWizard</name>
     <message>
         <location filename="../../tawasul_desktop/gui/wizard.py" line="+414"/>
-        <location line="+178"/>
+        <location line="+182"/>
         <source>Service</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-177"/>
+        <location line="-181"/>
         <source>Applicant</source>
         <translation type="unfinished"></translation>
     </message>
@@ -875,12 +909,12 @@
     </message>
     <message>
         <location line="+2"/>
-        <location line="+164"/>
+        <location line="+168"/>
         <source>Attachments</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-163"/>
+        <location line="-167"/>
         <source>Expected answer by</source>
         <translation type="unfinished"></translation>
     </message>
@@ -895,24 +929,24 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+35"/>
         <source>Open request exists</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+21"/>
         <source>Request number: %1
 Expected answer by: %2
 Follow-up possible from: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+6"/>
         <source>Last request submitted.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+70"/>
+        <location line="+73"/>
         <source>Discard request</source>
         <translation type="unfinished"></translation>
     </message>
@@ -922,7 +956,7 @@ Follow-up possible from: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="+28"/>
         <source>Applicant and details</source>
         <translation type="unfinished"></translation>
     </message>
@@ -937,7 +971,7 @@ Follow-up possible from: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
         <source>Discard (Esc)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -953,7 +987,7 @@ Follow-up possible from: %3</source>
     </message>
     <message>
         <location line="+1"/>
-        <source>Submit request</source>
+        <source>Submit request (Ctrl+Enter)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1011,7 +1045,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/main_window.py" line="+161"/>
+        <location filename="../../tawasul_desktop/gui/main_window.py" line="+206"/>
         <source>The database %1 was written by a newer Tawasul Desk than this one (schema %2). Install the newer version, or ask the administrator.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1021,18 +1055,33 @@ Follow-up possible from: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+111"/>
+        <location line="+119"/>
         <source>Diagnostics copied to the clipboard.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+53"/>
         <source>Unfinished request</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>You have an unfinished request from %1. Continue it now? (No discards it.)</source>
+        <source>You have an unfinished request from %1. Continue it now?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Continue it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>&amp;Keep it for later</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Discard it</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1056,7 +1105,7 @@ Follow-up possible from: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Tawasul Desk</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1109,7 +1158,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>ReasonDialog</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/decision_dialogs.py" line="-67"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/decision_dialogs.py" line="-74"/>
         <source>Reject</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1135,7 +1184,7 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+26"/>
         <source>&amp;Other / details:</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1143,7 +1192,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>ReceiptDialog</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/receipt_dialog.py" line="+145"/>
+        <location filename="../../tawasul_desktop/gui/receipt_dialog.py" line="+146"/>
         <source>Receipt (copy)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1209,7 +1258,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>RecentRequestsModel</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/enquiry.py" line="-194"/>
+        <location filename="../../tawasul_desktop/gui/enquiry.py" line="-208"/>
         <source>Number</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1237,7 +1286,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>RequestQueueModel</name>
     <message numerus="yes">
-        <location filename="../../tawasul_desktop/gui/supervisor/queue_model.py" line="+306"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/queue_model.py" line="+310"/>
         <source>%n working day(s) left</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -1336,7 +1385,7 @@ Follow-up possible from: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../tawasul_desktop/gui/wizard.py" line="-457"/>
+        <location filename="../../tawasul_desktop/gui/wizard.py" line="-465"/>
         <source>Choose a service to see its conditions and documents.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1359,7 +1408,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SetupDialog</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/setup_dialog.py" line="+127"/>
+        <location filename="../../tawasul_desktop/gui/setup_dialog.py" line="+128"/>
         <source>Data folder</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1523,7 +1572,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SupervisorWorkspace</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+306"/>
+        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+345"/>
         <source>Counting…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1537,25 +1586,38 @@ Follow-up possible from: %3</source>
     </message>
     <message>
         <location line="+6"/>
-        <location line="+54"/>
-        <location line="+5"/>
-        <location line="+193"/>
+        <location line="+89"/>
+        <location line="+4"/>
+        <location line="+207"/>
         <source>Supervision</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-197"/>
+        <location line="-210"/>
         <source>Select at most %1 requests at a time.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
         <source>Some selected rows are still loading; try again in a moment.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location line="+28"/>
+        <source>Accept request %1?</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message numerus="yes">
-        <location line="+22"/>
-        <source>Accept %n request(s)?</source>
+        <location line="+3"/>
+        <source>Accept these %n request(s)?</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location line="+4"/>
+        <source>…and %n more (Show Details…)</source>
         <translation type="unfinished">
             <numerusform></numerusform>
             <numerusform></numerusform>
@@ -1563,16 +1625,11 @@ Follow-up possible from: %3</source>
     </message>
     <message>
         <location line="+2"/>
-        <source>Accept request %1?</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
         <source>Accept</source>
         <translation type="unfinished"></translation>
     </message>
     <message numerus="yes">
-        <location line="+49"/>
+        <location line="+52"/>
         <source>Assigned: %n request(s).</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -1651,7 +1708,7 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+7"/>
         <source>Daily summary</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1716,7 +1773,7 @@ Follow-up possible from: %3</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+89"/>
+        <location line="+90"/>
         <source>Asking the central database for the supervision queue…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1724,7 +1781,7 @@ Follow-up possible from: %3</source>
 <context>
     <name>SyncStatusWidget</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/sync_status.py" line="+111"/>
+        <location filename="../../tawasul_desktop/gui/sync_status.py" line="+112"/>
         <source>Sync failed; retrying: %1</source>
         <translation type="unfinished"></translation>
     </message>

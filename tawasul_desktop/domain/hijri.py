@@ -21,6 +21,7 @@ __all__ = [
     "format_datetime",
     "format_dual",
     "format_hijri",
+    "from_hijri",
     "gregorian_month_name",
     "hijri_month_name",
     "to_hijri",
@@ -61,6 +62,16 @@ def to_hijri(d: dt.date) -> HijriDate | None:
     except OverflowError:
         return None
     return HijriDate(h.year, h.month, h.day)
+
+
+def from_hijri(year: int, month: int, day: int) -> dt.date | None:
+    """The Gregorian date of an Umm al-Qura date, or None if there is no such day (or it is
+    outside hijridate's table)."""
+    try:
+        g = Hijri(year, month, day, validate=True).to_gregorian()
+    except (OverflowError, ValueError):
+        return None
+    return dt.date(g.year, g.month, g.day)
 
 
 def hijri_month_name(month: int, language: str) -> str:

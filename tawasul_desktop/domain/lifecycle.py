@@ -83,6 +83,18 @@ def status_name(status: str, language: str = "ar") -> str:
     return en if language == "en" else ar
 
 
+def permits(current: str, action: Action, role: str) -> bool:
+    """Whether ``role`` may take ``action`` on a request in ``current`` (a reason aside):
+    what the GUI offers, so a button is never one the core would refuse."""
+    rule = RULES[action]
+    return Role(role) in rule.roles and Status(current) in rule.sources
+
+
+def takes_follow_ups(current: str) -> bool:
+    """A closed or withdrawn request takes no more follow-ups (the enquiry page offers none)."""
+    return Status(current) not in (Status.CLOSED, Status.WITHDRAWN)
+
+
 def check_transition(
     current: str, action: Action, role: str, reason: str | None
 ) -> Status | Problem:

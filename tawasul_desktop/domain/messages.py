@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any
 
 from tawasul_desktop.assets import resource
+from tawasul_desktop.domain.bidi import wrap
 
 
 class _Blank(dict[str, Any]):
@@ -37,11 +38,15 @@ def _catalogue() -> dict[str, dict[str, str]]:
 
 
 def message(code: str, **params: Any) -> tuple[str, str]:
-    """Return (arabic, english) for a message code, with placeholders filled."""
+    """Return (arabic, english) for a message code, with placeholders filled.
+
+    Each value is isolated (domain.bidi.wrap), so a request number, a path or a name keeps
+    its own reading order inside either sentence, on screen, in a terminal or on paper.
+    """
     texts = _catalogue().get(code)
     if texts is None:
         raise KeyError(f"no message for code {code!r} in messages.toml")
-    values = _Blank(params)
+    values = _Blank({key: wrap(value) for key, value in params.items()})
     return texts["ar"].format_map(values), texts["en"].format_map(values)
 
 

@@ -54,6 +54,8 @@ _DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})", re.ASCII)
 _DATE_SEPARATORS = str.maketrans({c: "-" for c in "/.\u2010\u2011\u2012\u2013\u2212"})
 # Gregorian years a date field may hold; a Hijri year such as 1447 is refused, not mistaken.
 _YEARS = range(1900, 2101)
+_HIJRI_YEARS = range(1343, 1501)  # what the Umm al-Qura table covers
+_HIJRI_MARK = re.compile(r"\s*(?:هـ|ه|AH|A\.H\.)\s*$", re.IGNORECASE)
 
 _MESSAGE_VALUE_CHARS = 60
 
@@ -164,13 +166,23 @@ def check_description(
 
 
 def parse_date(text: str) -> dt.date | None:
-    """A Gregorian date from YYYY-MM-DD (Arabic digits and / or . separators accepted)."""
+    """A date from YYYY-MM-DD (Arabic digits and / or . separators accepted): Gregorian, or
+    Umm al-Qura Hijri when typed as such, marked "هـ" (or "AH"): 1448-09-06هـ. An unmarked
+    1447-05-10 stays invalid rather than guessed."""
     if len(text) > 40:
         return None
-    match = _DATE.fullmatch(ascii_digits(text).strip().translate(_DATE_SEPARATORS))
+    cleaned = ascii_digits(text).strip()
+    marked = _HIJRI_MARK.search(cleaned)
+    if marked is not None:
+        cleaned = cleaned[:marked.start()].strip()
+    match = _DATE.fullmatch(cleaned.translate(_DATE_SEPARATORS))
     if match is None:
         return None
     year, month, day = (int(g) for g in match.groups())
+    if marked is not None:
+        from tawasul_desktop.domain.hijri import from_hijri
+
+        return from_hijri(year, month, day) if year in _HIJRI_YEARS else None
     if year not in _YEARS:
         return None
     try:

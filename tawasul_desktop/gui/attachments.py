@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tawasul_desktop.domain.bidi import isolate, ltr
 from tawasul_desktop.domain.catalogue import Service
 from tawasul_desktop.domain.files import display_name, sniff_media_type
 from tawasul_desktop.domain.intake_json import NotARegularFile, read_limited
@@ -150,7 +151,7 @@ class AttachmentsPage(QWidget):
         doc = self._service.document(attached.document) if self._service else None
         label = doc.label(self._language()) if doc else attached.document
         size_kb = max(1, round(len(attached.content) / 1024))
-        item = QListWidgetItem(f"{label}: \u2068{attached.name}\u2069 ({size_kb} KB)")
+        item = QListWidgetItem(f"{label}: {isolate(attached.name)} ({ltr(f'{size_kb} KB')})")
         item.setIcon(self._thumbnail(attached))
         item.setToolTip(attached.path)
         return item

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tawasul_desktop.domain.bidi import fill
 from tawasul_desktop.domain.catalogue import ExtraField, Service
 from tawasul_desktop.domain.intake_types import RELATIONS, PersonInput
 from tawasul_desktop.domain.messages import Problem, message
@@ -36,6 +37,7 @@ from tawasul_desktop.domain.validation import (
     description_progress,
     normalise_mobile,
 )
+from tawasul_desktop.gui.date_picker import DateField
 from tawasul_desktop.gui.forms import child, load_form
 
 ROLES = ("applicant", "beneficiary")
@@ -103,6 +105,7 @@ class DetailsPage(QWidget):
         self._extra_errors.clear()
         for spec in service.fields if service else ():
             widget: QLineEdit | QComboBox
+            holder: DateField | None = None
             if spec.type == "choice":
                 widget = QComboBox()
                 widget.addItem("", "")
@@ -112,10 +115,14 @@ class DetailsPage(QWidget):
                 widget.setCurrentIndex(max(index, 0))
                 widget.currentIndexChanged.connect(lambda _i, s=spec: self._on_extra(s))
             else:
-                widget = QLineEdit()
+                if spec.type == "date":  # typed (Gregorian or Hijri) or picked, shown in both
+                    holder = DateField(self._language)
+                    holder.button.setObjectName(f"field_{spec.code}Picker")
+                    holder.both.setObjectName(f"field_{spec.code}Both")
+                    widget = holder.edit
+                else:
+                    widget = QLineEdit()
                 widget.setMaxLength(self._policy.intake.field_max_chars)
-                if spec.type == "date":
-                    widget.setPlaceholderText("YYYY-MM-DD")
                 widget.setText(self._extra_values.get(spec.code, ""))
                 widget.textChanged.connect(lambda _t, s=spec: self._on_extra(s))
                 widget.editingFinished.connect(lambda s=spec: self._on_extra(s, leaving=True))
@@ -128,7 +135,7 @@ class DetailsPage(QWidget):
             box = QWidget()
             column = QVBoxLayout(box)
             column.setContentsMargins(0, 0, 0, 0)
-            column.addWidget(widget)
+            column.addWidget(holder if holder is not None else widget)
             column.addWidget(error)
             self.extra_layout.addRow(self._field_label(spec), box)
             self._extra_widgets[spec.code] = widget
@@ -240,16 +247,14 @@ class DetailsPage(QWidget):
         text = self.description.toPlainText()
         words, chars, min_words, min_chars = description_progress(text, self._policy)
         if words >= min_words and chars >= min_chars:
-            self.counter.setText(self.tr("Enough detail: %1 words, %2 characters.")
-                                 .replace("%1", str(words)).replace("%2", str(chars)))
+            self.counter.setText(fill(self.tr("Enough detail: %1 words, %2 characters."),
+                                      words, chars))
             self.counter.setProperty("state", "ok")
         else:
-            self.counter.setText(
+            self.counter.setText(fill(
                 self.tr("%1 more words and %2 more characters needed "
-                        "(at least %3 words and %4 characters).")
-                .replace("%1", str(max(0, min_words - words)))
-                .replace("%2", str(max(0, min_chars - chars)))
-                .replace("%3", str(min_words)).replace("%4", str(min_chars)))
+                        "(at least %3 words and %4 characters)."),
+                max(0, min_words - words), max(0, min_chars - chars), min_words, min_chars))
             self.counter.setProperty("state", "short")
         self.counter.style().unpolish(self.counter)
         self.counter.style().polish(self.counter)

@@ -29,9 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tawasul_desktop.domain.bidi import fill, isolate, ltr
 from tawasul_desktop.domain.digits import compact_number
 from tawasul_desktop.domain.hijri import format_datetime, format_dual
-from tawasul_desktop.domain.lifecycle import status_name
+from tawasul_desktop.domain.lifecycle import status_name, takes_follow_ups
 from tawasul_desktop.domain.messages import Problem, TawasulError
 from tawasul_desktop.domain.numbers import (
     NUMBER_DIGITS,
@@ -40,8 +41,8 @@ from tawasul_desktop.domain.numbers import (
     parse_number,
 )
 from tawasul_desktop.domain.timing import follow_up_allowed
-from tawasul_desktop.gui import workers
-from tawasul_desktop.gui.forms import child, load_form
+from tawasul_desktop.gui import rich_text, workers
+from tawasul_desktop.gui.forms import child, load_form, scrolled
 from tawasul_desktop.gui.history_labels import action_label
 from tawasul_desktop.storage.audit import HistoryLine, history_for
 from tawasul_desktop.storage.models import Request
@@ -172,7 +173,9 @@ class EnquiryPage(QWidget):
         self._problem: Problem | None = None
         self._hint_kind = ""
         self.form = load_form("enquiry", self)
-        QVBoxLayout(self).addWidget(self.form)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scrolled(self.form, "enquiryScroll"))
         self.input: QLineEdit = child(self.form, QLineEdit, "enquiryInput")
         self.find_button: QPushButton = child(self.form, QPushButton, "enquiryButton")
         self.message: QLabel = child(self.form, QLabel, "enquiryMessage")
@@ -190,11 +193,16 @@ class EnquiryPage(QWidget):
         self.recent.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.recent.horizontalHeader().setStretchLastSection(True)
         self.recent.verticalHeader().hide()
+        # Tab moves on to the next field (not cell to cell: 40 Tabs never left the table);
+        # the arrows move between rows and Enter opens one, as a click does.
+        self.recent.setTabKeyNavigation(False)
+        self.recent.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.input.textChanged.connect(self._check_as_typed)
         self.input.returnPressed.connect(self.find)
         self.find_button.clicked.connect(self.find)
         self.matches.currentItemChanged.connect(self._on_match)
         self.recent.clicked.connect(self._on_recent)
+        self.recent.activated.connect(self._on_recent)
         self.follow_button.clicked.connect(self.record_follow_up)
         self.reprint_button: QPushButton = child(self.form, QPushButton, "reprintButton")
         self.reprint_button.clicked.connect(self.reprint_receipt)
@@ -218,8 +226,8 @@ class EnquiryPage(QWidget):
         if self._problem is not None:
             self.message.setText(self._problem.text(self._language()))
         elif self._hint_kind == "format":
-            self.message.setText(self.tr("Enter a request number (%1 digits) or an identity "
-                                         "number (10 digits).").replace("%1", str(NUMBER_DIGITS)))
+            self.message.setText(fill(self.tr("Enter a request number (%1 digits) or an "
+                                              "identity number (10 digits)."), NUMBER_DIGITS))
         elif self._hint_kind == "none_for_id":
             self.message.setText(self.tr("No requests for this identity number."))
         else:
@@ -230,6 +238,7 @@ class EnquiryPage(QWidget):
         text = self.input.text().strip()
         digits = compact_number(text).replace("-", "").replace(" ", "")
         self._hint_kind = ""
+        self.matches.clear()  # never the previous person's requests beside this search
         self._check_as_typed(text)
         if self._problem is not None:
             return
@@ -248,7 +257,7 @@ class EnquiryPage(QWidget):
         for req in requests:
             service = self.store.catalogue.get(req.service)
             name = service.name(self._language()) if service else req.service
-            label = f"\u2066{display_number(req.number)}\u2069 — {name}"
+            label = f"{ltr(display_number(req.number))} — {isolate(name)}"
             item = QListWidgetItem(label)
             item.setData(Qt.ItemDataRole.UserRole, display_number(req.number))
             self.matches.addItem(item)
@@ -299,12 +308,13 @@ class EnquiryPage(QWidget):
         zone = self.store.policy.calendar.timezone
         e = html.escape
         service = self.store.catalogue.get(s.service)
+        rtl = language == "ar"
 
         def row(label: str, value: str) -> str:
-            return f"<tr><th align='start'>{e(label)}</th><td>{e(value)}</td></tr>"
+            return rich_text.row(label, value, rtl)
 
         rows = [
-            row(self.tr("Number"), s.number),
+            row(self.tr("Number"), ltr(s.number)),
             row(self.tr("Service"), service.name(language) if service else s.service),
             row(self.tr("Status"), status_name(s.status, language)),
             row(self.tr("Applicant"), s.applicant_name),
@@ -316,16 +326,16 @@ class EnquiryPage(QWidget):
         ]
         if s.overdue:
             overdue = self.tr("Overdue")
-            rows.append(f"<tr><th></th><td><b style='color:#b3261e'>{e(overdue)}</b></td></tr>")
+            rows.append(rich_text.row("", f"<b style='color:#b3261e'>{e(overdue)}</b>", rtl,
+                                      raw=True))
         if s.decision_reason:
             rows.append(row(self.tr("Reason"), s.decision_reason))
         attachments, follow_ups = self.tr("Attachments"), self.tr("Follow-ups")
         history = self.tr("History")
-        parts = [f"<table cellspacing='4'>{''.join(rows)}</table>",
-                 f"<h4>{e(attachments)}</h4><ul>"]
+        parts = [rich_text.table(rows, rtl), f"<h4>{e(attachments)}</h4><ul>"]
         # A file name mixes scripts ("هوية.pdf"): isolate it so the size stays beside it,
         # and the size left to right, else an Arabic line shows "(KB 3)".
-        parts += [f"<li>\u2068{e(name)}\u2069 (\u2066{max(1, size // 1024)} KB\u2069)</li>"
+        parts += [f"<li>{e(isolate(name))} ({ltr(f'{max(1, size // 1024)} KB')})</li>"
                   for name, _kind, size in view.attachments]
         parts.append(f"</ul><h4>{e(follow_ups)}</h4><ul>")
         parts += [f"<li>{e(format_datetime(at, language, zone))} — {e(by)}"
@@ -334,16 +344,20 @@ class EnquiryPage(QWidget):
         parts += [f"<li>{e(format_datetime(h.at, language, zone))} — {e(h.actor)} — "
                   f"{e(self._action_label(h.action))}</li>" for h in view.history]
         parts.append("</ul>")
-        self.details.setHtml("".join(parts))
-        allowed = follow_up_allowed(s.submitted_at, self.clock(), self.store.policy.timing,
-                                    self.store.calendar())
+        self.details.setHtml(rich_text.document(parts, rtl))
+        is_open = takes_follow_ups(s.status)
+        allowed = is_open and follow_up_allowed(s.submitted_at, self.clock(),
+                                                self.store.policy.timing, self.store.calendar())
         self.follow_button.setEnabled(allowed and self.actor is not None)
         self.reprint_button.setEnabled(self.actor is not None)
-        if allowed:
+        if not is_open:  # offer only what the core would accept
+            self.hint.setText(fill(self.tr("This request is %1: no follow-up can be recorded."),
+                                   status_name(s.status, language)))
+        elif allowed:
             self.hint.setText(self.tr("A follow-up can be recorded now."))
         else:
-            self.hint.setText(self.tr("A follow-up can be recorded from %1.").replace(
-                "%1", format_datetime(s.follow_up_from, language, zone, hijri=True)))
+            self.hint.setText(fill(self.tr("A follow-up can be recorded from %1."),
+                                   format_datetime(s.follow_up_from, language, zone, hijri=True)))
 
     def _action_label(self, action: str) -> str:
         return action_label(action)

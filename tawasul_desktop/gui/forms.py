@@ -10,11 +10,22 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QFile, QIODevice
 from PySide6.QtUiTools import QUiLoader
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 
 from tawasul_desktop.assets import ui_dir
 
 _loader: QUiLoader | None = None
+
+
+def scrolled(widget: QWidget, name: str = "") -> QScrollArea:
+    """``widget`` in a frameless scroll area: on a small screen (1024×768, or 150 % scaling)
+    the page scrolls instead of pushing the window, and its buttons, off the screen."""
+    area = QScrollArea()
+    area.setObjectName(name or f"{widget.objectName() or 'page'}Scroll")
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    return area
 
 
 def _the_loader() -> QUiLoader:

@@ -2,7 +2,8 @@
 
 Our strings are English in code (``self.tr``) and translated from ``resources/translations``
 (``tawasul_<lang>.qm``, built from the ``.ts`` files by ``tools/build_translations.py``);
-Qt's own ``qtbase_<lang>.qm`` translates the standard dialogs and buttons. The layout
+Qt's own ``qtbase_<lang>.qm`` translates the standard dialogs and buttons, and our
+``qt_extra_<lang>.qm`` the few strings of them it lacks. The layout
 direction follows the language for the whole application, never per widget.
 """
 
@@ -81,6 +82,8 @@ class LanguageManager(QObject):
         if language != "en":
             wanted.append((f"qtbase_{language}",
                            QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)))
+            # What Qt's catalogue lacks for its dialogs ("Look in:", "Files of type:"…).
+            wanted.append((f"qt_extra_{language}", str(resource("translations"))))
         for name, folder in wanted:
             translator = self._load(name, folder)
             if translator is None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
+from tawasul_desktop.domain.bidi import fill
 from tawasul_desktop.domain.messages import Problem, TawasulError
 from tawasul_desktop.gui import workers
 from tawasul_desktop.gui.forms import child, load_form
@@ -149,10 +150,10 @@ class LoginPanel(QWidget):
         if self._waiting is not None:
             self.note.setText(self.tr("Opening the database…"))
         elif self._locked_for:
-            self.note.setText(self.tr(
+            self.note.setText(fill(self.tr(
                 "The session of %1 is locked. Enter the password to continue, "
                 "or sign in as someone else (the unfinished request is kept as a draft)."
-            ).replace("%1", self._locked_for))
+            ), self._locked_for))
         else:
             self.note.setText(self.tr("Sign in to take requests at this counter."))
         self._show_problem()

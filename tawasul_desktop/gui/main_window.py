@@ -21,11 +21,19 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QTabWidget, QWidget
+from PySide6.QtCore import QEvent, QRect, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QSizePolicy,
+    QStackedWidget,
+    QTabWidget,
+    QWidget,
+)
 
 from tawasul_desktop.config import Settings
+from tawasul_desktop.domain.bidi import fill
 from tawasul_desktop.gui import dialogs, workers
 from tawasul_desktop.gui.i18n import LanguageManager
 from tawasul_desktop.gui.idle import IdleWatcher
@@ -39,6 +47,15 @@ if TYPE_CHECKING:  # the storage layer and the workspace pages load after the fi
     from tawasul_desktop.storage.users import Actor
 
 log = logging.getLogger(__name__)
+GEOMETRY_FILE = "window.ini"  # in the data folder: this machine's window size and place
+
+
+def clamped(rect: QRect, screen: QRect) -> QRect:
+    """``rect`` moved and shrunk so that it lies wholly on ``screen``."""
+    width, height = min(rect.width(), screen.width()), min(rect.height(), screen.height())
+    x = max(screen.left(), min(rect.left(), screen.right() + 1 - width))
+    y = max(screen.top(), min(rect.top(), screen.bottom() + 1 - height))
+    return QRect(x, y, width, height)
 
 ROLE_NAMES = {"clerk": ("موظف", "Clerk"), "supervisor": ("مشرف", "Supervisor"),
               "admin": ("مدير النظام", "Administrator")}
@@ -105,6 +122,9 @@ class MainWindow(QMainWindow):
 
         self.status_user = QLabel()
         self.status_user.setObjectName("statusUser")
+        # Never wider than the window: on a narrow screen the end is cut, and the tooltip
+        # holds it whole (who is signed in comes first, so it stays).
+        self.status_user.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.statusBar().addPermanentWidget(self.status_user, 1)
 
         self._build_menus()
@@ -113,7 +133,7 @@ class MainWindow(QMainWindow):
         self.login.signed_in.connect(self.on_signed_in)
         languages.changed.connect(self._on_language)
         self._retranslate()
-        self.resize(1100, 760)
+        self._place_on_screen()
         if store is not None:
             from tawasul_desktop.gui.session import needs_first_admin
 
@@ -121,6 +141,31 @@ class MainWindow(QMainWindow):
 
     def _language(self) -> str:
         return self.languages.language or "ar"
+
+    # --- where the window stands -----------------------------------------------------------
+
+    def _geometry_file(self) -> QSettings:
+        return QSettings(str(self.settings.data_dir / GEOMETRY_FILE), QSettings.Format.IniFormat)
+
+    def _place_on_screen(self) -> None:
+        """Open at the size the clerk left it (clamped to this screen, which may be smaller
+        than the one it was saved on), or maximised the first time."""
+        screen = self.screen().availableGeometry()
+        saved = self._geometry_file().value("geometry")
+        if saved is not None and self.restoreGeometry(saved):
+            self.setGeometry(clamped(self.geometry(), screen))
+            return
+        self.resize(min(1100, screen.width()), min(760, screen.height()))
+        self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+
+    def save_geometry(self) -> None:
+        try:
+            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+            stored = self._geometry_file()
+            stored.setValue("geometry", self.saveGeometry())
+            stored.sync()
+        except OSError as exc:  # a read-only data folder: the window opens maximised next time
+            log.warning("window size not saved: %s", exc)
 
     # --- the store and the workspace -------------------------------------------------------
 
@@ -165,7 +210,7 @@ class MainWindow(QMainWindow):
             log.error("the store could not be opened", exc_info=exc)
             text = self.tr("The database %1 could not be opened: %2")
             detail = str(exc)
-        text = text.replace("%1", str(self.settings.db_path)).replace("%2", detail)
+        text = fill(text, self.settings.db_path, detail)
         self.login.show_fatal(text)
         self.store_failed.emit(text)
 
@@ -259,6 +304,14 @@ class MainWindow(QMainWindow):
         self.action_diagnostics.setObjectName("actionCopyDiagnostics")
         self.action_diagnostics.triggered.connect(self.copy_diagnostics)
         self.help_menu.addAction(self.action_diagnostics)
+        # Tabs switch from anywhere, also from a table or text box that keeps Tab for itself.
+        for keys, step in (("Ctrl+Tab", 1), ("Ctrl+PgDown", 1), ("Ctrl+Shift+Tab", -1),
+                           ("Ctrl+Backtab", -1), ("Ctrl+PgUp", -1)):
+            QShortcut(QKeySequence(keys), self, lambda s=step: self.switch_tab(s))
+
+    def switch_tab(self, step: int) -> None:
+        if self.stack.currentWidget() is self.tabs and self.tabs.count():
+            self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % self.tabs.count())
 
     def copy_diagnostics(self) -> None:
         """Versions, the configuration without secrets and the last log lines, to the
@@ -325,11 +378,15 @@ class MainWindow(QMainWindow):
         newest = drafts[0]
         when = format_datetime(newest.updated_at, self.languages.language,
                                self.store.policy.calendar.timezone)
-        if dialogs.confirm(self, self.tr("Unfinished request"),
-                           self.tr("You have an unfinished request from %1. Continue it now? "
-                                   "(No discards it.)").replace("%1", when)):
+        # Enter continues it and Esc keeps it for later: discarding work takes a choice.
+        answer = dialogs.ask(
+            self, self.tr("Unfinished request"),
+            fill(self.tr("You have an unfinished request from %1. Continue it now?"), when),
+            [("continue", self.tr("&Continue it")), ("later", self.tr("&Keep it for later")),
+             ("discard", self.tr("&Discard it"))], default="continue", escape="later")
+        if answer == "continue":
             self.wizard.restore(newest)
-        else:
+        elif answer == "discard":
             delete_draft(self.store, newest.id)
 
     def lock(self) -> None:
@@ -382,18 +439,19 @@ class MainWindow(QMainWindow):
         settings = self.settings
         language = self.languages.language or "ar"
         centre = settings.centre_name_en if language == "en" else settings.centre_name_ar
-        place = (self.tr("%1 (%2), counter %3").replace("%1", centre)
-                 .replace("%2", settings.centre_code).replace("%3", str(settings.counter)))
+        place = fill(self.tr("%1 (%2), counter %3"), centre, settings.centre_code,
+                     settings.counter)
         if self.actor is not None:
             role_ar, role_en = ROLE_NAMES.get(self.actor.role, (self.actor.role, self.actor.role))
-            who = (self.tr("Signed in: %1 (%2)").replace("%1", self.actor.display_name
-                                                         or self.actor.username)
-                   .replace("%2", role_en if language == "en" else role_ar))
+            who = fill(self.tr("Signed in: %1 (%2)"),
+                       self.actor.display_name or self.actor.username,
+                       role_en if language == "en" else role_ar)
         elif self.locked_owner is not None:
-            who = self.tr("Locked: %1").replace("%1", self.locked_owner)
+            who = fill(self.tr("Locked: %1"), self.locked_owner)
         else:
             who = self.tr("Not signed in")
         self.status_user.setText(f"{who}   |   {place}")
+        self.status_user.setToolTip(self.status_user.text())
 
     def _on_language(self, _language: str) -> None:
         self._retranslate()
@@ -421,6 +479,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         self.closing = True
+        self.save_geometry()
         if self.actor is not None:
             self.wizard.save_draft_now()
         if getattr(self, "sync_status", None) is not None:

@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tawasul_desktop.domain.bidi import isolate, ltr
+from tawasul_desktop.domain.bidi import fill, isolate, ltr
 from tawasul_desktop.domain.messages import message
 from tawasul_desktop.gui import workers
 from tawasul_desktop.receipts import ReceiptFontError
@@ -243,7 +243,7 @@ class ReceiptDialog(QDialog):
 
     def _on_failed(self, exc: BaseException) -> None:
         if isinstance(exc, ReceiptFontError):
-            self.status.setText(self.tr("The receipt cannot be drawn: %1").replace("%1", str(exc)))
+            self.status.setText(fill(self.tr("The receipt cannot be drawn: %1"), exc))
             return
         raise exc
 
@@ -325,13 +325,13 @@ class ReceiptDialog(QDialog):
             try:
                 self.print_to(printer)
             except OSError as exc:
-                self.status.setText(self.tr("Printing failed: %1").replace("%1", str(exc)))
+                self.status.setText(fill(self.tr("Printing failed: %1"), exc))
 
     def save_to(self, path: Path) -> None:
         assert self.pdf is not None
         path.write_bytes(self.pdf)
         self._record("save")
-        self.status.setText(self.tr("Saved to %1").replace("%1", str(path)))
+        self.status.setText(fill(self.tr("Saved to %1"), ltr(path)))
 
     def save_receipt(self) -> None:
         suggested = f"receipt-{self.number}{'-copy' if self.copy else ''}.pdf"
@@ -343,5 +343,5 @@ class ReceiptDialog(QDialog):
                 self.save_to(Path(name))
             except OSError as exc:
                 self.status.setText(
-                    self.tr("Saving failed: %1").replace("%1", exc.strerror or str(exc))
+                    fill(self.tr("Saving failed: %1"), exc.strerror or exc)
                 )

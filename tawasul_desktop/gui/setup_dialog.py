@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from tawasul_desktop.config import ConfigError, Settings, load_settings
+from tawasul_desktop.domain.bidi import fill, ltr
 from tawasul_desktop.domain.messages import TawasulError
 from tawasul_desktop.gui import workers
 from tawasul_desktop.gui.forms import child, load_form
@@ -184,7 +185,7 @@ class SetupDialog(QDialog):
         if isinstance(exc, TawasulError):
             self._show(exc.problems[0].text(self._language()))
         else:
-            self._show(self.tr("The database could not be prepared: %1").replace("%1", str(exc)))
+            self._show(fill(self.tr("The database could not be prepared: %1"), exc))
 
     def _language(self) -> str:
         from PySide6.QtWidgets import QApplication
@@ -201,8 +202,7 @@ class SetupDialog(QDialog):
 
     def _retranslate(self) -> None:
         self.setWindowTitle(self.tr("Set up Tawasul Desk"))
-        self.file_label.setText(self.tr("Configuration file: %1").replace(
-            "%1", f"\u2066{self.config_file}\u2069"))  # a path keeps its order in Arabic
+        self.file_label.setText(fill(self.tr("Configuration file: %1"), ltr(self.config_file)))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
         if event.type() == QEvent.Type.LanguageChange:

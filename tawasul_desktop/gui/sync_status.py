@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tawasul_desktop.domain.bidi import ltr
+from tawasul_desktop.domain.bidi import fill, ltr
 from tawasul_desktop.domain.clock import describe_skew, skew_too_large
 from tawasul_desktop.sync.engine import SyncEngine, SyncLoop, SyncProgress, SyncReport
 
@@ -110,8 +110,8 @@ class SyncStatusWidget(QWidget):
             window = self.window()
             status_bar = getattr(window, "statusBar", None)
             if callable(status_bar):
-                status_bar().showMessage(self.tr("Sync failed; retrying: %1").replace(
-                    "%1", report.error), 15000)
+                status_bar().showMessage(fill(self.tr("Sync failed; retrying: %1"),
+                                                     report.error), 15000)
         self.refresh()
 
     def refresh(self) -> None:
@@ -121,7 +121,7 @@ class SyncStatusWidget(QWidget):
             parts = [self.tr("Central: this is a supervisor's desk; the queue reads central "
                              "directly, nothing to send")]
             if state.pending:  # made here all the same; only a counter's role sends it
-                parts.append(self.tr("pending: %1").replace("%1", str(state.pending)))
+                parts.append(fill(self.tr("pending: %1"), state.pending))
             self._show(parts, "")
             return
         if state.online is None:
@@ -130,9 +130,9 @@ class SyncStatusWidget(QWidget):
             where = self.tr("Central: online")
         else:
             where = self.tr("Central: offline")
-        parts = [where, self.tr("pending: %1").replace("%1", str(state.pending))]
+        parts = [where, fill(self.tr("pending: %1"), state.pending)]
         if state.refused:
-            parts.append(self.tr("refused: %1").replace("%1", str(state.refused)))
+            parts.append(fill(self.tr("refused: %1"), state.refused))
         self.refused_button.setVisible(bool(state.refused))
         if state.feed is not None and state.feed.behind:
             count = state.feed.missed or state.feed.waiting
@@ -146,7 +146,7 @@ class SyncStatusWidget(QWidget):
             local = state.last_success_at.astimezone(self._zone)
             stamp = local.strftime("%H:%M") if local.date() == dt.datetime.now(self._zone).date() \
                 else local.strftime("%Y-%m-%d %H:%M")
-            parts.append(self.tr("last sync: %1").replace("%1", stamp))
+            parts.append(fill(self.tr("last sync: %1"), stamp))
         self._show(parts, state.last_error or "")
 
     def _show(self, parts: list[str], tooltip: str) -> None:
@@ -161,7 +161,7 @@ class SyncStatusWidget(QWidget):
         lines = []
         for op in self.loop.engine.refused():
             reason = op.message_en if language == "en" else op.message_ar
-            number = f"\u2066{op.request_number}\u2069" if op.request_number else "—"
+            number = ltr(op.request_number) if op.request_number else "—"
             lines.append(f"{number}: {reason}")
         return "\n".join(lines)
 

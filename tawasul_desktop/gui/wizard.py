@@ -1,8 +1,10 @@
 """The intake wizard: service → details → attachments → confirm, then submit.
 
 A QStackedWidget with our own Back/Next/Submit buttons (keyboard: Enter or Alt+N advances,
-Alt+B goes back, Esc asks before discarding). Going back keeps what was typed. The whole
-state is autosaved as a draft one second after the last change, and restored from one.
+Alt+B goes back, Esc asks before discarding). Neither Enter nor Alt+N submits: the review is
+always shown, and submitting is its own deliberate key (Ctrl+Enter) or the Submit button.
+Going back keeps what was typed. The whole state is autosaved as a draft one second after
+the last change, and restored from one.
 Validation is the core's validate_request; submit is the core's submit_request, in a worker.
 """
 
@@ -31,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from tawasul_desktop.domain.arabic_fold import fold
-from tawasul_desktop.domain.bidi import isolate, ltr
+from tawasul_desktop.domain.bidi import fill, isolate, ltr
 from tawasul_desktop.domain.catalogue import Service
 from tawasul_desktop.domain.hijri import format_datetime, format_dual
 from tawasul_desktop.domain.identity import kind_labels
@@ -39,10 +41,10 @@ from tawasul_desktop.domain.intake_types import RequestDraft, ValidRequest
 from tawasul_desktop.domain.messages import Problem, TawasulError, message
 from tawasul_desktop.domain.timing import compute_timing
 from tawasul_desktop.domain.validation import validate_request
-from tawasul_desktop.gui import dialogs, workers
+from tawasul_desktop.gui import dialogs, rich_text, workers
 from tawasul_desktop.gui.attachments import AttachmentsPage
 from tawasul_desktop.gui.details import DetailsPage
-from tawasul_desktop.gui.forms import child, load_form
+from tawasul_desktop.gui.forms import child, load_form, scrolled
 from tawasul_desktop.storage.drafts import (
     SavedDraft,
     delete_draft,
@@ -246,7 +248,8 @@ class IntakeWizard(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(self.step)
-        layout.addWidget(self.stack, 1)
+        # The pages scroll; the step, the message and the buttons always stay in view.
+        layout.addWidget(scrolled(self.stack, "wizardScroll"), 1)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
         for button in (self.discard_button, self.back_button, self.next_button,
@@ -259,6 +262,9 @@ class IntakeWizard(QWidget):
         self.submit_button.clicked.connect(self.submit)
         self.discard_button.clicked.connect(self.ask_discard)
         QShortcut(QKeySequence("Alt+N"), self, self.go_next)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            submit_key = QShortcut(QKeySequence(keys), self, self.submit)
+            submit_key.setAutoRepeat(False)  # a held key never submits
         QShortcut(QKeySequence("Alt+B"), self, self.go_back)
         self.service_page.chosen.connect(self.go_next)
 
@@ -323,7 +329,7 @@ class IntakeWizard(QWidget):
             self._fill_summary()
             self._show_page(CONFIRM)
         else:
-            self.submit()
+            return  # on the review "next" is not "submit": that takes its own key
         self._on_change()
 
     def _report(self, problems: list[Problem]) -> None:
@@ -394,9 +400,10 @@ class IntakeWizard(QWidget):
         timing = compute_timing(self.clock(), self.store.calendar(), self.store.policy.timing)
         zone = self.store.policy.calendar.timezone
         e = html.escape
+        rtl = language == "ar"
 
         def row(label: str, value: str) -> str:
-            return f"<tr><th align='start'>{e(label)}</th><td>{e(value)}</td></tr>"
+            return rich_text.row(label, value, rtl)
 
         def person(p: Any) -> str:
             parts = [isolate(p.name), ltr(p.id_number), ltr(p.mobile)]
@@ -423,9 +430,8 @@ class IntakeWizard(QWidget):
         rows.append(row(self.tr("Follow-up possible from"),
                         format_datetime(timing.follow_up_from, language, zone, hijri=True)))
         heading = self.tr("Check the request with the applicant, then submit.")
-        self.summary.setHtml(
-            f"<h3>{e(heading)}</h3>"
-            f"<table cellspacing='6'>{''.join(rows)}</table>")
+        self.summary.setHtml(rich_text.document(
+            [f"<h3>{e(heading)}</h3>", rich_text.table(rows, rtl, spacing=6)], rtl))
 
     def submit(self, confirm_duplicate: bool = False) -> None:
         if self.page != CONFIRM or self._submitting or self.actor is None:
@@ -478,11 +484,10 @@ class IntakeWizard(QWidget):
     def _result_text(self, summary: RequestSummary) -> str:
         language = self._language()
         zone = self.store.policy.calendar.timezone
-        return (self.tr("Request number: %1\nExpected answer by: %2\nFollow-up possible from: %3")
-                .replace("%1", ltr(summary.number))
-                .replace("%2", format_dual(summary.due_date, language))
-                .replace("%3", format_datetime(summary.follow_up_from, language, zone,
-                                               hijri=True)))
+        return fill(
+            self.tr("Request number: %1\nExpected answer by: %2\nFollow-up possible from: %3"),
+            ltr(summary.number), format_dual(summary.due_date, language),
+            format_datetime(summary.follow_up_from, language, zone, hijri=True))
 
     def _show_banner(self) -> None:
         if self._last is not None:
@@ -522,6 +527,9 @@ class IntakeWizard(QWidget):
         if self._restoring or self.actor is None:
             return
         if self.has_content():
+            if self._last is not None:  # the next intake has begun: the last one's banner goes
+                self._last = None
+                self.banner.hide()
             self._autosave.start()
 
     def _save_draft_async(self) -> None:
@@ -577,6 +585,9 @@ class IntakeWizard(QWidget):
             self._restoring = was
 
     def set_actor(self, actor: Actor | None) -> None:
+        if actor is None or (self.actor is not None and actor.username != self.actor.username):
+            self._last = None  # the last request is this clerk's, not the next one's
+            self.banner.hide()
         self.actor = actor
 
     # --- language --------------------------------------------------------------------------
@@ -584,14 +595,13 @@ class IntakeWizard(QWidget):
     def _retranslate_step(self) -> None:
         titles = [self.tr("Service"), self.tr("Applicant and details"), self.tr("Attachments"),
                   self.tr("Confirm and submit")]
-        self.step.setText(self.tr("Step %1 of 4: %2").replace("%1", str(self.page + 1))
-                          .replace("%2", titles[self.page]))
+        self.step.setText(fill(self.tr("Step %1 of 4: %2"), self.page + 1, titles[self.page]))
 
     def _retranslate(self) -> None:
         self.discard_button.setText(self.tr("Discard (Esc)"))
         self.back_button.setText(self.tr("Back (Alt+B)"))
         self.next_button.setText(self.tr("Next (Alt+N)"))
-        self.submit_button.setText(self.tr("Submit request"))
+        self.submit_button.setText(self.tr("Submit request (Ctrl+Enter)"))
         self._retranslate_step()
         self._show_general()
         self._show_banner()

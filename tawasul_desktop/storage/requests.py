@@ -36,6 +36,7 @@ from tawasul_desktop.domain.lifecycle import (
     Action,
     Status,
     status_name,
+    takes_follow_ups,
 )
 from tawasul_desktop.domain.lifecycle_effects import LifecycleState, apply_action
 from tawasul_desktop.domain.messages import Problem, TawasulError
@@ -484,7 +485,7 @@ def record_follow_up(store: Store, actor: Actor, number_text: str, note: str = "
     now = now or _now()
     with store.write() as session:
         req = _load(session, number_text, lock=True)
-        if req.status in (Status.CLOSED, Status.WITHDRAWN):
+        if not takes_follow_ups(req.status):
             raise TawasulError.of("request.not_open", "number")
         if not follow_up_allowed(req.submitted_at, now, store.policy.timing,
                                  store.calendar(session)):

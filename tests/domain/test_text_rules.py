@@ -291,3 +291,14 @@ def test_text_rules_never_raise(text: str) -> None:
     name = check_name(text, "n")
     if isinstance(name, str):
         assert " " in name and not any(ch.isdigit() for ch in name)
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("1448-09-06هـ", "2027-02-13"), ("١٤٤٨/٠٩/٠٦ هـ", "2027-02-13"),
+     ("1448-09-06 AH", "2027-02-13")],
+)
+def test_a_hijri_date_typed_as_such_is_accepted(typed: str, stored: str) -> None:
+    """Issue 13 §5: marked Hijri (هـ) is converted by the Umm al-Qura table."""
+    assert check_field(OPTIONAL_DATE, typed, "f") == stored
+    assert parse_date("1448-13-01هـ") is None and parse_date("1200-01-01هـ") is None

@@ -55,6 +55,7 @@ def users(store):
 def answers(monkeypatch: pytest.MonkeyPatch) -> Answers:
     fake = Answers()
     monkeypatch.setattr(dialogs, "confirm", fake.confirm)
+    monkeypatch.setattr(dialogs, "ask", fake.ask)
     monkeypatch.setattr(dialogs, "inform", fake.inform)
     monkeypatch.setattr(dialogs, "warn", fake.inform)
     return fake

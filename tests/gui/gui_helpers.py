@@ -29,9 +29,16 @@ class Answers:
         self.asked: list[str] = []
         self.informed: list[str] = []
 
-    def confirm(self, _parent, _title, text) -> bool:
-        self.asked.append(text)
+    def confirm(self, _parent, _title, text, details: str = "") -> bool:
+        self.asked.append(f"{text}\n{details}" if details else text)
         return self.replies.pop(0) if self.replies else False
+
+    def ask(self, _parent, _title, text, choices, default, escape) -> str:
+        """A reply of True is the default answer (Enter), False the escape (Esc), a string
+        that key."""
+        self.asked.append(text)
+        reply = self.replies.pop(0) if self.replies else False
+        return default if reply is True else escape if reply is False else reply
 
     def inform(self, _parent, _title, text) -> None:
         self.informed.append(text)
@@ -69,6 +76,11 @@ def write_pdf(path: Path) -> Path:
     return path
 
 
+def plain(text: str) -> str:
+    """Text as read on screen, without the invisible bidi isolates (domain.bidi)."""
+    return "".join(ch for ch in text if ch not in "\u2066\u2067\u2068\u2069")
+
+
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -86,3 +98,28 @@ def type_text(qtbot, widget, text: str) -> None:
             continue
         for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
             QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, ch))
+
+
+def fill_to_attachments(qtbot, window, tmp_path):
+    """Signed in as Amal, a passport request typed up to its attachments, both added."""
+    sign_in(qtbot, window, "amal")
+    wizard = window.wizard
+    wizard.service_page.select("passport")
+    wizard.go_next()
+    details = wizard.details_page
+    for field, value in (("applicant.id_number", APPLICANT_ID),
+                         ("applicant.name", "محمد عبدالله القحطاني"),
+                         ("applicant.mobile", "0501234567"),
+                         ("applicant.email", "mohammed@example.com")):
+        details.edits[field].setText(value)
+    details.description.setPlainText(DESCRIPTION)
+    from PySide6.QtWidgets import QComboBox
+
+    action = details.form.findChild(QComboBox, "field_passport_action")
+    action.setCurrentIndex(action.findData("renew"))
+    wizard.go_next()
+    assert wizard.page == 2, wizard.details_page.form.findChildren(QComboBox)  # attachments
+    page = wizard.attachments_page
+    page.add_paths([str(write_pdf(tmp_path / "id.pdf"))])
+    page.add_paths([str(write_png(tmp_path / "photo.png"))])
+    return wizard

@@ -79,7 +79,7 @@ def test_full_intake_by_keyboard_only(qtbot, window, store, answers, tmp_path, m
     assert wizard.page == CONFIRM
     assert "محمد عبدالله القحطاني" in wizard.summary.toPlainText()
 
-    qtbot.keyClick(focused(), Qt.Key.Key_Return)
+    qtbot.keyClick(focused(), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: getattr(wizard, "receipt_dialog", None) is not None, timeout=5000)
     receipt = wizard.receipt_dialog
     qtbot.waitUntil(lambda: receipt.pdf is not None, timeout=10000)

@@ -148,8 +148,8 @@ def test_decide_one_and_bulk(qtbot, window, store, answers, monkeypatch):
     # Reject two at once: one reason asked once, for both.
     asked = []
 
-    def reason(_parent, kind, count, _language, documents=()):
-        asked.append((kind, count))
+    def reason(_parent, kind, numbers, _language, documents=()):
+        asked.append((kind, len(numbers)))
         return "المستندات المرفقة غير واضحة"
 
     monkeypatch.setattr(decision_dialogs, "ask_reason", reason)
@@ -199,7 +199,7 @@ def test_bulk_assign_through_the_dialog(qtbot, window, store, monkeypatch):
     add_supervisors(store)
     numbers = [submitted(store, f"Applicant {NAMES[i]}") for i in range(3)]
     workspace = open_workspace(qtbot, window)
-    monkeypatch.setattr(decision_dialogs, "ask_assignee", lambda _p, people, count: "omar")
+    monkeypatch.setattr(decision_dialogs, "ask_assignee", lambda _p, people, numbers: "omar")
     workspace.select_rows([0, 1, 2])
     with qtbot.waitSignal(workspace.decided, timeout=5000):
         qtbot.mouseClick(workspace.assign_button, Qt.MouseButton.LeftButton)
@@ -213,7 +213,7 @@ def test_reason_dialog_needs_a_reason(qtbot):
     from tawasul_desktop.domain.catalogue import default_catalogue
 
     documents = default_catalogue().get("passport").documents
-    dialog = decision_dialogs.ReasonDialog("return", 1, "ar", documents)
+    dialog = decision_dialogs.ReasonDialog("return", ["10109260050975"], "ar", documents)
     qtbot.addWidget(dialog)
     ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
     assert not ok.isEnabled()

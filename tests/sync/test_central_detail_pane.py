@@ -104,7 +104,7 @@ def test_detail_pane_over_central_shows_files_from_central_and_the_history(
         pane.show_request(number)
         qtbot.waitUntil(lambda: pane.detail is not None, timeout=5000)
         assert display_number(number) in pane.title.text()
-        text = pane.text.toPlainText()
+        text = pane.text.toPlainText().replace("\u2066", "").replace("\u2069", "")
         history = text[text.index("السجل"):]
         for line in ("قُدِّم الطلب", "أُسند إلى amal", f"أُعيد لمقدم الطلب: {REASON}"):
             assert history.count(line) == 1, (line, history)

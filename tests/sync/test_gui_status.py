@@ -8,6 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from synchelp import CLERK  # noqa: E402
 
+from tawasul_desktop.domain.bidi import fill  # noqa: E402
 from tawasul_desktop.gui.sync_status import SyncStatusWidget  # noqa: E402
 from tawasul_desktop.storage import requests as ops  # noqa: E402
 from tawasul_desktop.sync.connection import CentralTarget  # noqa: E402
@@ -23,13 +24,13 @@ def test_pending_work_goes_up_on_sync_now(qtbot, desks, central, valid_request):
     widget.refresh()
     pending = widget.loop.state.pending
     assert pending >= 1  # the request and its attachment files
-    assert widget.tr("pending: %1").replace("%1", str(pending)) in widget.label.text()
+    assert fill(widget.tr("pending: %1"), pending) in widget.label.text()
     first = widget.last_report
     widget.button.click()
     qtbot.waitUntil(lambda: widget.last_report is not first, timeout=15000)
     assert widget.last_report.ok and widget.last_report.pushed >= 1
     assert widget.tr("Central: online") in widget.label.text()
-    assert widget.tr("pending: %1").replace("%1", "0") in widget.label.text()
+    assert fill(widget.tr("pending: %1"), 0) in widget.label.text()
     number = summary.number.replace("-", "")
     assert central.scalar("SELECT count(*) FROM requests WHERE number = %s", number) == 1
     widget.stop()

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCharts import (
     QBarCategoryAxis,
     QBarSet,
+    QCategoryAxis,
     QChart,
     QChartView,
     QHorizontalBarSeries,
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tawasul_desktop.domain.bidi import fill, ltr
 from tawasul_desktop.domain.lifecycle import OPEN_STATES, Status, status_name
 from tawasul_desktop.domain.messages import TawasulError
 from tawasul_desktop.gui import dialogs, workers
@@ -64,6 +66,30 @@ def _table(name: str, columns: int) -> QTableWidget:
 
 def _short_label(text: str, limit: int = 26) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def nice_axis(maximum: float, most_ticks: int = 6) -> tuple[int, int]:
+    """(top, ticks) for a count axis from 0: steps of 1, 2 or 5 × 10ⁿ, so the ticks read
+    0, 5000, 10000… and never 11922, 23845…"""
+    top = max(1.0, float(maximum))
+    step = 1
+    while top / step > most_ticks - 1:
+        for factor in (2, 5 / 2, 2):  # 1 → 2 → 5 → 10 → 20 …
+            step = round(step * factor)
+            if top / step <= most_ticks - 1:
+                break
+    intervals = -(-int(top) // step)  # ceiling
+    return step * intervals, intervals + 1
+
+
+def week_labels(count: int, most: int = 6) -> list[int]:
+    """Which of ``count`` weeks get a date under the line: every one if they fit, else every
+    second or third, always the last."""
+    if count <= 0:
+        return []
+    every = max(1, -(-count // most))
+    shown = list(range(count - 1, -1, -every))[::-1]
+    return shown
 
 
 def _chart_view(name: str) -> QChartView:
@@ -177,8 +203,8 @@ class DashboardPage(QWidget):
         if f is None:
             return
         zone = self.store.policy.calendar.timezone
-        self.updated.setText(self.tr("Updated %1").replace(
-            "%1", f.now.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")))
+        self.updated.setText(fill(self.tr("Updated %1"),
+                                  f.now.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")))
         total = f.sla_total()
 
         def tile(name: str, title: str, value: str) -> None:
@@ -216,7 +242,9 @@ class DashboardPage(QWidget):
         small.setPointSizeF(small.pointSizeF() * 0.8)  # label is hidden as overlapping
         names.setLabelsFont(small)
         counts = QValueAxis()
-        counts.setRange(0, max(values or [1]) * 1.1 or 1)
+        top, ticks = nice_axis(max(values or [1]))
+        counts.setRange(0, top)
+        counts.setTickCount(ticks)
         counts.setLabelFormat("%d")
         chart.addAxis(names, Qt.AlignmentFlag.AlignLeft)
         chart.addAxis(counts, Qt.AlignmentFlag.AlignBottom)
@@ -251,13 +279,20 @@ class DashboardPage(QWidget):
             if sla.rate is not None:
                 series.append(QPointF(i, sla.rate * 100))
         chart.addSeries(series)
-        axis_x = QBarCategoryAxis()
-        axis_x.append(labels)
-        # Twelve dates do not fit under the line; the axis title gives the span instead.
-        axis_x.setLabelsVisible(False)
+        # Twelve dates do not fit under the line: every second or third week is labelled
+        # (the last always), and the title gives the whole span.
+        axis_x = QCategoryAxis()
+        axis_x.setRange(0, max(1, len(labels) - 1))
+        axis_x.setLabelsPosition(QCategoryAxis.AxisLabelsPosition.AxisLabelsPositionOnValue)
+        for i in week_labels(len(labels)):
+            axis_x.append(labels[i], i)
+        axis_x.setTruncateLabels(False)  # "11-29", not "1…"
         if labels:  # the span goes into the title, which QtCharts does not elide
             # Isolated left to right, or the bidi algorithm turns 11-22 into 22-11.
-            chart.setTitle(f"{chart.title()}<br>\u2066{labels[0]} – {labels[-1]}\u2069")
+            # A paragraph of its own, left to right: after an Arabic title on the same
+            # paragraph the chart's text item put the later date first.
+            chart.setTitle(f"{chart.title()}<div dir='ltr' align='center'>"
+                           f"{ltr(f'{labels[0]} – {labels[-1]}')}</div>")
         axis_y = QValueAxis()
         axis_y.setRange(0, 100)
         axis_y.setLabelFormat("%d")
@@ -305,7 +340,7 @@ class DashboardPage(QWidget):
                   self.tr("Overdue (oldest first)"), self.tr("Due within 2 working days"))
         start = self.figures.period_start.isoformat() if self.figures else "—"
         for heading, title in zip(self.headings, titles, strict=True):
-            heading.setText(title.replace("%1", start))
+            heading.setText(fill(title, start))
             heading.setProperty("role", "title")
         self.sla_table.setHorizontalHeaderLabels(
             [self.tr("Service"), self.tr("In time"), self.tr("Met"), self.tr("Missed")])

@@ -3,7 +3,8 @@
 ``ask_reason`` and ``ask_assignee`` are the only ways the workspace asks, so tests answer
 them (as gui/dialogs.py does for yes/no). A reason is the standard reasons ticked (from
 resources/texts/decision_reasons.toml, or for a return the service's documents that are
-missing) plus the supervisor's own words; OK stays disabled until there is one.
+missing) plus the supervisor's own words; OK stays disabled until there is one. Both name
+every request they will change.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -19,24 +22,58 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
+from tawasul_desktop.domain.bidi import ltr
 from tawasul_desktop.domain.catalogue import Document
 from tawasul_desktop.domain.decision_reasons import compose_reason, reasons_for
 from tawasul_desktop.domain.messages import message
 from tawasul_desktop.storage.assignment import Supervisor
+from tawasul_desktop.storage.requests import display_number
+
+TARGETS_SHOWN = 6  # lines of the target list before it scrolls
+
+
+def listed(numbers: Sequence[str]) -> str:
+    """Every request number, one a line, each reading left to right inside Arabic text."""
+    return "\n".join(ltr(display_number(n)) for n in numbers)
+
+
+def targets_label(numbers: Sequence[str]) -> QLabel:
+    """The requests a dialog will change, named one by one (a long list scrolls)."""
+    label = QLabel(listed(numbers))
+    label.setObjectName("decisionTargets")
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    # Numbers read left to right, but the list stands where the dialog's lines begin.
+    rtl = QGuiApplication.layoutDirection() == Qt.LayoutDirection.RightToLeft
+    side = Qt.AlignmentFlag.AlignRight if rtl else Qt.AlignmentFlag.AlignLeft
+    label.setAlignment(side | Qt.AlignmentFlag.AlignAbsolute | Qt.AlignmentFlag.AlignTop)
+    return label
+
+
+def _scrolled(label: QLabel) -> QWidget:
+    area = QScrollArea()
+    area.setWidget(label)
+    area.setWidgetResizable(True)
+    area.setMaximumHeight(label.fontMetrics().lineSpacing() * TARGETS_SHOWN + 12)
+    return area
 
 
 class ReasonDialog(QDialog):
     """Why a request is rejected, or what the applicant must still bring."""
 
-    def __init__(self, kind: str, count: int, language: str,
+    def __init__(self, kind: str, numbers: Sequence[str], language: str,
                  documents: Sequence[Document] = (), parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("reasonDialog")
         self.kind = kind
+        count = len(numbers)
+        # Wide enough that a standard reason reads whole on one line.
+        self.setMinimumWidth(560)
         layout = QVBoxLayout(self)
         if kind == "reject":
             self.setWindowTitle(self.tr("Reject"))
@@ -49,8 +86,13 @@ class ReasonDialog(QDialog):
         label = QLabel(intro)
         label.setWordWrap(True)
         layout.addWidget(label)
+        self.targets = targets_label(numbers)
+        layout.addWidget(_scrolled(self.targets))
         self.reasons = QListWidget()
         self.reasons.setObjectName("reasonList")
+        self.reasons.setWordWrap(True)
+        self.reasons.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.reasons.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         items: list[tuple[str, str]] = []
         if kind == "return":
             for d in documents:
@@ -95,13 +137,15 @@ class ReasonDialog(QDialog):
 
 
 class AssigneeDialog(QDialog):
-    def __init__(self, supervisors: Sequence[Supervisor], count: int,
+    def __init__(self, supervisors: Sequence[Supervisor], numbers: Sequence[str],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("assigneeDialog")
         self.setWindowTitle(self.tr("Assign"))
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(self.tr("Assign %n request(s) to:", "", count)))
+        self.targets = targets_label(numbers)
+        layout.addWidget(_scrolled(self.targets))
+        layout.addWidget(QLabel(self.tr("Assign %n request(s) to:", "", len(numbers))))
         self.choice = QComboBox()
         self.choice.setObjectName("assigneeChoice")
         for s in supervisors:
@@ -115,19 +159,19 @@ class AssigneeDialog(QDialog):
         layout.addWidget(buttons)
 
 
-def ask_reason(parent: QWidget | None, kind: str, count: int, language: str,
+def ask_reason(parent: QWidget | None, kind: str, numbers: Sequence[str], language: str,
                documents: Sequence[Document] = ()) -> str | None:
-    """The reason typed or ticked, or None if the supervisor cancelled."""
-    dialog = ReasonDialog(kind, count, language, documents, parent)
+    """The reason typed or ticked for these requests, or None if the supervisor cancelled."""
+    dialog = ReasonDialog(kind, numbers, language, documents, parent)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return dialog.reason() or None
 
 
 def ask_assignee(parent: QWidget | None, supervisors: Sequence[Supervisor],
-                 count: int) -> str | None:
+                 numbers: Sequence[str]) -> str | None:
     """A user name, "" to release, or None if cancelled."""
-    dialog = AssigneeDialog(supervisors, count, parent)
+    dialog = AssigneeDialog(supervisors, numbers, parent)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return str(dialog.choice.currentData())

@@ -41,14 +41,15 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
+from tawasul_desktop.domain.bidi import fill, isolate, ltr
 from tawasul_desktop.domain.file_checks import PDFIUM_LOCK
 from tawasul_desktop.domain.hijri import format_datetime, format_dual
 from tawasul_desktop.domain.lifecycle import status_name
 from tawasul_desktop.domain.messages import TawasulError, message
-from tawasul_desktop.gui import workers
+from tawasul_desktop.gui import rich_text, workers
 from tawasul_desktop.gui.history_labels import action_label
 from tawasul_desktop.storage.models import Request
-from tawasul_desktop.storage.queue import TimelineEntry, request_timeline
+from tawasul_desktop.storage.queue import QueueRow, TimelineEntry, request_timeline
 from tawasul_desktop.storage.requests import display_number, get_request
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.sync.central_detail import ECHO_ACTION, load_request, read_attachment
@@ -185,7 +186,8 @@ class DetailPane(QWidget):
         self.setObjectName("detailPane")
         self.store, self._language, self.clock = store, language, clock
         self.detail: RequestDetail | None = None
-        self.number: str | None = None
+        self.number: str | None = None  # the one request shown
+        self.numbers: list[str] = []  # every request the pane stands for (one, several, none)
         self._preview_for: str | None = None
         self._preview_cancel = threading.Event()  # the preview being drawn, if any
         layout = QVBoxLayout(self)
@@ -231,6 +233,7 @@ class DetailPane(QWidget):
     def show_request(self, number: str | None) -> None:
         self._preview_cancel.set()  # another request: the previous preview is not wanted
         self.number = number
+        self.numbers = [number] if number is not None else []
         if number is None:
             self.detail = None
             self._render()
@@ -239,6 +242,13 @@ class DetailPane(QWidget):
         workers.run_task(lambda: load_detail(store, number),
                          self._if_alive(lambda d: self._on_loaded(number, d)),
                          self._if_alive(self._on_failed))
+
+    def show_many(self, rows: list[QueueRow]) -> None:
+        """Several requests chosen: name them all, so the pane never suggests one of them is
+        the target of a bulk action (or that an earlier one still is)."""
+        self.number, self.detail = None, None
+        self.numbers = [r.number for r in rows]
+        self._render(chosen=rows)
 
     def _if_alive(self, callback: Callable[[Any], None]) -> Callable[[Any], None]:
         """A worker's answer, dropped if the pane is gone by then (closed, or the window
@@ -315,11 +325,20 @@ class DetailPane(QWidget):
 
     # --- showing ---------------------------------------------------------------------------
 
-    def _render(self, problem: str | None = None) -> None:
+    def _render(self, problem: str | None = None, chosen: list[QueueRow] | None = None) -> None:
         self.attachments.clear()
         self.preview.clear()
         self.open_button.setEnabled(False)
         detail = self.detail
+        if chosen:
+            language = self._language()
+            self.title.setText(self.tr("%n request(s) chosen", "", len(chosen)))
+            items = "".join(
+                f"<li>{html.escape(ltr(display_number(r.number)))} — "
+                f"{html.escape(isolate(r.applicant_name))} — "
+                f"{html.escape(status_name(r.status, language))}</li>" for r in chosen)
+            self.text.setHtml(f"<ul>{items}</ul>")
+            return
         if detail is None:
             self.title.setText("")
             hint = problem or self.tr("Choose a request in the queue to see it here.")
@@ -329,11 +348,13 @@ class DetailPane(QWidget):
         zone = self.store.policy.calendar.timezone
         e = html.escape
         service = self.store.catalogue.get(req.service)
-        self.title.setText(f"\u2066{display_number(req.number)}\u2069 — "
+        self.title.setText(f"{ltr(display_number(req.number))} — "
                            f"{status_name(req.status, language)}")
 
+        rtl = language == "ar"
+
         def row(label: str, value: str | None) -> str:
-            return f"<tr><th align='start'>{e(label)}</th><td>{e(value or '—')}</td></tr>"
+            return rich_text.row(label, value, rtl)
 
         def relation(code: str) -> str:
             ar, en = message(f"label.relation.{code}")
@@ -373,8 +394,8 @@ class DetailPane(QWidget):
         # Outside the f-strings: lupdate does not find tr() calls inside them.
         description, follow_ups = self.tr("Description"), self.tr("Follow-ups")
         history, none = self.tr("History"), self.tr("None")
-        parts = [f"<table cellspacing='4'>{''.join(rows)}</table>",
-                 f"<h4>{e(description)}</h4><p>{e(req.description)}</p>",
+        parts = [rich_text.table(rows, rtl),
+                 f"<h4>{e(description)}</h4>{rich_text.paragraph(req.description, rtl)}",
                  f"<h4>{e(follow_ups)}</h4><ul>"]
         parts += [f"<li>{e(format_datetime(f.at, language, zone))} — {e(f.by)}"
                   + (f": {e(f.note)}" if f.note else "") + "</li>" for f in req.follow_ups]
@@ -387,14 +408,14 @@ class DetailPane(QWidget):
                 line += f": {t.reason}"
             parts.append(f"<li>{e(line)}</li>")
         parts.append("</ul>")
-        self.text.setHtml("".join(parts))
+        self.text.setHtml(rich_text.document(parts, rtl))
         for a in req.attachments:
             document = service.document(a.document) if service else None
             label = document.label(language) if document else a.document
             # A stored file name mixes scripts: isolate it so the size stays beside it, and
             # the size left to right, else an Arabic line shows "(KB 3)".
-            item = QListWidgetItem(f"{label}\n\u2068{a.display_name}\u2069 "
-                                   f"(\u2066{max(1, a.size // 1024)} KB\u2069)")
+            item = QListWidgetItem(f"{label}\n{isolate(a.display_name)} "
+                                   f"({ltr(f'{max(1, a.size // 1024)} KB')})")
             item.setData(Qt.ItemDataRole.UserRole, (a.sha256, a.media_type))
             self.attachments.addItem(item)
         if self.attachments.count():
@@ -402,7 +423,7 @@ class DetailPane(QWidget):
 
     def _action(self, entry: TimelineEntry) -> str:
         if entry.action == "request.assign":
-            return (self.tr("Assigned to %1").replace("%1", entry.assignee)
+            return (fill(self.tr("Assigned to %1"), entry.assignee)
                     if entry.assignee else self.tr("Released"))
         if entry.action == ECHO_ACTION and entry.status:
             return f"{action_label(entry.action)} ({status_name(entry.status, self._language())})"

@@ -114,6 +114,12 @@ class FilterBar(QWidget):
         self.assignee.setObjectName("assigneeFilter")
         self.clear_button = QPushButton()
         self.clear_button.setObjectName("clearFilters")
+        # Long service and status names would make the bar wider than a 1024-px screen: the
+        # boxes show a dozen characters (the list that opens shows them whole).
+        for combo in (self.status, self.service, self.deadline, self.assignee):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
         self.labels: list[QLabel] = []
         for column, widget in enumerate((self.status, self.service, self.counter, self.since,
                                          self.until, self.deadline, self.assignee)):

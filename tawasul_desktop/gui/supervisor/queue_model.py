@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
+from tawasul_desktop.domain.bidi import isolate, ltr
 from tawasul_desktop.domain.lifecycle import status_name
 from tawasul_desktop.domain.numbers import parse_number
 from tawasul_desktop.gui import workers
@@ -259,6 +260,9 @@ class RequestQueueModel(QAbstractTableModel):
         column = COLUMNS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole and column in (SortKey.APPLICANT, SortKey.SERVICE,
+                                                               SortKey.ASSIGNEE):
+            return self._text(row, column)  # whole, where the cell shows it elided
         if role == ROW_ROLE:
             return row
         if column == SortKey.TIME_LEFT and role in (Qt.ItemDataRole.BackgroundRole,
@@ -284,7 +288,7 @@ class RequestQueueModel(QAbstractTableModel):
             return service.name(language) if service else row.service
         if column == SortKey.APPLICANT:
             # The identity number masked, and isolated so it keeps its place beside Arabic.
-            return f"{row.applicant_name} \u2066{row.applicant_id_masked}\u2069"
+            return f"{isolate(row.applicant_name)} {ltr(row.applicant_id_masked)}"
         if column == SortKey.COUNTER:
             return str(row.counter)
         if column == SortKey.SUBMITTED:

@@ -5,7 +5,14 @@ Only supervisors and administrators get it: the main window adds the tab for the
 (``sync_workspace_tab``) and ``set_actor`` refuses anyone else. Every decision is the core's
 (storage.requests.transition or storage.assignment.assign, with the status or assignee the
 supervisor saw), run in a worker; a request someone else changed meanwhile is reported and
-shown again as it now is. A bulk action asks once for the whole selection.
+shown again as it now is. A bulk action asks once for the whole selection, naming each request.
+
+What a button acts on is what the supervisor chose and sees: the selection is remembered by
+request number, and when the queue is read again (a decision, another supervisor, a page
+re-read) and a selected row now holds another request, the selection is dropped rather than
+moved to a request nobody looked at. After a decision the selection is empty. The detail pane
+shows the one chosen request, or lists the chosen ones; the buttons offer only what every
+chosen request's state allows.
 
 With ``[central] dsn`` set, which database the queue reads is asked of central in a worker
 at the first supervisor sign-in (sync.central_queue.choose_queue_store): central only for a
@@ -45,9 +52,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tawasul_desktop.domain.lifecycle import Action
+from tawasul_desktop.domain.assignment import check_assignment
+from tawasul_desktop.domain.bidi import fill, ltr
+from tawasul_desktop.domain.lifecycle import Action, permits
 from tawasul_desktop.domain.messages import Problem, TawasulError, message
 from tawasul_desktop.gui import dialogs, workers
+from tawasul_desktop.gui.forms import scrolled
 from tawasul_desktop.gui.supervisor import decision_dialogs
 from tawasul_desktop.gui.supervisor.detail import DetailPane
 from tawasul_desktop.gui.supervisor.filters import FilterBar
@@ -85,6 +95,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MAX_BULK = 500
+SHOWN_IN_QUESTION = 10  # request numbers listed in a bulk question; all of them in its details
 IDLE_POLL_MS = 200
 # Calm, readable on both themes' backgrounds; the same blue as a paused deadline.
 NOTICE_STYLE = ("QLabel { background: #e8eef7; border: 1px solid #b7c7de; border-radius: 6px;"
@@ -136,8 +147,10 @@ class SupervisorWorkspace(QWidget):
         self.dashboard_holder = QWidget()
         self.dashboard_holder.setObjectName("dashboardHolder")
         QVBoxLayout(self.dashboard_holder).setContentsMargins(0, 0, 0, 0)
-        self.tabs.addTab(self.queue_page, "")
-        self.tabs.addTab(self.dashboard_holder, "")
+        # Both scroll on a small screen rather than widen or heighten the window past it.
+        self.tabs.addTab(scrolled(self.queue_page, "queueScroll"), "")
+        self.dashboard_scroll = scrolled(self.dashboard_holder, "dashboardScroll")
+        self.tabs.addTab(self.dashboard_scroll, "")
         self.tabs.currentChanged.connect(self._on_tab)
 
         layout = QVBoxLayout(self.queue_page)
@@ -159,6 +172,9 @@ class SupervisorWorkspace(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(26)
+        # A long name or service shows its start and end, whole in its tooltip.
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
@@ -185,18 +201,21 @@ class SupervisorWorkspace(QWidget):
         self.accept_button = self._button("acceptButton", actions, self.accept_selected)
         self.reject_button = self._button("rejectButton", actions, self.reject_selected)
         self.return_button = self._button("returnButton", actions, self.return_selected)
-        actions.addSpacing(20)
-        self.csv_button = self._button("exportCsvButton", actions, lambda: self.export("csv"))
-        self.xlsx_button = self._button("exportXlsxButton", actions, lambda: self.export("xlsx"))
-        self.summary_button = self._button("dailySummaryButton", actions, self.daily_summary)
         actions.addStretch(1)
         self.message = QLabel()
         self.message.setObjectName("decisionMessage")
         actions.addWidget(self.message)
+        layout.addLayout(actions)
+        # Exports on a row of their own: one row of both is wider than 1024 px in English.
+        exports = QHBoxLayout()
+        self.csv_button = self._button("exportCsvButton", exports, lambda: self.export("csv"))
+        self.xlsx_button = self._button("exportXlsxButton", exports, lambda: self.export("xlsx"))
+        self.summary_button = self._button("dailySummaryButton", exports, self.daily_summary)
+        exports.addStretch(1)
         self.count_label = QLabel()
         self.count_label.setObjectName("queueCount")
-        actions.addWidget(self.count_label)
-        layout.addLayout(actions)
+        exports.addWidget(self.count_label)
+        layout.addLayout(exports)
         self._decision_buttons = (self.claim_button, self.assign_button, self.accept_button,
                                   self.reject_button, self.return_button)
 
@@ -206,6 +225,11 @@ class SupervisorWorkspace(QWidget):
         self.model.failed.connect(self._on_read_failed)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self._busy = False
+        # Row → the request number the supervisor chose there (None: not read yet).
+        self._chosen: dict[int, str | None] = {}
+        for signal in (self.model.dataChanged, self.model.rowsInserted, self.model.rowsRemoved,
+                       self.model.layoutChanged):
+            signal.connect(self._check_selection)
         self._retranslate()
         self._on_selection()
 
@@ -298,11 +322,23 @@ class SupervisorWorkspace(QWidget):
             self.model.reload(flt)
 
     def _on_loaded(self) -> None:
+        self._size_columns()
         if self._read_trouble is not None:
             self._read_trouble = None
             self._show_notice()
         self._show_count(self.model.total)
         self._on_selection()
+
+    def _size_columns(self) -> None:
+        """Each column as wide as its first page's widest value (a long one elided), so
+        nothing is cut that the screen has room for."""
+        header = self.table.horizontalHeader()
+        header.setResizeContentsPrecision(100)
+        widest = max(240, self.table.viewport().width() // 4)
+        for column in range(len(COLUMNS) - 1):  # the last one stretches
+            self.table.resizeColumnToContents(column)
+            if header.sectionSize(column) > widest:
+                header.resizeSection(column, widest)
 
     def _show_count(self, total: int | None) -> None:
         if total is None:
@@ -345,24 +381,56 @@ class SupervisorWorkspace(QWidget):
             selection.setCurrentIndex(self.model.index(rows[-1], 0), flags)
 
     def _on_selection(self, *_args: object) -> None:
+        """The supervisor chose rows: remember which requests, show them, offer what fits."""
+        indexes = sorted(i.row() for i in self.table.selectionModel().selectedRows())
+        self._chosen = {r: (row.number if (row := self.model.row_at(r)) else None)
+                        for r in indexes}
+        self._update_targets()
+
+    def _check_selection(self, *_args: object) -> None:
+        """The queue was read again: a chosen row holding another request is not chosen."""
+        if not self._chosen:
+            return
+        for r in sorted(i.row() for i in self.table.selectionModel().selectedRows()):
+            row = self.model.row_at(r)
+            if row is None:
+                continue  # being read again; checked when it arrives
+            seen = self._chosen.get(r)
+            if seen is None:
+                self._chosen[r] = row.number  # its page arrived after the click
+            elif seen != row.number:
+                self.table.selectionModel().clearSelection()  # → _on_selection
+                return
+        self._update_targets()
+
+    def _update_targets(self) -> None:
         rows = self.selected_rows()
-        enabled = (bool(rows) and not self._busy and self.actor is not None
-                   and self.decisions)
-        for button in self._decision_buttons:
-            button.setEnabled(enabled)
-        if not self.assignments:
-            self.claim_button.setEnabled(False)
-            self.assign_button.setEnabled(False)
-        if len(rows) == 1:
-            target = rows[0].number if rows[0] is not None else self.detail.number
-        else:
-            target = self.detail.number if rows else None
-        if target != self.detail.number:
-            self.detail.show_request(target)
+        ready = (bool(rows) and all(r is not None for r in rows) and not self._busy
+                 and self.actor is not None and self.decisions)
+        role = self.actor.role if self.actor is not None else ""
+        loaded = [r for r in rows if r is not None]
+        for button, action in ((self.accept_button, Action.ACCEPT),
+                               (self.reject_button, Action.REJECT),
+                               (self.return_button, Action.RETURN)):
+            button.setEnabled(ready and all(permits(r.status, action, role) for r in loaded))
+        assignable = (ready and self.assignments
+                      and all(check_assignment(role, r.status, None, None) is None
+                              for r in loaded))
+        self.claim_button.setEnabled(assignable)
+        self.assign_button.setEnabled(assignable)
+        numbers = [r.number for r in loaded]
+        if len(rows) == 1 and loaded:
+            if self.detail.number != numbers[0]:
+                self.detail.show_request(numbers[0])
+        elif len(rows) > 1:
+            if self.detail.numbers != numbers or self.detail.number is not None:
+                self.detail.show_many(loaded)
+        elif self.detail.number is not None or self.detail.numbers:
+            self.detail.show_request(None)
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
-        self._on_selection()
+        self._update_targets()
 
     # --- decisions -------------------------------------------------------------------------
 
@@ -372,8 +440,7 @@ class SupervisorWorkspace(QWidget):
             return None
         if len(rows) > MAX_BULK:
             dialogs.warn(self, self.tr("Supervision"),
-                         self.tr("Select at most %1 requests at a time.")
-                         .replace("%1", str(MAX_BULK)))
+                         fill(self.tr("Select at most %1 requests at a time."), MAX_BULK))
             return None
         if any(r is None for r in rows):
             dialogs.warn(self, self.tr("Supervision"),
@@ -394,7 +461,7 @@ class SupervisorWorkspace(QWidget):
         rows = self._selection()
         if not rows:
             return
-        chosen = decision_dialogs.ask_assignee(self, self.supervisors, len(rows))
+        chosen = decision_dialogs.ask_assignee(self, self.supervisors, [r.number for r in rows])
         if chosen is None:
             return
         self._assign(rows, chosen or None)
@@ -403,10 +470,18 @@ class SupervisorWorkspace(QWidget):
         rows = self._selection()
         if not rows:
             return
-        question = self.tr("Accept %n request(s)?", "", len(rows))
+        numbers = [r.number for r in rows]
         if len(rows) == 1:
-            question = self.tr("Accept request %1?").replace("%1", display_number(rows[0].number))
-        if dialogs.confirm(self, self.tr("Accept"), question):
+            question = fill(self.tr("Accept request %1?"), ltr(display_number(numbers[0])))
+            details = ""
+        else:
+            question = self.tr("Accept these %n request(s)?", "", len(rows))
+            shown, more = numbers[:SHOWN_IN_QUESTION], len(numbers) - SHOWN_IN_QUESTION
+            question += "\n" + decision_dialogs.listed(shown)
+            if more > 0:
+                question += "\n" + self.tr("…and %n more (Show Details…)", "", more)
+            details = decision_dialogs.listed(numbers)
+        if dialogs.confirm(self, self.tr("Accept"), question, details):
             self._decide(Action.ACCEPT, rows, None)
 
     def reject_selected(self) -> None:
@@ -422,7 +497,8 @@ class SupervisorWorkspace(QWidget):
         services = {r.service for r in rows}
         service = self.store.catalogue.get(services.pop()) if len(services) == 1 else None
         documents = service.documents if service and kind == "return" else ()
-        reason = decision_dialogs.ask_reason(self, kind, len(rows), self._language(), documents)
+        reason = decision_dialogs.ask_reason(self, kind, [r.number for r in rows],
+                                             self._language(), documents)
         if reason:
             self._decide(action, rows, reason)
 
@@ -449,6 +525,8 @@ class SupervisorWorkspace(QWidget):
 
     def _after(self, what: str, outcome: BulkOutcome) -> None:
         self.last_outcome = outcome
+        # Done with these: the rows they leave may hold other requests once read again.
+        self.table.selectionModel().clearSelection()
         self._set_busy(False)
         # Read again, so a request someone else decided meanwhile shows as it now is.
         self.model.refresh()
@@ -471,7 +549,7 @@ class SupervisorWorkspace(QWidget):
         self.decided.emit(outcome)
 
     def _refusal_lines(self, refused: list[tuple[str, Problem]]) -> str:
-        return "\n".join(f"\u2066{display_number(n)}\u2069: {self._problem_text(p)}"
+        return "\n".join(f"{ltr(display_number(n))}: {self._problem_text(p)}"
                          for n, p in refused)
 
     def _central_failed(self, failure: Problem, outcome: BulkOutcome) -> None:
@@ -513,8 +591,7 @@ class SupervisorWorkspace(QWidget):
                          lambda count: self._exported(target, count), self._on_failed)
 
     def _exported(self, path: Path, count: int) -> None:
-        self.message.setText(self.tr("Exported %n row(s) to %1.", "", count)
-                             .replace("%1", path.name))
+        self.message.setText(fill(self.tr("Exported %n row(s) to %1.", "", count), path.name))
         self.exported.emit(path)
 
     def daily_summary(self) -> None:
@@ -541,7 +618,7 @@ class SupervisorWorkspace(QWidget):
     # --- dashboard -------------------------------------------------------------------------
 
     def _on_tab(self, index: int) -> None:
-        if self.tabs.widget(index) is not self.dashboard_holder or self.actor is None:
+        if self.tabs.widget(index) is not self.dashboard_scroll or self.actor is None:
             return
         if self.dashboard is None:
             from tawasul_desktop.gui.supervisor.dashboard import DashboardPage  # QtCharts: late
