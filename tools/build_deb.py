@@ -52,6 +52,18 @@ def _copy(source: Path, target: Path, mode: int = 0o644) -> None:
     target.chmod(mode)
 
 
+def _normalise_modes(root: Path) -> None:
+    """Installed files are the system's, readable by every account: folders 0755, programs
+    0755, the rest 0644, whatever umask built the bundle (the programs run under 077)."""
+    for path in [root, *root.rglob("*")]:
+        if path.is_symlink():
+            continue
+        if path.is_dir():
+            path.chmod(0o755)
+        else:
+            path.chmod(0o755 if path.stat().st_mode & 0o100 else 0o644)
+
+
 def control(arch: str, size_kb: int) -> str:
     return (f"Package: {PACKAGE}\n"
             f"Version: {version()}\n"
@@ -96,8 +108,10 @@ def build(bundle: Path, out: Path) -> Path:
         target.write_text(completion.stdout, encoding="utf-8")
         size = sum(f.stat().st_size for f in root.rglob("*") if f.is_file()
                    and not f.is_symlink())
+        _normalise_modes(root)
         debian = root / "DEBIAN"
-        debian.mkdir()
+        debian.mkdir(mode=0o755)
+        debian.chmod(0o755)
         (debian / "control").write_text(control(arch, size // 1024 + 1), encoding="utf-8")
         for script in ("postinst", "prerm"):
             _copy(ROOT / "packaging" / "linux" / script, debian / script, 0o755)

@@ -60,3 +60,11 @@ def fill(template: str, *values: object) -> str:
         return wrap(values[index]) if index < len(values) else match.group(0)
 
     return _PLACEHOLDER.sub(one, template)
+
+
+def plain(text: str) -> str:
+    """Text as a person reads it, without the invisible isolates (for comparisons, logs)."""
+    return text.translate(_NO_ISOLATES)
+
+
+_NO_ISOLATES = {ord(ch): None for ch in (LRI, RLI, FSI, PDI)}

@@ -284,7 +284,7 @@ class ReceiptDialog(QDialog):
         def sent(_job: object) -> None:
             self._set_ready(True)
             self._record("print")
-            self.status.setText(self.tr("Sent to the printer %1.").replace("%1", isolate(printer)))
+            self.status.setText(fill(self.tr("Sent to the printer %1."), printer))
             self.printed += 1
 
         def failed(exc: BaseException) -> None:

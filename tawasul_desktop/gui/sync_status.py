@@ -136,7 +136,7 @@ class SyncStatusWidget(QWidget):
         self.refused_button.setVisible(bool(state.refused))
         if state.feed is not None and state.feed.behind:
             count = state.feed.missed or state.feed.waiting
-            parts.append(self.tr("behind central: %1 change(s)").replace("%1", ltr(count)))
+            parts.append(fill(self.tr("behind central: %1 change(s)"), count))
         if skew_too_large(state.clock_skew_seconds):
             assert state.clock_skew_seconds is not None
             ar, en = describe_skew(state.clock_skew_seconds)

@@ -196,7 +196,7 @@ def _walk_tabs(window, role: str, errors: _Errors) -> list[str]:  # type: ignore
 def _walk_supervision(workspace, role: str, errors: _Errors) -> str:  # type: ignore[no-untyped-def]
     from tawasul_desktop.gui.supervisor.decision_dialogs import AssigneeDialog, ReasonDialog
 
-    workspace.tabs.setCurrentWidget(workspace.queue_page)
+    workspace.tabs.setCurrentIndex(0)  # the queue (in its scroll area)
     settle(lambda: workspace.model.total is not None)
     errors.check(f"{role}: queue")
     if not workspace.model.total:
@@ -204,16 +204,18 @@ def _walk_supervision(workspace, role: str, errors: _Errors) -> str:  # type: ig
     workspace.select_rows([0])
     settle()
     _render(workspace.queue_page, f"{role}: queue")
-    for dialog in (ReasonDialog("reject", 1, "ar", (), workspace),
-                   ReasonDialog("return", 1, "ar", (), workspace),
-                   AssigneeDialog(workspace.supervisors, 1, workspace)):
+    # The dialogs name every request they will change: the chosen row's, as the queue shows it.
+    chosen = [str(workspace.model.data(workspace.model.index(0, 0)) or "—")]
+    for dialog in (ReasonDialog("reject", chosen, "ar", (), workspace),
+                   ReasonDialog("return", chosen, "ar", (), workspace),
+                   AssigneeDialog(workspace.supervisors, chosen, workspace)):
         dialog.show()
         settle()
         _render(dialog, f"{role}: {dialog.objectName()}")
         dialog.close()
         dialog.deleteLater()
     errors.check(f"{role}: decision dialogs")
-    workspace.tabs.setCurrentWidget(workspace.dashboard_holder)
+    workspace.tabs.setCurrentWidget(workspace.dashboard_scroll)
     settle(lambda: errors.seen or (workspace.dashboard is not None
                                    and workspace.dashboard.figures is not None))
     errors.check(f"{role}: dashboard")
@@ -222,5 +224,5 @@ def _walk_supervision(workspace, role: str, errors: _Errors) -> str:  # type: ig
     if any(not view.chart().series() for view in charts):
         raise WalkthroughError(f"{role}: a dashboard chart has nothing to draw")
     _render(dashboard, f"{role}: dashboard")
-    workspace.tabs.setCurrentWidget(workspace.queue_page)
+    workspace.tabs.setCurrentIndex(0)  # the queue (in its scroll area)
     return "supervision (queue, decision dialogs, dashboard)"

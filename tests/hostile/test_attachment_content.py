@@ -111,3 +111,17 @@ def test_any_mangling_gives_a_verdict(base, cut, insert, tail):
 def test_random_bytes_behind_a_signature_are_refused(prefix, body):
     verdict = inspect_content(prefix + body)
     assert not verdict.ok and verdict.problem
+
+
+@pytest.mark.parametrize("marker", [b"<svg", b"<body", b"<html"])
+def test_markup_bytes_inside_stream_data_do_not_refuse_a_real_document(marker):
+    """Compressed stream data is random bytes: a short marker turns up in it by chance (about
+    once in a thousand 3 MB scans). The document is a PDF all the same."""
+    from tawasul_desktop.storage.demo import _SAMPLE_PDF
+
+    data = b"\x8f\x02" + marker.upper() + b"\x00\x9c" * 100
+    pdf = _SAMPLE_PDF.replace(b"trailer", b"4 0 obj<</Length %d>>stream\n" % len(data) + data
+                              + b"\nendstream endobj\ntrailer")
+    assert inspect_content(pdf).problem is None
+    script = pdf.replace(marker.upper(), b"<script")
+    assert inspect_content(script).problem == "attachment.mixed_content"

@@ -69,7 +69,7 @@ def test_requests_refused_for_a_taken_number_are_renumbered(tmp_path, desks, cen
         assert taken == number
         taken_id = ops.get_request(second.store, taken).id
         ops.record_follow_up(second.store, CLERK, taken, "اتصل",
-                             now=dt.datetime.now(dt.UTC) + dt.timedelta(days=3))
+                             now=dt.datetime.now(dt.UTC) + dt.timedelta(days=8))
         report = second.engine.run_once()
         assert sorted(r.code for r in report.refused) == ["sync.number_taken",
                                                           "sync.request_unknown"]

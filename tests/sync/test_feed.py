@@ -247,6 +247,7 @@ def status_json(desk: Any, monkeypatch: Any, capsys: Any, *extra: str) -> dict[s
     monkeypatch.setenv("TAWASUL_CENTRE", settings.centre_code)
     monkeypatch.setenv("TAWASUL_COUNTER", str(settings.counter))
     monkeypatch.setenv("TAWASUL_CENTRAL_DSN", settings.central_dsn)
+    settings.config_file.touch()  # a named configuration file must exist
     code = main(["sync", "status", "--json", "--config", str(settings.config_file),
                  "--db", str(settings.db_path), "--data-dir", str(settings.data_dir), *extra])
     out = capsys.readouterr().out
