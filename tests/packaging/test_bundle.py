@@ -43,7 +43,10 @@ def bundle(tmp_path_factory) -> Path:
 
 def _env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAWASUL_")}
-    env.update(QT_QPA_PLATFORM="offscreen", TAWASUL_CONFIG=str(tmp_path / "absent.toml"),
+    # An empty configuration file: the command refuses a named one that does not exist.
+    config = tmp_path / "config.toml"
+    config.touch()
+    env.update(QT_QPA_PLATFORM="offscreen", TAWASUL_CONFIG=str(config),
                TAWASUL_LOG_DIR=str(tmp_path / "logs"))
     return env
 
