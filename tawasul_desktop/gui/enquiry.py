@@ -198,8 +198,8 @@ class EnquiryPage(QWidget):
         self.recent.setTabKeyNavigation(False)
         self.recent.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.input.textChanged.connect(self._check_as_typed)
-        self.input.returnPressed.connect(self.find)
-        self.find_button.clicked.connect(self.find)
+        self.input.returnPressed.connect(self.find_request)
+        self.find_button.clicked.connect(self.find_request)
         self.matches.currentItemChanged.connect(self._on_match)
         self.recent.clicked.connect(self._on_recent)
         self.recent.activated.connect(self._on_recent)
@@ -234,7 +234,8 @@ class EnquiryPage(QWidget):
             self.message.clear()
         self.message.setVisible(bool(self.message.text()))
 
-    def find(self) -> None:
+    def find_request(self) -> None:
+        """Look the typed number up (not ``find``: that is QWidget's static look-up by id)."""
         text = self.input.text().strip()
         digits = compact_number(text).replace("-", "").replace(" ", "")
         self._hint_kind = ""

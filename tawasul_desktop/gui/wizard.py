@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -353,7 +354,7 @@ class IntakeWizard(QWidget):
         self.attachments_page.show_problems(attachment)
 
     def _reveal(self, widget: QWidget) -> None:
-        scroll = self.details_page.form.findChild(QWidget, "detailsScroll")
+        scroll = self.details_page.form.findChild(QScrollArea, "detailsScroll")
         if scroll is not None:
             scroll.ensureWidgetVisible(widget)
         widget.setFocus(Qt.FocusReason.OtherFocusReason)

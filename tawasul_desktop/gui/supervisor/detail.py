@@ -276,7 +276,9 @@ class DetailPane(QWidget):
 
     def _current_attachment(self) -> tuple[str, str] | None:
         item = self.attachments.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        chosen: tuple[str, str] | None = (item.data(Qt.ItemDataRole.UserRole)
+                                          if item is not None else None)
+        return chosen
 
     def _on_attachment(self, *_args: object) -> None:
         chosen = self._current_attachment()
@@ -317,7 +319,7 @@ class DetailPane(QWidget):
             return
         store = self.store
         workers.run_task(lambda: viewer_copy(store, *chosen),
-                         lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))),
+                         self._open_copy,
                          self._if_alive(self._on_preview_failed))
 
     # --- showing ---------------------------------------------------------------------------
@@ -349,6 +351,10 @@ class DetailPane(QWidget):
             self.attachments.addItem(item)
         if self.attachments.count():
             self.attachments.setCurrentRow(0)
+
+    @staticmethod
+    def _open_copy(path: Path) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))  # False: the system said so
 
     def _retranslate(self) -> None:
         self.open_button.setText(self.tr("&Open with the system viewer"))
