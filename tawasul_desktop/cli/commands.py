@@ -407,7 +407,7 @@ def request_assign(args: argparse.Namespace, out: Output) -> int:
         outcome = assign_many(store, actor, [(text, UNSET) for text in args.numbers], wanted)
     done = [_shown_number(n) for n in outcome.done]
     refused = [(_shown_number(n), exc) for n, exc in outcome.errors]
-    assignee = wanted
+    assignee = outcome.assignee if outcome.done else wanted
     out.data(
         {
             "assignee": assignee,

@@ -100,6 +100,7 @@ class BulkOutcome:
     refused: list[tuple[str, Problem]] = field(default_factory=list)
     # The whole refusals, in the same order (the CLI's exit code tells input from failure).
     errors: list[tuple[str, TawasulError]] = field(default_factory=list)
+    assignee: str | None = None  # as stored by the last assignment done (names match any case)
 
     def refuse(self, number: str, exc: TawasulError) -> None:
         self.refused.append((number, exc.problems[0]))
@@ -135,7 +136,8 @@ def assign_many(store: Store, actor: Actor,
     outcome = BulkOutcome()
     for number, seen in items:
         try:
-            assign(store, actor, number, assignee, expected_assignee=seen, now=now)
+            outcome.assignee = assign(store, actor, number, assignee,
+                                      expected_assignee=seen, now=now)
         except TawasulError as exc:
             outcome.refuse(number, exc)
         else:
