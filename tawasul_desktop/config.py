@@ -1,7 +1,8 @@
 """Application configuration: one TOML file, environment overrides, platform folders.
 
 The file is found at ``$TAWASUL_CONFIG`` or in the platform's config folder
-(``config.toml``). Every key is optional; see README "Configuration" for the list.
+(``config.toml``). Every key is optional and declared once in ``SETTINGS`` (type, default,
+choices, environment variable, help); README "Configuration" lists them.
 Errors name the key and the file, never a traceback.
 """
 
@@ -34,18 +35,112 @@ class ConfigError(ValueError):
         self.problems = problems or [message]
 
 
+# --- the settings, declared once ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One key of the configuration file: where it lives, its type and default, the values it
+    may take, the environment variable that overrides it, and what it is for. The loader,
+    the writer, the set-up dialog and the command line all read these."""
+
+    section: str
+    key: str
+    attr: str  # the Settings field it fills
+    kind: type
+    default: Any
+    help: str
+    choices: tuple[str, ...] = ()
+    env: str | None = None
+    minimum: int | None = None
+    special: bool = False  # checked by its own code in load_settings (paths, codes, secrets)
+
+    @property
+    def name(self) -> str:
+        return f"{self.section}.{self.key}"
+
+
+RECEIPT_FORMATS = ("a5", "a4", "roll80")
+LANGUAGES = ("ar", "en")
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("centre", "code", "centre_code", str, "101",
+            "the centre's three-digit code (first part of every request number)",
+            env="TAWASUL_CENTRE", special=True),
+    Setting("centre", "counter", "counter", int, 1, "this counter's number, 1 to 99",
+            env="TAWASUL_COUNTER", special=True),
+    Setting("centre", "name_ar", "centre_name_ar", str, "مركز خدمات الجوازات",
+            "the centre's name in Arabic (receipts)"),
+    Setting("centre", "name_en", "centre_name_en", str, "Passports Service Centre",
+            "the centre's name in English (receipts)"),
+    Setting("centre", "directorate_ar", "directorate_ar", str, "المديرية العامة للجوازات",
+            "the directorate's name in Arabic (receipts)"),
+    Setting("centre", "directorate_en", "directorate_en", str,
+            "General Directorate of Passports", "the directorate's name in English (receipts)"),
+    Setting("storage", "data_dir", "data_dir", str, None,
+            "the data folder (default: the platform's user data folder)",
+            env="TAWASUL_DATA_DIR", special=True),
+    Setting("storage", "db", "db_path", str, None,
+            "the SQLite database (default: tawasul.sqlite3 in the data folder)",
+            env="TAWASUL_DB", special=True),
+    Setting("storage", "shared", "data_dir", bool, False,
+            "machine's file only: one data folder for every account of this PC", special=True),
+    Setting("receipt", "format", "receipt_format", str, "a5", "the receipt's paper",
+            choices=RECEIPT_FORMATS),
+    Setting("receipt", "font", "receipt_font", str, None,
+            "a TrueType font with Arabic for receipts (default: the bundled one)"),
+    Setting("receipt", "printer", "receipt_printer", str, None,
+            "the counter's receipt printer: Print goes there at once"),
+    Setting("central", "dsn", "central_dsn", str, None,
+            "the central PostgreSQL (libpq connection string, without a password)",
+            env="TAWASUL_CENTRAL_DSN", special=True),
+    Setting("central", "password_file", "central_password_file", str, None,
+            "a file (owner-only) holding the central password", special=True),
+    Setting("central", "sslmode", "central_sslmode", str, None, "libpq sslmode",
+            choices=SSLMODES),
+    Setting("central", "sslrootcert", "central_sslrootcert", str, None,
+            "the CA certificate that signed central's"),
+    Setting("central", "sync_interval_seconds", "sync_interval_seconds", int, 60,
+            "seconds between sync rounds", minimum=5),
+    Setting("ui", "language", "language", str, "ar", "the interface language",
+            choices=LANGUAGES),
+    Setting("ui", "idle_lock_minutes", "idle_lock_minutes", int, 5,
+            "minutes without input before the screen locks"),
+    Setting("log", "command_line", "log_command_line", bool, False,
+            "the `tawasul` command logs to the desktop's file too"),
+)
+SECTIONS = tuple(dict.fromkeys(s.section for s in SETTINGS))
+
+
+def setting(section: str, key: str) -> Setting:
+    """The declaration of ``section.key`` (KeyError if there is none)."""
+    for s in SETTINGS:
+        if s.section == section and s.key == key:
+            return s
+    raise KeyError(f"{section}.{key}")
+
+
+def _default(attr: str) -> Any:
+    return next(s.default for s in SETTINGS if s.attr == attr)
+
+
+def _one_of(choices: tuple[str, ...]) -> str:
+    return f"{', '.join(choices[:-1])} or {choices[-1]}" if len(choices) > 1 else choices[0]
+
+
 @dataclass(frozen=True)
 class Settings:
     config_file: Path
     data_dir: Path
     db_path: Path
-    centre_code: str = "101"
-    counter: int = 1
-    centre_name_ar: str = "مركز خدمات الجوازات"
-    centre_name_en: str = "Passports Service Centre"
-    directorate_ar: str = "المديرية العامة للجوازات"
-    directorate_en: str = "General Directorate of Passports"
-    receipt_format: str = "a5"
+    centre_code: str = _default("centre_code")
+    counter: int = _default("counter")
+    centre_name_ar: str = _default("centre_name_ar")
+    centre_name_en: str = _default("centre_name_en")
+    directorate_ar: str = _default("directorate_ar")
+    directorate_en: str = _default("directorate_en")
+    receipt_format: str = _default("receipt_format")
     receipt_font: str | None = None
     receipt_printer: str | None = None  # the counter's receipt printer: Print goes there at once
     central_dsn: str | None = None
@@ -53,10 +148,10 @@ class Settings:
     central_password_file: Path | None = None
     central_sslmode: str | None = None
     central_sslrootcert: str | None = None
-    sync_interval_seconds: int = 60
-    language: str = "ar"
-    idle_lock_minutes: int = 5
-    log_command_line: bool = False  # the `tawasul` command logs to the desktop's file too
+    sync_interval_seconds: int = _default("sync_interval_seconds")
+    language: str = _default("language")
+    idle_lock_minutes: int = _default("idle_lock_minutes")
+    log_command_line: bool = _default("log_command_line")
     policy: Policy = field(default_factory=default_policy)
     # The machine's file, when there is one (read before config_file), and what was odd in
     # either (unknown keys, a machine key a user's file tried to change).
@@ -260,9 +355,6 @@ def _check_counter(value: Any, source: str) -> int:
     return number
 
 
-_SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
-
-
 def _dsn_has_password(dsn: str) -> bool:
     from psycopg.conninfo import conninfo_to_dict
 
@@ -299,16 +391,14 @@ def load_settings(
     problems = layers.problems
 
     def table(name: str) -> _Table:
+        if name in layers.tables:
+            return layers.tables[name]
         if name in layers.scalars:
             problems.append(f"{layers.scalars.pop(name)}: [{name}] must be a table")
         return layers.section(name)
 
-    centre = table("centre")
-    storage = table("storage")
-    receipt = table("receipt")
-    central = table("central")
-    ui = table("ui")
-    log_table = table("log")
+    tables = {name: table(name) for name in SECTIONS}
+    centre, storage, central = tables["centre"], tables["storage"], tables["central"]
 
     def checked(check: Any, value: Any, where: str, default: Any) -> Any:
         try:
@@ -344,17 +434,25 @@ def load_settings(
         or resolved_data / "tawasul.sqlite3"
     ).expanduser()
 
-    receipt_format = _typed(receipt, "format", str, source, "receipt") or "a5"
-    if receipt_format not in ("a5", "a4", "roll80"):
-        problems.append(f"{receipt.source_of('format')}: receipt.format must be a5, a4 or "
-                        f"roll80, not {receipt_format!r}")
-        receipt_format = "a5"
-    language = _typed(ui, "language", str, source, "ui") or "ar"
-    if language not in ("ar", "en"):
-        problems.append(f"{ui.source_of('language')}: ui.language must be ar or en, "
-                        f"not {language!r}")
-        language = "ar"
-    idle = _typed(ui, "idle_lock_minutes", int, source, "ui")
+    plain: dict[str, Any] = {}
+    for spec in SETTINGS:  # the declared keys without code of their own
+        if spec.special:
+            continue
+        where = table(spec.section)
+        value = _typed(where, spec.key, spec.kind, source, spec.section)
+        if spec.env and os.environ.get(spec.env):
+            value = os.environ[spec.env]
+        if value == "":
+            value = None  # an empty value is no value: the default holds
+        if value is not None and spec.choices and value not in spec.choices:
+            problems.append(f"{where.source_of(spec.key)}: {spec.name} must be "
+                            f"{_one_of(spec.choices)}, not {value!r}")
+            value = None
+        if value is not None and spec.minimum is not None and value < spec.minimum:
+            problems.append(f"{where.source_of(spec.key)}: {spec.name} must be at least "
+                            f"{spec.minimum}")
+            value = None
+        plain[spec.attr] = bool(value) if spec.kind is bool else (value or spec.default)
 
     policy = default_policy()
     if "policy" in layers.scalars:
@@ -369,22 +467,7 @@ def load_settings(
     if central_dsn and _dsn_has_password(central_dsn):
         problems.append(f"{central.source_of('dsn')}: central.dsn must not hold a password; "
                         "put it in the file named by central.password_file")
-    sslmode = _typed(central, "sslmode", str, source, "central")
-    if sslmode is not None and sslmode not in _SSLMODES:
-        problems.append(f"{central.source_of('sslmode')}: central.sslmode must be one of "
-                        f"{', '.join(_SSLMODES)}")
     password_file = _typed(central, "password_file", str, source, "central")
-    sslrootcert = _typed(central, "sslrootcert", str, source, "central")
-    interval = _typed(central, "sync_interval_seconds", int, source, "central")
-    if interval is not None and interval < 5:
-        problems.append(f"{central.source_of('sync_interval_seconds')}: "
-                        "central.sync_interval_seconds must be at least 5")
-
-    texts = {key: _typed(centre, key, str, source, "centre")
-             for key in ("name_ar", "name_en", "directorate_ar", "directorate_en")}
-    receipt_font = _typed(receipt, "font", str, source, "receipt")
-    receipt_printer = _typed(receipt, "printer", str, source, "receipt")
-    log_command_line = _typed(log_table, "command_line", bool, source, "log")
 
     layers.unknown_keys()
     if problems:
@@ -392,29 +475,16 @@ def load_settings(
     for warning in layers.warnings:
         log.warning("configuration: %s", warning)
 
-    defaults = Settings(config_file=source, data_dir=resolved_data, db_path=resolved_db)
     return Settings(
         config_file=source,
         data_dir=resolved_data,
         db_path=resolved_db,
         centre_code=centre_code,
         counter=counter,
-        centre_name_ar=texts["name_ar"] or defaults.centre_name_ar,
-        centre_name_en=texts["name_en"] or defaults.centre_name_en,
-        directorate_ar=texts["directorate_ar"] or defaults.directorate_ar,
-        directorate_en=texts["directorate_en"] or defaults.directorate_en,
-        receipt_format=receipt_format,
-        receipt_font=receipt_font,
-        receipt_printer=receipt_printer or None,
         central_dsn=os.environ.get("TAWASUL_CENTRAL_DSN") or central_dsn,
         central_password_file=Path(password_file).expanduser() if password_file else None,
-        central_sslmode=sslmode,
-        central_sslrootcert=sslrootcert,
-        sync_interval_seconds=interval or 60,
-        language=language,
-        idle_lock_minutes=idle or 5,
-        log_command_line=bool(log_command_line),
         policy=policy,
+        **plain,
         site_config_file=site if site.exists() and site != source else None,
         warnings=tuple(layers.warnings),
     )

@@ -24,6 +24,7 @@ from tawasul_desktop.config import (
     ConfigError,
     Settings,
     load_settings,
+    setting,
     site_config_file,
 )
 
@@ -54,6 +55,11 @@ def apply_changes(document: TOMLDocument,
     """Set the keys of ``changes`` per table in place (None or "" removes the key; a table
     left empty goes); every other line, comment included, stays where it was."""
     for section, values in changes.items():
+        for key in values:  # only declared keys (config.SETTINGS): never a typo into a file
+            try:
+                setting(section, key)
+            except KeyError:
+                raise ConfigError(f"{section}.{key} is not a setting") from None
         table = document.get(section)
         if table is None:
             table = tomlkit.table()

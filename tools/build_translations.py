@@ -3,7 +3,8 @@
     python tools/build_translations.py           # lupdate (keeps translations) + lrelease
     python tools/build_translations.py --release # lrelease only (what a build needs)
 
-Sources are the GUI package (``self.tr``) and the Designer forms in ``ui/``. Translators edit
+Sources are the GUI package (``self.tr``) and the Designer forms in ``ui/``; no source
+locations are kept, so a .ts file changes only when a text does. Translators edit
 ``resources/translations/tawasul_ar.ts`` with Qt Linguist; both .ts and .qm are committed so
 that a plain ``pip install .`` needs no Qt tools.
 """
@@ -37,7 +38,7 @@ def sources() -> list[str]:
 def update() -> None:
     for language in LANGUAGES:
         ts = TRANSLATIONS / f"tawasul_{language}.ts"
-        subprocess.run([_tool("lupdate"), "-no-obsolete", "-locations", "relative",
+        subprocess.run([_tool("lupdate"), "-no-obsolete", "-locations", "none",
                         "-target-language", language, *sources(), "-ts", str(ts.relative_to(ROOT))],
                        cwd=ROOT, check=True)
 

@@ -344,7 +344,7 @@ def main() -> None:
             receipt.close()
             window.tabs.setCurrentWidget(window.enquiry)
             window.enquiry.input.setText(number)
-            window.enquiry.find()
+            window.enquiry.find_request()
             shot("09-enquiry")
             window.enquiry.input.setText(number[:-1] + str((int(number[-1]) + 1) % 10))
             shot("10-enquiry-mistyped")

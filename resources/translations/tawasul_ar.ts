@@ -4,12 +4,10 @@
 <context>
     <name>AssigneeDialog</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/decision_dialogs.py" line="+139"/>
         <source>Assign</source>
         <translation>إسناد</translation>
     </message>
     <message numerus="yes">
-        <location line="+4"/>
         <source>Assign %n request(s) to:</source>
         <translation>
             <numerusform>إسناد أي طلب إلى:</numerusform>
@@ -21,7 +19,6 @@
         </translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>Nobody (release)</source>
         <translation>لا أحد (إلغاء الإسناد)</translation>
     </message>
@@ -29,37 +26,30 @@
 <context>
     <name>AttachmentsPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/attachments.py" line="+175"/>
         <source>Add files</source>
         <translation>إضافة ملفات</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Documents (*.pdf *.jpg *.jpeg *.png)</source>
         <translation>المستندات (*.pdf *.jpg *.jpeg *.png)</translation>
     </message>
     <message>
-        <location line="+123"/>
         <source>Attach every document the service needs. Each ticks in the list below when a file is attached for it.</source>
         <translation>أرفق كل مستند تتطلبه الخدمة، وتظهر علامة بجانبه في القائمة أدناه عند إرفاق ملف له.</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>&amp;Document</source>
         <translation>المستند</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Add file…</source>
         <translation>إضافة ملف…</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Remove</source>
         <translation>إزالة</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>You can also drop PDF, JPEG or PNG files here.</source>
         <translation>يمكنك أيضاً سحب ملفات PDF أو JPEG أو PNG وإفلاتها هنا.</translation>
     </message>
@@ -67,139 +57,110 @@
 <context>
     <name>DashboardPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/dashboard.py" line="+175"/>
         <source>Refreshing…</source>
         <translation>جارٍ التحديث…</translation>
     </message>
     <message>
-        <location line="+11"/>
         <source>Dashboard</source>
         <translation>لوحة المتابعة</translation>
     </message>
     <message>
-        <location line="+20"/>
         <source>Updated %1</source>
         <translation>آخر تحديث %1</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>Submitted today</source>
         <translation>قُدِّمت اليوم</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Overdue</source>
         <translation>متأخرة</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <location line="+121"/>
         <source>Due within 2 working days</source>
         <translation>تستحق خلال يومي عمل</translation>
     </message>
     <message>
-        <location line="-120"/>
         <source>Decided within 7 working days</source>
         <translation>بُتّ فيها خلال 7 أيام عمل</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Requests with a follow-up</source>
         <translation>طلبات عليها متابعة</translation>
     </message>
     <message>
-        <location line="+44"/>
         <source>Requests by status</source>
         <translation>الطلبات حسب الحالة</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>Open requests by service</source>
         <translation>الطلبات المفتوحة حسب الخدمة</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>Decided within 7 working days, by week (%)</source>
         <translation>نسبة البت خلال 7 أيام عمل أسبوعيًا (%)</translation>
     </message>
     <message>
-        <location line="+44"/>
         <source>All services</source>
         <translation>كل الخدمات</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>Nobody</source>
         <translation>لا أحد</translation>
     </message>
     <message>
-        <location line="+12"/>
         <source>&amp;Refresh</source>
         <translation>&amp;تحديث</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>SLA by service (since %1)</source>
         <translation>الالتزام بالمهلة حسب الخدمة (منذ %1)</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Open requests per supervisor</source>
         <translation>الطلبات المفتوحة لكل مشرف</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Overdue (oldest first)</source>
         <translation>المتأخرة (الأقدم أولًا)</translation>
     </message>
     <message>
-        <location line="+6"/>
-        <location line="+4"/>
         <source>Service</source>
         <translation>الخدمة</translation>
     </message>
     <message>
-        <location line="-4"/>
         <source>In time</source>
         <translation>في المهلة</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Met</source>
         <translation>ضمن المهلة</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Missed</source>
         <translation>تجاوزت المهلة</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Supervisor</source>
         <translation>المشرف</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Waiting for a decision</source>
         <translation>بانتظار القرار</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Returned</source>
         <translation>معادة</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Number</source>
         <translation>الرقم</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Due</source>
         <translation>الاستحقاق</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Working days left</source>
         <translation>أيام العمل المتبقية</translation>
     </message>
@@ -207,12 +168,10 @@
 <context>
     <name>DateField</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/date_picker.py" line="+95"/>
         <source>e.g. %1 or %2</source>
         <translation>مثال: %1 أو %2</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Choose from a calendar (Gregorian and Hijri)</source>
         <translation>الاختيار من التقويم (ميلادي وهجري)</translation>
     </message>
@@ -220,7 +179,6 @@
 <context>
     <name>DatePickerDialog</name>
     <message>
-        <location line="-55"/>
         <source>Choose a date</source>
         <translation>اختيار تاريخ</translation>
     </message>
@@ -228,22 +186,18 @@
 <context>
     <name>DetailPane</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/detail.py" line="+229"/>
         <source>Loading preview…</source>
         <translation>جارٍ تحميل المعاينة…</translation>
     </message>
     <message>
-        <location line="+10"/>
         <source>No preview; open it with the system viewer.</source>
         <translation>لا معاينة؛ افتحه بعارض النظام.</translation>
     </message>
     <message>
-        <location line="+11"/>
         <source>The file could not be read.</source>
         <translation>تعذّرت قراءة الملف.</translation>
     </message>
     <message numerus="yes">
-        <location line="+20"/>
         <source>%n request(s) chosen</source>
         <translation>
             <numerusform>لم يُختر أي طلب</numerusform>
@@ -255,122 +209,10 @@
         </translation>
     </message>
     <message>
-        <location line="+9"/>
         <source>Choose a request in the queue to see it here.</source>
         <translation>اختر طلبًا من القائمة لعرضه هنا.</translation>
     </message>
     <message>
-        <location line="+20"/>
-        <source>Service</source>
-        <translation>الخدمة</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Status</source>
-        <translation>الحالة</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Assignee</source>
-        <translation>المسؤول</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Applicant</source>
-        <translation>مقدم الطلب</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Identity number</source>
-        <translation>رقم الهوية</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Mobile</source>
-        <translation>الجوال</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>E-mail</source>
-        <translation>البريد الإلكتروني</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Relation</source>
-        <translation>صلة القرابة</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Person concerned</source>
-        <translation>صاحب الشأن</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Their identity number</source>
-        <translation>رقم هوية صاحب الشأن</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Counter</source>
-        <translation>الشباك</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Submitted</source>
-        <translation>وقت التقديم</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Answer due by</source>
-        <translation>موعد الرد</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Paused since</source>
-        <translation>متوقف منذ</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Decided</source>
-        <translation>القرار</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Reason</source>
-        <translation>السبب</translation>
-    </message>
-    <message>
-        <location line="+10"/>
-        <source>Description</source>
-        <translation>الوصف</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Follow-ups</source>
-        <translation>المتابعات</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>History</source>
-        <translation>السجل</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>None</source>
-        <translation>لا يوجد</translation>
-    </message>
-    <message>
-        <location line="+30"/>
-        <source>Assigned to %1</source>
-        <translation>أُسند إلى %1</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Released</source>
-        <translation>أُلغي الإسناد</translation>
-    </message>
-    <message>
-        <location line="+6"/>
         <source>&amp;Open with the system viewer</source>
         <translation>ا&amp;فتح بعارض النظام</translation>
     </message>
@@ -378,84 +220,62 @@
 <context>
     <name>DetailsPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/details.py" line="+250"/>
         <source>Enough detail: %1 words, %2 characters.</source>
         <translation>الوصف كافٍ: %1 كلمة، %2 حرفاً.</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>%1 more words and %2 more characters needed (at least %3 words and %4 characters).</source>
         <translation>يلزم %1 كلمات و%2 حرفاً إضافية (الحد الأدنى %3 كلمات و%4 حرفاً).</translation>
     </message>
     <message>
-        <location filename="../../ui/details_page.ui" line="+6"/>
         <source>Details</source>
         <translation>البيانات</translation>
     </message>
     <message>
-        <location line="+13"/>
         <source>Applicant (the person at the counter)</source>
         <translation>مقدم الطلب (الحاضر عند الشباك)</translation>
     </message>
     <message>
-        <location line="+6"/>
-        <location line="+181"/>
         <source>Identity number</source>
         <translation>رقم الهوية</translation>
     </message>
     <message>
-        <location line="-171"/>
-        <location line="+181"/>
         <source>10 digits: national ID, iqama or border number</source>
         <translation>10 أرقام: هوية وطنية أو إقامة أو رقم حدود</translation>
     </message>
     <message>
-        <location line="-158"/>
-        <location line="+181"/>
         <source>Full name</source>
         <translation>الاسم الكامل</translation>
     </message>
     <message>
-        <location line="-151"/>
-        <location line="+181"/>
         <source>Mobile</source>
         <translation>الجوال</translation>
     </message>
     <message>
-        <location line="-171"/>
-        <location line="+181"/>
         <source>05XXXXXXXX</source>
         <translation>05XXXXXXXX</translation>
     </message>
     <message>
-        <location line="-158"/>
-        <location line="+181"/>
         <source>E-mail</source>
         <translation>البريد الإلكتروني</translation>
     </message>
     <message>
-        <location line="-171"/>
-        <location line="+181"/>
         <source>name@example.com</source>
         <translation>name@example.com</translation>
     </message>
     <message>
-        <location line="-153"/>
         <source>&amp;Relation to the person concerned</source>
         <translation>صلة مقدم الطلب بصاحب الطلب</translation>
     </message>
     <message>
-        <location line="+41"/>
         <source>Person concerned (if not the applicant)</source>
         <translation>صاحب الطلب (إن لم يكن مقدم الطلب)</translation>
     </message>
     <message>
-        <location line="+151"/>
         <source>Service details</source>
         <translation>بيانات الخدمة</translation>
     </message>
     <message>
-        <location line="+8"/>
         <source>Description of the problem</source>
         <translation>وصف المشكلة</translation>
     </message>
@@ -463,142 +283,62 @@
 <context>
     <name>EnquiryPage</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/enquiry.py" line="+229"/>
         <source>Enter a request number (%1 digits) or an identity number (10 digits).</source>
         <translation>أدخل رقم الطلب (%1 رقماً) أو رقم الهوية (10 أرقام).</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>No requests for this identity number.</source>
         <translation>لا توجد طلبات لرقم الهوية هذا.</translation>
     </message>
     <message>
-        <location line="+68"/>
         <source>Find a request by its number or by an identity number.</source>
         <translation>ابحث عن الطلب برقمه أو برقم الهوية.</translation>
     </message>
     <message>
-        <location line="+17"/>
-        <source>Number</source>
-        <translation>الرقم</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Service</source>
-        <translation>الخدمة</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Status</source>
-        <translation>الحالة</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Applicant</source>
-        <translation>مقدم الطلب</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Person concerned</source>
-        <translation>صاحب الطلب</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Submitted</source>
-        <translation>تاريخ التقديم</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Answer due by</source>
-        <translation>موعد الرد</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Follow-up possible from</source>
-        <translation>تُتاح المتابعة من</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Overdue</source>
-        <translation>متأخر عن موعده</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Reason</source>
-        <translation>السبب</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Attachments</source>
-        <translation>المرفقات</translation>
-    </message>
-    <message>
-        <location line="+0"/>
-        <source>Follow-ups</source>
-        <translation>المتابعات</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>History</source>
-        <translation>السجل</translation>
-    </message>
-    <message>
-        <location line="+20"/>
         <source>This request is %1: no follow-up can be recorded.</source>
         <translation>هذا الطلب %1: لا يمكن تسجيل متابعة له.</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>A follow-up can be recorded now.</source>
         <translation>يمكن تسجيل المتابعة الآن.</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>A follow-up can be recorded from %1.</source>
         <translation>يمكن تسجيل المتابعة ابتداءً من %1.</translation>
     </message>
     <message>
-        <location filename="../../ui/enquiry.ui" line="+6"/>
         <source>Enquiry</source>
         <translation>الاستعلام</translation>
     </message>
     <message>
-        <location line="+8"/>
         <source>Request &amp;number or identity number</source>
         <translation>رقم الطلب أو رقم الهوية</translation>
     </message>
     <message>
-        <location line="+10"/>
         <source>e.g. 101-01-26-000001-7 or 1XXXXXXXXX</source>
         <translation>مثل 101-01-26-000001-7 أو 1XXXXXXXXX</translation>
     </message>
     <message>
-        <location line="+10"/>
         <source>&amp;Find</source>
         <translation>بحث</translation>
     </message>
     <message>
-        <location line="+29"/>
         <source>Requests found</source>
         <translation>الطلبات الموجودة</translation>
     </message>
     <message>
-        <location line="+10"/>
         <source>Recent requests at this counter</source>
         <translation>أحدث طلبات هذا الشباك</translation>
     </message>
     <message>
-        <location line="+26"/>
         <source>Note for the follow-up (optional)</source>
         <translation>ملاحظة المتابعة (اختيارية)</translation>
     </message>
     <message>
-        <location line="+10"/>
         <source>Record &amp;follow-up</source>
         <translation>تسجيل متابعة</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>&amp;Reprint receipt</source>
         <translation>إعادة &amp;طباعة الإيصال</translation>
     </message>
@@ -606,12 +346,10 @@
 <context>
     <name>ErrorHook</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/app.py" line="+56"/>
         <source>Something went wrong</source>
         <translation>حدث خطأ</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>An unexpected error occurred. What you typed is kept; please try again. If it happens again, tell the administrator (the details are in the log file).</source>
         <translation>حدث خطأ غير متوقع. ما أدخلته محفوظ؛ أعد المحاولة من فضلك. إن تكرر الخطأ فأبلغ مدير النظام (التفاصيل في ملف السجل).</translation>
     </message>
@@ -619,156 +357,122 @@
 <context>
     <name>FilterBar</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/filters.py" line="+223"/>
         <source>My queue</source>
         <translation>طلباتي</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <location line="+124"/>
         <source>Due within 2 working days</source>
         <translation>تستحق خلال يومي عمل</translation>
     </message>
     <message>
-        <location line="-123"/>
-        <location line="+122"/>
         <source>Overdue</source>
         <translation>متأخرة</translation>
     </message>
     <message>
-        <location line="-121"/>
-        <location line="+105"/>
         <source>Waiting for a decision</source>
         <translation>بانتظار القرار</translation>
     </message>
     <message>
-        <location line="-104"/>
         <source>Returned to applicant</source>
         <translation>المعادة لمقدم الطلب</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>All requests</source>
         <translation>كل الطلبات</translation>
     </message>
     <message>
-        <location line="+35"/>
         <source>Save filter</source>
         <translation>حفظ عامل التصفية</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Name of this filter:</source>
         <translation>اسم عامل التصفية:</translation>
     </message>
     <message>
-        <location line="+25"/>
         <source>Saved filters</source>
         <translation>عوامل التصفية المحفوظة</translation>
     </message>
     <message>
-        <location line="+12"/>
         <source>Anyone</source>
         <translation>أي أحد</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Me</source>
         <translation>أنا</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Nobody</source>
         <translation>لا أحد</translation>
     </message>
     <message>
-        <location line="+8"/>
         <source>&amp;Status</source>
         <translation>ال&amp;حالة</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Ser&amp;vice</source>
         <translation>ال&amp;خدمة</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Coun&amp;ter</source>
         <translation>ال&amp;شباك</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>&amp;From</source>
         <translation>&amp;من</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>&amp;To</source>
         <translation>إ&amp;لى</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>&amp;Deadline</source>
         <translation>ال&amp;مهلة</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Assi&amp;gnee</source>
         <translation>الم&amp;سؤول</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>&amp;Queue</source>
         <translation>ال&amp;قائمة</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Sea&amp;rch</source>
         <translation>ب&amp;حث</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Request number, name or full identity number</source>
         <translation>رقم الطلب أو الاسم أو رقم الهوية كاملًا</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Save filter…</source>
         <translation>حفظ التصفية…</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Delete filter</source>
         <translation>حذف التصفية</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>C&amp;lear</source>
         <translation>م&amp;سح</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>All</source>
         <translation>الكل</translation>
     </message>
     <message>
-        <location line="+2"/>
-        <location line="+20"/>
         <source>Any</source>
         <translation>أي</translation>
     </message>
     <message>
-        <location line="-16"/>
         <source>All statuses</source>
         <translation>كل الحالات</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Open</source>
         <translation>المفتوحة</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>All services</source>
         <translation>كل الخدمات</translation>
     </message>
@@ -776,47 +480,38 @@
 <context>
     <name>FirstAdminForm</name>
     <message>
-        <location filename="../../ui/first_admin.ui" line="+6"/>
         <source>Create the first administrator</source>
         <translation>إنشاء أول مدير للنظام</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>Welcome to Tawasul Desk</source>
         <translation>مرحباً بك في مكتب تواصل</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>No administrator exists yet. Create the first administrator account; it can then add the clerks.</source>
         <translation>لا يوجد مدير للنظام بعد. أنشئ حساب المدير الأول، ثم يضيف المدير حسابات الموظفين.</translation>
     </message>
     <message>
-        <location line="+12"/>
         <source>&amp;User name</source>
         <translation>اسم المستخدم</translation>
     </message>
     <message>
-        <location line="+10"/>
         <source>Latin letters and digits, e.g. admin</source>
         <translation>حروف لاتينية وأرقام، مثل admin</translation>
     </message>
     <message>
-        <location line="+10"/>
         <source>&amp;Full name</source>
         <translation>الاسم الكامل</translation>
     </message>
     <message>
-        <location line="+17"/>
         <source>&amp;Password</source>
         <translation>كلمة المرور</translation>
     </message>
     <message>
-        <location line="+20"/>
         <source>&amp;Repeat password</source>
         <translation>تأكيد كلمة المرور</translation>
     </message>
     <message>
-        <location line="+50"/>
         <source>&amp;Create administrator</source>
         <translation>إنشاء المدير</translation>
     </message>
@@ -824,125 +519,25 @@
 <context>
     <name>FirstAdminPanel</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/login.py" line="+221"/>
         <source>The two passwords differ.</source>
         <translation>كلمتا المرور غير متطابقتين.</translation>
     </message>
 </context>
 <context>
-    <name>HistoryLabels</name>
-    <message>
-        <location filename="../../tawasul_desktop/gui/history_labels.py" line="+12"/>
-        <source>Request submitted</source>
-        <translation>قُدِّم الطلب</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Follow-up recorded</source>
-        <translation>سُجِّلت متابعة</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Review started</source>
-        <translation>بدأت المراجعة</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Accepted</source>
-        <translation>قُبل</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Rejected</source>
-        <translation>رُفض</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Returned to the applicant</source>
-        <translation>أُعيد لمقدم الطلب</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Applicant answered</source>
-        <translation>ردّ مقدم الطلب</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Closed</source>
-        <translation>أُغلق</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Withdrawn</source>
-        <translation>سُحب</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Due date moved by a closure day</source>
-        <translation>تغيّر موعد الاستحقاق بسبب يوم إغلاق</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>Updated from the central database</source>
-        <translation>حُدِّث من قاعدة البيانات المركزية</translation>
-    </message>
-</context>
-<context>
     <name>IntakeWizard</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/wizard.py" line="+414"/>
-        <location line="+182"/>
         <source>Service</source>
         <translation>الخدمة</translation>
     </message>
     <message>
-        <location line="-181"/>
-        <source>Applicant</source>
-        <translation>مقدم الطلب</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Relation</source>
-        <translation>الصلة</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Person concerned</source>
-        <translation>صاحب الطلب</translation>
-    </message>
-    <message>
-        <location line="+7"/>
-        <source>Description</source>
-        <translation>الوصف</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <location line="+168"/>
         <source>Attachments</source>
         <translation>المرفقات</translation>
     </message>
     <message>
-        <location line="-167"/>
-        <source>Expected answer by</source>
-        <translation>موعد الرد المتوقع</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Follow-up possible from</source>
-        <translation>تُتاح المتابعة من</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Check the request with the applicant, then submit.</source>
-        <translation>راجع الطلب مع مقدمه، ثم قدّمه.</translation>
-    </message>
-    <message>
-        <location line="+35"/>
         <source>Open request exists</source>
         <translation>يوجد طلب مفتوح</translation>
     </message>
     <message>
-        <location line="+21"/>
         <source>Request number: %1
 Expected answer by: %2
 Follow-up possible from: %3</source>
@@ -951,52 +546,42 @@ Follow-up possible from: %3</source>
 تُتاح المتابعة من: %3</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>Last request submitted.</source>
         <translation>قُدِّم آخر طلب بنجاح.</translation>
     </message>
     <message>
-        <location line="+73"/>
         <source>Discard request</source>
         <translation>إلغاء الطلب</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Discard this request and everything typed for it?</source>
         <translation>هل تريد إلغاء هذا الطلب وكل ما أُدخل فيه؟</translation>
     </message>
     <message>
-        <location line="+28"/>
         <source>Applicant and details</source>
         <translation>مقدم الطلب والبيانات</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Confirm and submit</source>
         <translation>المراجعة والتقديم</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Step %1 of 4: %2</source>
         <translation>الخطوة %1 من 4: %2</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>Discard (Esc)</source>
         <translation>إلغاء (Esc)</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Back (Alt+B)</source>
         <translation>السابق (Alt+B)</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Next (Alt+N)</source>
         <translation>التالي (Alt+N)</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Submit request (Ctrl+Enter)</source>
         <translation>تقديم الطلب (Ctrl+Enter)</translation>
     </message>
@@ -1004,32 +589,26 @@ Follow-up possible from: %3</source>
 <context>
     <name>LoginForm</name>
     <message>
-        <location filename="../../ui/login.ui" line="+6"/>
         <source>Sign in</source>
         <translation>تسجيل الدخول</translation>
     </message>
     <message>
-        <location line="+19"/>
         <source>Tawasul Desk</source>
         <translation>مكتب تواصل</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>Sign in to take requests at this counter.</source>
         <translation>سجّل الدخول لاستقبال الطلبات في هذا الشباك.</translation>
     </message>
     <message>
-        <location line="+12"/>
         <source>&amp;User name</source>
         <translation>اسم المستخدم</translation>
     </message>
     <message>
-        <location line="+17"/>
         <source>&amp;Password</source>
         <translation>كلمة المرور</translation>
     </message>
     <message>
-        <location line="+50"/>
         <source>&amp;Sign in</source>
         <translation>دخول</translation>
     </message>
@@ -1037,17 +616,14 @@ Follow-up possible from: %3</source>
 <context>
     <name>LoginPanel</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/login.py" line="-70"/>
         <source>Opening the database…</source>
         <translation>جارٍ فتح قاعدة البيانات…</translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>The session of %1 is locked. Enter the password to continue, or sign in as someone else (the unfinished request is kept as a draft).</source>
         <translation>جلسة %1 مقفلة. أدخل كلمة المرور للمتابعة، أو سجّل الدخول بمستخدم آخر (ويُحفظ الطلب غير المكتمل مسودةً).</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>Sign in to take requests at this counter.</source>
         <translation>سجّل الدخول لاستقبال الطلبات في هذا الشباك.</translation>
     </message>
@@ -1055,112 +631,90 @@ Follow-up possible from: %3</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/main_window.py" line="+206"/>
         <source>The database %1 was written by a newer Tawasul Desk than this one (schema %2). Install the newer version, or ask the administrator.</source>
         <translation>قاعدة البيانات %1 كُتبت بإصدار أحدث من مكتب تواصل من هذا الإصدار (المخطط %2). ثبّت الإصدار الأحدث أو راجع مدير النظام.</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>The database %1 could not be opened: %2</source>
         <translation>تعذر فتح قاعدة البيانات %1: %2</translation>
     </message>
     <message>
-        <location line="+119"/>
         <source>Diagnostics copied to the clipboard.</source>
         <translation>نُسخت معلومات التشخيص إلى الحافظة.</translation>
     </message>
     <message>
-        <location line="+53"/>
         <source>Unfinished request</source>
         <translation>طلب غير مكتمل</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>You have an unfinished request from %1. Continue it now?</source>
         <translation>لديك طلب لم يكتمل منذ %1. هل تتابعه الآن؟</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>&amp;Continue it</source>
         <translation>&amp;متابعته الآن</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>&amp;Keep it for later</source>
         <translation>الإ&amp;بقاء عليه لوقت لاحق</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>&amp;Discard it</source>
         <translation>&amp;حذفه</translation>
     </message>
     <message>
-        <location line="+56"/>
         <source>%1 (%2), counter %3</source>
         <translation>%1 (%2)، الشباك %3</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>Signed in: %1 (%2)</source>
         <translation>المستخدم: %1 (%2)</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>Locked: %1</source>
         <translation>مقفل: %1</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Not signed in</source>
         <translation>لم يسجَّل الدخول</translation>
     </message>
     <message>
-        <location line="+8"/>
         <source>Tawasul Desk</source>
         <translation>مكتب تواصل</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>New request</source>
         <translation>طلب جديد</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Enquiry</source>
         <translation>الاستعلام</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>&amp;Session</source>
         <translation>ا&amp;لجلسة</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>&amp;Lock</source>
         <translation>&amp;قفل</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Sign &amp;out</source>
         <translation>تسجيل ال&amp;خروج</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>&amp;Quit</source>
         <translation>إ&amp;نهاء البرنامج</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>&amp;Language</source>
         <translation>الل&amp;غة</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>&amp;Help</source>
         <translation>&amp;مساعدة</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Copy &amp;diagnostics</source>
         <translation>&amp;نسخ معلومات التشخيص</translation>
     </message>
@@ -1168,12 +722,10 @@ Follow-up possible from: %3</source>
 <context>
     <name>ReasonDialog</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/decision_dialogs.py" line="-74"/>
         <source>Reject</source>
         <translation>رفض</translation>
     </message>
     <message numerus="yes">
-        <location line="+1"/>
         <source>Reject %n request(s). Tick the reasons and add your own words if needed; the reason is kept with the decision.</source>
         <translation>
             <numerusform>رفض أي طلب. حدّد الأسباب وأضف تفصيلًا إن لزم؛ يُحفظ السبب مع القرار.</numerusform>
@@ -1185,12 +737,10 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+3"/>
         <source>Return to the applicant</source>
         <translation>إعادة لمقدم الطلب</translation>
     </message>
     <message numerus="yes">
-        <location line="+1"/>
         <source>Return %n request(s) to the applicant. Tick what is missing; the deadline pauses until the counter records the answer.</source>
         <translation>
             <numerusform>إعادة أي طلب إلى مقدم الطلب. حدّد النواقص؛ تتوقف المهلة حتى يسجّل الشباك الرد.</numerusform>
@@ -1202,7 +752,6 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+26"/>
         <source>&amp;Other / details:</source>
         <translation>أ&amp;خرى / تفاصيل:</translation>
     </message>
@@ -1210,17 +759,14 @@ Follow-up possible from: %3</source>
 <context>
     <name>ReceiptDialog</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/receipt_dialog.py" line="+146"/>
         <source>Receipt (copy)</source>
         <translation>الإيصال (نسخة)</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Receipt</source>
         <translation>الإيصال</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>&amp;Print…</source>
         <translation>&amp;طباعة…</translation>
     </message>
@@ -1241,22 +787,18 @@ Follow-up possible from: %3</source>
         <translation>أُرسل إلى الطابعة %1.</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>&amp;Save as PDF…</source>
         <translation>&amp;حفظ بصيغة PDF…</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Preparing the receipt…</source>
         <translation>جارٍ تجهيز الإيصال…</translation>
     </message>
     <message>
-        <location line="+28"/>
         <source>The receipt cannot be drawn: %1</source>
         <translation>تعذر إنشاء الإيصال: %1</translation>
     </message>
     <message numerus="yes">
-        <location line="+19"/>
         <source>Sent to the printer (%n page(s)).</source>
         <translation>
             <numerusform>أُرسل إلى الطابعة (لا صفحات).</numerusform>
@@ -1268,27 +810,22 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+11"/>
         <source>Printing failed: %1</source>
         <translation>تعذرت الطباعة: %1</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>Saved to %1</source>
         <translation>حُفظ في %1</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>Save receipt</source>
         <translation>حفظ الإيصال</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>PDF files (*.pdf)</source>
         <translation>ملفات PDF (*.pdf)</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>Saving failed: %1</source>
         <translation>تعذر الحفظ: %1</translation>
     </message>
@@ -1296,27 +833,22 @@ Follow-up possible from: %3</source>
 <context>
     <name>RecentRequestsModel</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/enquiry.py" line="-208"/>
         <source>Number</source>
         <translation>الرقم</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Service</source>
         <translation>الخدمة</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Applicant</source>
         <translation>مقدم الطلب</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Status</source>
         <translation>الحالة</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Due</source>
         <translation>موعد الرد</translation>
     </message>
@@ -1324,7 +856,6 @@ Follow-up possible from: %3</source>
 <context>
     <name>RequestQueueModel</name>
     <message numerus="yes">
-        <location filename="../../tawasul_desktop/gui/supervisor/queue_model.py" line="+310"/>
         <source>%n working day(s) left</source>
         <translation>
             <numerusform>لم يبقَ يوم عمل</numerusform>
@@ -1336,12 +867,10 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Due today</source>
         <translation>مستحق اليوم</translation>
     </message>
     <message numerus="yes">
-        <location line="+2"/>
         <source>Overdue by %n working day(s)</source>
         <translation>
             <numerusform>متأخر</numerusform>
@@ -1353,57 +882,46 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Paused (returned)</source>
         <translation>متوقف (معاد)</translation>
     </message>
     <message>
-        <location line="+11"/>
         <source>Number</source>
         <translation>الرقم</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Service</source>
         <translation>الخدمة</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Applicant</source>
         <translation>مقدم الطلب</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Counter</source>
         <translation>الشباك</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Submitted</source>
         <translation>وقت التقديم</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Due</source>
         <translation>الاستحقاق</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Time left</source>
         <translation>الوقت المتبقي</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Status</source>
         <translation>الحالة</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Assignee</source>
         <translation>المسؤول</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Follow-ups</source>
         <translation>المتابعات</translation>
     </message>
@@ -1411,42 +929,34 @@ Follow-up possible from: %3</source>
 <context>
     <name>ServicePage</name>
     <message>
-        <location filename="../../ui/service_page.ui" line="+6"/>
         <source>Service</source>
         <translation>الخدمة</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>Which service is the request about?</source>
         <translation>ما الخدمة التي يتعلق بها الطلب؟</translation>
     </message>
     <message>
-        <location line="+9"/>
         <source>&amp;Search</source>
         <translation>بحث</translation>
     </message>
     <message>
-        <location line="+10"/>
         <source>Type part of the service name, in Arabic or English</source>
         <translation>اكتب جزءاً من اسم الخدمة بالعربية أو الإنجليزية</translation>
     </message>
     <message>
-        <location filename="../../tawasul_desktop/gui/wizard.py" line="-465"/>
         <source>Choose a service to see its conditions and documents.</source>
         <translation>اختر خدمة لعرض شروطها ومستنداتها.</translation>
     </message>
     <message>
-        <location line="+5"/>
         <source>Conditions</source>
         <translation>الشروط</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Accepted identity</source>
         <translation>الهوية المقبولة</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Required documents</source>
         <translation>المستندات المطلوبة</translation>
     </message>
@@ -1454,37 +964,30 @@ Follow-up possible from: %3</source>
 <context>
     <name>SetupDialog</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/setup_dialog.py" line="+128"/>
         <source>Data folder</source>
         <translation>مجلد البيانات</translation>
     </message>
     <message>
-        <location line="+26"/>
         <source>Choose the data folder.</source>
         <translation>اختر مجلد البيانات.</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>The two passwords differ.</source>
         <translation>كلمتا المرور مختلفتان.</translation>
     </message>
     <message>
-        <location line="+13"/>
         <source>Saved. Preparing the database…</source>
         <translation>حُفظت الإعدادات. جارٍ تجهيز قاعدة البيانات…</translation>
     </message>
     <message>
-        <location line="+19"/>
         <source>The database could not be prepared: %1</source>
         <translation>تعذر تجهيز قاعدة البيانات: %1</translation>
     </message>
     <message>
-        <location line="+16"/>
         <source>Set up Tawasul Desk</source>
         <translation>إعداد مكتب تواصل</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Configuration file: %1</source>
         <translation>ملف الإعدادات: %1</translation>
     </message>
@@ -1492,112 +995,90 @@ Follow-up possible from: %3</source>
 <context>
     <name>SetupForm</name>
     <message>
-        <location filename="../../ui/setup.ui" line="+6"/>
         <source>Set up Tawasul Desk</source>
         <translation>إعداد مكتب تواصل</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>Set up this counter</source>
         <translation>إعداد هذا الشباك</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>These settings are saved in the configuration file named below; they can be changed there later. The administrator account is created in the database of the data folder.</source>
         <translation>تُحفظ هذه الإعدادات في ملف الإعدادات المذكور أدناه ويمكن تعديلها فيه لاحقاً. ويُنشأ حساب مدير النظام في قاعدة بيانات مجلد البيانات.</translation>
     </message>
     <message>
-        <location line="+10"/>
         <source>Centre and counter</source>
         <translation>المركز والشباك</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>Centre &amp;code</source>
         <translation>رمز المركز</translation>
     </message>
     <message>
-        <location line="+13"/>
         <source>three digits, e.g. 101</source>
         <translation>ثلاثة أرقام، مثل 101</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>Centre name (&amp;Arabic)</source>
         <translation>اسم المركز (بالعربية)</translation>
     </message>
     <message>
-        <location line="+17"/>
         <source>Centre name (&amp;English)</source>
         <translation>اسم المركز (بالإنجليزية)</translation>
     </message>
     <message>
-        <location line="+17"/>
         <source>C&amp;ounter number</source>
         <translation>رقم الشباك</translation>
     </message>
     <message>
-        <location line="+23"/>
         <source>Data and receipts</source>
         <translation>البيانات والإيصالات</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>&amp;Data folder</source>
         <translation>مجلد البيانات</translation>
     </message>
     <message>
-        <location line="+15"/>
         <source>Choose…</source>
         <translation>اختيار…</translation>
     </message>
     <message>
-        <location line="+9"/>
         <source>&amp;Receipt format</source>
         <translation>مقاس الإيصال</translation>
     </message>
     <message>
-        <location line="+13"/>
         <source>&amp;Printer</source>
         <translation>الطابعة</translation>
     </message>
     <message>
-        <location line="+17"/>
         <source>Central database (optional)</source>
         <translation>قاعدة البيانات المركزية (اختياري)</translation>
     </message>
     <message>
-        <location line="+10"/>
         <source>host=… dbname=… user=… (no password here)</source>
         <translation>host=… dbname=… user=… (بدون كلمة مرور هنا)</translation>
     </message>
     <message>
-        <location line="+10"/>
         <source>First administrator</source>
         <translation>أول مدير للنظام</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>&amp;User name</source>
         <translation>اسم المستخدم</translation>
     </message>
     <message>
-        <location line="+13"/>
         <source>Latin letters and digits, e.g. admin</source>
         <translation>حروف لاتينية وأرقام، مثل admin</translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>&amp;Full name</source>
         <translation>الاسم الكامل</translation>
     </message>
     <message>
-        <location line="+17"/>
         <source>Pass&amp;word</source>
         <translation>كلمة المرور</translation>
     </message>
     <message>
-        <location line="+20"/>
         <source>Re&amp;peat password</source>
         <translation>تأكيد كلمة المرور</translation>
     </message>
@@ -1605,12 +1086,10 @@ Follow-up possible from: %3</source>
 <context>
     <name>Startup</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/app.py" line="+65"/>
         <source>The configuration is not valid:</source>
         <translation>ملف الإعدادات غير صالح:</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Correct the file (or start with --setup), then start Tawasul Desk again.</source>
         <translation>صحّح الملف (أو شغّل البرنامج مع ‎--setup‏) ثم شغّل مكتب تواصل من جديد.</translation>
     </message>
@@ -1618,12 +1097,10 @@ Follow-up possible from: %3</source>
 <context>
     <name>SupervisorWorkspace</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/supervisor/workspace.py" line="+345"/>
         <source>Counting…</source>
         <translation>جارٍ العد…</translation>
     </message>
     <message numerus="yes">
-        <location line="+2"/>
         <source>%n request(s)</source>
         <translation>
             <numerusform>لا طلبات</numerusform>
@@ -1635,30 +1112,22 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+6"/>
-        <location line="+89"/>
-        <location line="+4"/>
-        <location line="+207"/>
         <source>Supervision</source>
         <translation>الإشراف</translation>
     </message>
     <message>
-        <location line="-210"/>
         <source>Select at most %1 requests at a time.</source>
         <translation>اختر %1 طلب على الأكثر في كل مرة.</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>Some selected rows are still loading; try again in a moment.</source>
         <translation>بعض الصفوف المختارة ما زالت تُحمَّل؛ أعد المحاولة بعد لحظة.</translation>
     </message>
     <message>
-        <location line="+28"/>
         <source>Accept request %1?</source>
         <translation>قبول الطلب %1؟</translation>
     </message>
     <message numerus="yes">
-        <location line="+3"/>
         <source>Accept these %n request(s)?</source>
         <translation>
             <numerusform>قبول أي طلب؟</numerusform>
@@ -1670,7 +1139,6 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+4"/>
         <source>…and %n more (Show Details…)</source>
         <translation>
             <numerusform></numerusform>
@@ -1682,12 +1150,10 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Accept</source>
         <translation>قبول</translation>
     </message>
     <message numerus="yes">
-        <location line="+52"/>
         <source>Assigned: %n request(s).</source>
         <translation>
             <numerusform>تم الإسناد: لا طلبات.</numerusform>
@@ -1699,7 +1165,6 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+1"/>
         <source>Accepted: %n request(s).</source>
         <translation>
             <numerusform>تم القبول: لا طلبات.</numerusform>
@@ -1711,7 +1176,6 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+1"/>
         <source>Rejected: %n request(s).</source>
         <translation>
             <numerusform>تم الرفض: لا طلبات.</numerusform>
@@ -1723,7 +1187,6 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message numerus="yes">
-        <location line="+1"/>
         <source>Returned to the applicant: %n request(s).</source>
         <translation>
             <numerusform>أُعيد إلى مقدم الطلب: لا طلبات.</numerusform>
@@ -1735,13 +1198,10 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+7"/>
-        <location line="+21"/>
         <source>Not done</source>
         <translation>لم يُنفَّذ</translation>
     </message>
     <message numerus="yes">
-        <location line="-20"/>
         <source>%n request(s) were not changed:</source>
         <translation>
             <numerusform>تعذّر الإجراء على أي طلب:</numerusform>
@@ -1753,32 +1213,26 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+30"/>
         <source>Export to CSV</source>
         <translation>تصدير إلى CSV</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>CSV files (*.csv)</source>
         <translation>ملفات CSV (*.csv)</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Export to Excel</source>
         <translation>تصدير إلى Excel</translation>
     </message>
     <message>
-        <location line="+0"/>
         <source>Excel workbooks (*.xlsx)</source>
         <translation>مصنفات Excel (*.xlsx)</translation>
     </message>
     <message>
-        <location line="+11"/>
         <source>Exporting…</source>
         <translation>جارٍ التصدير…</translation>
     </message>
     <message numerus="yes">
-        <location line="+5"/>
         <source>Exported %n row(s) to %1.</source>
         <translation>
             <numerusform>صُدِّر لا صفوف إلى %1.</numerusform>
@@ -1790,72 +1244,58 @@ Follow-up possible from: %3</source>
         </translation>
     </message>
     <message>
-        <location line="+7"/>
         <source>Daily summary</source>
         <translation>الملخص اليومي</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>PDF files (*.pdf)</source>
         <translation>ملفات PDF (*.pdf)</translation>
     </message>
     <message>
-        <location line="+13"/>
         <source>Writing the daily summary…</source>
         <translation>جارٍ إعداد الملخص اليومي…</translation>
     </message>
     <message>
-        <location line="+22"/>
         <source>Queue</source>
         <translation>قائمة الطلبات</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Dashboard</source>
         <translation>لوحة المتابعة</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>&amp;Claim</source>
         <translation>ا&amp;ستلام</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>A&amp;ssign…</source>
         <translation>إ&amp;سناد…</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>&amp;Accept</source>
         <translation>&amp;قبول</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>&amp;Reject…</source>
         <translation>&amp;رفض…</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Re&amp;turn…</source>
         <translation>إ&amp;عادة…</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Export CSV…</source>
         <translation>تصدير CSV…</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Export Excel…</source>
         <translation>تصدير Excel…</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Daily summary PDF…</source>
         <translation>الملخص اليومي PDF…</translation>
     </message>
     <message>
-        <location line="+90"/>
         <source>Asking the central database for the supervision queue…</source>
         <translation>جارٍ سؤال الخادم المركزي عن قائمة الإشراف…</translation>
     </message>
@@ -1863,28 +1303,22 @@ Follow-up possible from: %3</source>
 <context>
     <name>SyncStatusWidget</name>
     <message>
-        <location filename="../../tawasul_desktop/gui/sync_status.py" line="+112"/>
         <source>Sync failed; retrying: %1</source>
         <translation>تعذرت المزامنة؛ ستُعاد المحاولة: %1</translation>
     </message>
     <message>
-        <location line="+15"/>
         <source>Central: not yet reached</source>
         <translation>المركز: لم يُتصل به بعد</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Central: online</source>
         <translation>المركز: متصل</translation>
     </message>
     <message>
-        <location line="+2"/>
         <source>Central: offline</source>
         <translation>المركز: غير متصل</translation>
     </message>
     <message>
-        <location line="-8"/>
-        <location line="+9"/>
         <source>pending: %1</source>
         <translation>بانتظار الإرسال: %1</translation>
     </message>
@@ -1893,37 +1327,30 @@ Follow-up possible from: %3</source>
         <translation>متأخر عن المركز: %1 تغيير</translation>
     </message>
     <message>
-        <location line="-12"/>
         <source>Central: this is a supervisor&apos;s desk; the queue reads central directly, nothing to send</source>
         <translation>المركزي: هذا جهاز مشرف؛ تُقرأ القائمة من الخادم المركزي مباشرة، ولا شيء للإرسال</translation>
     </message>
     <message>
-        <location line="+14"/>
         <source>refused: %1</source>
         <translation>مرفوضة: %1</translation>
     </message>
     <message>
-        <location line="+6"/>
         <source>last sync: %1</source>
         <translation>آخر مزامنة: %1</translation>
     </message>
     <message>
-        <location line="+20"/>
         <source>Refused by the central database</source>
         <translation>رفضتها قاعدة البيانات المركزية</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>These changes were refused and kept; the central state applies:</source>
         <translation>رُفضت هذه التغييرات وحُفظت؛ المعتمد هو ما في قاعدة البيانات المركزية:</translation>
     </message>
     <message>
-        <location line="+4"/>
         <source>Refused…</source>
         <translation>مرفوضة…</translation>
     </message>
     <message>
-        <location line="+1"/>
         <source>Sync now</source>
         <translation>زامن الآن</translation>
     </message>

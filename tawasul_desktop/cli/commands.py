@@ -29,7 +29,6 @@ from tawasul_desktop.domain.lifecycle import Action, Role
 from tawasul_desktop.domain.messages import Problem, TawasulError
 from tawasul_desktop.domain.validation import validate_request
 from tawasul_desktop.storage import requests as ops
-from tawasul_desktop.storage.audit import AuditLog
 from tawasul_desktop.storage.engine import upgrade
 from tawasul_desktop.storage.models import Closure, User
 from tawasul_desktop.storage.os_accounts import map_account, mappings, unmap_account
@@ -386,28 +385,29 @@ def request_decide(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
+def _shown_number(text: str) -> str:
+    """A request number as displayed, or as typed when it is not one."""
+    try:
+        return ops.display_number(ops.number_or_problem(text))
+    except TawasulError:
+        return text
+
+
 def request_assign(args: argparse.Namespace, out: Output) -> int:
     """Assign (``--to``, ``--to me`` claims) or release each request; one refused request is
     reported and the others still go through. storage.assignment holds every rule."""
-    from tawasul_desktop.storage.assignment import assign
+    from tawasul_desktop.storage.assignment import UNSET, assign_many
     from tawasul_desktop.storage.queue import require_supervisor
 
-    done: list[str] = []
-    refused: list[tuple[str, TawasulError]] = []
     with open_store(args) as store:
         # The same refusal the workspace gives a clerk: once, before any request is touched.
         actor = require_supervisor(acting_user(store, args, Access.CONFIRMED))
         wanted = None if args.release else actor.username if args.to == "me" else args.to
-        assignee = wanted
-        for text in args.numbers:
-            number = text
-            try:
-                number = ops.display_number(ops.number_or_problem(text))
-                assignee = assign(store, actor, text, wanted)
-            except TawasulError as err:
-                refused.append((number, err))
-            else:
-                done.append(number)
+        # No assignee seen: the command changes whatever assignment a request has.
+        outcome = assign_many(store, actor, [(text, UNSET) for text in args.numbers], wanted)
+    done = [_shown_number(n) for n in outcome.done]
+    refused = [(_shown_number(n), exc) for n, exc in outcome.errors]
+    assignee = outcome.assignee if outcome.done else wanted
     out.data(
         {
             "assignee": assignee,
@@ -622,7 +622,7 @@ def _clerk_name(store: Store, created_by: str, actor: Actor) -> str:
 
 def receipt(args: argparse.Namespace, out: Output) -> int:
     from tawasul_desktop.receipts import ReceiptFontError
-    from tawasul_desktop.receipts.for_request import write_receipt
+    from tawasul_desktop.receipts.for_request import record_receipt, write_receipt
 
     with open_store(args) as store:
         req = ops.get_request(store, args.number)
@@ -642,15 +642,7 @@ def receipt(args: argparse.Namespace, out: Output) -> int:
             raise CommandFailed(str(exc)) from None
         except OSError as exc:
             raise CommandFailed(f"cannot write {args.output}: {exc.strerror}") from None
-        with store.write() as session:
-            AuditLog(session).record(
-                actor.username,
-                "receipt.print",
-                "request",
-                str(req.id),
-                None,
-                {"format": fmt, "copy": args.copy},
-            )
+        record_receipt(store, actor.username, str(req.id), copy=args.copy, format=fmt)
     if not to_stdout:  # standard output holds the PDF alone
         out.data({"receipt": args.output, "format": fmt}, f"receipt written to {args.output}")
     return 0

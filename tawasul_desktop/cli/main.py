@@ -20,7 +20,7 @@ from typing import Any
 from tawasul_desktop import __version__
 from tawasul_desktop.cli import commands, completion, export_commands, faults, sync_commands
 from tawasul_desktop.cli.output import Output
-from tawasul_desktop.config import ConfigError
+from tawasul_desktop.config import RECEIPT_FORMATS, ConfigError
 from tawasul_desktop.domain.catalogue import SERVICE_CODES
 from tawasul_desktop.domain.lifecycle import Role, Status
 from tawasul_desktop.domain.messages import Problem, TawasulError
@@ -234,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     receipt.add_argument("number", help="the request number")
     receipt.add_argument("-o", "--output", required=True,
                          help="the PDF file to write, or - for standard output")
-    receipt.add_argument("--format", choices=["a5", "a4", "roll80"],
+    receipt.add_argument("--format", choices=list(RECEIPT_FORMATS),
                          help="paper (default: receipt.format of the configuration)")
     receipt.add_argument("--copy", action="store_true", help="mark as a reprint")
     receipt.set_defaults(func=commands.receipt)

@@ -180,7 +180,7 @@ def _png_end(content: bytes) -> int | None:
             return None
         pos = data_end + 4
         if kind == b"IEND":
-            return pos
+            return int(pos)
     return None
 
 

@@ -66,8 +66,7 @@ def install_exception_hook() -> None:
     sys.excepthook = exception_hook
 
     def thread_hook(args: threading.ExceptHookArgs) -> None:
-        log.error("unexpected error in a thread", exc_info=(args.exc_type, args.exc_value,
-                                                           args.exc_traceback))
+        log.error("unexpected error in a thread", exc_info=args.exc_value or True)
 
     threading.excepthook = thread_hook
 

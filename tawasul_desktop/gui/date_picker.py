@@ -61,7 +61,9 @@ class DatePickerDialog(QDialog):
         self._show_both()
 
     def date(self) -> dt.date:
-        return self.calendar.selectedDate().toPython()  # type: ignore[no-any-return]
+        day = self.calendar.selectedDate().toPython()
+        assert isinstance(day, dt.date)
+        return day
 
     def _show_both(self) -> None:
         self.both.setText(format_dual(self.date(), self._language))

@@ -347,8 +347,9 @@ class DetailsPage(QWidget):
         if self._service is not None:
             for row, spec in enumerate(self._service.fields):
                 label = self.extra_layout.itemAt(row, QFormLayout.ItemRole.LabelRole)
-                if label is not None and isinstance(label.widget(), QLabel):
-                    label.widget().setText(self._field_label(spec))
+                text = label.widget() if label is not None else None
+                if isinstance(text, QLabel):
+                    text.setText(self._field_label(spec))
                 widget = self._extra_widgets.get(spec.code)
                 if isinstance(widget, QComboBox):
                     for i, choice in enumerate(spec.choices, start=1):

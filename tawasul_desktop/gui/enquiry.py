@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from tawasul_desktop.domain.bidi import fill, isolate, ltr
 from tawasul_desktop.domain.digits import compact_number
-from tawasul_desktop.domain.hijri import format_datetime, format_dual
+from tawasul_desktop.domain.hijri import format_datetime
 from tawasul_desktop.domain.lifecycle import status_name, takes_follow_ups
 from tawasul_desktop.domain.messages import Problem, TawasulError
 from tawasul_desktop.domain.numbers import (
@@ -41,9 +41,9 @@ from tawasul_desktop.domain.numbers import (
     parse_number,
 )
 from tawasul_desktop.domain.timing import follow_up_allowed
-from tawasul_desktop.gui import rich_text, workers
+from tawasul_desktop.gui import workers
 from tawasul_desktop.gui.forms import child, load_form, scrolled
-from tawasul_desktop.gui.history_labels import action_label
+from tawasul_desktop.present.request import FollowUp, RequestPresenter
 from tawasul_desktop.storage.audit import HistoryLine, history_for
 from tawasul_desktop.storage.models import Request
 from tawasul_desktop.storage.requests import (
@@ -198,8 +198,8 @@ class EnquiryPage(QWidget):
         self.recent.setTabKeyNavigation(False)
         self.recent.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.input.textChanged.connect(self._check_as_typed)
-        self.input.returnPressed.connect(self.find)
-        self.find_button.clicked.connect(self.find)
+        self.input.returnPressed.connect(self.find_request)
+        self.find_button.clicked.connect(self.find_request)
         self.matches.currentItemChanged.connect(self._on_match)
         self.recent.clicked.connect(self._on_recent)
         self.recent.activated.connect(self._on_recent)
@@ -234,7 +234,8 @@ class EnquiryPage(QWidget):
             self.message.clear()
         self.message.setVisible(bool(self.message.text()))
 
-    def find(self) -> None:
+    def find_request(self) -> None:
+        """Look the typed number up (not ``find``: that is QWidget's static look-up by id)."""
         text = self.input.text().strip()
         digits = compact_number(text).replace("-", "").replace(" ", "")
         self._hint_kind = ""
@@ -306,45 +307,14 @@ class EnquiryPage(QWidget):
         s = view.summary
         language = self._language()
         zone = self.store.policy.calendar.timezone
-        e = html.escape
-        service = self.store.catalogue.get(s.service)
-        rtl = language == "ar"
-
-        def row(label: str, value: str) -> str:
-            return rich_text.row(label, value, rtl)
-
-        rows = [
-            row(self.tr("Number"), ltr(s.number)),
-            row(self.tr("Service"), service.name(language) if service else s.service),
-            row(self.tr("Status"), status_name(s.status, language)),
-            row(self.tr("Applicant"), s.applicant_name),
-            row(self.tr("Person concerned"), s.beneficiary_name),
-            row(self.tr("Submitted"), format_datetime(s.submitted_at, language, zone, hijri=True)),
-            row(self.tr("Answer due by"), format_dual(s.due_date, language)),
-            row(self.tr("Follow-up possible from"),
-                format_datetime(s.follow_up_from, language, zone, hijri=True)),
-        ]
-        if s.overdue:
-            overdue = self.tr("Overdue")
-            rows.append(rich_text.row("", f"<b style='color:#b3261e'>{e(overdue)}</b>", rtl,
-                                      raw=True))
-        if s.decision_reason:
-            rows.append(row(self.tr("Reason"), s.decision_reason))
-        attachments, follow_ups = self.tr("Attachments"), self.tr("Follow-ups")
-        history = self.tr("History")
-        parts = [rich_text.table(rows, rtl), f"<h4>{e(attachments)}</h4><ul>"]
-        # A file name mixes scripts ("هوية.pdf"): isolate it so the size stays beside it,
-        # and the size left to right, else an Arabic line shows "(KB 3)".
-        parts += [f"<li>{e(isolate(name))} ({ltr(f'{max(1, size // 1024)} KB')})</li>"
-                  for name, _kind, size in view.attachments]
-        parts.append(f"</ul><h4>{e(follow_ups)}</h4><ul>")
-        parts += [f"<li>{e(format_datetime(at, language, zone))} — {e(by)}"
-                  + (f": {e(note)}" if note else "") + "</li>" for at, by, note in view.follow_ups]
-        parts.append(f"</ul><h4>{e(history)}</h4><ul>")
-        parts += [f"<li>{e(format_datetime(h.at, language, zone))} — {e(h.actor)} — "
-                  f"{e(self._action_label(h.action))}</li>" for h in view.history]
-        parts.append("</ul>")
-        self.details.setHtml(rich_text.document(parts, rtl))
+        presenter = RequestPresenter(self.store.catalogue, language, zone)
+        self.details.setHtml(presenter.enquiry_html(
+            number=s.number, service=s.service, status=s.status,
+            applicant_name=s.applicant_name, beneficiary_name=s.beneficiary_name,
+            submitted_at=s.submitted_at, due_date=s.due_date, follow_up_from=s.follow_up_from,
+            overdue=s.overdue, decision_reason=s.decision_reason,
+            attachments=[(name, size) for name, _kind, size in view.attachments],
+            follow_ups=[FollowUp(*f) for f in view.follow_ups], history=view.history))
         is_open = takes_follow_ups(s.status)
         allowed = is_open and follow_up_allowed(s.submitted_at, self.clock(),
                                                 self.store.policy.timing, self.store.calendar())
@@ -358,9 +328,6 @@ class EnquiryPage(QWidget):
         else:
             self.hint.setText(fill(self.tr("A follow-up can be recorded from %1."),
                                    format_datetime(s.follow_up_from, language, zone, hijri=True)))
-
-    def _action_label(self, action: str) -> str:
-        return action_label(action)
 
     def record_follow_up(self) -> None:
         if self.view is None or self.actor is None:

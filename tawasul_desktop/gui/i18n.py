@@ -85,14 +85,14 @@ class LanguageManager(QObject):
             # What Qt's catalogue lacks for its dialogs ("Look in:", "Files of type:"…).
             wanted.append((f"qt_extra_{language}", str(resource("translations"))))
         for name, folder in wanted:
-            translator = self._load(name, folder)
-            if translator is None:
+            loaded = self._load(name, folder)
+            if loaded is None:
                 # English is the source language: an empty English catalogue is normal.
                 (log.debug if language == "en" else log.warning)(
                     "translation %s not found in %s", name, folder)
                 continue
-            self._app.installTranslator(translator)
-            self._installed.append(translator)
+            self._app.installTranslator(loaded)
+            self._installed.append(loaded)
         self.language = language
         locale = QLocale(QLocale.Language.Arabic if language == "ar" else QLocale.Language.English,
                          QLocale.Country.SaudiArabia)

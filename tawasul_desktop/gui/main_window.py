@@ -482,8 +482,9 @@ class MainWindow(QMainWindow):
         self.save_geometry()
         if self.actor is not None:
             self.wizard.save_draft_now()
-        if getattr(self, "sync_status", None) is not None:
-            self.sync_status.stop()
+        sync_status = getattr(self, "sync_status", None)
+        if sync_status is not None:
+            sync_status.stop()
         workers.wait_for_all(5000)
         if self.supervision is not None:  # its central connections, once no worker uses them
             self.supervision.release_central()

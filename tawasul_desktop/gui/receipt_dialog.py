@@ -43,7 +43,7 @@ from tawasul_desktop.domain.bidi import fill, isolate, ltr
 from tawasul_desktop.domain.messages import message
 from tawasul_desktop.gui import workers
 from tawasul_desktop.receipts import ReceiptFontError
-from tawasul_desktop.receipts.for_request import receipt_pdf_bytes
+from tawasul_desktop.receipts.for_request import receipt_pdf_bytes, record_receipt
 from tawasul_desktop.receipts.printing import (
     Paper,
     PaperNotSupported,
@@ -52,7 +52,6 @@ from tawasul_desktop.receipts.printing import (
     paper_of,
     print_pdf,
 )
-from tawasul_desktop.storage.audit import AuditLog
 from tawasul_desktop.storage.requests import get_request
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
@@ -248,15 +247,8 @@ class ReceiptDialog(QDialog):
         raise exc
 
     def _record(self, what: str) -> None:
-        with self.store.write() as session:
-            AuditLog(session).record(
-                self.actor.username,
-                "receipt.print",
-                "request",
-                self._request_id,
-                None,
-                {"how": what, "copy": self.copy},
-            )
+        record_receipt(self.store, self.actor.username, self._request_id, copy=self.copy,
+                       how=what)
 
     def print_to(self, printer: QPrinter) -> None:
         """Print on the printer chosen in Qt's dialog (or set up by a caller)."""

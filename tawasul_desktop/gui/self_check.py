@@ -16,6 +16,11 @@ Exit code 0 when every check passed, 1 otherwise (the failing check says why).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tawasul_desktop.receipts import ReceiptData
+
 import contextlib
 import datetime as dt
 import platform
@@ -53,7 +58,7 @@ class _Report:
         self.out.flush()
 
 
-def demo_receipt_data():  # type: ignore[no-untyped-def]
+def demo_receipt_data() -> ReceiptData:
     """A receipt for a made-up request (nothing is stored)."""
     from tawasul_desktop.domain.hijri import format_date, format_hijri
     from tawasul_desktop.domain.identity import make_identity, mask_identity

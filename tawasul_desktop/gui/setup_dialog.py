@@ -28,14 +28,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tawasul_desktop.config import ConfigError, Settings, load_settings
+from tawasul_desktop.config import ConfigError, Settings, load_settings, setting
 from tawasul_desktop.domain.bidi import fill, ltr
 from tawasul_desktop.domain.messages import TawasulError
 from tawasul_desktop.gui import workers
 from tawasul_desktop.gui.forms import child, load_form
 
 log = logging.getLogger(__name__)
-RECEIPT_FORMATS = ("a5", "a4", "roll80")
+RECEIPT_FORMATS = setting("receipt", "format").choices
 
 
 def printer_names() -> list[str]:

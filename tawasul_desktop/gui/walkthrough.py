@@ -216,7 +216,7 @@ def _walk_supervision(workspace, role: str, errors: _Errors) -> str:  # type: ig
         dialog.deleteLater()
     errors.check(f"{role}: decision dialogs")
     workspace.tabs.setCurrentWidget(workspace.dashboard_scroll)
-    settle(lambda: errors.seen or (workspace.dashboard is not None
+    settle(lambda: bool(errors.seen) or (workspace.dashboard is not None
                                    and workspace.dashboard.figures is not None))
     errors.check(f"{role}: dashboard")
     dashboard = workspace.dashboard

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -33,18 +34,19 @@ from PySide6.QtWidgets import (
 )
 
 from tawasul_desktop.domain.arabic_fold import fold
-from tawasul_desktop.domain.bidi import fill, isolate, ltr
+from tawasul_desktop.domain.bidi import fill, ltr
 from tawasul_desktop.domain.catalogue import Service
 from tawasul_desktop.domain.hijri import format_datetime, format_dual
 from tawasul_desktop.domain.identity import kind_labels
 from tawasul_desktop.domain.intake_types import RequestDraft, ValidRequest
-from tawasul_desktop.domain.messages import Problem, TawasulError, message
+from tawasul_desktop.domain.messages import Problem, TawasulError
 from tawasul_desktop.domain.timing import compute_timing
 from tawasul_desktop.domain.validation import validate_request
-from tawasul_desktop.gui import dialogs, rich_text, workers
+from tawasul_desktop.gui import dialogs, workers
 from tawasul_desktop.gui.attachments import AttachmentsPage
 from tawasul_desktop.gui.details import DetailsPage
 from tawasul_desktop.gui.forms import child, load_form, scrolled
+from tawasul_desktop.present.request import RequestPresenter
 from tawasul_desktop.storage.drafts import (
     SavedDraft,
     delete_draft,
@@ -352,7 +354,7 @@ class IntakeWizard(QWidget):
         self.attachments_page.show_problems(attachment)
 
     def _reveal(self, widget: QWidget) -> None:
-        scroll = self.details_page.form.findChild(QWidget, "detailsScroll")
+        scroll = self.details_page.form.findChild(QScrollArea, "detailsScroll")
         if scroll is not None:
             scroll.ensureWidgetVisible(widget)
         widget.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -395,43 +397,14 @@ class IntakeWizard(QWidget):
         valid = self._valid
         if valid is None:
             return
-        language = self._language()
-        service = self.store.catalogue.get(valid.service)
         timing = compute_timing(self.clock(), self.store.calendar(), self.store.policy.timing)
-        zone = self.store.policy.calendar.timezone
-        e = html.escape
-        rtl = language == "ar"
-
-        def row(label: str, value: str) -> str:
-            return rich_text.row(label, value, rtl)
-
-        def person(p: Any) -> str:
-            parts = [isolate(p.name), ltr(p.id_number), ltr(p.mobile)]
-            return " — ".join(parts + ([ltr(p.email)] if p.email else []))
-
-        relation_ar, relation_en = message(f"label.relation.{valid.relation}")
-        rows = [
-            row(self.tr("Service"), service.name(language) if service else valid.service),
-            row(self.tr("Applicant"), person(valid.applicant)),
-            row(self.tr("Relation"), relation_en if language == "en" else relation_ar),
-        ]
-        if valid.relation != "self":
-            rows.append(row(self.tr("Person concerned"), person(valid.beneficiary)))
-        for code, value in valid.fields.items():
-            spec = service.field(code) if service else None
-            shown = value
-            if spec is not None and spec.type == "choice":
-                shown = next((c.label(language) for c in spec.choices if c.code == value), value)
-            rows.append(row(spec.label(language) if spec else code, shown))
-        rows.append(row(self.tr("Description"), valid.description))
-        names = [isolate(a.name) for a in valid.attachments]
-        rows.append(row(self.tr("Attachments"), ("، " if language == "ar" else ", ").join(names)))
-        rows.append(row(self.tr("Expected answer by"), format_dual(timing.due_date, language)))
-        rows.append(row(self.tr("Follow-up possible from"),
-                        format_datetime(timing.follow_up_from, language, zone, hijri=True)))
-        heading = self.tr("Check the request with the applicant, then submit.")
-        self.summary.setHtml(rich_text.document(
-            [f"<h3>{e(heading)}</h3>", rich_text.table(rows, rtl, spacing=6)], rtl))
+        presenter = RequestPresenter(self.store.catalogue, self._language(),
+                                     self.store.policy.calendar.timezone)
+        self.summary.setHtml(presenter.confirm_html(
+            service=valid.service, applicant=valid.applicant, relation=valid.relation,
+            beneficiary=valid.beneficiary, fields=valid.fields, description=valid.description,
+            attachment_names=[a.name for a in valid.attachments], due_date=timing.due_date,
+            follow_up_from=timing.follow_up_from))
 
     def submit(self, confirm_duplicate: bool = False) -> None:
         if self.page != CONFIRM or self._submitting or self.actor is None:

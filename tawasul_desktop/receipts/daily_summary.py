@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from tawasul_desktop.domain.bidi import ltr
+from tawasul_desktop.domain.bidi import isolate, ltr
 from tawasul_desktop.domain.hijri import format_date, format_hijri
 from tawasul_desktop.domain.lifecycle import Status, status_name
 from tawasul_desktop.domain.messages import message
@@ -124,7 +124,7 @@ def summary_rows(store: Store, figures: DashboardFigures, layout: SummaryLayout)
     for w in f.workload:
         who = w.assignee or message("summary.nobody")[0]
         value = message("summary.workload_value", running=w.running, returned=w.returned)[0]
-        rows += layout.paragraph(f"\u2068{who}\u2069: {value}")
+        rows += layout.paragraph(f"{isolate(who)}: {value}")
 
     def request_lines(listed: list[QueueRow], total_count: int) -> list[Row]:
         if not listed:

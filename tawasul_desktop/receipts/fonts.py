@@ -144,7 +144,7 @@ class FontSet:
 
 
 def _reshaped_sample() -> str:
-    return arabic_reshaper.reshape(_ARABIC_SAMPLE).replace(" ", "")
+    return str(arabic_reshaper.reshape(_ARABIC_SAMPLE)).replace(" ", "")
 
 
 def _font_name(path: Path) -> str:

@@ -14,6 +14,7 @@ from tawasul_desktop.domain.identity import mask_identity
 from tawasul_desktop.domain.messages import message
 from tawasul_desktop.domain.numbers import parse_number
 from tawasul_desktop.receipts import ReceiptData, render_receipt
+from tawasul_desktop.storage.audit import AuditLog
 from tawasul_desktop.storage.models import Request
 from tawasul_desktop.storage.requests import get_request, summarise
 from tawasul_desktop.storage.store import Store
@@ -124,3 +125,12 @@ def receipt_pdf_bytes(store: Store, number: str, fmt: str | None = None, *,
     buffer = BytesIO()
     write_receipt(store, get_request(store, number), buffer, fmt, clerk=clerk, copy=copy)
     return buffer.getvalue()
+
+
+def record_receipt(store: Store, username: str, request_id: str, *, copy: bool,
+                   **details: str) -> None:
+    """Put a receipt that was printed or written in the audit log (``receipt.print``): the
+    one place both the desktop (``how``: print or save) and the command (``format``) record it."""
+    with store.write() as session:
+        AuditLog(session).record(username, "receipt.print", "request", request_id, None,
+                                 {**details, "copy": copy})

@@ -17,6 +17,7 @@ from reportlab.lib.pagesizes import A4, A5
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from tawasul_desktop.config import RECEIPT_FORMATS
 from tawasul_desktop.domain.bidi import isolate, ltr
 from tawasul_desktop.receipts.data import ReceiptData
 from tawasul_desktop.receipts.text import TextEngine, is_rtl, protect_numbers, unbroken
@@ -81,6 +82,10 @@ FORMATS: dict[str, PageFormat] = {
         min_size=7.0,
     ),
 }
+# The paper sizes are the configuration's choices for receipt.format (config.SETTINGS): a
+# format offered there with no page here, or the other way round, fails at import.
+if tuple(FORMATS) != RECEIPT_FORMATS:
+    raise RuntimeError(f"receipt formats {tuple(FORMATS)} differ from {RECEIPT_FORMATS}")
 
 FIELD_LABELS = (
     "label.service",

@@ -83,7 +83,7 @@ def is_rtl(text: str) -> bool:
 
 
 def shape(text: str) -> str:
-    return _RESHAPER.reshape(text)
+    return str(_RESHAPER.reshape(text))
 
 
 def visual(line: str, rtl: bool = True) -> str:
@@ -167,7 +167,7 @@ class TextEngine:
     @lru_cache(maxsize=4096)  # noqa: B019 - engines live as long as their fonts (process)
     def _unit_width(self, logical: str, bold: bool) -> float:
         drawn = _BIDI_CONTROLS.sub("", shape(logical.replace(NO_BREAK, " ")))
-        return sum(stringWidth(r.text, r.font, 1000.0) for r in self.runs(drawn, bold))
+        return float(sum(stringWidth(r.text, r.font, 1000.0) for r in self.runs(drawn, bold)))
 
     def wrap(self, logical: str, max_width: float, size: float, bold: bool = False) -> list[str]:
         """Logical lines, first line first, each no wider than ``max_width`` when drawn.

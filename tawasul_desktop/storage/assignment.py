@@ -98,6 +98,13 @@ class BulkOutcome:
 
     done: list[str] = field(default_factory=list)
     refused: list[tuple[str, Problem]] = field(default_factory=list)
+    # The whole refusals, in the same order (the CLI's exit code tells input from failure).
+    errors: list[tuple[str, TawasulError]] = field(default_factory=list)
+    assignee: str | None = None  # as stored by the last assignment done (names match any case)
+
+    def refuse(self, number: str, exc: TawasulError) -> None:
+        self.refused.append((number, exc.problems[0]))
+        self.errors.append((number, exc))
 
 
 def decide_many(store: Store, actor: Actor, items: Sequence[tuple[str, str]], action: Action, *,
@@ -115,21 +122,24 @@ def decide_many(store: Store, actor: Actor, items: Sequence[tuple[str, str]], ac
                 transition(store, actor, number, action, reason=reason, now=now,
                            expected_status=seen)
         except TawasulError as exc:
-            outcome.refused.append((number, exc.problems[0]))
+            outcome.refuse(number, exc)
         else:
             outcome.done.append(number)
     return outcome
 
 
-def assign_many(store: Store, actor: Actor, items: Sequence[tuple[str, str | None]],
-                assignee: str | None, *, now: dt.datetime | None = None) -> BulkOutcome:
-    """Assign each (number, assignee seen) pair to ``assignee``."""
+def assign_many(store: Store, actor: Actor,
+                items: Sequence[tuple[str, str | None | _Unset]], assignee: str | None, *,
+                now: dt.datetime | None = None) -> BulkOutcome:
+    """Assign each (number, assignee seen) pair to ``assignee`` (seen ``UNSET``: whoever
+    holds it, as the command line does)."""
     outcome = BulkOutcome()
     for number, seen in items:
         try:
-            assign(store, actor, number, assignee, expected_assignee=seen, now=now)
+            outcome.assignee = assign(store, actor, number, assignee,
+                                      expected_assignee=seen, now=now)
         except TawasulError as exc:
-            outcome.refused.append((number, exc.problems[0]))
+            outcome.refuse(number, exc)
         else:
             outcome.done.append(number)
     return outcome

@@ -282,21 +282,35 @@ class AuditLog:
 
 @dataclass(frozen=True)
 class HistoryLine:
-    """One step in the life of a record, as the audit log tells it."""
+    """One step in the life of a record, as the audit log tells it, with the status, reason
+    or assignee the step set (read from the entry's new values, when it has them)."""
 
     at: dt.datetime
     actor: str
-    action: str
+    action: str  # the audit action, e.g. request.reject
+    status: str | None = None  # the status it left, when it changed one
+    reason: str | None = None
+    assignee: str | None = None  # for request.assign
 
 
 def history_for(session: Session, entity: str, entity_id: str) -> list[HistoryLine]:
-    """What happened to one record (``entity`` such as "request", and its id), oldest first."""
+    """What happened to one record (``entity`` such as "request", and its id), oldest first:
+    the one reader of a record's history (the enquiry view, the supervisor's pane)."""
     rows = session.execute(
-        select(AuditEntry.at, AuditEntry.actor, AuditEntry.action)
+        select(AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.new)
         .where(AuditEntry.entity == entity, AuditEntry.entity_id == entity_id)
         .order_by(AuditEntry.seq)
     ).all()
-    return [HistoryLine(at, actor, action) for at, actor, action in rows]
+    out = []
+    for at, actor, action, new in rows:
+        try:
+            data = json.loads(new) if new else {}
+        except ValueError:
+            data = {}
+        data = data if isinstance(data, dict) else {}
+        out.append(HistoryLine(at, actor, action, data.get("status"), data.get("reason"),
+                               data.get("assignee")))
+    return out
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -49,7 +48,8 @@ from tawasul_desktop.domain.lifecycle import CLOCK_RUNNING_STATES, OPEN_STATES, 
 from tawasul_desktop.domain.messages import TawasulError
 from tawasul_desktop.domain.timing import working_days_left
 from tawasul_desktop.domain.workdays import WorkingCalendar
-from tawasul_desktop.storage.models import AuditEntry, Request, SavedFilter
+from tawasul_desktop.storage.audit import HistoryLine, history_for
+from tawasul_desktop.storage.models import Request, SavedFilter
 from tawasul_desktop.storage.requests import RequestFilter, filtered_query
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
@@ -578,32 +578,13 @@ def delete_filter(store: Store, actor: Actor, name: str) -> bool:
 # --- one request in detail ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: dt.datetime
-    actor: str
-    action: str  # the audit action, e.g. request.reject
-    status: str | None  # the status it left, when it changed one
-    reason: str | None
-    assignee: str | None  # for request.assign
+# A request's history is the audit log's (one reader, storage.audit.history_for).
+TimelineEntry = HistoryLine
 
 
 def request_timeline(session: Session, request_id: str) -> list[TimelineEntry]:
     """The request's audit entries, oldest first, with the status, reason or assignee each set."""
-    rows = session.execute(
-        select(AuditEntry.at, AuditEntry.actor, AuditEntry.action, AuditEntry.new)
-        .where(AuditEntry.entity == "request", AuditEntry.entity_id == request_id)
-        .order_by(AuditEntry.seq)).all()
-    out = []
-    for at, actor, action, new in rows:
-        try:
-            data = json.loads(new) if new else {}
-        except ValueError:
-            data = {}
-        data = data if isinstance(data, dict) else {}
-        out.append(TimelineEntry(at, actor, action, data.get("status"), data.get("reason"),
-                                 data.get("assignee")))
-    return out
+    return history_for(session, "request", request_id)
 
 
 __all__ = [

@@ -257,7 +257,8 @@ def release_desk(conn: psycopg.Connection[Any], centre: str, counter: int) -> st
         row = cur.fetchone()
     if row is None:
         raise ValueError(f"no counter {counter} at centre {centre}")
-    return row[0]
+    label: str | None = row[0]  # NULL when no desk was bound
+    return label
 
 
 def add_supervisor(conn: psycopg.Connection[Any], centre: str, name: str, *,

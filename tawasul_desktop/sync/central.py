@@ -494,7 +494,7 @@ def assign(conn: Conn, number: str, assignee: str | None, *, actor: str, role: s
                                    bool(user and user[2]))
         if problem is not None:
             return problem
-        new = user[0] if user is not None else None
+        new: str | None = user[0] if user is not None else None
         if new == current:
             return new
         cur.execute("UPDATE requests SET assignee = %s, updated_at = clock_timestamp() "

@@ -572,7 +572,7 @@ def _sized(window: _Window, sent: int) -> Iterator[None]:
     window.grew()
 
 
-def _audit_after(after: int, limit: int) -> Select:
+def _audit_after(after: int, limit: int) -> Select:  # type: ignore[type-arg]  # 2.0 and 2.1 differ
     return (select(AuditEntry.seq, AuditEntry.hash, AuditEntry.at, AuditEntry.actor,
                    AuditEntry.action, AuditEntry.entity, AuditEntry.entity_id, AuditEntry.old,
                    AuditEntry.new, AuditEntry.prev_hash)
@@ -638,7 +638,8 @@ class SyncLoop:
         if self.failures == 0:
             return self.interval
         backoff = min(self.max_backoff, self.first_retry * 2 ** (self.failures - 1))
-        return backoff * random.uniform(0.8, 1.2)  # desks that lost central together spread out
+        # Desks that lost central together spread out.
+        return float(backoff * random.uniform(0.8, 1.2))
 
     def _loop(self) -> None:
         while not self._stop.is_set():

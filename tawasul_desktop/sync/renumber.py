@@ -51,7 +51,8 @@ def _central_last(conn: psycopg.Connection[Any], centre: str, counter: int,
 
 
 def _code(entry: OutboxEntry) -> str | None:
-    return json.loads(entry.problem or "{}").get("code")
+    code: str | None = json.loads(entry.problem or "{}").get("code")
+    return code
 
 
 def renumber_taken(store: Store, conn: psycopg.Connection[Any], actor: Actor,

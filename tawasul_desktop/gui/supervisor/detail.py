@@ -41,18 +41,15 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from tawasul_desktop.domain.bidi import fill, isolate, ltr
 from tawasul_desktop.domain.file_checks import PDFIUM_LOCK
-from tawasul_desktop.domain.hijri import format_datetime, format_dual
-from tawasul_desktop.domain.lifecycle import status_name
-from tawasul_desktop.domain.messages import TawasulError, message
-from tawasul_desktop.gui import rich_text, workers
-from tawasul_desktop.gui.history_labels import action_label
+from tawasul_desktop.domain.messages import TawasulError
+from tawasul_desktop.gui import workers
+from tawasul_desktop.present.request import RequestPresenter
 from tawasul_desktop.storage.models import Request
 from tawasul_desktop.storage.queue import QueueRow, TimelineEntry, request_timeline
 from tawasul_desktop.storage.requests import display_number, get_request
 from tawasul_desktop.storage.store import Store
-from tawasul_desktop.sync.central_detail import ECHO_ACTION, load_request, read_attachment
+from tawasul_desktop.sync.central_detail import load_request, read_attachment
 from tawasul_desktop.sync.central_queue import central_problem
 
 PREVIEW_DPI = 60
@@ -279,7 +276,9 @@ class DetailPane(QWidget):
 
     def _current_attachment(self) -> tuple[str, str] | None:
         item = self.attachments.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        chosen: tuple[str, str] | None = (item.data(Qt.ItemDataRole.UserRole)
+                                          if item is not None else None)
+        return chosen
 
     def _on_attachment(self, *_args: object) -> None:
         chosen = self._current_attachment()
@@ -320,7 +319,7 @@ class DetailPane(QWidget):
             return
         store = self.store
         workers.run_task(lambda: viewer_copy(store, *chosen),
-                         lambda path: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))),
+                         self._open_copy,
                          self._if_alive(self._on_preview_failed))
 
     # --- showing ---------------------------------------------------------------------------
@@ -330,104 +329,32 @@ class DetailPane(QWidget):
         self.preview.clear()
         self.open_button.setEnabled(False)
         detail = self.detail
+        presenter = RequestPresenter(self.store.catalogue, self._language(),
+                                     self.store.policy.calendar.timezone)
         if chosen:
-            language = self._language()
             self.title.setText(self.tr("%n request(s) chosen", "", len(chosen)))
-            items = "".join(
-                f"<li>{html.escape(ltr(display_number(r.number)))} — "
-                f"{html.escape(isolate(r.applicant_name))} — "
-                f"{html.escape(status_name(r.status, language))}</li>" for r in chosen)
-            self.text.setHtml(f"<ul>{items}</ul>")
+            self.text.setHtml(presenter.chosen_html(
+                (display_number(r.number), r.applicant_name, r.status) for r in chosen))
             return
         if detail is None:
             self.title.setText("")
             hint = problem or self.tr("Choose a request in the queue to see it here.")
             self.text.setHtml(f"<p>{html.escape(hint)}</p>")
             return
-        req, language = detail.request, self._language()
-        zone = self.store.policy.calendar.timezone
-        e = html.escape
-        service = self.store.catalogue.get(req.service)
-        self.title.setText(f"{ltr(display_number(req.number))} — "
-                           f"{status_name(req.status, language)}")
-
-        rtl = language == "ar"
-
-        def row(label: str, value: str | None) -> str:
-            return rich_text.row(label, value, rtl)
-
-        def relation(code: str) -> str:
-            ar, en = message(f"label.relation.{code}")
-            return en if language == "en" else ar
-
-        rows = [
-            row(self.tr("Service"), service.name(language) if service else req.service),
-            row(self.tr("Status"), status_name(req.status, language)),
-            row(self.tr("Assignee"), req.assignee),
-            row(self.tr("Applicant"), req.applicant_name),
-            row(self.tr("Identity number"), req.applicant_id),
-            row(self.tr("Mobile"), req.applicant_mobile),
-            row(self.tr("E-mail"), req.applicant_email),
-            row(self.tr("Relation"), relation(req.relation)),
-            row(self.tr("Person concerned"), req.beneficiary_name),
-            row(self.tr("Their identity number"), req.beneficiary_id),
-            row(self.tr("Counter"), str(req.counter)),
-            row(self.tr("Submitted"), format_datetime(req.submitted_at, language, zone,
-                                                      hijri=True)),
-            row(self.tr("Answer due by"), format_dual(req.due_date, language)),
-        ]
-        if req.paused_since is not None:
-            rows.append(row(self.tr("Paused since"), format_dual(req.paused_since, language)))
-        if req.decided_at is not None:
-            rows.append(row(self.tr("Decided"), f"{format_datetime(req.decided_at, language, zone)}"
-                                                 f" — {req.decided_by or ''}"))
-        if req.decision_reason:
-            rows.append(row(self.tr("Reason"), req.decision_reason))
-        for code, value in sorted((req.fields or {}).items()):
-            spec = next((f for f in service.fields if f.code == code), None) if service else None
-            label = spec.label(language) if spec else code
-            shown = value
-            if spec and spec.choices:
-                choice = next((c for c in spec.choices if c.code == value), None)
-                shown = choice.label(language) if choice else value
-            rows.append(row(label, shown))
-        # Outside the f-strings: lupdate does not find tr() calls inside them.
-        description, follow_ups = self.tr("Description"), self.tr("Follow-ups")
-        history, none = self.tr("History"), self.tr("None")
-        parts = [rich_text.table(rows, rtl),
-                 f"<h4>{e(description)}</h4>{rich_text.paragraph(req.description, rtl)}",
-                 f"<h4>{e(follow_ups)}</h4><ul>"]
-        parts += [f"<li>{e(format_datetime(f.at, language, zone))} — {e(f.by)}"
-                  + (f": {e(f.note)}" if f.note else "") + "</li>" for f in req.follow_ups]
-        if not req.follow_ups:
-            parts.append(f"<li>{e(none)}</li>")
-        parts.append(f"</ul><h4>{e(history)}</h4><ul>")
-        for t in detail.timeline:
-            line = f"{format_datetime(t.at, language, zone)} — {t.actor} — {self._action(t)}"
-            if t.reason:
-                line += f": {t.reason}"
-            parts.append(f"<li>{e(line)}</li>")
-        parts.append("</ul>")
-        self.text.setHtml(rich_text.document(parts, rtl))
+        req = detail.request
+        self.title.setText(presenter.title(display_number(req.number), req.status))
+        self.text.setHtml(presenter.detail_html(req, detail.timeline))
         for a in req.attachments:
-            document = service.document(a.document) if service else None
-            label = document.label(language) if document else a.document
-            # A stored file name mixes scripts: isolate it so the size stays beside it, and
-            # the size left to right, else an Arabic line shows "(KB 3)".
-            item = QListWidgetItem(f"{label}\n{isolate(a.display_name)} "
-                                   f"({ltr(f'{max(1, a.size // 1024)} KB')})")
+            item = QListWidgetItem(presenter.attachment_item(req.service, a.document,
+                                                             a.display_name, a.size))
             item.setData(Qt.ItemDataRole.UserRole, (a.sha256, a.media_type))
             self.attachments.addItem(item)
         if self.attachments.count():
             self.attachments.setCurrentRow(0)
 
-    def _action(self, entry: TimelineEntry) -> str:
-        if entry.action == "request.assign":
-            return (fill(self.tr("Assigned to %1"), entry.assignee)
-                    if entry.assignee else self.tr("Released"))
-        if entry.action == ECHO_ACTION and entry.status:
-            return f"{action_label(entry.action)} ({status_name(entry.status, self._language())})"
-        return action_label(entry.action)
+    @staticmethod
+    def _open_copy(path: Path) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))  # False: the system said so
 
     def _retranslate(self) -> None:
         self.open_button.setText(self.tr("&Open with the system viewer"))

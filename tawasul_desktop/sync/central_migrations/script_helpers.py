@@ -19,7 +19,7 @@ def role_prefix() -> str:
     prefix = context.config.attributes.get("role_prefix", "tawasul")
     if not _PREFIX.fullmatch(prefix):
         raise ValueError(f"role prefix must be lower-case letters, digits and _, not {prefix!r}")
-    return prefix
+    return str(prefix)
 
 
 def run_sql(sql: str) -> None:
