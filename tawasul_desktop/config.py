@@ -53,6 +53,8 @@ class Settings:
     central_password_file: Path | None = None
     central_sslmode: str | None = None
     central_sslrootcert: str | None = None
+    # The dsn names a pooler in transaction mode (PgBouncer): no server-side prepared statements.
+    central_pooled: bool = False
     sync_interval_seconds: int = 60
     language: str = "ar"
     idle_lock_minutes: int = 5
@@ -376,6 +378,7 @@ def load_settings(
     password_file = _typed(central, "password_file", str, source, "central")
     sslrootcert = _typed(central, "sslrootcert", str, source, "central")
     interval = _typed(central, "sync_interval_seconds", int, source, "central")
+    pooled = _typed(central, "pooled", bool, source, "central")
     if interval is not None and interval < 5:
         problems.append(f"{central.source_of('sync_interval_seconds')}: "
                         "central.sync_interval_seconds must be at least 5")
@@ -410,6 +413,7 @@ def load_settings(
         central_password_file=Path(password_file).expanduser() if password_file else None,
         central_sslmode=sslmode,
         central_sslrootcert=sslrootcert,
+        central_pooled=bool(pooled),
         sync_interval_seconds=interval or 60,
         language=language,
         idle_lock_minutes=idle or 5,

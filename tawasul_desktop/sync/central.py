@@ -63,18 +63,14 @@ REQUEST_COLUMNS = (
 _STATE_COLUMNS = ("status", "effective_day", "due_date", "paused_working_days", "paused_since",
                   "decision_reason", "decided_by", "decided_at")
 
+# The batch's staging table lives for its transaction only (ON COMMIT DROP): a pooler in
+# transaction mode may give the server connection to another client after the commit.
 _OP_IN = """
-CREATE TEMP TABLE IF NOT EXISTS tawasul_op_in (
+CREATE TEMP TABLE tawasul_op_in (
     op_id uuid PRIMARY KEY, seq bigint NOT NULL, kind text NOT NULL,
     schema_version integer NOT NULL, request_id uuid, counter_time timestamptz,
     payload jsonb NOT NULL, fresh boolean NOT NULL DEFAULT false
-) ON COMMIT DELETE ROWS
-"""
-_AUDIT_IN = """
-CREATE TEMP TABLE IF NOT EXISTS tawasul_audit_in (
-    seq bigint, hash char(64), at timestamptz, actor text, action text, entity text,
-    entity_id text, old text, new text, prev_hash char(64)
-) ON COMMIT DELETE ROWS
+) ON COMMIT DROP
 """
 
 
@@ -328,8 +324,9 @@ def request_states(cur: psycopg.Cursor[Any], ids: Sequence[uuid.UUID], *,
         f"""SELECT id, {", ".join(_STATE_COLUMNS)}, updated_at, version
             FROM requests WHERE id = ANY(%s) ORDER BY id {"FOR UPDATE" if lock else ""}""",
         (list(ids),))
+    rows = cur.fetchall()  # first: in pipeline mode the description comes with the rows
     names = [d.name for d in cur.description or ()]
-    return {row[0]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
+    return {row[0]: dict(zip(names, row, strict=True)) for row in rows}
 
 
 def _state(row: dict[str, Any]) -> LifecycleState:
@@ -611,34 +608,39 @@ _FEED = ("SELECT f.id, f.xid::text AS xid_text, f.kind, f.entity_id, f.payload F
          + ") f ORDER BY f.xid, f.id LIMIT %(limit)s")
 
 
+# The whole pull in one statement (its own transaction): one snapshot serves the horizon and
+# the scan (pg_current_snapshot() is the statement's), so no REPEATABLE READ transaction, no
+# SET, one round trip; the horizon and central's clock come even when no row does.
+_PULL = ("SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon, "
+         "clock_timestamp() AS now, f.* FROM (SELECT 1) AS one LEFT JOIN ("
+         + _FEED.replace("SELECT f.id,", "SELECT f.xid, f.id,", 1)
+         + ") AS f ON true ORDER BY f.xid, f.id")
+
+
 def pull_changes(conn: Conn, after: tuple[str, int], limit: int) -> FeedBatch:
     """Changes after the cursor, in commit-safe order, never skipping one.
 
     Only rows of transactions older than the snapshot's xmin are read: every one of those has
     finished, so no transaction can still commit a row that sorts before the cursor. One
-    REPEATABLE READ snapshot serves both the xmin and the scan.
+    statement, so one snapshot, serves both the xmin and the scan.
     """
-    with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
-        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        cur.execute(_FEED, {"xid": after[0], "id": after[1], "limit": limit})
-        changes = [Change(r["id"], r["xid_text"], r["kind"], r["entity_id"], r["payload"])
-                   for r in cur.fetchall()]
-        cur.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon, "
-                    "clock_timestamp() AS now")
-        row = cur.fetchone()
-        assert row is not None
-    return FeedBatch(changes, row["horizon"], limit, row["now"])
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(_PULL, {"xid": after[0], "id": after[1], "limit": limit})
+        rows = cur.fetchall()
+    changes = [Change(r["id"], r["xid_text"], r["kind"], r["entity_id"], r["payload"])
+               for r in rows if r["id"] is not None]
+    return FeedBatch(changes, rows[0]["horizon"], limit, rows[0]["now"])
 
 
 def feed_position(conn: Conn, after: tuple[str, int]) -> tuple[int, int]:
     """(rows of this desk's feed at or before the cursor, rows after it below the horizon):
-    what central says a desk with this cursor should have received, and what still waits."""
-    with conn.transaction(), conn.cursor() as cur:
-        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        seen = " + ".join(f"(SELECT count(*) FROM changes WHERE {who} AND {_UP_TO})"
-                          for who in _FEED_PARTS)
-        waiting = " + ".join(f"(SELECT count(*) FROM changes WHERE {who} AND {_AFTER} "
-                             f"AND {_BELOW_HORIZON})" for who in _FEED_PARTS)
+    what central says a desk with this cursor should have received, and what still waits.
+    One statement: one snapshot for both counts."""
+    seen = " + ".join(f"(SELECT count(*) FROM changes WHERE {who} AND {_UP_TO})"
+                      for who in _FEED_PARTS)
+    waiting = " + ".join(f"(SELECT count(*) FROM changes WHERE {who} AND {_AFTER} "
+                         f"AND {_BELOW_HORIZON})" for who in _FEED_PARTS)
+    with conn.cursor() as cur:
         cur.execute(f"SELECT {seen}, {waiting}", {"xid": after[0], "id": after[1]})
         row = cur.fetchone()
         assert row is not None
@@ -715,20 +717,23 @@ def attachments_arrived(conn: Conn, sha256: str) -> None:
 def push_audit(conn: Conn, store_id: uuid.UUID, entries: Sequence[tuple[Any, ...]],
                identity: Identity) -> int:
     """Upload audit entries (seq, hash, at, actor, action, entity, entity_id, old, new,
-    prev_hash); entries already there are skipped. Returns how many were new."""
-    with conn.transaction(), conn.cursor() as cur:
-        cur.execute(_AUDIT_IN)
-        with cur.copy("COPY tawasul_audit_in (seq, hash, at, actor, action, entity, entity_id, "
-                      "old, new, prev_hash) FROM STDIN") as copy:
-            for e in entries:
-                copy.write_row(e)
+    prev_hash); entries already there are skipped. Returns how many were new. One statement
+    (its own transaction), the entries as arrays: no temp table, no session state."""
+    if not entries:
+        return 0
+    columns = list(zip(*entries, strict=True))
+    with conn.cursor() as cur:
         cur.execute(
             """INSERT INTO audit_entries (store_id, seq, hash, centre, counter, at, actor, action,
                                           entity, entity_id, old, new, prev_hash)
-               SELECT %s, seq, hash, %s, %s, at, actor, action, entity, entity_id, old, new,
-                      prev_hash
-               FROM tawasul_audit_in ORDER BY seq ON CONFLICT DO NOTHING""",
-            (store_id, identity.centre, identity.counter))
+               SELECT %s, e.seq, e.hash, %s, %s, e.at, e.actor, e.action, e.entity, e.entity_id,
+                      e.old, e.new, e.prev_hash
+               FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::text[], %s::text[],
+                           %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
+                    AS e(seq, hash, at, actor, action, entity, entity_id, old, new, prev_hash)
+               ORDER BY e.seq ON CONFLICT DO NOTHING""",
+            (store_id, identity.centre, identity.counter, *(list(c) for c in columns)),
+            binary=True)
         return cur.rowcount
 
 

@@ -141,8 +141,8 @@ def test_a_link_that_drops_under_a_big_batch_still_drains(desks, central, valid_
         if point != "push.before_commit":
             return
         pid = conn.info.backend_pid
-        carried[pid] = carried.get(pid, 0) + conn.execute(
-            "SELECT count(*) FROM tawasul_op_in").fetchone()[0]
+        carried[pid] = carried.get(pid, 0) + conn.execute(  # this transaction's operations
+            "SELECT count(*) FROM ops WHERE arrived_xid = pg_current_xact_id()").fetchone()[0]
         if carried[pid] > 25:
             with central.admin() as admin_conn:
                 admin_conn.execute("SELECT pg_terminate_backend(%s, 10000)", (pid,))
