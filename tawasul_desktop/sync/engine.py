@@ -316,10 +316,16 @@ class SyncEngine:
     def _run(self, progress: ProgressCallback, check_feed: bool = False) -> SyncReport:
         report = SyncReport(started_at=self.clock())
         try:
+            # The first batch is read before connecting: on a link that drops every few tens
+            # of milliseconds the connection's short life goes to the network work.
+            with self.store.read() as session:
+                total = local.pending_op_count(session)
+                first = local.pending_ops(session, 0,
+                                          self._push_window.limited(self.batch_size).size)
             progress(SyncProgress("connect", 0))
             conn = self._timed(report, "connect", self._connection)
             report.online = True
-            self._timed(report, "push", self._push, conn, report, progress)
+            self._timed(report, "push", self._push, conn, report, progress, total, first)
             self._timed(report, "audit", self._push_audit, conn, report, progress)
             self._timed(report, "pull", self._pull, conn, report, progress)
             if check_feed:
@@ -443,15 +449,17 @@ class SyncEngine:
     # --- up ---
 
     def _push(self, conn: psycopg.Connection[Any], report: SyncReport,
-              progress: ProgressCallback) -> None:
+              progress: ProgressCallback, total: int,
+              first: list[central.OutgoingOp] | None = None) -> None:
         assert self._identity is not None
-        with self.store.read() as session:
-            total = local.pending_op_count(session)
         after = 0
         while True:
-            with self.store.read() as session:
-                batch = local.pending_ops(session, after,
-                                          self._push_window.limited(self.batch_size).size)
+            if first is not None:
+                batch, first = first, None
+            else:
+                with self.store.read() as session:
+                    batch = local.pending_ops(session, after,
+                                              self._push_window.limited(self.batch_size).size)
             if not batch:
                 return
             with _sized(self._push_window, len(batch)):
