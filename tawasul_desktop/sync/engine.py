@@ -227,7 +227,7 @@ class SyncEngine:
         self._running = False
         self._supervisor_desk = False
         self._desk_id: uuid.UUID | None = None  # this store's id (made at its first start)
-        # (target, when) of the last connection that passed the checks; kept only across drops
+        # (target, when) of the last full check (login, counter, desk binding); cleared by close()
         self._checked: tuple[CentralTarget, float] | None = None
         self._feed: FeedCheck | None = None
         self._after_drop = False  # the link dropped the last connection (checks still hold)
