@@ -169,14 +169,26 @@ def bench_push_pull(work: Path, central: Central, count: int) -> None:
             for t in tuples:
                 copy.write_row(t)
         copy_in = time.perf_counter() - started
+        # The same COPY into a table with the real one's indexes (no triggers, no row
+        # security): how much of the ratio the indexes alone take.
+        conn.execute("CREATE TABLE bench_raw_indexed (LIKE requests INCLUDING DEFAULTS "
+                     "INCLUDING INDEXES)")
+        started = time.perf_counter()
+        with conn.transaction(), conn.cursor().copy(
+                f"COPY bench_raw_indexed ({', '.join(REQUEST_COLUMNS)}) FROM STDIN") as copy:
+            for t in tuples:
+                copy.write_row(t)
+        copy_indexed = time.perf_counter() - started
     print(f"push {count:,} requests: {push:.2f} s ({count / push:,.0f}/s); raw COPY of the same "
-          f"rows {copy_in:.2f} s; ratio {push / copy_in:.1f}x (aim: under 2 s)")
+          f"rows {copy_in:.2f} s; ratio {push / copy_in:.1f}x (aim: at most 4x); into a table "
+          f"with the same indexes {copy_indexed:.2f} s ({copy_indexed / copy_in:.1f}x)")
     print(f"  same pass: audit entries {report.audit_sent:,} in {report.seconds['audit']:.2f} s, "
           f"connect {report.seconds['connect'] * 1000:.0f} ms")
 
     # Pull: a status change for every request (set-based, one trigger row each), then pull.
     with central.admin() as conn:
         conn.execute("UPDATE requests SET status = 'under_review', updated_at = now()")
+        wait_for_horizon(conn)  # a session open elsewhere would leave the pull nothing to read
     report = engine.run_once()
     assert report.ok and report.pulled == count, (report.error, report.pulled)
     pull = report.seconds["pull"]
@@ -191,7 +203,7 @@ def bench_push_pull(work: Path, central: Central, count: int) -> None:
     assert got == count
     print(f"pull {count:,} status changes: {pull:.2f} s ({count / pull:,.0f}/s) "
           f"[{report.requests_changed:,} local rows changed]; raw COPY out of the same rows "
-          f"{copy_out:.2f} s; ratio {pull / copy_out:.1f}x (aim: under 2 s)")
+          f"{copy_out:.2f} s; ratio {pull / copy_out:.1f}x (aim: at most 5x)")
     engine.close()
     store.close()
 

@@ -103,6 +103,9 @@ SETTINGS: tuple[Setting, ...] = (
             "the CA certificate that signed central's"),
     Setting("central", "sync_interval_seconds", "sync_interval_seconds", int, 60,
             "seconds between sync rounds", minimum=5),
+    Setting("central", "pooled", "central_pooled", bool, False,
+            "the dsn names a pooler in transaction mode (PgBouncer): no server-side "
+            "prepared statements"),
     Setting("ui", "language", "language", str, "ar", "the interface language",
             choices=LANGUAGES),
     Setting("ui", "idle_lock_minutes", "idle_lock_minutes", int, 5,
@@ -148,6 +151,7 @@ class Settings:
     central_password_file: Path | None = None
     central_sslmode: str | None = None
     central_sslrootcert: str | None = None
+    central_pooled: bool = _default("central_pooled")
     sync_interval_seconds: int = _default("sync_interval_seconds")
     language: str = _default("language")
     idle_lock_minutes: int = _default("idle_lock_minutes")

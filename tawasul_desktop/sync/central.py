@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -62,21 +63,6 @@ REQUEST_COLUMNS = (
 )
 _STATE_COLUMNS = ("status", "effective_day", "due_date", "paused_working_days", "paused_since",
                   "decision_reason", "decided_by", "decided_at")
-
-_OP_IN = """
-CREATE TEMP TABLE IF NOT EXISTS tawasul_op_in (
-    op_id uuid PRIMARY KEY, seq bigint NOT NULL, kind text NOT NULL,
-    schema_version integer NOT NULL, request_id uuid, counter_time timestamptz,
-    payload jsonb NOT NULL, fresh boolean NOT NULL DEFAULT false
-) ON COMMIT DELETE ROWS
-"""
-_AUDIT_IN = """
-CREATE TEMP TABLE IF NOT EXISTS tawasul_audit_in (
-    seq bigint, hash char(64), at timestamptz, actor text, action text, entity text,
-    entity_id text, old text, new text, prev_hash char(64)
-) ON COMMIT DELETE ROWS
-"""
-
 
 # --- who is calling, what they speak ---------------------------------------------------------
 
@@ -172,65 +158,83 @@ def push_ops(conn: Conn, ops: Sequence[OutgoingOp], *, sent_at: dt.datetime, pol
 
     Idempotent: operations are inserted into ``ops`` with ON CONFLICT DO NOTHING and only
     those the insert returns are applied; the others answer their stored outcome again.
+
+    Three round trips, pipelined, whatever the batch (the counter's events add one): the
+    operations with the numbers already taken; the requests, files and follow-ups with what
+    central answered before; the commit. The batch travels as arrays, so nothing outlives the
+    transaction on the server connection (no temp table, no SET): a pooler in transaction mode
+    may hand it to another client after the commit.
     """
     me = identity or whoami(conn)
     if me.kind != "counter":
         raise PermissionError(f"{me.role_name} is not a counter's role")
     result = PushResult()
-    with conn.transaction(), conn.cursor() as cur:
-        proto = protocol_of(conn)
-        cur.execute("SELECT extract(epoch FROM clock_timestamp() - %s::timestamptz)::float8",
-                    (sent_at,))
-        skew_row = cur.fetchone()
-        skew = float(skew_row[0]) if skew_row else 0.0
+    if not ops:
+        return result
+    submits = [o for o in ops if o.kind == KIND_SUBMIT]
+    with conn.pipeline(), conn.transaction(), conn.cursor() as cur, conn.cursor() as numbers:
+        cur.execute(_INSERT_OPS, {
+            "sent": sent_at, "centre": me.centre, "counter": me.counter,
+            "ids": [o.op_id for o in ops], "seqs": [o.seq for o in ops],
+            "kinds": [o.kind for o in ops], "versions": [o.schema_version for o in ops],
+            "requests": [o.request_id for o in ops], "times": [o.counter_time for o in ops],
+            # a request's intake is not kept in ops: sent once, with the insert below
+            "payloads": [None if o.kind == KIND_SUBMIT else o.payload for o in ops]})
+        if submits:  # two desks configured as the same counter would hand out the same numbers
+            numbers.execute("SELECT number, id FROM requests WHERE number = ANY(%s)",
+                            ([_number(o) for o in submits],))
+        first = cur.fetchone()
+        assert first is not None
+        skew, proto = float(first[0]), Protocol(int(first[1]), int(first[2]))
+        fresh = set(first[3])
         result.clock_skew_seconds = skew
-
-        refused: dict[uuid.UUID, Problem] = {}
-        sendable = []
+        outcomes: dict[uuid.UUID, OpOutcome] = {}
         for o in ops:
             problem = proto.refusal(o.schema_version)
             if problem is not None:
-                refused[o.op_id] = problem
+                outcomes[o.op_id] = OpOutcome(o.op_id, REJECTED, _problem_json(problem))
+        clash = dict(numbers.fetchall()) if submits else {}
+        rejected: dict[uuid.UUID, Problem] = {}
+        new_submits = []
+        for o in submits:
+            if o.op_id not in fresh:
+                continue
+            holder = clash.get(_number(o))
+            if holder is not None and holder != o.request_id:
+                rejected[o.op_id] = Problem.of("sync.number_taken", "number", number=_number(o))
             else:
-                sendable.append(o)
-        cur.execute(_OP_IN)
-        with cur.copy("COPY tawasul_op_in (op_id, seq, kind, schema_version, request_id, "
-                      "counter_time, payload) FROM STDIN") as copy:
-            for o in sendable:
-                copy.write_row((o.op_id, o.seq, o.kind, o.schema_version, o.request_id,
-                                o.counter_time, o.payload))
-        cur.execute(
-            """WITH ins AS (
-                   INSERT INTO ops (op_id, centre, counter, kind, schema_version, request_id,
-                                    payload, counter_time, clock_skew_seconds)
-                   SELECT op_id, %(centre)s, %(counter)s, kind, schema_version, request_id,
-                          CASE WHEN kind = %(submit)s THEN NULL ELSE payload END,
-                          counter_time, %(skew)s
-                   FROM tawasul_op_in ORDER BY seq
-                   ON CONFLICT (op_id) DO NOTHING
-                   RETURNING op_id)
-               UPDATE tawasul_op_in i SET fresh = true FROM ins WHERE i.op_id = ins.op_id""",
-            {"centre": me.centre, "counter": me.counter, "submit": KIND_SUBMIT, "skew": skew})
-
-        outcomes: dict[uuid.UUID, OpOutcome] = {}
-        _refuse_taken_numbers(cur, outcomes)
-        _insert_requests(cur, skew)
-        _insert_follow_ups(cur, outcomes)
-        _apply_counter_events(conn, cur, me, policy, outcomes)
-
-        cur.execute("SELECT op_id, fresh FROM tawasul_op_in")
-        known = [op_id for op_id, fresh in cur.fetchall() if not fresh and op_id not in outcomes]
+                new_submits.append(o)
+        if new_submits:
+            payloads = [o.payload for o in new_submits]
+            cur.execute(_INSERT_REQUESTS, {"skew": skew, "payloads": payloads})
+            if any(_NO_FILES not in p for p in payloads):
+                cur.execute(_INSERT_ATTACHMENTS, ([o.request_id for o in new_submits], payloads))
+        follow_ups = [o for o in ops if o.kind == KIND_FOLLOW_UP and o.op_id in fresh]
+        if follow_ups:
+            args = ([o.op_id for o in follow_ups], [o.request_id for o in follow_ups],
+                    [o.payload for o in follow_ups])
+            cur.execute(_UNKNOWN_REQUESTS, args[:2])
+            unknown = [r[0] for r in cur.fetchall()]
+            cur.execute(_INSERT_FOLLOW_UPS, args)
+            for o in follow_ups:
+                if o.op_id in unknown:
+                    rejected[o.op_id] = Problem.of("sync.request_unknown", "number",
+                                                   request=str(o.request_id))
+        known = [o.op_id for o in ops if o.op_id not in fresh and o.op_id not in outcomes]
         if known:
-            cur.execute("SELECT op_id, outcome, problem, request_id FROM ops WHERE op_id = ANY(%s)",
+            cur.execute("SELECT op_id, outcome, problem FROM ops WHERE op_id = ANY(%s)",
                         (known,))
-            stored = {r[0]: r for r in cur.fetchall()}
-            for op_id in known:
-                _, outcome, problem, _ = stored[op_id]
+            for op_id, outcome, problem in cur.fetchall():
                 outcomes[op_id] = OpOutcome(op_id, DUPLICATE if outcome == APPLIED else outcome,
                                             problem)
+        _reject(cur, outcomes, rejected)
+        events = [(o.op_id, o.request_id, o.schema_version, json.loads(o.payload))
+                  for o in ops if o.kind == KIND_EVENT and o.op_id in fresh]
+        _apply_counter_events(conn, cur, me, policy, outcomes, events)
         # Central wins: a refused event comes back with the request as central has it.
-        refused_events = {o.op_id: o.request_id for o in sendable
+        refused_events = {o.op_id: o.request_id for o in ops
                           if o.kind == KIND_EVENT and o.request_id is not None
+                          and proto.refusal(o.schema_version) is None
                           and outcomes.get(o.op_id, OpOutcome(o.op_id, APPLIED)).outcome
                           in (CONFLICT, REJECTED)}
         if refused_events:
@@ -242,12 +246,80 @@ def push_ops(conn: Conn, ops: Sequence[OutgoingOp], *, sent_at: dt.datetime, pol
                     "last_skew_seconds = %s WHERE role_name = current_user", (skew,))
         if fault_hook is not None:
             fault_hook("push.before_commit", conn)
-    for o in ops:
-        if o.op_id in refused:
-            result.outcomes.append(OpOutcome(o.op_id, REJECTED, _problem_json(refused[o.op_id])))
-        else:
-            result.outcomes.append(outcomes.get(o.op_id, OpOutcome(o.op_id, APPLIED)))
+    result.outcomes = [outcomes.get(o.op_id, OpOutcome(o.op_id, APPLIED)) for o in ops]
     return result
+
+
+def _number(op: OutgoingOp) -> str:
+    # The number sits near the front of the intake's JSON; parsing the whole payload for it
+    # costs more than the push itself at a thousand operations a batch.
+    found = _NUMBER.search(op.payload)
+    if found is not None:
+        return found.group(1)
+    return str(json.loads(op.payload)["request"]["number"])
+
+
+_NUMBER = re.compile(r'"number":"([^"\\]*)"')
+_NO_FILES = '"attachments":[]'  # protocol.dumps writes no spaces
+
+# Arrays go in binary (%b): as text every element would be quoted and escaped into an array
+# literal, which costs more than the whole insert for a batch of JSON payloads.
+# The protocol versions central accepts come back with the operations it had not seen, so
+# the desk learns both in the first round trip; an operation of another version is not kept.
+_INSERT_OPS = """
+WITH s AS (
+    SELECT extract(epoch FROM clock_timestamp() - %(sent)s::timestamptz)::float8 AS skew,
+           (SELECT value::int FROM central_settings WHERE key = 'protocol_version') AS newest,
+           (SELECT value::int FROM central_settings WHERE key = 'protocol_oldest') AS oldest),
+ins AS (
+    INSERT INTO ops (op_id, centre, counter, kind, schema_version, request_id, payload,
+                     counter_time, clock_skew_seconds)
+    SELECT i.op_id, %(centre)s, %(counter)s, i.kind, i.v, i.request_id, i.payload::jsonb,
+           i.counter_time, s.skew
+    FROM unnest(%(ids)b::uuid[], %(seqs)b::bigint[], %(kinds)b::text[], %(versions)b::int[],
+                %(requests)b::uuid[], %(times)b::timestamptz[], %(payloads)b::text[])
+         AS i(op_id, seq, kind, v, request_id, counter_time, payload)
+    CROSS JOIN s
+    WHERE i.v BETWEEN s.oldest AND s.newest
+    ORDER BY i.seq
+    ON CONFLICT (op_id) DO NOTHING
+    RETURNING op_id)
+SELECT s.skew, s.newest, s.oldest, ARRAY(SELECT op_id FROM ins) FROM s
+"""
+_INSERT_REQUESTS = f"""
+INSERT INTO requests ({", ".join(REQUEST_COLUMNS)}, received_at, clock_skew_seconds,
+                      attachments_pending)
+SELECT {", ".join(f"r.{c}" for c in REQUEST_COLUMNS)}, clock_timestamp(), %(skew)s,
+       EXISTS (SELECT 1 FROM jsonb_array_elements(i.payload->'attachments') a
+               WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = a->>'sha256'))
+FROM unnest(%(payloads)b::text[]::jsonb[]) WITH ORDINALITY AS i(payload, n)
+CROSS JOIN LATERAL jsonb_populate_record(NULL::requests, i.payload->'request') r
+ORDER BY i.n
+ON CONFLICT (id) DO NOTHING
+"""
+_INSERT_ATTACHMENTS = """
+INSERT INTO request_attachments (request_id, position, document, display_name, media_type,
+                                 size, sha256)
+SELECT i.request_id, a.position, a.document, a.display_name, a.media_type, a.size, a.sha256
+FROM unnest(%b::uuid[], %b::text[]::jsonb[]) AS i(request_id, payload)
+CROSS JOIN LATERAL jsonb_to_recordset(i.payload->'attachments') AS a(
+    position integer, document text, display_name text, media_type text, size bigint,
+    sha256 text)
+ON CONFLICT DO NOTHING
+"""
+# A follow-up of a request central does not have is not added (and is refused).
+_UNKNOWN_REQUESTS = """
+SELECT i.op_id FROM unnest(%b::uuid[], %b::uuid[]) AS i(op_id, request_id)
+WHERE NOT EXISTS (SELECT 1 FROM requests r WHERE r.id = i.request_id)
+"""
+_INSERT_FOLLOW_UPS = """
+INSERT INTO follow_ups (id, request_id, at, by, note)
+SELECT (i.payload->>'id')::uuid, i.request_id, (i.payload->>'at')::timestamptz,
+       i.payload->>'by', coalesce(i.payload->>'note', '')
+FROM unnest(%b::uuid[], %b::uuid[], %b::text[]::jsonb[]) AS i(op_id, request_id, payload)
+WHERE EXISTS (SELECT 1 FROM requests r WHERE r.id = i.request_id)
+ON CONFLICT (id) DO NOTHING
+"""
 
 
 def _reject(cur: psycopg.Cursor[Any], outcomes: dict[uuid.UUID, OpOutcome],
@@ -256,69 +328,8 @@ def _reject(cur: psycopg.Cursor[Any], outcomes: dict[uuid.UUID, OpOutcome],
         return
     cur.executemany("UPDATE ops SET outcome = 'rejected', problem = %s WHERE op_id = %s",
                     [(Jsonb(_problem_json(p)), op_id) for op_id, p in rejected.items()])
-    cur.execute("UPDATE tawasul_op_in SET fresh = false WHERE op_id = ANY(%s)", (list(rejected),))
     for op_id, p in rejected.items():
         outcomes[op_id] = OpOutcome(op_id, REJECTED, _problem_json(p))
-
-
-def _refuse_taken_numbers(cur: psycopg.Cursor[Any], outcomes: dict[uuid.UUID, OpOutcome]) -> None:
-    # Two desks configured as the same counter would hand out the same numbers. (Two plain
-    # look-ups rather than a join: during a burst the table's statistics are stale and the
-    # planner would pick a nested loop.)
-    cur.execute("""SELECT payload->'request'->>'number', op_id, request_id FROM tawasul_op_in
-                   WHERE fresh AND kind = %s""", (KIND_SUBMIT,))
-    wanted = {number: (op_id, request_id) for number, op_id, request_id in cur.fetchall()}
-    if not wanted:
-        return
-    cur.execute("SELECT number, id FROM requests WHERE number = ANY(%s)", (list(wanted),))
-    _reject(cur, outcomes, {wanted[number][0]: Problem.of("sync.number_taken", "number",
-                                                          number=number)
-                            for number, request_id in cur.fetchall()
-                            if request_id != wanted[number][1]})
-
-
-def _insert_requests(cur: psycopg.Cursor[Any], skew: float) -> None:
-    columns = ", ".join(REQUEST_COLUMNS)
-    values = ", ".join(f"r.{c}" for c in REQUEST_COLUMNS)
-    cur.execute(
-        f"""INSERT INTO requests ({columns}, received_at, clock_skew_seconds, attachments_pending)
-            SELECT {values}, clock_timestamp(), %(skew)s,
-                   EXISTS (SELECT 1 FROM jsonb_array_elements(i.payload->'attachments') a
-                           WHERE NOT EXISTS (SELECT 1 FROM blobs b
-                                             WHERE b.sha256 = a->>'sha256'))
-            FROM tawasul_op_in i
-            CROSS JOIN LATERAL jsonb_populate_record(NULL::requests, i.payload->'request') r
-            WHERE i.fresh AND i.kind = %(submit)s
-            ORDER BY i.seq
-            ON CONFLICT (id) DO NOTHING""",
-        {"skew": skew, "submit": KIND_SUBMIT})
-    cur.execute(
-        """INSERT INTO request_attachments (request_id, position, document, display_name,
-                                            media_type, size, sha256)
-           SELECT i.request_id, a.position, a.document, a.display_name, a.media_type, a.size,
-                  a.sha256
-           FROM tawasul_op_in i
-           CROSS JOIN LATERAL jsonb_to_recordset(i.payload->'attachments') AS a(
-               position integer, document text, display_name text, media_type text,
-               size bigint, sha256 text)
-           WHERE i.fresh AND i.kind = %s
-           ON CONFLICT DO NOTHING""", (KIND_SUBMIT,))
-
-
-def _insert_follow_ups(cur: psycopg.Cursor[Any], outcomes: dict[uuid.UUID, OpOutcome]) -> None:
-    cur.execute("""SELECT i.op_id, i.request_id FROM tawasul_op_in i
-                   WHERE i.fresh AND i.kind = %s
-                     AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.id = i.request_id)""",
-                (KIND_FOLLOW_UP,))
-    _reject(cur, outcomes, {op_id: Problem.of("sync.request_unknown", "number",
-                                              request=str(request_id))
-                            for op_id, request_id in cur.fetchall()})
-    cur.execute(
-        """INSERT INTO follow_ups (id, request_id, at, by, note)
-           SELECT (i.payload->>'id')::uuid, i.request_id, (i.payload->>'at')::timestamptz,
-                  i.payload->>'by', coalesce(i.payload->>'note', '')
-           FROM tawasul_op_in i WHERE i.fresh AND i.kind = %s
-           ON CONFLICT (id) DO NOTHING""", (KIND_FOLLOW_UP,))
 
 
 def request_states(cur: psycopg.Cursor[Any], ids: Sequence[uuid.UUID], *,
@@ -328,8 +339,9 @@ def request_states(cur: psycopg.Cursor[Any], ids: Sequence[uuid.UUID], *,
         f"""SELECT id, {", ".join(_STATE_COLUMNS)}, updated_at, version
             FROM requests WHERE id = ANY(%s) ORDER BY id {"FOR UPDATE" if lock else ""}""",
         (list(ids),))
+    rows = cur.fetchall()  # first: in pipeline mode the description comes with the rows
     names = [d.name for d in cur.description or ()]
-    return {row[0]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
+    return {row[0]: dict(zip(names, row, strict=True)) for row in rows}
 
 
 def _state(row: dict[str, Any]) -> LifecycleState:
@@ -346,25 +358,26 @@ def _event_time(payload: dict[str, Any], central_now: dt.datetime) -> dt.datetim
 
 
 def _apply_counter_events(conn: Conn, cur: psycopg.Cursor[Any], me: Identity, policy: Policy,
-                          outcomes: dict[uuid.UUID, OpOutcome]) -> None:
-    cur.execute("""SELECT op_id, request_id, schema_version, payload FROM tawasul_op_in
-                   WHERE fresh AND kind = %s ORDER BY seq""", (KIND_EVENT,))
-    events = cur.fetchall()
+                          outcomes: dict[uuid.UUID, OpOutcome],
+                          events: Sequence[tuple[uuid.UUID, uuid.UUID | None, int,
+                                                 dict[str, Any]]]) -> None:
+    """Apply the counter's new events, in the order sent, with the lifecycle code."""
     if not events:
         return
     cur.execute("SELECT clock_timestamp()")
     now_row = cur.fetchone()
     assert now_row is not None
     central_now: dt.datetime = now_row[0]
-    rows = request_states(cur, sorted({e[1] for e in events}), lock=True)
+    rows = request_states(cur, sorted({e[1] for e in events if e[1] is not None}),
+                          lock=True)
     calendar = central_calendar(conn, policy, me.centre)
     changed: set[uuid.UUID] = set()
     rejected: dict[uuid.UUID, Problem] = {}
     conflicts: list[tuple[uuid.UUID, uuid.UUID, str, str, Problem]] = []
     for op_id, request_id, version, raw in events:
         payload = upgrade_payload(KIND_EVENT, version, raw)
-        row = rows.get(request_id)
-        if row is None:
+        row = rows.get(request_id) if request_id is not None else None
+        if row is None or request_id is None:
             rejected[op_id] = Problem.of("sync.request_unknown", "number", request=str(request_id))
             continue
         role = str(payload.get("role") or Role.CLERK.value)
@@ -611,34 +624,39 @@ _FEED = ("SELECT f.id, f.xid::text AS xid_text, f.kind, f.entity_id, f.payload F
          + ") f ORDER BY f.xid, f.id LIMIT %(limit)s")
 
 
+# The whole pull in one statement (its own transaction): one snapshot serves the horizon and
+# the scan (pg_current_snapshot() is the statement's), so no REPEATABLE READ transaction, no
+# SET, one round trip; the horizon and central's clock come even when no row does.
+_PULL = ("SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon, "
+         "clock_timestamp() AS now, f.* FROM (SELECT 1) AS one LEFT JOIN ("
+         + _FEED.replace("SELECT f.id,", "SELECT f.xid, f.id,", 1)
+         + ") AS f ON true ORDER BY f.xid, f.id")
+
+
 def pull_changes(conn: Conn, after: tuple[str, int], limit: int) -> FeedBatch:
     """Changes after the cursor, in commit-safe order, never skipping one.
 
     Only rows of transactions older than the snapshot's xmin are read: every one of those has
     finished, so no transaction can still commit a row that sorts before the cursor. One
-    REPEATABLE READ snapshot serves both the xmin and the scan.
+    statement, so one snapshot, serves both the xmin and the scan.
     """
-    with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
-        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        cur.execute(_FEED, {"xid": after[0], "id": after[1], "limit": limit})
-        changes = [Change(r["id"], r["xid_text"], r["kind"], r["entity_id"], r["payload"])
-                   for r in cur.fetchall()]
-        cur.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon, "
-                    "clock_timestamp() AS now")
-        row = cur.fetchone()
-        assert row is not None
-    return FeedBatch(changes, row["horizon"], limit, row["now"])
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(_PULL, {"xid": after[0], "id": after[1], "limit": limit})
+        rows = cur.fetchall()
+    changes = [Change(r["id"], r["xid_text"], r["kind"], r["entity_id"], r["payload"])
+               for r in rows if r["id"] is not None]
+    return FeedBatch(changes, rows[0]["horizon"], limit, rows[0]["now"])
 
 
 def feed_position(conn: Conn, after: tuple[str, int]) -> tuple[int, int]:
     """(rows of this desk's feed at or before the cursor, rows after it below the horizon):
-    what central says a desk with this cursor should have received, and what still waits."""
-    with conn.transaction(), conn.cursor() as cur:
-        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        seen = " + ".join(f"(SELECT count(*) FROM changes WHERE {who} AND {_UP_TO})"
-                          for who in _FEED_PARTS)
-        waiting = " + ".join(f"(SELECT count(*) FROM changes WHERE {who} AND {_AFTER} "
-                             f"AND {_BELOW_HORIZON})" for who in _FEED_PARTS)
+    what central says a desk with this cursor should have received, and what still waits.
+    One statement: one snapshot for both counts."""
+    seen = " + ".join(f"(SELECT count(*) FROM changes WHERE {who} AND {_UP_TO})"
+                      for who in _FEED_PARTS)
+    waiting = " + ".join(f"(SELECT count(*) FROM changes WHERE {who} AND {_AFTER} "
+                         f"AND {_BELOW_HORIZON})" for who in _FEED_PARTS)
+    with conn.cursor() as cur:
         cur.execute(f"SELECT {seen}, {waiting}", {"xid": after[0], "id": after[1]})
         row = cur.fetchone()
         assert row is not None
@@ -715,20 +733,22 @@ def attachments_arrived(conn: Conn, sha256: str) -> None:
 def push_audit(conn: Conn, store_id: uuid.UUID, entries: Sequence[tuple[Any, ...]],
                identity: Identity) -> int:
     """Upload audit entries (seq, hash, at, actor, action, entity, entity_id, old, new,
-    prev_hash); entries already there are skipped. Returns how many were new."""
-    with conn.transaction(), conn.cursor() as cur:
-        cur.execute(_AUDIT_IN)
-        with cur.copy("COPY tawasul_audit_in (seq, hash, at, actor, action, entity, entity_id, "
-                      "old, new, prev_hash) FROM STDIN") as copy:
-            for e in entries:
-                copy.write_row(e)
+    prev_hash); entries already there are skipped. Returns how many were new. One statement
+    (its own transaction), the entries as arrays: no temp table, no session state."""
+    if not entries:
+        return 0
+    columns = list(zip(*entries, strict=True))
+    with conn.cursor() as cur:
         cur.execute(
             """INSERT INTO audit_entries (store_id, seq, hash, centre, counter, at, actor, action,
                                           entity, entity_id, old, new, prev_hash)
-               SELECT %s, seq, hash, %s, %s, at, actor, action, entity, entity_id, old, new,
-                      prev_hash
-               FROM tawasul_audit_in ORDER BY seq ON CONFLICT DO NOTHING""",
-            (store_id, identity.centre, identity.counter))
+               SELECT %s, e.seq, e.hash, %s, %s, e.at, e.actor, e.action, e.entity, e.entity_id,
+                      e.old, e.new, e.prev_hash
+               FROM unnest(%b::bigint[], %b::text[], %b::timestamptz[], %b::text[], %b::text[],
+                           %b::text[], %b::text[], %b::text[], %b::text[], %b::text[])
+                    AS e(seq, hash, at, actor, action, entity, entity_id, old, new, prev_hash)
+               ORDER BY e.seq ON CONFLICT DO NOTHING""",
+            (store_id, identity.centre, identity.counter, *(list(c) for c in columns)))
         return cur.rowcount
 
 

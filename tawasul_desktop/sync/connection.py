@@ -64,6 +64,9 @@ class CentralTarget:
     sslrootcert: str | None = None
     connect_timeout: int = 10
     application_name: str = "tawasul-desk"
+    # The dsn reaches central through a pooler in transaction mode (PgBouncer): each
+    # transaction may run on another server connection, so nothing may be prepared on one.
+    pooled: bool = False
 
     def connect(self, **extra: Any) -> psycopg.Connection[Any]:
         params: dict[str, Any] = {
@@ -84,6 +87,8 @@ class CentralTarget:
             found = _keyring_password(str(user) if user else None)
             if found:
                 params["password"] = found
+        if self.pooled:
+            params["prepare_threshold"] = None
         params.update(extra)
         return psycopg.connect(self.dsn, **params)
 
@@ -101,4 +106,5 @@ def target_from_settings(settings: Settings) -> CentralTarget:
     return CentralTarget(
         dsn=settings.central_dsn, password_file=settings.central_password_file,
         sslmode=settings.central_sslmode, sslrootcert=settings.central_sslrootcert,
+        pooled=settings.central_pooled,
         application_name=f"tawasul-desk {settings.centre_code}-{settings.counter:02d}")

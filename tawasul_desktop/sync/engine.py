@@ -49,7 +49,10 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 T = TypeVar("T")
 SKEW_WARNING_SECONDS = SKEW_LIMIT_SECONDS
-CHECKS_KEPT_SECONDS = 60.0  # a connection replacing a dropped one skips the checks this long
+# Who the login is and the desk binding are checked again after this long; in between a pass
+# checks only central's revision (one statement), and a connection replacing one the link
+# dropped skips even that.
+CHECKS_KEPT_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -224,9 +227,10 @@ class SyncEngine:
         self._running = False
         self._supervisor_desk = False
         self._desk_id: uuid.UUID | None = None  # this store's id (made at its first start)
-        # (target, when) of the last connection that passed the checks; kept only across drops
+        # (target, when) of the last full check (login, counter, desk binding); cleared by close()
         self._checked: tuple[CentralTarget, float] | None = None
         self._feed: FeedCheck | None = None
+        self._after_drop = False  # the link dropped the last connection (checks still hold)
         self._push_window = _Window(batch_size)
         self._audit_window = _Window(batch_size)
         self._pull_window = _Window(pull_batch)
@@ -269,7 +273,7 @@ class SyncEngine:
         self._drop()
 
     def _drop(self) -> None:
-        """Let go of a connection the link dropped (its checks stay valid for a while)."""
+        """Let go of the connection (its checks stay valid for a while)."""
         if self._conn is not None:
             try:
                 self._conn.close()
@@ -312,10 +316,16 @@ class SyncEngine:
     def _run(self, progress: ProgressCallback, check_feed: bool = False) -> SyncReport:
         report = SyncReport(started_at=self.clock())
         try:
+            # The first batch is read before connecting: on a link that drops every few tens
+            # of milliseconds the connection's short life goes to the network work.
+            with self.store.read() as session:
+                total = local.pending_op_count(session)
+                first = local.pending_ops(session, 0,
+                                          self._push_window.limited(self.batch_size).size)
             progress(SyncProgress("connect", 0))
             conn = self._timed(report, "connect", self._connection)
             report.online = True
-            self._timed(report, "push", self._push, conn, report, progress)
+            self._timed(report, "push", self._push, conn, report, progress, total, first)
             self._timed(report, "audit", self._push_audit, conn, report, progress)
             self._timed(report, "pull", self._pull, conn, report, progress)
             if check_feed:
@@ -327,6 +337,7 @@ class SyncEngine:
         except psycopg.OperationalError as exc:
             report.error = _short(exc) or "central database unreachable"
             report.online = False
+            self._after_drop = self._checked is not None
             self._drop()
         except DeskTakenError as exc:  # both desks named, in both languages: kept whole
             report.error = str(exc)
@@ -334,6 +345,12 @@ class SyncEngine:
         except (psycopg.Error, CentralSchemaError, CentralConfigError, PermissionError) as exc:
             report.error = _short(exc)
             self.close()
+        if report.ok:
+            self._after_drop = False
+        # No connection is held between passes: thousands of desks syncing every minute
+        # would keep as many idle server backends; each pass connects (directly or through a
+        # pooler such as PgBouncer) and lets go, and a pass leaves no session state behind.
+        self._drop()
         self._online = report.online
         report.finished_at = self.clock()
         with self.store.write() as session:
@@ -361,27 +378,23 @@ class SyncEngine:
 
     def _connection(self) -> psycopg.Connection[Any]:
         if self._conn is not None and not self._conn.closed:
-            try:  # a connection the server dropped since the last pass is replaced, not reported
-                self._check_compatible(self._conn)  # central may have been upgraded since
-                return self._conn
-            except psycopg.OperationalError:
-                self._drop()
+            return self._conn  # within a pass, or held by connect()
         conn = self.target.connect(autocommit=True)
         checked = self._checked
-        if (checked is not None and checked[0] == self.target
-                and time.monotonic() - checked[1] < CHECKS_KEPT_SECONDS):
-            # The link dropped, the server did not change: the checks the dropped connection
-            # passed hold for its replacement (push_ops checks the protocol on every batch),
-            # so a flapping link spends its short connections on work, not on checks again.
-            self._conn = conn
-            return conn
         try:
-            identity = self._check(conn)
+            if (checked is None or checked[0] != self.target
+                    or time.monotonic() - checked[1] >= CHECKS_KEPT_SECONDS):
+                self._identity = self._check(conn)  # who it is, bound to this desk store
+                self._checked = (self.target, time.monotonic())
+            elif not self._after_drop:
+                # A new pass: central may have been upgraded since the last one (one statement).
+                # A connection replacing one the link dropped skips even this: the server did
+                # not change, and a flapping link spends its short connections on work.
+                self._check_compatible(conn)
         except BaseException:
             conn.close()
             raise
-        self._conn, self._identity = conn, identity
-        self._checked = (self.target, time.monotonic())
+        self._conn = conn
         return conn
 
     def desk_label(self) -> str:
@@ -436,15 +449,17 @@ class SyncEngine:
     # --- up ---
 
     def _push(self, conn: psycopg.Connection[Any], report: SyncReport,
-              progress: ProgressCallback) -> None:
+              progress: ProgressCallback, total: int,
+              first: list[central.OutgoingOp] | None = None) -> None:
         assert self._identity is not None
-        with self.store.read() as session:
-            total = local.pending_op_count(session)
         after = 0
         while True:
-            with self.store.read() as session:
-                batch = local.pending_ops(session, after,
-                                          self._push_window.limited(self.batch_size).size)
+            if first is not None:
+                batch, first = first, None
+            else:
+                with self.store.read() as session:
+                    batch = local.pending_ops(session, after,
+                                              self._push_window.limited(self.batch_size).size)
             if not batch:
                 return
             with _sized(self._push_window, len(batch)):

@@ -12,7 +12,7 @@ import uuid
 
 import psycopg
 import pytest
-from synchelp import CLERK, POLICY, SUPERVISOR, submit_many
+from synchelp import CLERK, POLICY, SUPERVISOR, submit_many, wait_for_feed
 
 from tawasul_desktop.domain.intake_types import Attachment
 from tawasul_desktop.domain.lifecycle import Action
@@ -48,6 +48,7 @@ def test_a_counter_cannot_forge_what_is_centrals(desks, central, valid_request):
     with central.admin() as conn:
         hub.decide(conn, returned, Action.RETURN, actor="amal", reason="أرفق الصورة",
                    policy=POLICY)
+    wait_for_feed(central)  # a transaction open elsewhere on the server holds the feed back
     mine.sync()
     before = {n: request_row(central, n) for n in (own, returned, theirs)}
 
