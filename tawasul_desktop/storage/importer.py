@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from tawasul_desktop.domain.file_checks import VerdictMemo
+from tawasul_desktop.domain.file_checks import VerdictMemo, inspect_content
 from tawasul_desktop.domain.intake_json import draft_from_json, parse_json_text
 from tawasul_desktop.domain.intake_types import ValidRequest
 from tawasul_desktop.domain.messages import Problem
@@ -114,7 +114,7 @@ def _prepare(
         draft,
         catalogue=store.catalogue,
         policy=store.policy.intake,
-        inspect=(verdicts or VerdictMemo(0)).inspect,
+        inspect=verdicts.inspect if verdicts is not None else inspect_content,
     )
     problems = shape + problems + found
     if problems or valid is None:
