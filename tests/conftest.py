@@ -53,6 +53,31 @@ def fresh_identity(prefix: str = "1") -> str:
     return make_identity(prefix, f"{next(_identity_bodies) % 100_000_000:08d}")
 
 
+# A Qt wait's timeout only says when to give up on something that is broken: a worker that
+# reads the database or renders a PDF in 200 ms alone can take seconds on a loaded 2-core
+# machine, and a 3-second bound then fails a test that proves nothing about the product. No
+# wait gives up sooner than this; a passing test is not slowed by it.
+QT_WAIT_FLOOR_MS = 60_000
+_QT_WAITS = ("waitUntil", "waitSignal", "waitSignals", "waitExposed", "waitActive",
+             "waitCallback")
+
+
+@pytest.fixture
+def qtbot(qtbot):  # pytest-qt's own, with QT_WAIT_FLOOR_MS under every timeout it is given
+    def floored(wait):
+        def call(*args, **kwargs):
+            given = kwargs.get("timeout", 1)
+            if given is not None and given > 0:  # None, 0 or less keep pytest-qt's meaning
+                kwargs["timeout"] = max(given, QT_WAIT_FLOOR_MS)
+            return wait(*args, **kwargs)
+
+        return call
+
+    for name in _QT_WAITS:
+        setattr(qtbot, name, floored(getattr(qtbot, name)))
+    return qtbot
+
+
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in TAWASUL_ENV:

@@ -79,6 +79,30 @@ def inspect_content(content: bytes, limits: ContentLimits | None = None) -> Cont
         return ContentVerdict(None, "attachment.not_decodable")
 
 
+class VerdictMemo:
+    """Verdicts already reached during one run, such as an import whose lines share a file:
+    the same bytes under the same limits get the same verdict, so decoding them again proves
+    nothing. Holds at most ``max_bytes`` of contents (then starts afresh)."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self._seen: dict[tuple[ContentLimits, bytes], ContentVerdict] = {}
+        self._held = 0
+        self._max = max_bytes
+
+    def inspect(self, content: bytes, limits: ContentLimits | None = None) -> ContentVerdict:
+        key = (limits or ContentLimits(), content)
+        verdict = self._seen.get(key)
+        if verdict is None:
+            verdict = inspect_content(content, key[0])
+            if len(content) <= self._max:
+                if self._held + len(content) > self._max:
+                    self._seen.clear()
+                    self._held = 0
+                self._seen[key] = verdict
+                self._held += len(content)
+        return verdict
+
+
 # --- PDF -------------------------------------------------------------------------------------
 
 

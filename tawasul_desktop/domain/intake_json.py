@@ -84,18 +84,28 @@ def read_limited(path: Path, limit: int) -> bytes:
             raise NotARegularFile(f"{path.name}: not a regular file")
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            return fh.read(limit + 1)
+        # Ask for the size fstat gave (plus one, to see a file that grew), not for the limit:
+        # a buffered read(limit) allocates the whole limit (10 MB) for every small file.
+        chunks: list[bytes] = []
+        want = min(os.fstat(fd).st_size, limit) + 1
+        got = 0
+        while got <= limit:
+            chunk = os.read(fd, min(max(want - got, 64 * 1024), limit + 1 - got))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
     finally:
         os.close(fd)
 
 
-def confined_path(raw: Path, base_dir: Path) -> Path:
+def confined_path(raw: Path, base_dir: Path, *, base_resolved: bool = False) -> Path:
     """``raw`` read relative to ``base_dir``; refused if it is absolute or leads (by ``..``
     or a symbolic link) outside that folder."""
     if raw.is_absolute() or raw.drive or raw.root:
         raise OutsideFolder(str(raw))
-    base = base_dir.resolve()
+    base = base_dir if base_resolved else base_dir.resolve()
     target = (base / raw).resolve()
     if not target.is_relative_to(base):
         raise OutsideFolder(str(raw))
@@ -132,6 +142,7 @@ def draft_from_json(
             Problem.of("input.bad_json", "attachments", detail="'attachments' must be a list")
         )
         attachments = []
+    resolved_base: Path | None = None  # once per request, not once per file
     for item in attachments:
         if not isinstance(item, dict):
             problems.append(
@@ -144,7 +155,8 @@ def draft_from_json(
         try:
             path = Path(raw_path)
             if confine:
-                path = confined_path(path, base_dir)
+                resolved_base = resolved_base or base_dir.resolve()
+                path = confined_path(path, resolved_base, base_resolved=True)
             content = read_limited(path if path.is_absolute() else base_dir / path, max_file_bytes)
             draft.attachments.append(AttachmentInput(document=document, name=name, content=content))
         except (OSError, ValueError) as exc:

@@ -7,13 +7,19 @@ the wizard can validate a field as the clerk types, with exactly the same rules.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from tawasul_desktop.domain.catalogue import Catalogue, Service, default_catalogue
 from tawasul_desktop.domain.contact import check_email, normalise_mobile
 from tawasul_desktop.domain.digits import compact_number
-from tawasul_desktop.domain.file_checks import content_limits, inspect_content
+from tawasul_desktop.domain.file_checks import (
+    ContentLimits,
+    ContentVerdict,
+    content_limits,
+    inspect_content,
+)
 from tawasul_desktop.domain.files import display_name
 from tawasul_desktop.domain.identity import check_identity, kind_labels
 from tawasul_desktop.domain.intake_types import (
@@ -134,8 +140,15 @@ def _size_in_mb(size: float) -> str:
     return f"{size:g}"
 
 
+Inspector = Callable[[bytes, ContentLimits], ContentVerdict]
+
+
 def _check_attachments(
-    service: Service | None, offered: Any, intake: IntakePolicy, problems: list[Problem]
+    service: Service | None,
+    offered: Any,
+    intake: IntakePolicy,
+    problems: list[Problem],
+    inspect: Inspector = inspect_content,
 ) -> tuple[Attachment, ...]:
     """Check each file; with a known service also the document codes and that none is missing."""
     checked: list[Attachment] = []
@@ -175,7 +188,7 @@ def _check_attachments(
                 )
             )
         else:
-            verdict = inspect_content(content, content_limits(intake))
+            verdict = inspect(content, content_limits(intake))
             if verdict.media_type is None:
                 code = verdict.problem or "attachment.bad_type"
                 problems.append(Problem.of(code, field, document, name=name, **verdict.params))
@@ -209,11 +222,13 @@ def validate_request(
     *,
     catalogue: Catalogue | None = None,
     policy: IntakeLimits = None,
+    inspect: Inspector = inspect_content,
 ) -> tuple[ValidRequest | None, list[Problem]]:
     """Check a draft against every intake rule.
 
     Returns (ValidRequest, []) when it passes, otherwise (None, problems) listing all problems
     in form order. ``policy`` is an IntakePolicy or a whole Policy; None means the defaults.
+    ``inspect`` judges a file's content (a run over many requests passes a VerdictMemo's).
     """
     intake = resolve_intake(policy)
     services = catalogue if catalogue is not None else default_catalogue()
@@ -269,7 +284,7 @@ def validate_request(
         problems.append(description)
 
     fields = _check_fields(service, draft.fields, intake, problems) if service else {}
-    attachments = _check_attachments(service, draft.attachments, intake, problems)
+    attachments = _check_attachments(service, draft.attachments, intake, problems, inspect)
 
     if problems:
         return None, problems

@@ -57,6 +57,8 @@ class InstanceServer(QObject):
             if not self.server.listen(name):
                 log.warning("single-instance socket unavailable: %s",
                             self.server.errorString())
+        if self.server.isListening():  # from here a second start brings this window forward
+            log.info("listening for a second start")
         self.server.newConnection.connect(self._on_connection)
 
     def _on_connection(self) -> None:

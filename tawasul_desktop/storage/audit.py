@@ -28,9 +28,9 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, event, func, insert, select
+from sqlalchemy import Engine, Table, event, func, insert, select
 from sqlalchemy.orm import Session
 
 from tawasul_desktop.storage.models import AuditEntry
@@ -246,7 +246,8 @@ class AuditLog:
             )
             prev = digest
         if rows:
-            self.session.execute(insert(AuditEntry), rows)
+            # Core insert: the ORM bulk path only adds bookkeeping for plain dicts.
+            self.session.execute(insert(cast(Table, AuditEntry.__table__)), rows)
             self._last = prev
             self._remember_head(prev)
 

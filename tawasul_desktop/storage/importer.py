@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from tawasul_desktop.domain.file_checks import VerdictMemo, inspect_content
 from tawasul_desktop.domain.intake_json import draft_from_json, parse_json_text
 from tawasul_desktop.domain.intake_types import ValidRequest
 from tawasul_desktop.domain.messages import Problem
@@ -81,7 +82,13 @@ def _submitted_at(obj: dict[str, object], now: dt.datetime) -> dt.datetime | Non
 
 
 def _prepare(
-    store: Store, number: int, text: str, base: Path, now: dt.datetime, confine: bool = True
+    store: Store,
+    number: int,
+    text: str,
+    base: Path,
+    now: dt.datetime,
+    confine: bool = True,
+    verdicts: VerdictMemo | None = None,
 ) -> _Ready | LineFailure | None:
     if not text.strip():
         return None
@@ -103,7 +110,12 @@ def _prepare(
         return LineFailure(
             number, shape
         )  # not a request at all; its empty draft's faults are noise
-    valid, found = validate_request(draft, catalogue=store.catalogue, policy=store.policy.intake)
+    valid, found = validate_request(
+        draft,
+        catalogue=store.catalogue,
+        policy=store.policy.intake,
+        inspect=verdicts.inspect if verdicts is not None else inspect_content,
+    )
     problems = shape + problems + found
     if problems or valid is None:
         return LineFailure(number, problems)
@@ -127,6 +139,8 @@ def import_lines(
     report = ImportReport()
     batch: list[_Ready] = []
     batch_bytes = 0
+    # Lines of a backlog often attach the same file (a form, a shared ID copy): decode it once.
+    verdicts = VerdictMemo()
 
     def flush() -> None:
         before = (report.imported, report.skipped, len(report.failed))
@@ -139,7 +153,9 @@ def import_lines(
 
     try:
         for number, text in enumerate(lines, start=1):
-            prepared = _prepare(store, number, text, base, now, confine=not allow_outside)
+            prepared = _prepare(
+                store, number, text, base, now, confine=not allow_outside, verdicts=verdicts
+            )
             if isinstance(prepared, LineFailure):
                 report.failed.append(prepared)
             elif prepared is not None:

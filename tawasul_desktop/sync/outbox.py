@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from tawasul_desktop.storage.models import OutboxEntry
@@ -55,7 +55,8 @@ def enqueue_new_requests(session: Session, new: Sequence[NewRequestRows], now: d
     entries.extend(_entry(KIND_BLOB, None, now, {"sha256": sha, "size": size})
                    for sha, size in files.items())
     if entries:
-        session.execute(insert(OutboxEntry), entries)
+        # Core insert: the ORM bulk path only adds bookkeeping for plain dicts.
+        session.execute(insert(cast(Table, OutboxEntry.__table__)), entries)
 
 
 def enqueue_event(session: Session, req: Request, action: str, actor: Actor, reason: str | None,

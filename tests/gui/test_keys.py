@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from queue_data import insert_requests, request_row
 
-from tawasul_desktop.gui import dialogs
+from tawasul_desktop.gui import dialogs, workers
 from tawasul_desktop.gui.wizard import DETAILS, SERVICE
 from tawasul_desktop.storage.drafts import list_drafts
 from tawasul_desktop.storage.requests import display_number
@@ -138,7 +138,10 @@ def test_alt_n_twice_shows_the_review_and_never_submits(qtbot, window, store, tm
     qtbot.keyClick(QApplication.focusWidget() or wizard, Qt.Key.Key_N,
                    Qt.KeyboardModifier.AltModifier)
     qtbot.keyClick(QApplication.focusWidget() or wizard, Qt.Key.Key_Return)
-    qtbot.wait(200)
+    # A submit would run in a worker: let whatever began finish and deliver its result (a
+    # fixed pause would miss a slow one), then look.
+    assert workers.wait_for_all(300_000)
+    qtbot.wait(0)
     assert wizard.page == CONFIRM and wizard.summary.toPlainText()
     assert getattr(wizard, "receipt_dialog", None) is None
     with store.read() as session:

@@ -85,10 +85,15 @@ def test_a_database_from_a_newer_program_is_refused_with_a_message(qtbot, settin
     store.close()
     with sqlite3.connect(settings.db_path) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
-    window = _start(qtbot, settings)
-    with qtbot.waitSignal(window.store_failed, timeout=10_000) as failed:
-        pass
-    text = failed.args[0]
+    # Listen before the window is shown: it opens the store after its first paint, and a
+    # refusal that came before waitSignal connected would never be seen.
+    window = build_window(make_application(), settings)
+    refusals: list[str] = []
+    window.store_failed.connect(refusals.append)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: bool(refusals), timeout=10_000)
+    text = refusals[0]
     assert str(settings.db_path) in text and "9999_from_the_future" in text
     assert "أحدث" in text  # said in the interface language: written by a newer version
     assert window.login.message.isVisible() and window.login.message.text() == text

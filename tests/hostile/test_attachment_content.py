@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tawasul_desktop.domain.file_checks import ContentLimits, inspect_content
+from tawasul_desktop.domain.file_checks import ContentLimits, VerdictMemo, inspect_content
 from tawasul_desktop.domain.intake_types import AttachmentInput, PersonInput, RequestDraft
 from tawasul_desktop.domain.validation import validate_request
 
@@ -125,3 +125,25 @@ def test_markup_bytes_inside_stream_data_do_not_refuse_a_real_document(marker):
     assert inspect_content(pdf).problem is None
     script = pdf.replace(marker.upper(), b"<script")
     assert inspect_content(script).problem == "attachment.mixed_content"
+
+
+def test_a_run_over_many_requests_decodes_each_content_once_and_judges_it_alike():
+    """An import whose lines share a file asks for a verdict per line (VerdictMemo): the answer
+    is the one inspect_content gives, per limits, and the memo never holds more than its bound."""
+    memo = VerdictMemo(max_bytes=10_000_000)
+    for make in (crafted.pdf, crafted.pdf_html_polyglot, crafted.truncated_png):
+        content = make()
+        first = memo.inspect(content, ContentLimits())
+        assert first == inspect_content(content, ContentLimits())
+        assert memo.inspect(bytes(content), ContentLimits()) is first  # equal bytes: decoded once
+    three = crafted.pdf(3)
+    assert memo.inspect(three, ContentLimits()).ok
+    assert memo.inspect(three, ContentLimits(pdf_max_pages=2)).problem == (
+        "attachment.too_many_pages"
+    )
+    other = crafted.pdf(4)
+    small = VerdictMemo(max_bytes=len(other))  # room for either, not for both
+    held = small.inspect(three, ContentLimits())
+    assert small.inspect(three, ContentLimits()) is held
+    small.inspect(other, ContentLimits())  # over the bound: the older content is let go
+    assert small.inspect(three, ContentLimits()) is not held

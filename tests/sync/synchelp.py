@@ -167,7 +167,7 @@ def python_env() -> dict[str, str]:
 PYTHON = sys.executable
 
 
-def wait_for_feed(db: CentralDb, hang_after: float = 120.0) -> None:
+def wait_for_feed(db: CentralDb, hang_after: float = 600.0) -> None:
     """Wait until every feed row written so far lies below the feed's horizon: until each
     transaction older than it, anywhere on the server (another test run's, say), has
     finished, so that one pass receives them all. ``hang_after`` only stops a hang."""
@@ -182,7 +182,7 @@ def wait_for_feed(db: CentralDb, hang_after: float = 120.0) -> None:
             time.sleep(0.02)
 
 
-def wait_for_desk_feed(desk: Desk, hang_after: float = 120.0) -> None:
+def wait_for_desk_feed(desk: Desk, hang_after: float = 600.0) -> None:
     """``wait_for_feed`` for one desk, through its own role: until every row of its feed (all
     row security lets it see) lies below the horizon, so its next pass receives them all."""
     import time
