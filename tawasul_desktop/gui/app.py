@@ -163,19 +163,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.error("invalid configuration: %s", exc)
         dialogs.error(None, "Tawasul Desk", config_error_text(exc))
         return 2
-    from tawasul_desktop.gui.single_instance import (
-        InstanceServer,
-        ask_running_instance,
-        bring_forward,
-    )
+    from tawasul_desktop.gui.single_instance import claim
 
-    if ask_running_instance(settings.db_path):
+    # The socket is taken before the window is built (which takes a while on a slow
+    # machine): a second start meanwhile finds this one instead of starting as well.
+    instance = claim(settings.db_path, app)
+    if instance is None:
         log.info("Tawasul Desk is already running for %s: brought it forward", settings.db_path)
         return 0
     log.info("Tawasul Desk starting; configuration %s, database %s", config_file,
              settings.db_path)
     window = build_window(app, settings)
-    instance = InstanceServer(settings.db_path, lambda: bring_forward(window), app)
+    instance.set_window(window)
 
     def cannot_open(text: str) -> None:
         dialogs.error(window, "Tawasul Desk", text)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import getpass
 import hashlib
 import logging
-from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
@@ -42,24 +42,21 @@ def ask_running_instance(db_path: Path) -> bool:
 
 
 class InstanceServer(QObject):
-    """Listens for later starts; ``on_activate`` brings the window forward."""
+    """Listens for later starts; a start that asks brings ``window`` forward once it is set."""
 
-    def __init__(self, db_path: Path, on_activate: Callable[[], None],
-                 parent: QObject | None = None) -> None:
+    def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.on_activate = on_activate
+        self.window: Any = None
+        self.asked = False  # asked before the window existed: it comes forward when set
         self.server = QLocalServer(self)
         self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        name = server_name(db_path)
-        if not self.server.listen(name):
-            # A socket left by a crashed run: nobody answered ask_running_instance.
-            QLocalServer.removeServer(name)
-            if not self.server.listen(name):
-                log.warning("single-instance socket unavailable: %s",
-                            self.server.errorString())
-        if self.server.isListening():  # from here a second start brings this window forward
-            log.info("listening for a second start")
+        self.name = name
         self.server.newConnection.connect(self._on_connection)
+
+    def set_window(self, window: Any) -> None:
+        self.window = window
+        if self.asked:
+            bring_forward(window)
 
     def _on_connection(self) -> None:
         while self.server.hasPendingConnections():
@@ -70,7 +67,34 @@ class InstanceServer(QObject):
     def _on_message(self, socket: QLocalSocket) -> None:
         if bytes(socket.readAll().data()).startswith(ACTIVATE.strip()):
             log.info("a second start asked this window to come forward")
-            self.on_activate()
+            self.asked = True
+            if self.window is not None:
+                bring_forward(self.window)
+
+
+def claim(db_path: Path, parent: QObject | None = None) -> InstanceServer | None:
+    """This start's listening server, or None when a running window for this user and store
+    took the request to come forward (this start then exits).
+
+    Called before the window is built, so a second start during the first one's slow start
+    finds it. The socket is taken before anything else: when two start at the same moment,
+    only one can listen, and the other asks that one instead of removing its socket."""
+    name = server_name(db_path)
+    if ask_running_instance(db_path):
+        return None
+    instance = InstanceServer(name, parent)
+    if not instance.server.listen(name):
+        if ask_running_instance(db_path):  # another start listened in between
+            instance.deleteLater()
+            return None
+        # A socket left by a crashed run: nobody answered.
+        QLocalServer.removeServer(name)
+        if not instance.server.listen(name):
+            log.warning("single-instance socket unavailable: %s",
+                        instance.server.errorString())
+    if instance.server.isListening():  # from here a second start brings this window forward
+        log.info("listening for a second start")
+    return instance
 
 
 def bring_forward(window) -> None:  # type: ignore[no-untyped-def]

@@ -73,6 +73,32 @@ def test_a_second_start_brings_the_first_forward(tmp_path: Path) -> None:
         first.wait(timeout=30)
 
 
+def test_starts_at_the_same_moment_open_one_window(tmp_path: Path) -> None:
+    """A clerk double-clicking the icon: three starts at once, one window. Each start either
+    listens or hands over; before the socket was taken ahead of the window (and a failed
+    listen asked again before removing the socket), each of them opened a window."""
+    (tmp_path / "config.toml").write_text('[ui]\nlanguage = "en"\n', encoding="utf-8")
+    desktop = [sys.executable, "-m", "tawasul_desktop.gui"]
+    starts = [subprocess.Popen(desktop, env=_env(tmp_path, "data"), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL) for _ in range(3)]
+    try:
+        def settled() -> bool:
+            log_text = _log(tmp_path)
+            return (log_text.count("listening for a second start")
+                    + log_text.count("already running")) >= len(starts)
+
+        assert _wait_for(settled), _log(tmp_path)
+        assert _log(tmp_path).count("Tawasul Desk starting") == 1, _log(tmp_path)
+        assert _log(tmp_path).count("already running") == len(starts) - 1, _log(tmp_path)
+        assert _wait_for(lambda: sum(p.poll() is None for p in starts) == 1)
+        assert all(p.returncode == 0 for p in starts if p.poll() is not None)
+    finally:
+        for p in starts:
+            if p.poll() is None:
+                p.terminate()
+            p.wait(timeout=30)
+
+
 def test_the_socket_is_per_user_and_store(tmp_path: Path) -> None:
     a, b = tmp_path / "a.sqlite3", tmp_path / "b.sqlite3"
     assert server_name(a) == server_name(a) != server_name(b)
