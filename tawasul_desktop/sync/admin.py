@@ -59,7 +59,7 @@ def central_head() -> str:
 
 
 # The oldest central revision this desk's code works with (the calls it makes exist there).
-OLDEST_CENTRAL = "c0007"  # binds the desk (tawasul_bind_desk)
+OLDEST_CENTRAL = "c0009"  # file bytes in blob_contents (c0007: binds the desk)
 # central_settings key: the oldest desk (by the newest central revision its code knows) that
 # central still serves. Written by the migrations: an expand-only revision leaves it, a
 # contract (dropping what older desks use) moves it up.

@@ -28,6 +28,7 @@ from tawasul_desktop.domain.lifecycle_effects import LifecycleState, apply_actio
 from tawasul_desktop.domain.messages import Problem
 from tawasul_desktop.domain.policy import Policy
 from tawasul_desktop.domain.workdays import WorkingCalendar
+from tawasul_desktop.sync.opids import new_op_id
 from tawasul_desktop.sync.protocol import (
     APPLIED,
     CONFLICT,
@@ -456,7 +457,7 @@ def decide(conn: Conn, request: uuid.UUID | str, action: Action, *, actor: str,
             """INSERT INTO ops (op_id, centre, kind, schema_version, request_id, payload)
                VALUES (%s, %s, %s, (SELECT value::int FROM central_settings
                                     WHERE key = 'protocol_version'), %s, %s)""",
-            (uuid.uuid4(), centre, CENTRAL_DECISION, request_id,
+            (new_op_id(), centre, CENTRAL_DECISION, request_id,
              Jsonb({"action": action.value, "reason": reason, "actor": actor, "role": role})))
         return outcome
 
@@ -503,7 +504,7 @@ def assign(conn: Conn, number: str, assignee: str | None, *, actor: str, role: s
             """INSERT INTO ops (op_id, centre, kind, schema_version, request_id, payload)
                VALUES (%s, %s, %s, (SELECT value::int FROM central_settings
                                     WHERE key = 'protocol_version'), %s, %s)""",
-            (uuid.uuid4(), centre, CENTRAL_ASSIGNMENT, request_id,
+            (new_op_id(), centre, CENTRAL_ASSIGNMENT, request_id,
              Jsonb({"assignee": new, "previous": current, "actor": actor})))
         return new
 

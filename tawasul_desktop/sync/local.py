@@ -21,6 +21,7 @@ from tawasul_desktop.domain.catalogue import Catalogue, CatalogueError, parse_ca
 from tawasul_desktop.storage.audit import AuditLog
 from tawasul_desktop.storage.models import Closure, OutboxEntry, Request, SyncState, User
 from tawasul_desktop.storage.users import find_user
+from tawasul_desktop.sync.opids import new_op_id
 from tawasul_desktop.sync.protocol import (
     APPLIED,
     CONFLICT,
@@ -179,7 +180,7 @@ def requeue(session: Session, op_ids: Iterable[uuid.UUID] | None = None) -> int:
         if op_ids is None and code in PERMANENT_REFUSALS:
             continue
         if entry.state == REJECTED:
-            entry.op_id = uuid.uuid4()
+            entry.op_id = new_op_id()
         entry.state, entry.problem, entry.settled_at = PENDING, None, None
         count += 1
     return count

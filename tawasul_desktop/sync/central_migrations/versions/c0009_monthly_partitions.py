@@ -1,0 +1,324 @@
+"""central growth: the feed, operations, audit copies and file contents partitioned by month
+
+Revision ID: c0009
+Revises: c0007
+Create Date: 2026-12-03 16:30:00.000000
+
+At 2,000 counters each of ``changes``, ``ops`` and ``audit_entries`` grows by about 100
+million rows a year and file contents by tens of GB a day. Partitioned by month (declarative
+range partitioning, a default partition catching anything outside the months made), old
+months are dropped whole by ``tawasul central prune`` instead of deleted row by row, and
+``tawasul central maintain`` makes the coming months ahead of need.
+
+A partitioned table's unique keys must hold its partition key, so each table is keyed so
+that uniqueness still means what the protocol needs:
+
+* ``changes`` by ``at`` (central's clock when written), key ``(id, at)``: ids come from the
+  table's identity sequence only (GENERATED ALWAYS), so they stay unique across months.
+* ``ops`` by ``op_id`` itself, key ``op_id`` as before, so ``ON CONFLICT (op_id)`` (every
+  desk's dedup, older releases' included) still answers across every month. Desks from this
+  release make time-ordered ids (UUID version 7: the first 48 bits are the Unix time in ms),
+  so a month of ids is one range; older desks' random ids (and ids from a desk whose clock
+  is far off) fall outside the months and land in the default partition, which prune
+  thins row by row by ``received_at``.
+* ``audit_entries`` by ``at`` (the desk's time of the entry), key
+  ``(store_id, seq, hash, at)``: an entry sent twice carries the same ``at``, lands in the
+  same month and is skipped as before.
+* ``blobs`` stays the register of files (key ``sha256``: content-addressed, stored once), and
+  its bytes move to ``blob_contents``, partitioned by ``stored_at``. A trigger on ``blobs``
+  moves an inserted row's bytes there (verified: ``blob_contents`` checks the hash, the
+  trigger the size) after taking a lock on the digest, so one file has one content row
+  whatever month it comes back in; inserts of older desks (``INSERT INTO blobs … ON
+  CONFLICT (sha256) DO NOTHING``) keep working. Supervisors read bytes from
+  ``blob_contents`` (row security: files of their centre's requests).
+
+Existing rows are copied into the partitioned tables (months from the oldest row, at most
+24 months back, to three months ahead; older rows go to the default partition), with their
+grants, row security, triggers and indexes as c0007 left them. ``conflicts`` no longer
+references ``ops``: a conflict is the supervisors' record and outlives pruned operations.
+
+Expand only: ``serves_desks_from`` stays c0006.
+"""
+
+from tawasul_desktop.sync.central_migrations.script_helpers import role_prefix, run_sql
+
+revision = 'c0009'
+down_revision = 'c0007'
+branch_labels = None
+depends_on = None
+
+FUNCTIONS = """
+-- The smallest version-7 UUID of a moment: op ids of a month lie in [floor(m), floor(m+1)).
+CREATE FUNCTION tawasul_uuid7_floor(t timestamptz) RETURNS uuid
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT (lpad(to_hex((extract(epoch FROM t) * 1000)::bigint), 12, '0')
+            || '00000000000000000000')::uuid $$;
+
+-- The partitioned tables and the column each is partitioned by.
+CREATE TABLE tawasul_partitioned (
+    parent text PRIMARY KEY,
+    key_column text NOT NULL,
+    by_uuid7 boolean NOT NULL DEFAULT false
+);
+INSERT INTO tawasul_partitioned VALUES
+    ('changes', 'at', false), ('ops', 'op_id', true),
+    ('audit_entries', 'at', false), ('blob_contents', 'stored_at', false);
+
+-- Make one month's partition (months are UTC). Rows of that month already in the default
+-- partition (a desk's clock far ahead, say) move into it, so attaching never fails.
+CREATE FUNCTION tawasul_add_month(parent_name text, month date) RETURNS boolean
+    LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
+DECLARE
+    spec tawasul_partitioned%ROWTYPE;
+    part text := format('%s_%s', parent_name, to_char(month, 'YYYY_MM'));
+    month_start timestamptz := date_trunc('month', month)::timestamp AT TIME ZONE 'UTC';
+    lo text;
+    hi text;
+BEGIN
+    SELECT * INTO STRICT spec FROM tawasul_partitioned WHERE parent = parent_name;
+    IF to_regclass(part) IS NOT NULL THEN
+        RETURN false;
+    END IF;
+    IF spec.by_uuid7 THEN
+        lo := tawasul_uuid7_floor(month_start)::text;
+        hi := tawasul_uuid7_floor(month_start + interval '1 month')::text;
+    ELSE
+        lo := month_start::text;
+        hi := (month_start + interval '1 month')::text;
+    END IF;
+    EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
+                   part, parent_name);
+    EXECUTE format('WITH moved AS (DELETE FROM %I WHERE %I >= %L AND %I < %L RETURNING *) '
+                   'INSERT INTO %I SELECT * FROM moved', parent_name || '_default',
+                   spec.key_column, lo, spec.key_column, hi, part);
+    EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
+                   parent_name, part, lo, hi);
+    RETURN true;
+END $$;
+REVOKE ALL ON FUNCTION tawasul_add_month(text, date) FROM PUBLIC;
+
+-- Months from ``since`` (at most 24 months back) to ``ahead`` months after now.
+CREATE FUNCTION tawasul_add_months(parent_name text, since timestamptz, ahead integer)
+    RETURNS integer LANGUAGE sql SET search_path = public, pg_temp AS $$
+    SELECT count(*) FILTER (WHERE tawasul_add_month(parent_name, m::date))::integer
+    FROM generate_series(
+        date_trunc('month', greatest(coalesce(since, now()), now() - interval '24 months')
+                            AT TIME ZONE 'UTC'),
+        date_trunc('month', now() AT TIME ZONE 'UTC') + make_interval(months => ahead),
+        interval '1 month') AS m $$;
+REVOKE ALL ON FUNCTION tawasul_add_months(text, timestamptz, integer) FROM PUBLIC;
+
+INSERT INTO central_settings (key, value) VALUES
+    ('max_offline_days', '90'), ('attachment_retention_days', '1825'),
+    ('months_ahead', '3')
+    ON CONFLICT (key) DO NOTHING;
+
+-- What prune removed, when, by whom (the record an auditor asks for).
+CREATE TABLE prune_log (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    by text NOT NULL DEFAULT session_user,
+    older_than interval NOT NULL,
+    cutoff timestamptz NOT NULL,
+    removed jsonb NOT NULL
+);
+"""
+
+CHANGES = """
+ALTER TABLE changes RENAME TO changes_c0007;
+ALTER INDEX changes_pkey RENAME TO changes_c0007_pkey;
+ALTER SEQUENCE changes_id_seq RENAME TO changes_c0007_id_seq;
+CREATE TABLE changes (
+    id bigint GENERATED ALWAYS AS IDENTITY,
+    xid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    centre varchar(3),
+    counter integer,
+    kind varchar(16) NOT NULL,
+    entity_id text NOT NULL,
+    payload jsonb NOT NULL,
+    at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    caused_by text DEFAULT session_user,
+    CONSTRAINT changes_counter_has_centre CHECK (centre IS NOT NULL OR counter IS NULL),
+    PRIMARY KEY (id, at)
+) PARTITION BY RANGE (at);
+CREATE TABLE changes_default PARTITION OF changes DEFAULT;
+SELECT tawasul_add_months('changes', (SELECT min(at) FROM changes_c0007), 3);
+INSERT INTO changes (id, xid, centre, counter, kind, entity_id, payload, at, caused_by)
+    OVERRIDING SYSTEM VALUE
+    SELECT id, xid, centre, counter, kind, entity_id, payload, at, caused_by
+    FROM changes_c0007;
+SELECT setval(pg_get_serial_sequence('changes', 'id'),
+              (SELECT coalesce(max(id), 0) + 1 FROM changes_c0007), false);
+DROP TABLE changes_c0007;
+CREATE INDEX changes_desk_feed ON changes (centre, counter, xid, id);
+"""
+
+OPS = """
+ALTER TABLE conflicts DROP CONSTRAINT IF EXISTS conflicts_op_id_fkey;
+DROP TRIGGER ops_refused ON ops;
+DROP TRIGGER ops_guard ON ops;
+ALTER TABLE ops RENAME TO ops_c0007;
+ALTER INDEX ops_pkey RENAME TO ops_c0007_pkey;
+ALTER INDEX ops_seq_key RENAME TO ops_c0007_seq_key;
+ALTER SEQUENCE ops_seq_seq RENAME TO ops_c0007_seq_seq;
+ALTER INDEX ops_request RENAME TO ops_c0007_request;
+ALTER INDEX ops_received RENAME TO ops_c0007_received;
+CREATE TABLE ops (
+    op_id uuid NOT NULL,
+    seq bigint GENERATED ALWAYS AS IDENTITY,          -- central arrival order
+    centre varchar(3) NOT NULL,
+    counter integer,
+    origin text NOT NULL DEFAULT current_user,
+    kind varchar(24) NOT NULL,
+    schema_version integer NOT NULL,
+    request_id uuid,
+    payload jsonb,
+    counter_time timestamptz,
+    received_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    clock_skew_seconds double precision,
+    outcome varchar(10) NOT NULL DEFAULT 'applied'
+        CHECK (outcome IN ('applied', 'conflict', 'rejected')),
+    problem jsonb,
+    arrived_xid xid8 DEFAULT pg_current_xact_id(),
+    PRIMARY KEY (op_id)
+) PARTITION BY RANGE (op_id);
+CREATE TABLE ops_default PARTITION OF ops DEFAULT;
+SELECT tawasul_add_months('ops', now() - interval '1 month', 3);
+INSERT INTO ops (op_id, seq, centre, counter, origin, kind, schema_version, request_id,
+                 payload, counter_time, received_at, clock_skew_seconds, outcome, problem,
+                 arrived_xid)
+    OVERRIDING SYSTEM VALUE
+    SELECT op_id, seq, centre, counter, origin, kind, schema_version, request_id, payload,
+           counter_time, received_at, clock_skew_seconds, outcome, problem, arrived_xid
+    FROM ops_c0007;
+SELECT setval(pg_get_serial_sequence('ops', 'seq'),
+              (SELECT coalesce(max(seq), 0) + 1 FROM ops_c0007), false);
+DROP TABLE ops_c0007;
+CREATE INDEX ops_request ON ops (request_id);
+CREATE INDEX ops_received ON ops (received_at);
+CREATE TRIGGER ops_refused AFTER INSERT OR UPDATE OF outcome, problem ON ops FOR EACH ROW
+    WHEN (NEW.outcome <> 'applied' AND NEW.request_id IS NOT NULL)
+    EXECUTE FUNCTION tawasul_op_refused();
+CREATE TRIGGER ops_guard BEFORE UPDATE ON ops FOR EACH ROW EXECUTE FUNCTION tawasul_op_guard();
+"""
+
+AUDIT = """
+ALTER TABLE audit_entries RENAME TO audit_entries_c0007;
+ALTER INDEX audit_entries_pkey RENAME TO audit_entries_c0007_pkey;
+CREATE TABLE audit_entries (
+    store_id uuid NOT NULL,
+    seq bigint NOT NULL,
+    hash char(64) NOT NULL,
+    centre varchar(3) NOT NULL,
+    counter integer NOT NULL,
+    at timestamptz NOT NULL,
+    actor varchar(64) NOT NULL,
+    action varchar(40) NOT NULL,
+    entity varchar(40) NOT NULL,
+    entity_id varchar(64) NOT NULL,
+    old text,
+    new text,
+    prev_hash char(64) NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    PRIMARY KEY (store_id, seq, hash, at)
+) PARTITION BY RANGE (at);
+CREATE TABLE audit_entries_default PARTITION OF audit_entries DEFAULT;
+SELECT tawasul_add_months('audit_entries', (SELECT min(at) FROM audit_entries_c0007), 3);
+INSERT INTO audit_entries SELECT store_id, seq, hash, centre, counter, at, actor, action,
+    entity, entity_id, old, new, prev_hash, received_at FROM audit_entries_c0007;
+DROP TABLE audit_entries_c0007;
+CREATE INDEX audit_entries_entity ON audit_entries (entity, entity_id);
+"""
+
+BLOBS = """
+CREATE TABLE blob_contents (
+    sha256 char(64) NOT NULL,
+    stored_at timestamptz NOT NULL DEFAULT now(),
+    content bytea NOT NULL,
+    CONSTRAINT blobs_verified CHECK (encode(sha256(content), 'hex') = sha256),
+    PRIMARY KEY (sha256, stored_at)
+) PARTITION BY RANGE (stored_at);
+CREATE TABLE blob_contents_default PARTITION OF blob_contents DEFAULT;
+SELECT tawasul_add_months('blob_contents', (SELECT min(stored_at) FROM blobs), 3);
+INSERT INTO blob_contents (sha256, stored_at, content)
+    SELECT sha256, stored_at, content FROM blobs;
+ALTER TABLE blobs DROP CONSTRAINT blobs_verified;
+ALTER TABLE blobs ALTER COLUMN content DROP NOT NULL;
+UPDATE blobs SET content = NULL;
+-- Set when prune moved the file out (exported to a folder, or dropped): the register stays,
+-- so a desk still holding the file does not send it again.
+ALTER TABLE blobs ADD COLUMN archived_at timestamptz, ADD COLUMN archived_to text;
+
+-- The register keeps no bytes: they go to this month's partition of blob_contents, once per
+-- digest (the advisory lock orders two uploads of the same file; the second finds it).
+CREATE FUNCTION tawasul_blob_store() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path = public, pg_temp AS $$
+BEGIN
+    IF NEW.content IS NULL OR length(NEW.content) <> NEW.size THEN
+        RAISE EXCEPTION 'file % is not % bytes long', left(NEW.sha256, 12), NEW.size
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'blobs_verified';
+    END IF;
+    PERFORM pg_advisory_xact_lock(7391, hashtext(NEW.sha256));
+    IF EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = NEW.sha256) THEN
+        RETURN NULL;  -- stored already: nothing to add (as ON CONFLICT DO NOTHING)
+    END IF;
+    INSERT INTO blob_contents (sha256, stored_at, content)
+        VALUES (NEW.sha256, NEW.stored_at, NEW.content);
+    NEW.content := NULL;
+    RETURN NEW;
+END $$;
+REVOKE ALL ON FUNCTION tawasul_blob_store() FROM PUBLIC;
+CREATE TRIGGER blobs_store BEFORE INSERT ON blobs
+    FOR EACH ROW EXECUTE FUNCTION tawasul_blob_store();
+"""
+
+SECURITY = """
+ALTER TABLE changes ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON changes TO {counter}, {supervisor};
+CREATE POLICY changes_counter ON changes FOR SELECT TO {counter}
+    USING (centre IS NULL OR (centre = (SELECT tawasul_centre())
+                              AND (counter IS NULL OR counter = (SELECT tawasul_counter()))));
+CREATE POLICY changes_supervisor ON changes FOR SELECT TO {supervisor}
+    USING (centre IS NULL OR centre = (SELECT tawasul_centre()));
+
+ALTER TABLE ops ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT ON ops TO {counter}, {supervisor};
+GRANT UPDATE (outcome, problem) ON ops TO {counter}, {supervisor};
+CREATE POLICY ops_counter ON ops FOR ALL TO {counter}
+    USING (centre = (SELECT tawasul_centre()) AND counter = (SELECT tawasul_counter()))
+    WITH CHECK (centre = (SELECT tawasul_centre()) AND counter = (SELECT tawasul_counter())
+                AND origin = current_user);
+CREATE POLICY ops_supervisor ON ops FOR ALL TO {supervisor}
+    USING (centre = (SELECT tawasul_centre()))
+    WITH CHECK (centre = (SELECT tawasul_centre()) AND origin = current_user);
+
+ALTER TABLE audit_entries ENABLE ROW LEVEL SECURITY;
+GRANT SELECT, INSERT ON audit_entries TO {counter};
+GRANT SELECT ON audit_entries TO {supervisor};
+CREATE POLICY audit_counter ON audit_entries FOR ALL TO {counter}
+    USING (centre = (SELECT tawasul_centre()) AND counter = (SELECT tawasul_counter()))
+    WITH CHECK (centre = (SELECT tawasul_centre()) AND counter = (SELECT tawasul_counter())
+                AND store_id = coalesce((SELECT tawasul_bound_desk()), store_id));
+CREATE POLICY audit_supervisor ON audit_entries FOR SELECT TO {supervisor}
+    USING (centre = (SELECT tawasul_centre()));
+
+-- Supervisors read the bytes of their centre's files; counters never read bytes back.
+ALTER TABLE blob_contents ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON blob_contents TO {supervisor};
+CREATE POLICY blob_contents_read ON blob_contents FOR SELECT TO {supervisor}
+    USING (EXISTS (SELECT 1 FROM request_attachments a WHERE a.sha256 = blob_contents.sha256));
+"""
+
+
+def upgrade() -> None:
+    prefix = role_prefix()
+    run_sql(FUNCTIONS)
+    run_sql(CHANGES)
+    run_sql(OPS)
+    run_sql(AUDIT)
+    run_sql(BLOBS)
+    run_sql(SECURITY.format(counter=f'"{prefix}_counter"', supervisor=f'"{prefix}_supervisor"'))
+
+
+def downgrade() -> None:
+    raise NotImplementedError("the central schema is never downgraded; restore a backup instead")
