@@ -176,6 +176,10 @@ def upgrade_central(target: CentralTarget) -> tuple[str | None, str]:
         engine.dispose()
     with target.connect() as conn:
         sync_lifecycle_edges(conn)
+    with target.connect(autocommit=True) as conn:
+        from tawasul_desktop.sync.growth import maintain
+
+        maintain(conn)  # the months up to now, if upgraded long after the last run
     return current, central_head()
 
 
