@@ -41,7 +41,7 @@ CLERK = Actor("desk.clerk", "clerk", "Desk Clerk")
 SUPERVISOR = Actor("desk.supervisor", "supervisor", "Desk Supervisor")
 DATA_TABLES = ("requests", "request_attachments", "blobs", "blob_contents", "blob_chunks", "ops",
                "follow_ups", "audit_entries", "conflicts", "changes", "closures", "users",
-               "catalogue")
+               "catalogue", "prune_log")
 
 
 
