@@ -108,6 +108,12 @@ def drop_blob(session: Session, seq: int) -> None:
     session.execute(delete(OutboxEntry).where(OutboxEntry.seq == seq))
 
 
+def drop_blobs(session: Session, seqs: Sequence[int]) -> None:
+    """Settle a batch of uploaded files (central has them) in the caller's one transaction."""
+    for start in range(0, len(seqs), _CHUNK):
+        session.execute(delete(OutboxEntry).where(OutboxEntry.seq.in_(seqs[start:start + _CHUNK])))
+
+
 def refuse_blob(session: Session, seq: int, problem: dict[str, Any], now: dt.datetime) -> None:
     session.execute(update(OutboxEntry).where(OutboxEntry.seq == seq).values(
         state=REJECTED, problem=json.dumps(problem, ensure_ascii=False), settled_at=now))

@@ -27,7 +27,7 @@ def with_file(valid, content: bytes, name: str = "big.pdf"):
 
 def test_the_request_syncs_at_once_marked_attachments_pending(desks, central, valid_request):
     def stop_at_first_chunk(point, conn):
-        if point == "upload.chunk":
+        if point in ("upload.chunk", "upload.before_commit"):  # a chunk, or a batch of files
             raise Stop
 
     desk = desks(fault_hook=stop_at_first_chunk)
