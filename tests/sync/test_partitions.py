@@ -121,7 +121,7 @@ def test_rows_written_before_c0009_survive_it_and_the_desk_keeps_syncing(
         assert sorted(kinds) == list(PARTITIONED)
         assert fingerprint(db) == before
         assert file_digests(db) == digests
-        assert db.scalar("SELECT count(*) FROM blobs WHERE content IS NOT NULL") == 0
+        assert db.scalar("SELECT count(*) FROM blobs WHERE length(content) > 0") == 0
 
         # Sent again (a lost answer), operations and audit entries are recognised across the
         # new partitions: nothing doubles.
@@ -229,3 +229,34 @@ def test_only_the_owner_maintains(desks, central):
     desk = desks()
     refused = run_cli(central, "maintain", user=desk.role)
     assert refused.returncode == 2 and "schema owner" in refused.stderr
+
+
+def test_a_counter_registers_no_file_without_its_bytes_nor_anothers_file(desks, central,
+                                                                         valid_request):
+    mine, other = desks("101", 1), desks("101", 2)
+    content = os.urandom(5000)
+    digest = hashlib.sha256(content).hexdigest()
+    submit_many(other.store, CLERK, [with_file(valid_request(), content)])
+    with central.target(other.role).connect(autocommit=True) as conn:  # the request, no file
+        hub.push_ops(conn, _ops_of(other), sent_at=dt.datetime.now(dt.UTC), policy=POLICY)
+    with (central.target(mine.role).connect(autocommit=True) as conn,
+          pytest.raises(psycopg.errors.InsufficientPrivilege)):  # another counter's file
+        hub.put_files(conn, [(digest, len(content), content)])
+    with central.target(other.role).connect(autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
+            conn.execute("INSERT INTO blobs (sha256, size) VALUES (%s, %s)",
+                         (digest, len(content)))  # a register row without its bytes
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # not its declared size
+            hub.put_files(conn, [(digest, len(content) - 1, content[:-1])])
+        with pytest.raises(psycopg.errors.CheckViolation):  # bytes that are not the file
+            hub.put_files(conn, [(digest, len(content), os.urandom(len(content)))])
+        assert not hub.blob_present(conn, digest)
+        hub.put_files(conn, [(digest, len(content), content)] * 2)
+    assert central.scalar("SELECT count(*) FROM blob_contents WHERE sha256 = %s", digest) == 1
+    assert central.scalar("SELECT attachments_pending FROM requests WHERE counter = 2") is False
+
+
+def _ops_of(desk):
+    from tawasul_desktop.sync import local
+    with desk.store.read() as session:
+        return local.pending_ops(session, 0, 100)

@@ -244,17 +244,19 @@ INSERT INTO blob_contents (sha256, stored_at, content)
     SELECT sha256, stored_at, content FROM blobs;
 ALTER TABLE blobs DROP CONSTRAINT blobs_verified;
 ALTER TABLE blobs ALTER COLUMN content DROP NOT NULL;
-UPDATE blobs SET content = NULL;
+UPDATE blobs SET content = ''::bytea;
 -- Set when prune moved the file out (exported to a folder, or dropped): the register stays,
 -- so a desk still holding the file does not send it again.
 ALTER TABLE blobs ADD COLUMN archived_at timestamptz, ADD COLUMN archived_to text;
 
 -- The register keeps no bytes: they go to this month's partition of blob_contents, once per
--- digest (the advisory lock orders two uploads of the same file; the second finds it).
+-- digest (the advisory lock orders two uploads of the same file; the second finds it). The
+-- register row keeps an empty content: only the owner (tawasul_put_files, below) writes a
+-- row with none, having stored its bytes itself.
 CREATE FUNCTION tawasul_blob_store() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = public, pg_temp AS $$
 BEGIN
-    IF NEW.content IS NULL OR length(NEW.content) <> NEW.size THEN
+    IF length(NEW.content) <> NEW.size THEN
         RAISE EXCEPTION 'file % is not % bytes long', left(NEW.sha256, 12), NEW.size
             USING ERRCODE = 'check_violation', CONSTRAINT = 'blobs_verified';
     END IF;
@@ -264,12 +266,70 @@ BEGIN
     END IF;
     INSERT INTO blob_contents (sha256, stored_at, content)
         VALUES (NEW.sha256, NEW.stored_at, NEW.content);
-    NEW.content := NULL;
+    NEW.content := ''::bytea;
     RETURN NEW;
 END $$;
 REVOKE ALL ON FUNCTION tawasul_blob_store() FROM PUBLIC;
 CREATE TRIGGER blobs_store BEFORE INSERT ON blobs
-    FOR EACH ROW EXECUTE FUNCTION tawasul_blob_store();
+    FOR EACH ROW WHEN (NEW.content IS NOT NULL) EXECUTE FUNCTION tawasul_blob_store();
+
+-- A batch of a counter's files in one statement: the checks of the row-level path (its own
+-- requests' files, their declared sizes, the hash by blob_contents' CHECK), made once for
+-- the set; the bytes inserted in one go instead of one trigger call per file.
+CREATE FUNCTION tawasul_put_files(shas char(64)[], sizes bigint[], contents bytea[])
+    RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    me counters%ROWTYPE;
+    stored integer;
+BEGIN
+    SELECT * INTO me FROM counters WHERE role_name = session_user AND kind = 'counter';
+    IF me.role_name IS NULL THEN
+        RAISE EXCEPTION 'only a counter''s role uploads files (role %)', session_user
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF EXISTS (SELECT 1 FROM unnest(shas, sizes, contents) f(sha, size, content)
+               WHERE length(f.content) IS DISTINCT FROM f.size
+                  OR NOT EXISTS (
+                      SELECT 1 FROM request_attachments a JOIN requests r ON r.id = a.request_id
+                      WHERE a.sha256 = f.sha AND a.size = f.size
+                        AND r.centre = me.centre AND r.counter = me.counter)) THEN
+        RAISE EXCEPTION 'a file is not one of role %''s requests, or not its declared size',
+            session_user USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    PERFORM pg_advisory_xact_lock(7391, hashtext(sha))
+        FROM (SELECT DISTINCT sha FROM unnest(shas) sha ORDER BY sha) ordered;
+    WITH fresh AS (
+        SELECT DISTINCT ON (f.sha) f.sha, f.size, f.content
+        FROM unnest(shas, sizes, contents) f(sha, size, content)
+        WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = f.sha)
+        ORDER BY f.sha
+    ), bytes AS (
+        INSERT INTO blob_contents (sha256, stored_at, content)
+        SELECT sha, now(), content FROM fresh
+    )
+    INSERT INTO blobs (sha256, size, content, stored_at) SELECT sha, size, NULL, now() FROM fresh;
+    GET DIAGNOSTICS stored = ROW_COUNT;
+    RETURN stored;
+END $$;
+REVOKE ALL ON FUNCTION tawasul_put_files(char(64)[], bigint[], bytea[]) FROM PUBLIC;
+
+-- A batch of files arriving clears "attachments pending" in one statement, not one per file
+-- (the rule of c0007 unchanged: every request holding one of them whose files are all in).
+CREATE OR REPLACE FUNCTION tawasul_blob_arrived() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path = public, pg_temp AS $$
+BEGIN
+    UPDATE requests r SET attachments_pending = false
+    FROM (SELECT DISTINCT a.request_id FROM arrived n
+          JOIN request_attachments a ON a.sha256 = n.sha256) held
+    WHERE r.id = held.request_id AND r.attachments_pending
+      AND NOT EXISTS (SELECT 1 FROM request_attachments a
+                      WHERE a.request_id = r.id
+                        AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = a.sha256));
+    RETURN NULL;
+END $$;
+DROP TRIGGER blobs_arrived ON blobs;
+CREATE TRIGGER blobs_arrived AFTER INSERT ON blobs REFERENCING NEW TABLE AS arrived
+    FOR EACH STATEMENT EXECUTE FUNCTION tawasul_blob_arrived();
 """
 
 SECURITY = """
@@ -301,6 +361,17 @@ CREATE POLICY audit_counter ON audit_entries FOR ALL TO {counter}
                 AND store_id = coalesce((SELECT tawasul_bound_desk()), store_id));
 CREATE POLICY audit_supervisor ON audit_entries FOR SELECT TO {supervisor}
     USING (centre = (SELECT tawasul_centre()));
+
+-- A counter's row always brings bytes (the trigger stores them): a register row without
+-- them is the owner's alone (tawasul_put_files).
+DROP POLICY blobs_insert ON blobs;
+CREATE POLICY blobs_insert ON blobs FOR INSERT TO {counter}
+    WITH CHECK (content IS NOT NULL
+                AND EXISTS (SELECT 1 FROM request_attachments a
+                            JOIN requests r ON r.id = a.request_id
+                            WHERE a.sha256 = blobs.sha256 AND a.size = blobs.size
+                              AND r.counter = (SELECT tawasul_counter())));
+GRANT EXECUTE ON FUNCTION tawasul_put_files(char(64)[], bigint[], bytea[]) TO {counter};
 
 -- Supervisors read the bytes of their centre's files; counters never read bytes back.
 ALTER TABLE blob_contents ENABLE ROW LEVEL SECURITY;
