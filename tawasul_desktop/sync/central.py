@@ -606,11 +606,29 @@ _FEED_PARTS = ("centre IS NULL AND counter IS NULL",
 _AFTER = "(xid, id) > (%(xid)s::xid8, %(id)s::bigint)"
 _UP_TO = "(xid, id) <= (%(xid)s::xid8, %(id)s::bigint)"
 _BELOW_HORIZON = "xid < pg_snapshot_xmin(pg_current_snapshot())"
+# The months of the feed (c0009) a cursor may still need: a value, not a subquery, so the
+# planner leaves the older months out (planning every month kept costs more than the read).
+_SINCE = "at >= coalesce(%(since)s::timestamptz, '-infinity')"
 _FEED = ("SELECT f.id, f.xid::text AS xid_text, f.kind, f.entity_id, f.payload FROM ("
          + " UNION ALL ".join(f"(SELECT * FROM changes WHERE {who} AND {_AFTER} AND "
-                              f"{_BELOW_HORIZON} ORDER BY xid, id LIMIT %(limit)s)"
+                              f"{_SINCE} AND {_BELOW_HORIZON} ORDER BY xid, id LIMIT %(limit)s)"
                               for who in _FEED_PARTS)
          + ") f ORDER BY f.xid, f.id LIMIT %(limit)s")
+
+
+def feed_since(conn: Conn, xid: str) -> dt.datetime | None:
+    """The earliest time a feed row after a cursor at ``xid`` may carry (c0009's monthly
+    floors); None: any (no floor passed yet, or a central before c0009). Its own statement:
+    the floors only ever grow and each holds whatever the snapshot, so the pull's snapshot
+    need not include it."""
+    try:
+        with contextlib.nullcontext() if conn.autocommit else conn.transaction(), \
+                conn.cursor() as cur:
+            cur.execute("SELECT tawasul_feed_since(%s::xid8)", (xid,))
+            row = cur.fetchone()
+    except psycopg.errors.UndefinedFunction:
+        return None
+    return row[0] if row else None
 
 
 def pull_changes(conn: Conn, after: tuple[str, int], limit: int) -> FeedBatch:
@@ -620,9 +638,10 @@ def pull_changes(conn: Conn, after: tuple[str, int], limit: int) -> FeedBatch:
     finished, so no transaction can still commit a row that sorts before the cursor. One
     REPEATABLE READ snapshot serves both the xmin and the scan.
     """
+    since = feed_since(conn, after[0])
     with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
         cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        cur.execute(_FEED, {"xid": after[0], "id": after[1], "limit": limit})
+        cur.execute(_FEED, {"xid": after[0], "id": after[1], "limit": limit, "since": since})
         changes = [Change(r["id"], r["xid_text"], r["kind"], r["entity_id"], r["payload"])
                    for r in cur.fetchall()]
         cur.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon, "

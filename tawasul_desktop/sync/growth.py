@@ -116,6 +116,8 @@ def maintain(conn: Conn, months_ahead: int | None = None) -> Maintained:
                 sql.Identifier(parent + "_default")))
             row = cur.fetchone()
             done.outside_months[parent] = int(row[0]) if row else 0
+        with conn.transaction():  # where desks' pulls may start (sync.central.pull_changes)
+            cur.execute("SELECT tawasul_record_feed_floors()")
     return done
 
 

@@ -189,8 +189,10 @@ def _scanned(plan: dict[str, Any]) -> int:
 
 def explain_pull(desk: Any, cursor: tuple[str, int], limit: int = 2000) -> dict[str, Any]:
     with psycopg.connect(desk.engine.target.dsn, autocommit=True) as conn:  # the counter's role
+        since = conn.execute("SELECT tawasul_feed_since(%s::xid8)", (cursor[0],)).fetchone()[0]
         row = conn.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + hub._FEED,
-                           {"xid": cursor[0], "id": cursor[1], "limit": limit}).fetchone()
+                           {"xid": cursor[0], "id": cursor[1], "limit": limit,
+                            "since": since}).fetchone()
     return dict(row[0][0])
 
 

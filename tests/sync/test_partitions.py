@@ -260,3 +260,48 @@ def _ops_of(desk):
     from tawasul_desktop.sync import local
     with desk.store.read() as session:
         return local.pending_ops(session, 0, 100)
+
+
+def _relations(plan: dict) -> set[str]:
+    found = {plan["Relation Name"]} if "Relation Name" in plan else set()
+    for child in plan.get("Plans", ()):
+        found |= _relations(child)
+    return found
+
+
+def test_a_pull_plans_only_the_months_its_cursor_may_still_need(desks, central):
+    from tawasul_desktop.sync import growth
+
+    ahead = desks("101", 1)
+    ahead.sync()
+    now = dt.datetime.now(dt.UTC)
+    old_months = [(now - dt.timedelta(days=31 * n)).date() for n in (3, 2)]
+    with central.admin() as conn:
+        for month in old_months:
+            conn.execute("SELECT tawasul_add_month('changes', %s)", (month,))
+            conn.execute("INSERT INTO changes (centre, kind, entity_id, payload, at) "
+                         "VALUES ('101', 'noise', 'x', '{}', %s)",
+                         (dt.datetime.combine(month, dt.time(12), dt.UTC),))
+        growth.maintain(conn)  # records, per ended month, the ids every later row exceeds
+    wait_for_desk_feed(ahead)
+    # A desk from the start reads every month; the desk whose cursor is past them plans
+    # none of the ended months (and reads no row).
+    assert desks("101", 2).sync().pulled == 2
+    assert ahead.sync().pulled == 2  # its cursor now past the floors of the ended months
+    with psycopg.connect(ahead.engine.target.dsn, autocommit=True) as conn:
+        with ahead.store.read() as session:
+            state = session.query(SyncState).one()
+            cursor = (state.pull_xid, state.pull_id)
+        since = conn.execute("SELECT tawasul_feed_since(%s::xid8)", (cursor[0],)).fetchone()[0]
+        plan = conn.execute("EXPLAIN (FORMAT JSON) " + hub._FEED,
+                            {"xid": cursor[0], "id": cursor[1], "limit": 100,
+                             "since": since}).fetchone()[0][0]["Plan"]
+    scanned = _relations(plan)
+    assert scanned and all(name.startswith("changes_") for name in scanned)
+    for month in old_months:
+        assert f"changes_{month:%Y_%m}" not in scanned
+    assert ahead.sync().pulled == 0
+    with central.admin() as conn:
+        hub.put_user(conn, "amal", "supervisor", "x", centre="101")
+    wait_for_desk_feed(ahead)
+    assert ahead.sync().pulled == 1

@@ -108,6 +108,35 @@ CREATE FUNCTION tawasul_add_months(parent_name text, since timestamptz, ahead in
         interval '1 month') AS m $$;
 REVOKE ALL ON FUNCTION tawasul_add_months(text, timestamptz, integer) FROM PUBLIC;
 
+-- Where a desk's pull may start reading the feed. Every row of a month was written by a
+-- transaction whose id was assigned before the row's time (``at``, after ``xid`` in the
+-- row), so once a month is over (by an hour, for the clock's sake) every id assigned from
+-- then on is newer than all of that month's rows: ``tawasul central maintain`` records that
+-- next id per ended month. A pull from a cursor at or past it skips the month (and all
+-- before it) at planning, so it reads the months since its cursor, not every month kept.
+CREATE TABLE feed_floors (
+    month date PRIMARY KEY,        -- first day (UTC) of an ended month of ``changes``
+    below xid8 NOT NULL            -- every row of this month and before has a smaller xid
+);
+CREATE FUNCTION tawasul_record_feed_floors() RETURNS integer
+    LANGUAGE sql SET search_path = public, pg_temp AS $$
+    WITH ended AS (
+        INSERT INTO feed_floors (month, below)
+        SELECT m::date, pg_snapshot_xmax(pg_current_snapshot())
+        FROM generate_series(date_trunc('month', (SELECT min(at) FROM changes)
+                                                  AT TIME ZONE 'UTC'),
+                             date_trunc('month', (now() - interval '1 hour') AT TIME ZONE 'UTC')
+                                 - interval '1 month',
+                             interval '1 month') AS m
+        ON CONFLICT (month) DO NOTHING RETURNING 1)
+    SELECT count(*)::integer FROM ended $$;
+REVOKE ALL ON FUNCTION tawasul_record_feed_floors() FROM PUBLIC;
+CREATE FUNCTION tawasul_feed_since(cursor_xid xid8) RETURNS timestamptz
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SELECT (max(month) + interval '1 month')::timestamp AT TIME ZONE 'UTC'
+    FROM feed_floors WHERE below <= cursor_xid $$;   -- null: any time
+REVOKE ALL ON FUNCTION tawasul_feed_since(xid8) FROM PUBLIC;
+
 INSERT INTO central_settings (key, value) VALUES
     ('max_offline_days', '90'), ('attachment_retention_days', '1825'),
     ('months_ahead', '3')
@@ -373,6 +402,8 @@ CREATE POLICY blobs_insert ON blobs FOR INSERT TO {counter}
                               AND r.counter = (SELECT tawasul_counter())));
 GRANT EXECUTE ON FUNCTION tawasul_put_files(char(64)[], bigint[], bytea[]) TO {counter};
 
+GRANT EXECUTE ON FUNCTION tawasul_feed_since(xid8) TO {counter}, {supervisor};
+
 -- Supervisors read the bytes of their centre's files; counters never read bytes back.
 ALTER TABLE blob_contents ENABLE ROW LEVEL SECURITY;
 GRANT SELECT ON blob_contents TO {supervisor};
@@ -389,6 +420,7 @@ def upgrade() -> None:
     run_sql(AUDIT)
     run_sql(BLOBS)
     run_sql(SECURITY.format(counter=f'"{prefix}_counter"', supervisor=f'"{prefix}_supervisor"'))
+    run_sql("SELECT tawasul_record_feed_floors()")
 
 
 def downgrade() -> None:
