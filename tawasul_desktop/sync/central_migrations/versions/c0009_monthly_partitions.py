@@ -32,6 +32,10 @@ that uniqueness still means what the protocol needs:
   CONFLICT (sha256) DO NOTHING``) keep working. Supervisors read bytes from
   ``blob_contents`` (row security: files of their centre's requests).
 
+A batch of a counter's files is stored by one call, ``tawasul_put_files`` (the same checks
+as a single file's row, made once for the set). ``feed_floors`` (filled by ``maintain``)
+lets a desk's pull leave out at planning the months its cursor is past.
+
 Existing rows are copied into the partitioned tables (months from the oldest row, at most
 24 months back, to three months ahead; older rows go to the default partition), with their
 grants, row security, triggers and indexes as c0007 left them. ``conflicts`` no longer
