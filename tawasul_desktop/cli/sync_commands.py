@@ -106,6 +106,10 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     decide.add_argument("--dsn", help="connection (default: $TAWASUL_CENTRAL_ADMIN_DSN, …)")
     decide.set_defaults(func=central_decide)
 
+    from tawasul_desktop.cli import central_growth
+
+    central_growth.add_parsers(central_sub, common, dsn_help)
+
 
 # --- desk side ---------------------------------------------------------------------------------
 

@@ -59,7 +59,7 @@ def central_head() -> str:
 
 
 # The oldest central revision this desk's code works with (the calls it makes exist there).
-OLDEST_CENTRAL = "c0007"  # binds the desk (tawasul_bind_desk)
+OLDEST_CENTRAL = "c0009"  # file bytes in blob_contents (c0007: binds the desk)
 # central_settings key: the oldest desk (by the newest central revision its code knows) that
 # central still serves. Written by the migrations: an expand-only revision leaves it, a
 # contract (dropping what older desks use) moves it up.
@@ -176,6 +176,10 @@ def upgrade_central(target: CentralTarget) -> tuple[str | None, str]:
         engine.dispose()
     with target.connect() as conn:
         sync_lifecycle_edges(conn)
+    with target.connect(autocommit=True) as conn:
+        from tawasul_desktop.sync.growth import maintain
+
+        maintain(conn)  # the months up to now, if upgraded long after the last run
     return current, central_head()
 
 

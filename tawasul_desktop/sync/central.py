@@ -10,6 +10,7 @@ Connections are expected in autocommit mode; each function opens the transaction
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -29,6 +30,7 @@ from tawasul_desktop.domain.lifecycle_effects import LifecycleState, apply_actio
 from tawasul_desktop.domain.messages import Problem
 from tawasul_desktop.domain.policy import Policy
 from tawasul_desktop.domain.workdays import WorkingCalendar
+from tawasul_desktop.sync.opids import new_op_id
 from tawasul_desktop.sync.protocol import (
     APPLIED,
     CONFLICT,
@@ -469,7 +471,7 @@ def decide(conn: Conn, request: uuid.UUID | str, action: Action, *, actor: str,
             """INSERT INTO ops (op_id, centre, kind, schema_version, request_id, payload)
                VALUES (%s, %s, %s, (SELECT value::int FROM central_settings
                                     WHERE key = 'protocol_version'), %s, %s)""",
-            (uuid.uuid4(), centre, CENTRAL_DECISION, request_id,
+            (new_op_id(), centre, CENTRAL_DECISION, request_id,
              Jsonb({"action": action.value, "reason": reason, "actor": actor, "role": role})))
         return outcome
 
@@ -516,7 +518,7 @@ def assign(conn: Conn, number: str, assignee: str | None, *, actor: str, role: s
             """INSERT INTO ops (op_id, centre, kind, schema_version, request_id, payload)
                VALUES (%s, %s, %s, (SELECT value::int FROM central_settings
                                     WHERE key = 'protocol_version'), %s, %s)""",
-            (uuid.uuid4(), centre, CENTRAL_ASSIGNMENT, request_id,
+            (new_op_id(), centre, CENTRAL_ASSIGNMENT, request_id,
              Jsonb({"assignee": new, "previous": current, "actor": actor})))
         return new
 
@@ -617,11 +619,29 @@ _FEED_PARTS = ("centre IS NULL AND counter IS NULL",
 _AFTER = "(xid, id) > (%(xid)s::xid8, %(id)s::bigint)"
 _UP_TO = "(xid, id) <= (%(xid)s::xid8, %(id)s::bigint)"
 _BELOW_HORIZON = "xid < pg_snapshot_xmin(pg_current_snapshot())"
+# The months of the feed (c0009) a cursor may still need: a value, not a subquery, so the
+# planner leaves the older months out (planning every month kept costs more than the read).
+_SINCE = "at >= coalesce(%(since)s::timestamptz, '-infinity')"
 _FEED = ("SELECT f.id, f.xid::text AS xid_text, f.kind, f.entity_id, f.payload FROM ("
          + " UNION ALL ".join(f"(SELECT * FROM changes WHERE {who} AND {_AFTER} AND "
-                              f"{_BELOW_HORIZON} ORDER BY xid, id LIMIT %(limit)s)"
+                              f"{_SINCE} AND {_BELOW_HORIZON} ORDER BY xid, id LIMIT %(limit)s)"
                               for who in _FEED_PARTS)
          + ") f ORDER BY f.xid, f.id LIMIT %(limit)s")
+
+
+def feed_since(conn: Conn, xid: str) -> dt.datetime | None:
+    """The earliest time a feed row after a cursor at ``xid`` may carry (c0009's monthly
+    floors); None: any (no floor passed yet, or a central before c0009). Its own statement:
+    the floors only ever grow and each holds whatever the snapshot, so the pull's snapshot
+    need not include it."""
+    try:
+        with contextlib.nullcontext() if conn.autocommit else conn.transaction(), \
+                conn.cursor() as cur:
+            cur.execute("SELECT tawasul_feed_since(%s::xid8)", (xid,))
+            row = cur.fetchone()
+    except psycopg.errors.UndefinedFunction:
+        return None
+    return row[0] if row else None
 
 
 # The whole pull in one statement (its own transaction): one snapshot serves the horizon and
@@ -640,8 +660,9 @@ def pull_changes(conn: Conn, after: tuple[str, int], limit: int) -> FeedBatch:
     finished, so no transaction can still commit a row that sorts before the cursor. One
     statement, so one snapshot, serves both the xmin and the scan.
     """
+    since = feed_since(conn, after[0])  # its own statement: a value the planner prunes with
     with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(_PULL, {"xid": after[0], "id": after[1], "limit": limit})
+        cur.execute(_PULL, {"xid": after[0], "id": after[1], "limit": limit, "since": since})
         rows = cur.fetchall()
     changes = [Change(r["id"], r["xid_text"], r["kind"], r["entity_id"], r["payload"])
                for r in rows if r["id"] is not None]
@@ -672,6 +693,15 @@ def blob_present(conn: Conn, sha256: str) -> bool:
         return cur.fetchone() is not None
 
 
+def blobs_present(conn: Conn, digests: Sequence[str]) -> set[str]:
+    """Which of these files central holds already (one round trip for a batch)."""
+    if not digests:
+        return set()
+    with conn.cursor() as cur:
+        cur.execute("SELECT sha256 FROM blobs WHERE sha256 = ANY(%s)", (list(digests),))
+        return {str(r[0]) for r in cur.fetchall()}
+
+
 def upload_offset(conn: Conn, sha256: str) -> int:
     """How many leading bytes of this file central already holds from this uploader."""
     with conn.cursor() as cur:
@@ -682,17 +712,43 @@ def upload_offset(conn: Conn, sha256: str) -> int:
 
 
 def put_chunk(conn: Conn, sha256: str, pos: int, data: bytes) -> None:
-    """Store one chunk in its own transaction, so an interrupted upload resumes after it."""
-    with conn.transaction():
+    """Store one chunk, committed on its own (one statement, one round trip: the connection is
+    in autocommit), so an interrupted upload resumes after it."""
+    with contextlib.nullcontext() if conn.autocommit else conn.transaction():
         conn.execute("INSERT INTO blob_chunks (sha256, pos, data) VALUES (%s, %s, %s) "
                      "ON CONFLICT DO NOTHING", (sha256, pos, data))
 
 
-def finish_blob(conn: Conn, sha256: str, size: int) -> bool:
-    """Assemble the chunks; the table's CHECK verifies the hash before the row can exist.
-    False (staging cleared, to restart) if the bytes are incomplete or do not match."""
+def put_files(conn: Conn, files: Sequence[tuple[str, int, bytes]],
+              fault_hook: FaultHook | None = None) -> None:
+    """Store many small files whole in one transaction and one statement, pipelined (one
+    round trip for the lot; central c0009's ``tawasul_put_files``). Each is verified
+    centrally (its request, size and hash) as a single file is; one that fails fails the
+    batch (psycopg.Error): the caller then sends them one by one. A file central has
+    meanwhile is skipped."""
+    columns = ([f[0] for f in files], [f[1] for f in files], [f[2] for f in files])
     try:
-        with conn.transaction(), conn.cursor() as cur:
+        with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
+            cur.execute("SELECT tawasul_put_files(%s::char(64)[], %s::bigint[], %s::bytea[])",
+                        columns)
+            if fault_hook is not None:
+                fault_hook("upload.before_commit", conn)
+    except psycopg.errors.UndefinedFunction:  # a central before c0009: the rows one statement
+        with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
+            cur.execute("INSERT INTO blobs (sha256, size, content) "
+                        "SELECT * FROM unnest(%s::char(64)[], %s::bigint[], %s::bytea[]) "
+                        "ON CONFLICT (sha256) DO NOTHING", columns)
+            if fault_hook is not None:
+                fault_hook("upload.before_commit", conn)
+
+
+def finish_blob(conn: Conn, sha256: str, size: int) -> bool:
+    """Assemble the chunks; the bytes are verified before the row can exist (c0001: a CHECK;
+    c0009: the register's trigger and blob_contents' CHECK). False (staging cleared, to
+    restart) if the bytes are incomplete or do not match. "Attachments pending" clears by
+    trigger (c0007) for every request holding the file."""
+    try:
+        with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
             cur.execute(
                 """INSERT INTO blobs (sha256, size, content)
                    SELECT %(sha)s, %(size)s, string_agg(data, ''::bytea ORDER BY pos)
@@ -701,30 +757,31 @@ def finish_blob(conn: Conn, sha256: str, size: int) -> bool:
                    ON CONFLICT (sha256) DO NOTHING""", {"sha": sha256, "size": size})
             cur.execute("DELETE FROM blob_chunks WHERE sha256 = %s AND uploader = current_user",
                         (sha256,))
-            if not blob_present(conn, sha256):
-                return False
-            attachments_arrived(conn, sha256)
-            return True
+            cur.execute("SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = %s)", (sha256,))
+            found = cur.fetchone()
+        return bool(found and found[0])
     except psycopg.errors.CheckViolation:
         log.warning("attachment %s… did not match its hash centrally; it will be sent again",
                     sha256[:12])
-        with conn.transaction():
-            conn.execute("DELETE FROM blob_chunks WHERE sha256 = %s AND uploader = current_user",
-                         (sha256,))
+        conn.execute("DELETE FROM blob_chunks WHERE sha256 = %s AND uploader = current_user",
+                     (sha256,))
         return False
 
 
-def attachments_arrived(conn: Conn, sha256: str) -> None:
-    """Clear "attachments pending" on requests whose files are now all present."""
-    with conn.transaction():
-        conn.execute(
-            """UPDATE requests r SET attachments_pending = false
-               WHERE r.attachments_pending
-                 AND r.id IN (SELECT request_id FROM request_attachments WHERE sha256 = %s)
-                 AND NOT EXISTS (SELECT 1 FROM request_attachments a
-                                 WHERE a.request_id = r.id
-                                   AND NOT EXISTS (SELECT 1 FROM blobs b
-                                                   WHERE b.sha256 = a.sha256))""", (sha256,))
+def attachments_arrived(conn: Conn, sha256: str | Sequence[str]) -> None:
+    """Clear "attachments pending" on requests whose files are now all present (central's
+    trigger does so as a file arrives, c0007; kept for a file found there already)."""
+    digests = [sha256] if isinstance(sha256, str) else list(sha256)
+    if not digests:
+        return
+    conn.execute(
+        """UPDATE requests r SET attachments_pending = false
+           WHERE r.attachments_pending
+             AND r.id IN (SELECT request_id FROM request_attachments WHERE sha256 = ANY(%s))
+             AND NOT EXISTS (SELECT 1 FROM request_attachments a
+                             WHERE a.request_id = r.id
+                               AND NOT EXISTS (SELECT 1 FROM blobs b
+                                               WHERE b.sha256 = a.sha256))""", (digests,))
 
 
 # --- audit -----------------------------------------------------------------------------------

@@ -89,7 +89,9 @@ def read_attachment(store: Store, sha256: str) -> bytes:
         if store.central is None:
             raise TawasulError.of("attachment.damaged", "attachment", invalid_input=False)
     with store.read() as session:
-        found = session.execute(text("SELECT content FROM blobs WHERE sha256 = :sha"),
+        # The register says the file arrived; its bytes sit in a month of blob_contents (c0009).
+        found = session.execute(text("SELECT c.content FROM blobs b JOIN blob_contents c "
+                                     "ON c.sha256 = b.sha256 WHERE b.sha256 = :sha LIMIT 1"),
                                 {"sha": sha256}).scalar_one_or_none()
         if found is None:
             raise _missing(session, sha256)

@@ -21,6 +21,7 @@ from tawasul_desktop.domain.catalogue import Catalogue, CatalogueError, parse_ca
 from tawasul_desktop.storage.audit import AuditLog
 from tawasul_desktop.storage.models import Closure, OutboxEntry, Request, SyncState, User
 from tawasul_desktop.storage.users import find_user
+from tawasul_desktop.sync.opids import new_op_id
 from tawasul_desktop.sync.protocol import (
     APPLIED,
     CONFLICT,
@@ -107,6 +108,12 @@ def drop_blob(session: Session, seq: int) -> None:
     session.execute(delete(OutboxEntry).where(OutboxEntry.seq == seq))
 
 
+def drop_blobs(session: Session, seqs: Sequence[int]) -> None:
+    """Settle a batch of uploaded files (central has them) in the caller's one transaction."""
+    for start in range(0, len(seqs), _CHUNK):
+        session.execute(delete(OutboxEntry).where(OutboxEntry.seq.in_(seqs[start:start + _CHUNK])))
+
+
 def refuse_blob(session: Session, seq: int, problem: dict[str, Any], now: dt.datetime) -> None:
     session.execute(update(OutboxEntry).where(OutboxEntry.seq == seq).values(
         state=REJECTED, problem=json.dumps(problem, ensure_ascii=False), settled_at=now))
@@ -179,7 +186,7 @@ def requeue(session: Session, op_ids: Iterable[uuid.UUID] | None = None) -> int:
         if op_ids is None and code in PERMANENT_REFUSALS:
             continue
         if entry.state == REJECTED:
-            entry.op_id = uuid.uuid4()
+            entry.op_id = new_op_id()
         entry.state, entry.problem, entry.settled_at = PENDING, None, None
         count += 1
     return count

@@ -16,6 +16,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from tawasul_desktop.storage.models import OutboxEntry
+from tawasul_desktop.sync.opids import new_op_id
 from tawasul_desktop.sync.protocol import (
     KIND_BLOB,
     KIND_EVENT,
@@ -36,7 +37,7 @@ _ATTACHMENT_KEYS = ("position", "document", "display_name", "media_type", "size"
 
 def _entry(kind: str, request_id: uuid.UUID | None, now: dt.datetime,
            payload: Any) -> dict[str, Any]:
-    return {"op_id": uuid.uuid4(), "kind": kind, "schema_version": OP_SCHEMA_VERSION,
+    return {"op_id": new_op_id(), "kind": kind, "schema_version": OP_SCHEMA_VERSION,
             "request_id": request_id, "created_at": now, "payload": dumps(payload),
             "state": PENDING}
 

@@ -39,8 +39,9 @@ RIYADH = ZoneInfo("Asia/Riyadh")
 POLICY = default_policy()
 CLERK = Actor("desk.clerk", "clerk", "Desk Clerk")
 SUPERVISOR = Actor("desk.supervisor", "supervisor", "Desk Supervisor")
-DATA_TABLES = ("requests", "request_attachments", "blobs", "blob_chunks", "ops", "follow_ups",
-               "audit_entries", "conflicts", "changes", "closures", "users", "catalogue")
+DATA_TABLES = ("requests", "request_attachments", "blobs", "blob_contents", "blob_chunks", "ops",
+               "follow_ups", "audit_entries", "conflicts", "changes", "closures", "users",
+               "catalogue", "prune_log")
 
 
 

@@ -27,7 +27,7 @@ def with_file(valid, content: bytes, name: str = "big.pdf"):
 
 def test_the_request_syncs_at_once_marked_attachments_pending(desks, central, valid_request):
     def stop_at_first_chunk(point, conn):
-        if point == "upload.chunk":
+        if point in ("upload.chunk", "upload.before_commit"):  # a chunk, or a batch of files
             raise Stop
 
     desk = desks(fault_hook=stop_at_first_chunk)
@@ -69,8 +69,8 @@ def test_an_interrupted_20_mb_upload_resumes_where_it_stopped(desks, central, va
     desk.engine.fault_hook = None
     resumed = desk.sync()
     assert resumed.bytes_uploaded == 13 * MB and resumed.files_uploaded == 1
-    assert central.scalar("SELECT encode(sha256(content), 'hex') FROM blobs WHERE sha256 = %s",
-                          digest) == digest
+    assert central.scalar("SELECT encode(sha256(content), 'hex') FROM blob_contents "
+                          "WHERE sha256 = %s", digest) == digest
     assert central.scalar("SELECT count(*) FROM blob_chunks") == 0
     assert central.scalar("SELECT attachments_pending FROM requests WHERE number = %s",
                           number) is False

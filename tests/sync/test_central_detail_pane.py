@@ -148,7 +148,7 @@ def test_detail_pane_says_a_file_is_still_on_its_way(
 
     monkeypatch.setattr(detail, "_view_dir", None)
     def stop_at_first_chunk(point: str, _conn: Any) -> None:
-        if point == "upload.chunk":
+        if point in ("upload.chunk", "upload.before_commit"):  # a chunk, or a batch of files
             raise Stop
 
     slow = desks("101", 3, fault_hook=stop_at_first_chunk)

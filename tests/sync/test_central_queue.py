@@ -117,7 +117,7 @@ def test_a_file_still_uploading_or_of_another_centre_is_explained(
         pass
 
     def stop_at_first_chunk(point: str, _conn: Any) -> None:
-        if point == "upload.chunk":
+        if point in ("upload.chunk", "upload.before_commit"):  # a chunk, or a batch of files
             raise Stop
 
     _, boss, _ = world

@@ -177,9 +177,11 @@ def _feed_rows(conn: Any, centre: str | None, counter: int | None, count: int) -
 
 
 def _scanned(plan: dict[str, Any]) -> int:
-    """Rows every scan of ``changes`` in the plan read (returned plus filtered out)."""
+    """Rows every scan of ``changes`` (its monthly partitions, c0009) in the plan read
+    (returned plus filtered out)."""
     own = 0
-    if plan.get("Relation Name") == "changes":
+    name = plan.get("Relation Name", "")
+    if name == "changes" or name.startswith("changes_"):
         own = plan.get("Actual Rows", 0) + plan.get("Rows Removed by Filter", 0)
         own += plan.get("Rows Removed by Index Recheck", 0)
     return own + sum(_scanned(p) for p in plan.get("Plans", ()))
@@ -187,8 +189,10 @@ def _scanned(plan: dict[str, Any]) -> int:
 
 def explain_pull(desk: Any, cursor: tuple[str, int], limit: int = 2000) -> dict[str, Any]:
     with psycopg.connect(desk.engine.target.dsn, autocommit=True) as conn:  # the counter's role
+        since = conn.execute("SELECT tawasul_feed_since(%s::xid8)", (cursor[0],)).fetchone()[0]
         row = conn.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + hub._FEED,
-                           {"xid": cursor[0], "id": cursor[1], "limit": limit}).fetchone()
+                           {"xid": cursor[0], "id": cursor[1], "limit": limit,
+                            "since": since}).fetchone()
     return dict(row[0][0])
 
 
