@@ -53,6 +53,9 @@ class Settings:
     central_password_file: Path | None = None
     central_sslmode: str | None = None
     central_sslrootcert: str | None = None
+    # A streaming replica of central for the supervisors' queue and dashboard reads (same
+    # role, password source and TLS settings as ``central_dsn``); writes stay on the primary.
+    central_read_dsn: str | None = None
     sync_interval_seconds: int = 60
     language: str = "ar"
     idle_lock_minutes: int = 5
@@ -369,6 +372,10 @@ def load_settings(
     if central_dsn and _dsn_has_password(central_dsn):
         problems.append(f"{central.source_of('dsn')}: central.dsn must not hold a password; "
                         "put it in the file named by central.password_file")
+    read_dsn = _typed(central, "read_dsn", str, source, "central")
+    if read_dsn and _dsn_has_password(read_dsn):
+        problems.append(f"{central.source_of('read_dsn')}: central.read_dsn must not hold a "
+                        "password; put it in the file named by central.password_file")
     sslmode = _typed(central, "sslmode", str, source, "central")
     if sslmode is not None and sslmode not in _SSLMODES:
         problems.append(f"{central.source_of('sslmode')}: central.sslmode must be one of "
@@ -410,6 +417,7 @@ def load_settings(
         central_password_file=Path(password_file).expanduser() if password_file else None,
         central_sslmode=sslmode,
         central_sslrootcert=sslrootcert,
+        central_read_dsn=os.environ.get("TAWASUL_CENTRAL_READ_DSN") or read_dsn or None,
         sync_interval_seconds=interval or 60,
         language=language,
         idle_lock_minutes=idle or 5,
