@@ -63,12 +63,12 @@ class Server:
 
     def start(self) -> None:
         subprocess.run(_cmd(PG_BIN / "pg_ctl", "-D", self.data, "-l", self.root / "log", "-w",
-                            "-t", "120", "start"), check=True, stdout=subprocess.DEVNULL)
+                            "-t", "120", "start"), check=True, stdout=subprocess.DEVNULL, cwd="/")
 
     def stop(self) -> None:
         subprocess.run(_cmd(PG_BIN / "pg_ctl", "-D", self.data, "-m", "immediate", "-w",
                             "stop"), check=False, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+                       stderr=subprocess.DEVNULL, cwd="/")
 
     def dsn(self, dbname: str = "postgres", user: str = "postgres") -> str:
         return make_conninfo(host=str(self.run), port=self.port, dbname=dbname, user=user)
@@ -89,7 +89,7 @@ def start_primary(root: Path) -> Server:
     server = Server(root)
     subprocess.run(_cmd(PG_BIN / "initdb", "-D", server.data, "-U", "postgres", "-E", "UTF8",
                         "--locale=C.UTF-8", "--auth=trust"),
-                   check=True, stdout=subprocess.DEVNULL)
+                   check=True, stdout=subprocess.DEVNULL, cwd="/")
     server._settings()
     server.start()
     return server
@@ -101,7 +101,7 @@ def start_replica(primary: Server, root: Path) -> Server:
     server = Server(root)
     subprocess.run(_cmd(PG_BIN / "pg_basebackup", "-D", server.data, "-h", primary.run,
                         "-p", str(primary.port), "-U", "postgres", "-R", "-X", "stream",
-                        "-c", "fast"), check=True, stdout=subprocess.DEVNULL)
+                        "-c", "fast"), check=True, stdout=subprocess.DEVNULL, cwd="/")
     server._settings()
     server.start()
     return server
