@@ -201,25 +201,32 @@ log_checkpoints = off
     def postmaster_pid(self) -> int:
         return int((self.data / "postmaster.pid").read_text().split()[0])
 
-    def cpu_ticks(self) -> int:
-        """CPU ticks of every server process: the live ones, and (in the postmaster's
-        cutime/cstime) the ones that ended and were reaped."""
+    def cpu_ticks(self, title: str) -> tuple[dict[int, int], int, int]:
+        """CPU ticks of the server: (each live server process whose title starts with
+        ``title``, e.g. the backends of the counters' roles; the children that ended and
+        were reaped, in the postmaster's cutime/cstime; every server process, both)."""
         master = self.postmaster_pid()
-        total = 0
+        matching: dict[int, int] = {}
+        reaped = total = 0
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
             try:
                 raw = (entry / "stat").read_text()
-            except OSError:
-                continue
-            fields = raw[raw.rindex(")") + 2:].split()
-            pid, ppid = int(entry.name), int(fields[1])
-            if pid == master:
-                total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
-            elif ppid == master:
-                total += int(fields[11]) + int(fields[12])
-        return total
+                fields = raw[raw.rindex(")") + 2:].split()
+                pid, ppid = int(entry.name), int(fields[1])
+                if pid == master:
+                    reaped = int(fields[13]) + int(fields[14])
+                    total += sum(int(f) for f in fields[11:15])
+                elif ppid == master:
+                    ticks = int(fields[11]) + int(fields[12])
+                    total += ticks
+                    cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+                    if cmdline.decode(errors="replace").startswith(title):
+                        matching[pid] = ticks
+            except (OSError, ValueError, IndexError):
+                continue  # the process ended meanwhile
+        return matching, reaped, total
 
 
 class Bouncer:
@@ -392,7 +399,7 @@ class PassResult:
 
 
 def _worker(index: int, desks: list[tuple[int, str, int, str]], work: str, template: str,
-            horizon: str, threads: int, inbox: Any, outbox: Any) -> None:
+            horizon: str, number_base: int, threads: int, inbox: Any, outbox: Any) -> None:
     """Open this worker's desks (a copy of the template store each, its own id and a cursor
     at the feed's horizon, as after years of syncing), run one pass each, then run the
     phases the parent sends."""
@@ -411,6 +418,11 @@ def _worker(index: int, desks: list[tuple[int, str, int, str]], work: str, templ
         with contextlib.closing(sqlite3.connect(db)) as conn, conn:
             conn.execute("UPDATE sync_state SET store_id = ?, pull_xid = ?, pull_id = 0",
                          (uuid.uuid4().hex, horizon))
+            # Past the numbers earlier runs on a kept cluster sent up from this counter.
+            now = dt.datetime.now(dt.UTC)
+            for year in {now.year % 100, (now + dt.timedelta(days=1)).year % 100}:
+                conn.execute("INSERT OR REPLACE INTO number_sequences (centre, counter, year, "
+                             "last) VALUES (?, ?, ?, ?)", (centre, counter, year, number_base))
         settings = load_settings(root / "none.toml", db=db, data_dir=root / f"data-{desk:05d}")
         settings = dataclasses.replace(settings, centre_code=centre, counter=counter,
                                        central_dsn=dsn)
@@ -508,6 +520,8 @@ def _run_phase(engines: dict[int, Any], phase: dict[str, Any], threads: int) -> 
         took = time.perf_counter() - t0
         if not report.ok:
             kind = "error"
+        elif report.refused:
+            kind = "refused"
         elif report.pushed or report.files_uploaded:
             kind = "push"
         elif report.pulled:
@@ -592,41 +606,38 @@ def server_counters(conn: psycopg.Connection[Any], roles: str) -> dict[str, floa
 
 COUNTER_ROLES = f"r.rolname LIKE '{PREFIX}\\_c%'"
 RAW_ROLES = f"r.rolname = '{RAW_ROLE}'"
+COUNTER_TITLE = f"postgres: {PREFIX}_c"  # a backend's process title starts with its role
+RAW_TITLE = f"postgres: {RAW_ROLE} "
 
 
-QUIET_SECONDS = 3.0
-
-
-def measure(cluster: Cluster, name: str, roles: str, seconds: float,
+def measure(cluster: Cluster, name: str, roles: str, title: str, seconds: float,
             run: Any) -> dict[str, Any]:
     """Run one phase (``run()`` returns its PassResults) and gather the server's figures.
-    The server's CPU while nothing runs but the sampler (checkpointer, statistics, the
-    sampler's own queries) is measured first and taken off."""
+    Server CPU is read from /proc: the backends whose process title starts with ``title``
+    (the phase's roles) plus the server processes that ended during the phase (a backend
+    that lived for one pass), and, apart, every server process."""
     hz = os.sysconf("SC_CLK_TCK")
-    with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+    with psycopg.connect(cluster.dsn(), autocommit=True) as conn, \
+            Sampler(cluster.dsn(), roles) as sampler:
         conn.execute("SELECT pg_stat_statements_reset()")
-        conn.execute("SELECT pg_stat_reset()")
-        with Sampler(cluster.dsn(), roles):
-            quiet = cluster.cpu_ticks()
-            time.sleep(QUIET_SECONDS)
-            quiet = (cluster.cpu_ticks() - quiet) / QUIET_SECONDS
+        # Deltas only: pg_stat_reset() would also wipe what autovacuum knows of the tables.
         conn.execute("SELECT pg_stat_clear_snapshot()")
         before = server_counters(conn, roles)
-        ticks = cluster.cpu_ticks()
-        began = time.monotonic()
-        with Sampler(cluster.dsn(), roles) as sampler:
-            results: list[PassResult] = run()
-        ticks = cluster.cpu_ticks() - ticks
-        ticks_net = max(0.0, ticks - quiet * (time.monotonic() - began))
+        start_live, start_reaped, start_total = cluster.cpu_ticks(title)
+        results: list[PassResult] = run()
+        end_live, end_reaped, end_total = cluster.cpu_ticks(title)
         time.sleep(0.6)
         conn.execute("SELECT pg_stat_clear_snapshot()")
         after = server_counters(conn, roles)
+    backend_ticks = (sum(t - start_live.get(pid, 0) for pid, t in end_live.items())
+                     + end_reaped - start_reaped)
+    ticks = end_total - start_total
     saves = [r for r in results if r.kind == "save error"]
     results = [r for r in results if r.kind != "save error"]
     passes = len(results)
     per = max(passes, 1)
     kinds: dict[str, dict[str, Any]] = {}
-    for kind in ("idle", "push", "pull", "error"):
+    for kind in ("idle", "push", "pull", "refused", "error"):
         times = [r.seconds * 1000 for r in results if r.kind == kind]
         if times:
             kinds[kind] = {"passes": len(times), "p50_ms": pct(times, 50),
@@ -639,9 +650,8 @@ def measure(cluster: Cluster, name: str, roles: str, seconds: float,
         "phase": name, "seconds": seconds, "passes": passes, "kinds": kinds,
         "errors": errors, "save_errors": len(saves), "late_p99_ms": pct(late, 99),
         "totals": totals,
-        "server_cpu_ms_per_pass": ticks_net / hz * 1000 / per,
+        "server_cpu_ms_per_pass": backend_ticks / hz * 1000 / per,
         "server_cpu_ms_per_pass_gross": ticks / hz * 1000 / per,
-        "server_cpu_quiet_ms_per_s": quiet / hz * 1000,
         "statement_ms_per_pass": (after["stmt_ms"] - before["stmt_ms"]) / per,
         "statements_per_pass": (after["calls"] - before["calls"]) / per,
         "rows_returned_per_pass": (after["rows"] - before["rows"]) / per,
@@ -724,6 +734,23 @@ class Decider(threading.Thread):
                 self.stop.wait(max(0.0, start + self.done / self.rate - time.monotonic()))
 
 
+def collect(outbox: Any, procs: list[Any], longest: float) -> dict[str, Any]:
+    """The next worker message; a worker that died, or waiting past ``longest`` (a hang), is
+    an error. Short waits, so Ctrl-C stops the run (and the cluster) at once."""
+    import queue
+
+    stop = time.monotonic() + longest
+    while True:
+        try:
+            found: dict[str, Any] = outbox.get(timeout=0.5)
+            return found
+        except queue.Empty:
+            if any(p.exitcode not in (None, 0) for p in procs):
+                raise RuntimeError("a worker process failed") from None
+            if time.monotonic() > stop:
+                raise RuntimeError("the workers did not answer in time") from None
+
+
 def print_phase(m: dict[str, Any], raw: dict[str, Any] | None) -> None:
     print(f"\n[{m['phase']}] {m['passes']:,} passes in {m['seconds']:.0f} s "
           f"(client late p99 {m['late_p99_ms']:.0f} ms)")
@@ -735,8 +762,8 @@ def print_phase(m: dict[str, Any], raw: dict[str, Any] | None) -> None:
             line += (f"   | raw SQL p50 {base['p50_ms']:.2f} ms, p99 {base['p99_ms']:.2f} ms; "
                      f"p99 ratio {k['p99_ms'] / max(base['p99_ms'], 1e-6):.0f}x")
         print(line)
-    for key, label in (("server_cpu_ms_per_pass", "server CPU per pass (ms, /proc, net)"),
-                       ("server_cpu_ms_per_pass_gross", "server CPU per pass (ms, /proc, gross)"),
+    for key, label in (("server_cpu_ms_per_pass", "server CPU per pass (ms, its backends)"),
+                       ("server_cpu_ms_per_pass_gross", "server CPU per pass (ms, all server)"),
                        ("statement_ms_per_pass", "statement time per pass (ms, pg_stat_stmts)"),
                        ("statements_per_pass", "statements per pass"),
                        ("rows_returned_per_pass", "rows returned per pass"),
@@ -811,7 +838,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 shutil.rmtree(cluster_root)
             cluster.init()
         cluster.start()
-        secret = json.loads(marker.read_text())["secret"] if reuse else secrets.token_hex(6)
+        kept = json.loads(marker.read_text()) if reuse else {}
+        secret = kept.get("secret") or secrets.token_hex(6)
+        runs = int(kept.get("runs", 0))
         print(f"PostgreSQL 15 of its own on port {cluster.port} ({cluster_root}); "
               f"{os.cpu_count()} CPU(s); Python {sys.version.split()[0]}", flush=True)
         if reuse:
@@ -823,7 +852,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             print(f"preparing central: {args.requests:,} requests, {args.feed_rows:,} feed "
                   "rows (COPY)", flush=True)
             prepare_central(cluster, args.requests, args.feed_rows, args.desks, secret)
-            marker.write_text(json.dumps({"volume": wanted, "secret": secret}))
+        marker.write_text(json.dumps({"volume": wanted, "secret": secret, "runs": runs + 1}))
+        number_base = (runs + 1) * 10_000  # past the numbers every earlier run sent up
+        with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+            # The counters just added are known to the planner (a deployment's autovacuum
+            # would get there too): each pass looks its role up by key, not by a scan.
+            conn.execute("ANALYZE counters")
         with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
             sizes = conn.execute("SELECT (SELECT count(*) FROM requests), "
                                  "(SELECT count(*) FROM changes), "
@@ -862,12 +896,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                               password_of(c, n, secret), port))
                     for i, (c, n) in enumerate(places) if i % args.workers == w]
             inbox = ctx.Queue()
-            proc = ctx.Process(target=_worker, args=(w, mine, str(work), str(template),
-                                                     horizon, args.threads, inbox, outbox))
+            proc = ctx.Process(target=_worker, args=(w, mine, str(work), str(template), horizon,
+                                                     number_base, args.threads, inbox, outbox))
             proc.start()
             procs.append(proc)
             inboxes.append(inbox)
-        ready = [outbox.get(timeout=3600) for _ in procs]
+        ready = [collect(outbox, procs, 3600) for _ in procs]
         warm = sum(r["warm_errors"] for r in ready)
         report["client_rss_mb_ready"] = sum(r["rss_mb"] for r in ready)
         print(f"{args.desks:,} desks open in {args.workers} worker process(es) in "
@@ -887,7 +921,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 decider.start()
                 for inbox in inboxes:
                     inbox.put(phase)
-                got = [outbox.get(timeout=args.seconds * 20 + 600) for _ in procs]
+                got = [collect(outbox, procs, args.seconds * 20 + 600) for _ in procs]
                 decider.stop.set()
                 decider.join()
                 decided[name] = decider.done
@@ -897,17 +931,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
         raw = None
         if "raw" in phases:
-            raw = measure(cluster, "raw SQL baseline", RAW_ROLES,
+            raw = measure(cluster, "raw SQL baseline", RAW_ROLES, RAW_TITLE,
                           raw_seconds,
                           lambda: raw_phase(cluster, args.desks, args.rate, raw_seconds))
             report["phases"]["raw"] = raw
             print_phase(raw, None)
         for name in phases:
             if name == "idle":
-                m = measure(cluster, "idle", COUNTER_ROLES, args.seconds,
+                m = measure(cluster, "idle", COUNTER_ROLES, COUNTER_TITLE, args.seconds,
                             fleet_phase(name, 0.0, 0.0))
             elif name == "mixed":
-                m = measure(cluster, "mixed", COUNTER_ROLES, args.seconds,
+                m = measure(cluster, "mixed", COUNTER_ROLES, COUNTER_TITLE, args.seconds,
                             fleet_phase(name, args.push_share, args.decide_rate))
             else:
                 continue
