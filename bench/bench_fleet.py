@@ -264,7 +264,12 @@ class Bouncer:
         (self.root / "pgbouncer.ini").write_text(ini)
         self.cluster._own(self.root)
         os.chmod(self.root / "userlist.txt", 0o600)
-        self.proc = subprocess.Popen(self.cluster._cmd(exe, self.root / "pgbouncer.ini"),
+        # Not through runuser: its PAM session would cap open files at 1,024, fewer than
+        # 2,000 desks need; pgbouncer drops root itself (-u) and keeps this process's limit.
+        cmd = [exe, str(self.root / "pgbouncer.ini")]
+        if self.cluster.as_postgres:
+            cmd[1:1] = ["-u", "postgres"]
+        self.proc = subprocess.Popen(cmd,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      cwd="/")
         deadline = time.monotonic() + 30
@@ -610,8 +615,14 @@ COUNTER_TITLE = f"postgres: {PREFIX}_c"  # a backend's process title starts with
 RAW_TITLE = f"postgres: {RAW_ROLE} "
 
 
+# An idle backend reports its table statistics up to 10 s late (PGSTAT_IDLE_INTERVAL): the
+# counts are read that long after a phase ends, and the first phase starts that long after
+# the desks' first passes, so no phase's reads are counted in another's.
+STATS_SETTLE = 11.0
+
+
 def measure(cluster: Cluster, name: str, roles: str, title: str, seconds: float,
-            run: Any) -> dict[str, Any]:
+            run: Any, settle: float = STATS_SETTLE) -> dict[str, Any]:
     """Run one phase (``run()`` returns its PassResults) and gather the server's figures.
     Server CPU is read from /proc: the backends whose process title starts with ``title``
     (the phase's roles) plus the server processes that ended during the phase (a backend
@@ -626,7 +637,7 @@ def measure(cluster: Cluster, name: str, roles: str, title: str, seconds: float,
         start_live, start_reaped, start_total = cluster.cpu_ticks(title)
         results: list[PassResult] = run()
         end_live, end_reaped, end_total = cluster.cpu_ticks(title)
-        time.sleep(0.6)
+        time.sleep(settle)
         conn.execute("SELECT pg_stat_clear_snapshot()")
         after = server_counters(conn, roles)
     backend_ticks = (sum(t - start_live.get(pid, 0) for pid, t in end_live.items())
@@ -808,6 +819,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--keep", type=Path, default=None,
                         help="keep the prepared cluster here and reuse it next time")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--stats-settle", type=float, default=STATS_SETTLE,
+                        help="seconds the table statistics get to arrive after a phase")
     args = parser.parse_args(argv)
     if not 1 <= args.desks <= MAX_DESKS or not 0 < args.seconds <= MAX_SECONDS:
         parser.error(f"1..{MAX_DESKS} desks and at most {MAX_SECONDS:.0f} s per phase")
@@ -908,6 +921,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
               f"{time.perf_counter() - started:.0f} s, one pass each done ({warm} failed); "
               f"workers' RSS {report['client_rss_mb_ready']:.0f} MB", flush=True)
         report["warm_errors"] = warm
+        time.sleep(args.stats_settle)
 
         decided: dict[str, int] = {}
 
@@ -917,7 +931,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             def run() -> list[PassResult]:
                 phase = {"rate": args.rate, "seconds": args.seconds, "total_desks": args.desks,
                          "start_at": time.monotonic() + 1.0, "push_share": push_share,
-                         "file_kb": args.file_kb, "seed": len(report["phases"]) + 1}
+                         "file_kb": args.file_kb,
+                         "seed": number_base + len(report["phases"]) + 1}
                 decider.start()
                 for inbox in inboxes:
                     inbox.put(phase)
@@ -933,16 +948,18 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         if "raw" in phases:
             raw = measure(cluster, "raw SQL baseline", RAW_ROLES, RAW_TITLE,
                           raw_seconds,
-                          lambda: raw_phase(cluster, args.desks, args.rate, raw_seconds))
+                          lambda: raw_phase(cluster, args.desks, args.rate, raw_seconds),
+                          args.stats_settle)
             report["phases"]["raw"] = raw
             print_phase(raw, None)
         for name in phases:
             if name == "idle":
                 m = measure(cluster, "idle", COUNTER_ROLES, COUNTER_TITLE, args.seconds,
-                            fleet_phase(name, 0.0, 0.0))
+                            fleet_phase(name, 0.0, 0.0), args.stats_settle)
             elif name == "mixed":
                 m = measure(cluster, "mixed", COUNTER_ROLES, COUNTER_TITLE, args.seconds,
-                            fleet_phase(name, args.push_share, args.decide_rate))
+                            fleet_phase(name, args.push_share, args.decide_rate),
+                            args.stats_settle)
             else:
                 continue
             m["decided"] = decided.get(name, 0)

@@ -40,7 +40,8 @@ def _simulate(tmp_path: Path, *extra: str) -> dict[str, Any]:
         [sys.executable, str(REPO / "bench" / "bench_fleet.py"), "--desks", str(DESKS),
          "--rate", str(RATE), "--seconds", str(SECONDS), "--raw-seconds", str(SECONDS),
          "--requests", "3000", "--feed-rows", "5000", "--workers", "2", "--threads", "2",
-         "--push-share", "0.5", "--decide-rate", "3", "--file-kb", "8", "--json", str(out),
+         "--push-share", "0.5", "--decide-rate", "3", "--file-kb", "8", "--stats-settle", "1",
+         "--json", str(out),
          *extra], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     report: dict[str, Any] = json.loads(out.read_text())
