@@ -95,6 +95,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("central", "dsn", "central_dsn", str, None,
             "the central PostgreSQL (libpq connection string, without a password)",
             env="TAWASUL_CENTRAL_DSN", special=True),
+    Setting("central", "read_dsn", "central_read_dsn", str, None,
+            "a streaming replica of central for supervisors' queue and dashboard reads "
+            "(writes stay on the primary)", env="TAWASUL_CENTRAL_READ_DSN", special=True),
     Setting("central", "password_file", "central_password_file", str, None,
             "a file (owner-only) holding the central password", special=True),
     Setting("central", "sslmode", "central_sslmode", str, None, "libpq sslmode",
@@ -152,6 +155,9 @@ class Settings:
     central_sslmode: str | None = None
     central_sslrootcert: str | None = None
     central_pooled: bool = _default("central_pooled")
+    # A streaming replica of central for the supervisors' queue and dashboard reads (same
+    # role, password source and TLS settings as ``central_dsn``); writes stay on the primary.
+    central_read_dsn: str | None = None
     sync_interval_seconds: int = _default("sync_interval_seconds")
     language: str = _default("language")
     idle_lock_minutes: int = _default("idle_lock_minutes")
@@ -471,6 +477,10 @@ def load_settings(
     if central_dsn and _dsn_has_password(central_dsn):
         problems.append(f"{central.source_of('dsn')}: central.dsn must not hold a password; "
                         "put it in the file named by central.password_file")
+    read_dsn = _typed(central, "read_dsn", str, source, "central")
+    if read_dsn and _dsn_has_password(read_dsn):
+        problems.append(f"{central.source_of('read_dsn')}: central.read_dsn must not hold a "
+                        "password; put it in the file named by central.password_file")
     password_file = _typed(central, "password_file", str, source, "central")
 
     layers.unknown_keys()
@@ -487,6 +497,7 @@ def load_settings(
         counter=counter,
         central_dsn=os.environ.get("TAWASUL_CENTRAL_DSN") or central_dsn,
         central_password_file=Path(password_file).expanduser() if password_file else None,
+        central_read_dsn=os.environ.get("TAWASUL_CENTRAL_READ_DSN") or read_dsn or None,
         policy=policy,
         **plain,
         site_config_file=site if site.exists() and site != source else None,

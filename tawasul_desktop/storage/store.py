@@ -38,6 +38,7 @@ from tawasul_desktop.storage.models import Attachment, Closure
 from tawasul_desktop.sync.local import synced_catalogue
 
 if TYPE_CHECKING:
+    from tawasul_desktop.sync.central_queue import ReplicaReads
     from tawasul_desktop.sync.connection import CentralTarget
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,9 @@ class Store:
     # sync.central, and ``local`` is the desk's own store it was opened at (its catalogue).
     central: CentralTarget | None = None
     local: Store | None = None
+    # Set when the queue's reads go to a streaming replica of central ([central] read_dsn):
+    # ``read()`` sessions are bound to it, ``engine`` and ``write()`` stay on the primary.
+    replica: ReplicaReads | None = None
     # Paths holding personal data that other accounts may read (checked at open; logged).
     permission_warnings: list[Path] = field(default_factory=list)
 
@@ -205,6 +209,8 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self.replica is not None:
+            self.replica.replica.dispose()
 
     def __enter__(self) -> Store:
         return self

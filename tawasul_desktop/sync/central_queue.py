@@ -13,11 +13,19 @@ role is (``sync.central.whoami``) and gives the desk's own store, with a notice 
 when it is a counter's role (as on every counter's desk, which sync needs) or when central
 cannot be reached. A failure talking to central during a decision or an assignment becomes a
 ``TawasulError`` (``central_problem``), never a bare driver exception.
+
+With ``[central] read_dsn`` (a streaming replica of central) the queue's, the detail pane's
+and the dashboard's reads go to the replica (``ReplicaReads``): decisions, assignments and
+saved filters still go to the primary, and after each decision or assignment made here the
+store reads from the primary until the replica has replayed it, so the supervisor sees their
+own decision at once. ``replica_notice`` says how far behind the replica is.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,7 +34,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from tawasul_desktop.config import Settings
 from tawasul_desktop.domain.assignment import is_supervisor
@@ -72,17 +80,134 @@ def queue_on_central(settings: Settings, actor: Actor | None) -> bool:
     return bool(settings.central_dsn) and actor is not None and is_supervisor(actor.role)
 
 
+# --- a streaming replica for the reads ------------------------------------------------------
+
+REPLICA_LAG_SHOWN = 1.0  # seconds behind from which the workspace says so
+
+
+def lsn_value(text: str) -> int:
+    """A WAL position ("16/B374D848") as a number, to compare two of them."""
+    high, _, low = text.partition("/")
+    return (int(high, 16) << 32) | int(low, 16)
+
+
+@dataclass(frozen=True)
+class ReplicaLag:
+    """How far the replica is behind the primary: ``caught_up`` when it has replayed all the
+    primary has written; otherwise ``seconds`` since the last transaction it replayed
+    committed (None while it has replayed none since it started)."""
+
+    caught_up: bool
+    seconds: float | None
+
+
+class ReplicaReads:
+    """Reads from a streaming replica, except this desk's own writes: after a decision or an
+    assignment (``wrote``) reads go to the primary until the replica has replayed the WAL
+    position the primary had reached when the write committed."""
+
+    def __init__(self, primary: Engine, replica: Engine) -> None:
+        self.primary, self.replica = primary, replica
+        self._lock = threading.Lock()
+        self._waiting: int | None = None  # a WAL position of ours the replica may lack
+
+    def wrote(self, conn: psycopg.Connection[Any]) -> None:
+        """Record that a write just committed on ``conn`` (a primary connection)."""
+        row = conn.execute("SELECT pg_current_wal_lsn()::text").fetchone()
+        if row is None:
+            return
+        position = lsn_value(row[0])
+        with self._lock:
+            self._waiting = max(self._waiting or 0, position)
+
+    @property
+    def waiting(self) -> bool:
+        """A write made here may not be on the replica yet (reads go to the primary)."""
+        with self._lock:
+            return self._waiting is not None
+
+    def read_engine(self) -> Engine:
+        """Where the next read goes: the replica, or the primary while it lacks our write."""
+        with self._lock:
+            waiting = self._waiting
+        if waiting is None:
+            return self.replica
+        with self.replica.connect() as conn:
+            replayed = conn.exec_driver_sql("SELECT pg_last_wal_replay_lsn()::text").scalar()
+        # NULL: the read DSN names a server that is not replaying (a primary): nothing to wait.
+        if replayed is None or lsn_value(str(replayed)) >= waiting:
+            with self._lock:
+                if self._waiting == waiting:
+                    self._waiting = None
+            return self.replica
+        return self.primary
+
+    def lag(self) -> ReplicaLag:
+        with self.primary.connect() as conn:
+            written = conn.exec_driver_sql("SELECT pg_current_wal_lsn()::text").scalar()
+        with self.replica.connect() as conn:
+            replayed, seconds = conn.exec_driver_sql(
+                "SELECT pg_last_wal_replay_lsn()::text, extract(epoch FROM clock_timestamp() "
+                "- pg_last_xact_replay_timestamp())::float8").one()
+        if replayed is None or lsn_value(str(replayed)) >= lsn_value(str(written)):
+            return ReplicaLag(True, 0.0)
+        return ReplicaLag(False, None if seconds is None else max(0.0, float(seconds)))
+
+
+class _ReplicaSessions(sessionmaker[Session]):
+    """``store.read()``'s sessions, each bound where ``ReplicaReads`` says at its start."""
+
+    def __init__(self, reads: ReplicaReads) -> None:
+        super().__init__(reads.replica, expire_on_commit=False)
+        self.reads = reads
+
+    def __call__(self, **local_kw: Any) -> Session:
+        local_kw.setdefault("bind", self.reads.read_engine())
+        return super().__call__(**local_kw)
+
+
+def read_target_of(settings: Settings, target: CentralTarget) -> CentralTarget | None:
+    """The replica to read from (``[central] read_dsn``), reached as ``target`` is (the same
+    login, password source and TLS settings); None when none is configured."""
+    if not settings.central_read_dsn:
+        return None
+    return dataclasses.replace(target, dsn=settings.central_read_dsn,
+                               application_name=f"{target.application_name} reads")
+
+
+def replica_notice(store: Store) -> Problem | None:
+    """What the workspace says about the replica it reads (run in a worker: it connects):
+    how far behind it is, from ``REPLICA_LAG_SHOWN`` seconds on; None when it keeps up or
+    the store reads no replica."""
+    if store.replica is None:
+        return None
+    lag = store.replica.lag()
+    if lag.caught_up or (lag.seconds is not None and lag.seconds < REPLICA_LAG_SHOWN):
+        return None
+    if lag.seconds is None:
+        return Problem.of("queue.replica_lag_unknown", "")
+    return Problem.of("queue.replica_behind", "", seconds=f"{lag.seconds:.0f}")
+
+
 def open_central_store(settings: Settings, *, local: Store | None = None,
-                       target: CentralTarget | None = None) -> Store:
-    """A Store over the central database for the supervisor queue (see the module's text)."""
+                       target: CentralTarget | None = None,
+                       read_target: CentralTarget | None = None) -> Store:
+    """A Store over the central database for the supervisor queue (see the module's text);
+    its reads go to ``read_target`` (default: ``[central] read_dsn``) when there is one."""
     if target is None:
         if not settings.central_dsn:
             raise CentralConfigError("no central database configured for the queue")
         target = target_from_settings(settings)
+    read_target = read_target or read_target_of(settings, target)
     engine = central_engine(target)
-    reader = sessionmaker(engine, expire_on_commit=False)
-    store = Store(settings, engine, reader, reader, BlobStore(settings.attachments_dir),
-                  central=target, local=local)
+    writer = sessionmaker(engine, expire_on_commit=False)
+    replica = None
+    reader = writer
+    if read_target is not None:
+        replica = ReplicaReads(engine, central_engine(read_target))
+        reader = _ReplicaSessions(replica)
+    store = Store(settings, engine, reader, writer, BlobStore(settings.attachments_dir),
+                  central=target, local=local, replica=replica)
     if local is not None:
         store.catalogue = local.catalogue
     return store
@@ -213,6 +338,8 @@ def decide_centrally(store: Store, actor: Actor, number: str, action: Action, *,
         outcome = central.decide(conn, number, action, actor=actor.username, role=actor.role,
                                  reason=reason, policy=store.policy,
                                  expected_status=expected_status)
+        if store.replica is not None and not isinstance(outcome, Problem):
+            store.replica.wrote(conn)  # read back from the primary until the replica has it
     if isinstance(outcome, Problem):
         _raise(outcome)
 
@@ -223,12 +350,16 @@ def assign_centrally(store: Store, actor: Actor, number: str, assignee: str | No
     with _talking_to_central("assignment"), store.central.connect(autocommit=True) as conn:
         outcome = central.assign(conn, number, assignee, actor=actor.username, role=actor.role,
                                  expected_assignee=expected_assignee)
+        if store.replica is not None and not isinstance(outcome, Problem):
+            store.replica.wrote(conn)
     if isinstance(outcome, Problem):
         _raise(outcome)
         raise AssertionError  # unreachable
     return outcome
 
 
-__all__ = ["CENTRAL_FAILURES", "QueueSource", "assign_centrally", "central_engine",
-           "central_problem", "choose_queue_store", "decide_centrally", "open_central_store",
-           "queue_on_central", "stop_at_central_failure", "unreachable_source"]
+__all__ = ["CENTRAL_FAILURES", "REPLICA_LAG_SHOWN", "QueueSource", "ReplicaLag", "ReplicaReads",
+           "assign_centrally", "central_engine", "central_problem", "choose_queue_store",
+           "decide_centrally", "lsn_value", "open_central_store", "queue_on_central",
+           "read_target_of", "replica_notice", "stop_at_central_failure",
+           "unreachable_source"]

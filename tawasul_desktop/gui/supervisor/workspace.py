@@ -85,6 +85,7 @@ from tawasul_desktop.sync.central_queue import (
     central_problem,
     choose_queue_store,
     queue_on_central,
+    replica_notice,
     stop_at_central_failure,
     unreachable_source,
 )
@@ -137,6 +138,8 @@ class SupervisorWorkspace(QWidget):
         self.assignments = assignments
         self._read_trouble: Problem | None = None
         self._supervisors_trouble: Problem | None = None
+        # How far behind the replica the queue reads is ([central] read_dsn), when it is.
+        self._replica_lag: Problem | None = None
         self._session = 0  # bumped on each set_actor: late answers for an earlier one are dropped
 
         self.tabs = QTabWidget()
@@ -307,7 +310,8 @@ class SupervisorWorkspace(QWidget):
 
     def notice_text(self) -> str:
         language = self._language()
-        problems = (self.source_notice, self._supervisors_trouble, self._read_trouble)
+        problems = (self.source_notice, self._replica_lag, self._supervisors_trouble,
+                    self._read_trouble)
         return "\n".join(p.text(language) for p in problems if p is not None)
 
     def _show_notice(self) -> None:
@@ -328,6 +332,26 @@ class SupervisorWorkspace(QWidget):
             self._show_notice()
         self._show_count(self.model.total)
         self._on_selection()
+        self._check_replica()
+
+    def _check_replica(self) -> None:
+        """After each read of a replica-backed queue, say whether the replica lags."""
+        if self.store.replica is None:
+            return
+        store, session = self.store, self._session
+        workers.run_task(lambda: replica_notice(store),
+                         lambda found: self._on_replica_lag(session, found),
+                         lambda exc: self._on_replica_lag(session, None, exc))
+
+    def _on_replica_lag(self, session: int, found: Problem | None,
+                        exc: BaseException | None = None) -> None:
+        if session != self._session:
+            return
+        if exc is not None:  # the queue's own reads report trouble reaching central
+            log.info("replica lag not read: %s", exc)
+        if found != self._replica_lag:
+            self._replica_lag = found
+            self._show_notice()
 
     def _size_columns(self) -> None:
         """Each column as wide as its first page's widest value (a long one elided), so
