@@ -7,6 +7,7 @@ same rows, or the same save without its outbox entry); nothing is asserted.
     python bench/bench_sync.py [--count 10000] [--memory-count 100000] [--quick]
     python bench/bench_sync.py --only feed [--feed-rows 200000]   # the feed figures alone
     python bench/bench_sync.py --only upload [--upload-files 10000] [--upload-kib 16]
+    python bench/bench_sync.py --only push-pull | --only link [--link-runs 3]
 
 The server comes from $TAWASUL_BENCH_PG_DSN or $TAWASUL_TEST_PG_DSN (a superuser connection,
 default postgresql://postgres@127.0.0.1:5432/test); a scratch database is made and dropped.
@@ -15,12 +16,14 @@ default postgresql://postgres@127.0.0.1:5432/test); a scratch database is made a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
 import os
 import resource
 import secrets
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -31,6 +34,7 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import make_conninfo
 from psycopg.types.json import Jsonb
+from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -47,6 +51,7 @@ from tawasul_desktop.domain.validation import validate_request  # noqa: E402
 from tawasul_desktop.storage import requests as ops  # noqa: E402
 from tawasul_desktop.storage.audit import AuditLog  # noqa: E402
 from tawasul_desktop.storage.demo import _SAMPLE_PDF, _tiny_png  # noqa: E402
+from tawasul_desktop.storage.models import AuditEntry  # noqa: E402
 from tawasul_desktop.storage.store import Store  # noqa: E402
 from tawasul_desktop.storage.users import Actor  # noqa: E402
 from tawasul_desktop.sync import admin  # noqa: E402
@@ -54,6 +59,7 @@ from tawasul_desktop.sync import central as hub  # noqa: E402
 from tawasul_desktop.sync.central import REQUEST_COLUMNS  # noqa: E402
 from tawasul_desktop.sync.connection import CentralTarget  # noqa: E402
 from tawasul_desktop.sync.engine import SyncEngine  # noqa: E402
+from tawasul_desktop.sync.local import pending_ops  # noqa: E402
 
 ACTOR = Actor("bench", "clerk")
 DESCRIPTION = ("تعذر تجديد جواز السفر عبر المنصة بسبب رسالة خطأ متكررة عند السداد "
@@ -155,6 +161,28 @@ def open_desk(work: Path, central: Central, name: str, counter: int = 1,
 def bench_push_pull(work: Path, central: Central, count: int) -> None:
     store, engine = open_desk(work, central, "push")
     rows = fill(store, count)
+    with store.read() as session:
+        outgoing = pending_ops(session, 0, count)
+    tuples = [tuple(Jsonb(r[c]) if c == "fields" else r[c] for c in REQUEST_COLUMNS)
+              for r in rows]
+
+    # The engine's own floor, before the push (rolled back, then vacuumed): the same rows
+    # COPYed into central's own requests and ops tables, with their indexes, constraints and
+    # triggers, as the owner (no row security).
+    with central.admin() as conn:
+        started = time.perf_counter()
+        with conn.transaction(force_rollback=True), conn.cursor() as cur:
+            with cur.copy(f"COPY requests ({', '.join(REQUEST_COLUMNS)}) FROM STDIN") as copy:
+                for t in tuples:
+                    copy.write_row(t)
+            with cur.copy("COPY ops (op_id, centre, counter, kind, schema_version, request_id, "
+                          "counter_time, clock_skew_seconds) FROM STDIN") as copy:
+                for op in outgoing:
+                    copy.write_row((op.op_id, "101", 1, op.kind, op.schema_version,
+                                    op.request_id, op.counter_time, 0.0))
+            cur.execute("SELECT 1")  # the COPYs done; only the rollback is left
+            copy_tables = time.perf_counter() - started
+        conn.execute("VACUUM requests, ops")
 
     report = engine.run_once()
     assert report.ok and report.pushed == count, report.error
@@ -163,8 +191,6 @@ def bench_push_pull(work: Path, central: Central, count: int) -> None:
     # Baseline: the same request rows, COPYed raw into a bare table of the same shape.
     with central.admin() as conn:
         conn.execute("CREATE TABLE bench_raw (LIKE requests INCLUDING DEFAULTS)")
-        tuples = [tuple(Jsonb(r[c]) if c == "fields" else r[c] for c in REQUEST_COLUMNS)
-                  for r in rows]
         started = time.perf_counter()
         with conn.transaction(), conn.cursor().copy(
                 f"COPY bench_raw ({', '.join(REQUEST_COLUMNS)}) FROM STDIN") as copy:
@@ -184,6 +210,9 @@ def bench_push_pull(work: Path, central: Central, count: int) -> None:
     print(f"push {count:,} requests: {push:.2f} s ({count / push:,.0f}/s); raw COPY of the same "
           f"rows {copy_in:.2f} s; ratio {push / copy_in:.1f}x (aim: at most 4x); into a table "
           f"with the same indexes {copy_indexed:.2f} s ({copy_indexed / copy_in:.1f}x)")
+    print(f"  floor: the same rows COPYed into central's requests and ops (indexes, triggers) "
+          f"{copy_tables:.2f} s ({copy_tables / copy_in:.1f}x the raw COPY); push against it "
+          f"{push / copy_tables:.1f}x")
     print(f"  same pass: audit entries {report.audit_sent:,} in {report.seconds['audit']:.2f} s, "
           f"connect {report.seconds['connect'] * 1000:.0f} ms")
 
@@ -191,6 +220,12 @@ def bench_push_pull(work: Path, central: Central, count: int) -> None:
     with central.admin() as conn:
         conn.execute("UPDATE requests SET status = 'under_review', updated_at = now()")
         wait_for_horizon(conn)  # a session open elsewhere would leave the pull nothing to read
+    before = work / "pull-floor.sqlite3"  # the desk as the pull finds it, for the floor
+    with contextlib.closing(sqlite3.connect(store.settings.db_path)) as src, \
+            contextlib.closing(sqlite3.connect(before)) as dst:
+        src.backup(dst)
+    with store.read() as session:
+        audit_before = session.execute(select(func.max(AuditEntry.seq))).scalar_one()
     report = engine.run_once()
     assert report.ok and report.pulled == count, (report.error, report.pulled)
     pull = report.seconds["pull"]
@@ -203,11 +238,40 @@ def bench_push_pull(work: Path, central: Central, count: int) -> None:
                 got += 1
         copy_out = time.perf_counter() - started
     assert got == count
+    write_floor = sqlite_floor(store.settings.db_path, before, audit_before, engine.pull_batch)
     print(f"pull {count:,} status changes: {pull:.2f} s ({count / pull:,.0f}/s) "
           f"[{report.requests_changed:,} local rows changed]; raw COPY out of the same rows "
           f"{copy_out:.2f} s; ratio {pull / copy_out:.1f}x (aim: at most 5x)")
+    floor = copy_out + write_floor
+    print(f"  floor: that COPY out plus the same row updates and audit rows written raw into "
+          f"the desk's SQLite ({write_floor:.2f} s, executemany, one transaction per batch, "
+          f"synchronous=FULL) {floor:.2f} s; pull against it {pull / floor:.1f}x")
     engine.close()
     store.close()
+
+
+def sqlite_floor(pulled: Path, before: Path, audit_after: int, batch: int) -> float:
+    """Seconds to write what a pull wrote (the requests' new state, the audit rows) into the
+    desk as it was before, with bare sqlite3 executemany: no reading, comparing or hashing."""
+    columns = ("status", "updated_at")  # what this benchmark's pull changes
+    audit = ("at", "actor", "action", "entity", "entity_id", "old", "new", "prev_hash", "hash",
+             "mac")
+    with contextlib.closing(sqlite3.connect(pulled)) as src:
+        states = src.execute(f"SELECT {', '.join(columns)}, id FROM requests").fetchall()
+        entries = src.execute(f"SELECT {', '.join(audit)} FROM audit_log WHERE seq > ? "
+                              "ORDER BY seq", (audit_after,)).fetchall()
+    with contextlib.closing(sqlite3.connect(before, isolation_level=None)) as dst:
+        dst.execute("PRAGMA journal_mode=WAL")
+        dst.execute("PRAGMA synchronous=FULL")
+        started = time.perf_counter()
+        for first in range(0, len(states), batch):
+            dst.execute("BEGIN IMMEDIATE")
+            dst.executemany(f"UPDATE requests SET {', '.join(c + ' = ?' for c in columns)} "
+                            "WHERE id = ?", states[first:first + batch])
+            dst.executemany(f"INSERT INTO audit_log ({', '.join(audit)}) VALUES "
+                            f"({', '.join('?' * len(audit))})", entries[first:first + batch])
+            dst.execute("COMMIT")
+        return time.perf_counter() - started
 
 
 def bench_local_save(work: Path, central: Central, runs: int) -> None:
@@ -408,7 +472,7 @@ def bench_catch_up(work: Path, central: Central, sizes: tuple[int, int]) -> None
 
 
 def bench_dropping_link(work: Path, central: Central, count: int = 300,
-                        every: float = 0.04, limit: int = 1000) -> None:
+                        every: float = 0.04, limit: int = 1000, run: int = 0) -> None:
     """Passes until the outbox drains while the server drops the desk's connection every
     ``every`` seconds; the baseline is the same outbox on a link that holds."""
     import threading
@@ -418,9 +482,9 @@ def bench_dropping_link(work: Path, central: Central, count: int = 300,
         with central.admin() as conn:
             conn.execute("TRUNCATE requests, request_attachments, ops, changes, audit_entries "
                          "RESTART IDENTITY CASCADE")
-        store, engine = open_desk(work, central, f"drop-{drop}-{every}", batch_size=40,
+        store, engine = open_desk(work, central, f"drop-{drop}-{every}-{run}", batch_size=40,
                                   pull_batch=25)
-        fill(store, count, start=5_000_000 + drop * 1000 + int(every * 100_000))
+        fill(store, count, start=5_000_000 + drop * 1000 + int(every * 100_000) + run * 100_000)
         stop = threading.Event()
 
         def killer(stop: threading.Event = stop) -> None:
@@ -510,12 +574,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller memory run (20,000)")
     parser.add_argument("--feed-rows", type=int, default=200_000,
                         help="other desks' feed rows for the idle pull")
-    parser.add_argument("--only", choices=("all", "feed", "upload"), default="all",
+    parser.add_argument("--only", choices=("all", "feed", "upload", "push-pull", "link"),
+                        default="all",
                         help="feed: only the idle pull, catch-up and dropping-link figures; "
-                             "upload: only the file backlog")
+                             "upload: only the file backlog; push-pull: only the push and pull "
+                             "of --count; link: only the dropping link (--link-runs times)")
     parser.add_argument("--upload-files", type=int, default=10_000,
                         help="files in the upload backlog")
     parser.add_argument("--upload-kib", type=int, default=16, help="size of each file")
+    parser.add_argument("--link-runs", type=int, default=1)
     args = parser.parse_args()
     central = Central()
     try:
@@ -527,14 +594,18 @@ def main() -> None:
                 bench_upload(work, central, args.upload_files, args.upload_kib)
                 if args.only == "upload":
                     return
-            if args.only == "all":
+            if args.only in ("all", "push-pull"):
                 bench_push_pull(work, central, args.count)
+            if args.only == "all":
                 bench_local_save(work, central, args.saves)
                 bench_memory(work, central, 20_000 if args.quick else args.memory_count)
-            bench_idle_pull(work, central, args.feed_rows)
-            bench_catch_up(work, central, (args.count, 2 * args.count))
-            for every in (0.04, 0.15):  # the issue's 40 ms, and a link a push can fit in
-                bench_dropping_link(work, central, every=every)
+            if args.only in ("all", "feed"):
+                bench_idle_pull(work, central, args.feed_rows)
+                bench_catch_up(work, central, (args.count, 2 * args.count))
+            if args.only in ("all", "feed", "link"):
+                for run in range(args.link_runs):
+                    for every in (0.04, 0.15):  # the issue's 40 ms, and a link a push can fit in
+                        bench_dropping_link(work, central, every=every, run=run)
     finally:
         central.drop()
 

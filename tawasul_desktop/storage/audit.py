@@ -25,23 +25,41 @@ import os
 import secrets
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Engine, Table, event, func, insert, select
+from sqlalchemy import Dialect, Engine, event, func, select
 from sqlalchemy.orm import Session
 
+from tawasul_desktop.storage.engine import driver_sql
 from tawasul_desktop.storage.models import AuditEntry
 
 GENESIS = "0" * 64
 
 
+# Made once: json.dumps with options builds a new encoder per call, which a batch of
+# thousands of entries (a pull) feels. The output is the same as json.dumps with these options.
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str,
+                              separators=(",", ":"))
+_HASHED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _canonical(value: Any) -> str | None:
     if value is None:
         return None
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"))
+    return _CANONICAL.encode(value)
+
+
+def _moment_text(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _hash_text(prev_hash: str, at_text: str, actor: str, action: str, entity: str,
+               entity_id: str, old: str | None, new: str | None) -> str:
+    payload = _HASHED.encode([prev_hash, at_text, actor, action, entity, entity_id, old, new])
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def entry_hash(
@@ -54,21 +72,7 @@ def entry_hash(
     old: str | None,
     new: str | None,
 ) -> str:
-    payload = json.dumps(
-        [
-            prev_hash,
-            at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-            actor,
-            action,
-            entity,
-            entity_id,
-            old,
-            new,
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return _hash_text(prev_hash, _moment_text(at), actor, action, entity, entity_id, old, new)
 
 
 # --- the desk's key and the anchored head --------------------------------------------------
@@ -122,7 +126,7 @@ def desk_key(db_path: Path) -> bytes:
 
 
 def entry_mac(key: bytes, digest: str) -> str:
-    return hmac.new(key, digest.encode("ascii"), hashlib.sha256).hexdigest()
+    return hmac.digest(key, digest.encode("ascii"), "sha256").hex()  # one C call
 
 
 @dataclass(frozen=True)
@@ -188,6 +192,16 @@ def reanchor(db_path: Path) -> Head | None:
     return head
 
 
+_INSERT = ("INSERT INTO audit_log (at, actor, action, entity, entity_id, old, new, prev_hash, "
+           "hash, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def _stored(dialect: Dialect, column: str) -> Callable[[Any], Any]:
+    """How the audit table's column type writes a value on this dialect (as an ORM insert)."""
+    kind = AuditEntry.__table__.c[column].type.dialect_impl(dialect)
+    return kind.bind_processor(dialect) or (lambda value: value)
+
+
 class AuditLog:
     """Appends entries within the caller's transaction (the caller holds the write lock).
 
@@ -224,32 +238,26 @@ class AuditLog:
     def record_many(
         self, items: list[tuple[str, str, str, str, Any, Any]], at: dt.datetime | None = None
     ) -> None:
+        """Append entries in one ``executemany`` (no per-row ORM work: a pull writes one
+        entry per changed request, thousands at a time)."""
+        if not items:
+            return
         when = at or dt.datetime.now(dt.UTC)
+        when_text = _moment_text(when)
+        conn = self.session.connection()
+        stored_at = _stored(conn.dialect, "at")(when)  # as the column type stores it
+        key = self._key
         prev = self._last_hash()
         rows = []
         for actor, action, entity, entity_id, old, new in items:
             old_s, new_s = _canonical(old), _canonical(new)
-            digest = entry_hash(prev, when, actor, action, entity, entity_id, old_s, new_s)
-            rows.append(
-                {
-                    "at": when,
-                    "actor": actor,
-                    "action": action,
-                    "entity": entity,
-                    "entity_id": entity_id,
-                    "old": old_s,
-                    "new": new_s,
-                    "prev_hash": prev,
-                    "hash": digest,
-                    "mac": entry_mac(self._key, digest) if self._key is not None else None,
-                }
-            )
+            digest = _hash_text(prev, when_text, actor, action, entity, entity_id, old_s, new_s)
+            rows.append((stored_at, actor, action, entity, entity_id, old_s, new_s, prev, digest,
+                         entry_mac(key, digest) if key is not None else None))
             prev = digest
-        if rows:
-            # Core insert: the ORM bulk path only adds bookkeeping for plain dicts.
-            self.session.execute(insert(cast(Table, AuditEntry.__table__)), rows)
-            self._last = prev
-            self._remember_head(prev)
+        conn.exec_driver_sql(driver_sql(conn.dialect, _INSERT), rows)
+        self._last = prev
+        self._remember_head(prev)
 
     def _remember_head(self, last_hash: str) -> None:
         if self._db is None or self._key is None:

@@ -248,7 +248,7 @@ def push_ops(conn: Conn, ops: Sequence[OutgoingOp], *, sent_at: dt.datetime, pol
                     "last_skew_seconds = %s WHERE role_name = current_user", (skew,))
         if fault_hook is not None:
             fault_hook("push.before_commit", conn)
-    result.outcomes = [outcomes.get(o.op_id, OpOutcome(o.op_id, APPLIED)) for o in ops]
+    result.outcomes = [outcomes.get(o.op_id) or OpOutcome(o.op_id, APPLIED) for o in ops]
     return result
 
 

@@ -126,6 +126,12 @@ class SyncReport:
         return self.error is None
 
     @property
+    def progressed(self) -> bool:
+        """Something committed (either way) before the pass stopped, if it stopped."""
+        return bool(self.pushed or self.already_there or self.refused or self.audit_sent
+                    or self.pulled or self.files_uploaded)
+
+    @property
     def clock_warning(self) -> bool:
         skew = self.clock_skew_seconds
         return skew is not None and abs(skew) > SKEW_WARNING_SECONDS
@@ -173,9 +179,10 @@ class SyncStatus:
 
 class _Window:
     """How many items the next batch of one phase sends. A batch cut by a dropped connection
-    halves it (down to one), each batch that commits doubles it back up to ``limit``: on a
-    link that drops every few tens of milliseconds every pass still commits something, and
-    what a pass committed stays done."""
+    makes the next one a single item, each batch that commits doubles it back up to
+    ``limit``: on a link that drops every few tens of milliseconds, with a fresh connection
+    slow to come, a pass still commits something, and what a pass committed stays done.
+    (Halving instead took a pass per halving before a batch fitted; every drop started over.)"""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -189,8 +196,8 @@ class _Window:
     def grew(self) -> None:
         self.size = min(self.limit, self.size * 2)
 
-    def cut(self, sent: int) -> None:
-        self.size = max(1, min(self.size, sent) // 2)
+    def cut(self) -> None:
+        self.size = 1
 
 
 class DeskTakenError(CentralSchemaError):
@@ -466,7 +473,7 @@ class SyncEngine:
                                               self._push_window.limited(self.batch_size).size)
             if not batch:
                 return
-            with _sized(self._push_window, len(batch)):
+            with _sized(self._push_window):
                 result = central.push_ops(conn, batch, sent_at=self.clock(),
                                           policy=self.store.policy, identity=self._identity,
                                           fault_hook=self.fault_hook)
@@ -500,7 +507,7 @@ class SyncEngine:
                 rows = session.execute(_audit_after(after, size)).all()
             if not rows:
                 return
-            with _sized(self._audit_window, len(rows)):
+            with _sized(self._audit_window):
                 central.push_audit(conn, store_id, [tuple(r) for r in rows], self._identity)
             with self.store.write() as session:
                 state = local.sync_state(session)
@@ -584,7 +591,7 @@ class SyncEngine:
                 state = local.sync_state(session)
                 cursor = (state.pull_xid, state.pull_id)
             limit = self._pull_window.limited(self.pull_batch).size
-            with _sized(self._pull_window, limit):
+            with _sized(self._pull_window):
                 batch = central.pull_changes(conn, cursor, limit)
             if report.clock_skew_seconds is None:  # measured even when nothing was pushed
                 report.clock_skew_seconds = (batch.central_now - self.clock()).total_seconds()
@@ -611,12 +618,12 @@ class SyncEngine:
 
 
 @contextlib.contextmanager
-def _sized(window: _Window, sent: int) -> Iterator[None]:
+def _sized(window: _Window) -> Iterator[None]:
     """One batch's round trip: the window grows when it commits, shrinks when the link drops."""
     try:
         yield
     except psycopg.OperationalError:
-        window.cut(sent)
+        window.cut()
         raise
     window.grew()
 
@@ -654,7 +661,8 @@ def _short(exc: BaseException) -> str:
 
 class SyncLoop:
     """Runs ``engine.run_once`` in a daemon thread every ``interval`` seconds and on
-    ``sync_now()``; after failures it waits 5 s, 10 s, 20 s … up to ``max_backoff``. On a
+    ``sync_now()``; after failures it waits 5 s, 10 s, 20 s … up to ``max_backoff`` (a failed
+    pass that committed something waits 5 s again: the outbox drains over a poor link). On a
     supervisor's desk (nothing to sync, ``dormant``) it waits for ``sync_now()`` only."""
 
     def __init__(self, engine: SyncEngine, interval: float = 60.0, *, max_backoff: float = 600.0,
@@ -718,7 +726,10 @@ class SyncLoop:
                 self.failures += 1
             else:
                 self.last_report = report
-                self.failures = 0 if report.ok else self.failures + 1
+                # A pass the link cut after it committed something is a poor link, not a
+                # lost one: retry soon (first_retry) instead of backing off further.
+                self.failures = (0 if report.ok else 1 if report.progressed
+                                 else self.failures + 1)
                 self.dormant = report.supervisor_desk
                 if self.on_report is not None:
                     try:

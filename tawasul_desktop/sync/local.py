@@ -10,15 +10,16 @@ import datetime as dt
 import json
 import tomllib
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy import Dialect, Table, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from tawasul_desktop.domain.catalogue import Catalogue, CatalogueError, parse_catalogue
 from tawasul_desktop.storage.audit import AuditLog
+from tawasul_desktop.storage.engine import driver_sql
 from tawasul_desktop.storage.models import Closure, OutboxEntry, Request, SyncState, User
 from tawasul_desktop.storage.users import find_user
 from tawasul_desktop.sync.opids import new_op_id
@@ -39,6 +40,7 @@ _CHUNK = 500  # ids per IN (...) list
 _STATE = ("status", "due_date", "paused_working_days", "paused_since", "decision_reason",
           "decided_by", "decided_at")
 _ASSIGNEE = "assignee"  # set centrally (sync.central.assign), carried by newer feeds only
+_Codec = Callable[[Any], Any]
 
 
 def sync_state(session: Session) -> SyncState:
@@ -227,42 +229,81 @@ def _parse_state(raw: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
+def _codecs(dialect: Dialect, columns: Sequence[str]) -> tuple[list[_Codec], list[_Codec]]:
+    """How each ``requests`` column is written and read on this dialect, as the ORM would."""
+    table = cast(Table, Request.__table__)
+    kinds = [table.c[c].type.dialect_impl(dialect) for c in columns]
+    return ([k.bind_processor(dialect) or _same for k in kinds],
+            [k.result_processor(dialect, None) or _same for k in kinds])
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+_COLUMNS = (*_STATE, _ASSIGNEE)
+
+
 def apply_request_states(session: Session, states: Iterable[dict[str, Any]],
                          now: dt.datetime) -> int:
     """Central wins: take its lifecycle state (and assignee, when named) for the requests
-    this desk holds. Returns how many changed (each with an audit entry)."""
+    this desk holds. Returns how many changed (each with an audit entry).
+
+    A pull brings thousands at once: rows are read, compared and written as the driver
+    stores them (one ``executemany``), without per-row ORM work; only a row that differs is
+    decoded, for its audit entry."""
     latest: dict[uuid.UUID, dict[str, Any]] = {}
     for raw in states:
         # Lifecycle from the newest change; the assignee from the newest that names one.
         key = uuid.UUID(str(raw["id"]))
         latest[key] = {**latest.get(key, {}), **_parse_state(raw)}
-    ids = list(latest)
-    updates, audits = [], []
+    if not latest:
+        return 0
+    conn = session.connection()
+    dialect = conn.dialect
+    (write_id, *writes), (_, *reads) = _codecs(dialect, ("id", *_COLUMNS))
+    write_now = _codecs(dialect, ("updated_at",))[0][0](now)
+    stored_ids = {write_id(key): key for key in latest}
+    # Rows grouped by the columns that change: SQLite rewrites the entries of every index
+    # over a column an UPDATE sets, changed or not (requests has a dozen indexes).
+    updates: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}
+    audits = []
+    ids = list(stored_ids)
     for start in range(0, len(ids), _CHUNK):
-        rows = session.execute(
-            select(Request.id, *(getattr(Request, c) for c in (*_STATE, _ASSIGNEE)))
-            .where(Request.id.in_(ids[start:start + _CHUNK]))).all()
-        for row in rows:
-            new = {_ASSIGNEE: row.assignee, **latest[row.id]}  # kept unless the feed names one
-            old = {c: getattr(row, c) for c in (*_STATE, _ASSIGNEE)}
-            if old == new:
+        chunk = ids[start:start + _CHUNK]
+        rows = conn.exec_driver_sql(driver_sql(
+            dialect, f"SELECT id, {', '.join(_COLUMNS)} FROM requests "
+                     f"WHERE id IN ({', '.join('?' * len(chunk))})"), tuple(chunk)).all()
+        for stored_id, *stored in rows:
+            key = stored_ids[stored_id]
+            wanted = latest[key]
+            if _ASSIGNEE not in wanted:  # kept unless the feed names one
+                wanted = {**wanted, _ASSIGNEE: reads[-1](stored[-1])}
+            new_row = [write(wanted[c]) for write, c in zip(writes, _COLUMNS, strict=True)]
+            if new_row == stored:
                 continue
-            updates.append({"id": row.id, **new, "updated_at": now})
+            old = {c: read(v) for read, c, v in zip(reads, _COLUMNS, stored, strict=True)}
+            new = {c: wanted[c] for c in _COLUMNS}
+            if old == new:  # stored in another form, same values: nothing changes
+                continue
+            changed = tuple(i for i, (a, b) in enumerate(zip(new_row, stored, strict=True))
+                            if a != b)
+            updates.setdefault(changed, []).append(
+                (*(new_row[i] for i in changed), write_now, stored_id))
             before = {"status": old["status"], "due_date": old["due_date"]}
             after = {"status": new["status"], "due_date": new["due_date"],
                      "reason": new["decision_reason"], "by": new["decided_by"]}
             if new[_ASSIGNEE] != old[_ASSIGNEE]:  # request_timeline reads it from here
                 before[_ASSIGNEE], after[_ASSIGNEE] = old[_ASSIGNEE], new[_ASSIGNEE]
-            audits.append((CENTRAL_ACTOR, "sync.request_changed", "request", str(row.id),
+            audits.append((CENTRAL_ACTOR, "sync.request_changed", "request", str(key),
                            before, after))
-    if updates:
-        table = cast(Table, Request.__table__)  # Core executemany: no ORM bookkeeping
-        session.execute(
-            update(table).where(table.c.id == bindparam("_id"))
-            .values({c: bindparam(c) for c in (*_STATE, _ASSIGNEE, "updated_at")}),
-            [{"_id": u.pop("id"), **u} for u in updates])
+    for changed, rows_of in updates.items():
+        columns = [_COLUMNS[i] for i in changed]
+        conn.exec_driver_sql(driver_sql(dialect, "UPDATE requests SET " + ", ".join(
+            f"{c} = ?" for c in (*columns, "updated_at")) + " WHERE id = ?"), rows_of)
+    if audits:
         AuditLog(session).record_many(audits, at=now)
-    return len(updates)
+    return len(audits)
 
 
 @dataclass

@@ -156,6 +156,39 @@ def test_a_link_that_drops_under_a_big_batch_still_drains(desks, central, valid_
     assert_converged(central, desk)
 
 
+def test_after_a_drop_the_first_batch_is_one_operation_then_it_doubles(desks, central,
+                                                                       valid_request):
+    """A dropped connection makes the next pass start with a single operation, so a pass on
+    a link whose fresh connections live only a moment still commits something; batches that
+    commit double it back up to the batch size."""
+    desk = desks(batch_size=40)
+    submit_many(desk.store, CLERK, [valid_request() for _ in range(100)])
+    sizes: list[int] = []
+    kill = True
+
+    def watch(point: str, conn) -> None:
+        nonlocal kill
+        if point != "push.before_commit":
+            return
+        sizes.append(conn.execute(  # this transaction's operations
+            "SELECT count(*) FROM ops WHERE arrived_xid = pg_current_xact_id()").fetchone()[0])
+        if kill:
+            kill = False
+            with central.admin() as admin_conn:
+                admin_conn.execute("SELECT pg_terminate_backend(%s, 10000)",
+                                   (conn.info.backend_pid,))
+
+    desk.engine.fault_hook = watch
+    report = desk.engine.run_once()
+    assert not report.ok and report.pushed == 0 and sizes == [40]
+    sizes.clear()
+    report = desk.engine.run_once()
+    assert report.ok and report.pushed == 100
+    assert sizes == [1, 2, 4, 8, 16, 32, 37]
+    desk.engine.fault_hook = None
+    assert_converged(central, desk)
+
+
 CRASH_SCRIPT = r"""
 import dataclasses, json, os, signal, sys
 from pathlib import Path

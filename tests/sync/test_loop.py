@@ -105,3 +105,38 @@ def test_a_supervisors_desk_is_told_calmly_and_not_retried(desks, central):
     # A supervisor's role of another centre is a configuration error, as before.
     wrong = SyncEngine(desk.store, central.target(elsewhere)).run_once()
     assert not wrong.ok and not wrong.supervisor_desk and "not a counter's role" in wrong.error
+
+
+def test_a_link_cut_after_progress_is_retried_soon_not_backed_off(desks, central,
+                                                                   valid_request):
+    """Every pass commits one batch and then loses its connection: a poor link, not a lost
+    one. The loop retries after ``first_retry`` each time instead of doubling its wait."""
+    desk = desks(batch_size=2)
+    submit_many(desk.store, CLERK, [valid_request() for _ in range(8)])
+    committed: dict[int, int] = {}
+
+    def cut_second_batch(point: str, conn) -> None:
+        if point == "push.after_commit":
+            committed[conn.info.backend_pid] = 1
+        elif point == "push.before_commit" and conn.info.backend_pid in committed:
+            with central.admin() as admin_conn:
+                admin_conn.execute("SELECT pg_terminate_backend(%s, 10000)",
+                                   (conn.info.backend_pid,))
+
+    desk.engine.fault_hook = cut_second_batch
+    seen: list[tuple[bool, bool, int]] = []
+    four = threading.Event()
+
+    def on_report(report) -> None:
+        seen.append((report.ok, report.progressed, loop.failures))
+        if len(seen) == 4:
+            four.set()
+
+    loop = SyncLoop(desk.engine, interval=3600, first_retry=0.05, max_backoff=3600,
+                    on_report=on_report)
+    loop.start()
+    try:
+        assert four.wait(120), seen  # a guard against a hang, not the measure
+    finally:
+        loop.stop()
+    assert seen[:4] == [(False, True, 1)] * 4
