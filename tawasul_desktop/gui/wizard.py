@@ -513,7 +513,7 @@ class IntakeWizard(QWidget):
         owner, payload, draft_id = self.actor.username, self.state(), self.draft_id
         store, contents = self.store, self.attachments_page.contents()
         workers.run_task(lambda: save_draft(store, owner, payload, draft_id, contents=contents),
-                         self.draft_saved.emit, self._on_draft_failed)
+                         lambda saved: self.draft_saved.emit(saved), self._on_draft_failed)
 
     def _on_draft_failed(self, exc: BaseException) -> None:
         log.warning("draft could not be saved: %s", type(exc).__name__)
