@@ -1,4 +1,4 @@
-"""``python -m tawasul_desktop.cli`` and the PyInstaller entry of ``tawasul``."""
+"""``python -m tawasul_desktop.cli`` (the bundle enters through packaging/entry/)."""
 
 from tawasul_desktop.cli.main import main
 

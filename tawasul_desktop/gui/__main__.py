@@ -1,4 +1,4 @@
-"""``python -m tawasul_desktop.gui`` and the PyInstaller entry of ``tawasul-desktop``."""
+"""``python -m tawasul_desktop.gui`` (the bundle enters through packaging/entry/)."""
 
 from tawasul_desktop.gui.app import main
 
