@@ -29,7 +29,7 @@ from tawasul_desktop.central.connection import CentralTarget
 from tawasul_desktop.domain.lifecycle import RULES, Role
 
 log = logging.getLogger(__name__)
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "central_migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "tawasul_central_version"
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,20}")
 

@@ -68,6 +68,9 @@ def test_wheel_carries_assets(tmp_path: Path) -> None:
         "tawasul_desktop/storage/migrations/env.py",
         "tawasul_desktop/storage/migrations/script.py.mako",
         "tawasul_desktop/storage/migrations/versions/0001_initial_schema.py",
+        "tawasul_desktop/central/migrations/env.py",
+        "tawasul_desktop/central/migrations/script.py.mako",
+        "tawasul_desktop/central/migrations/versions/c0001_central_schema.py",
     }
     assert expected <= names, sorted(expected - names)
     for folder in ("ui", "resources"):
@@ -85,8 +88,8 @@ def test_wheel_carries_assets(tmp_path: Path) -> None:
 # --- the rooms' arrows, read from the source ------------------------------------------------
 
 PACKAGE = ROOT / "tawasul_desktop"
-# Central's own code: a desk's storage never reaches it (the workspace chooses a queue
-# backend once and hands it down).
+# Above the desk's storage: its sync engine and central's own code. Storage declares what it
+# needs of them (storage.queue_backend) and is handed an implementation, never imports one.
 ABOVE_STORAGE = ("tawasul_desktop.sync", "tawasul_desktop.central")
 
 

@@ -36,7 +36,7 @@ from tawasul_desktop.storage import requests as ops  # noqa: E402
 from tawasul_desktop.storage.models import AuditEntry, Request  # noqa: E402
 from tawasul_desktop.storage.queue import QueueFilter, request_timeline  # noqa: E402
 from tawasul_desktop.storage.store import Store  # noqa: E402
-from tawasul_desktop.storage.supervision import (  # noqa: E402  # noqa: E402
+from tawasul_desktop.storage.supervision import (  # noqa: E402
     assign_many,
     decide_many,
     delete_filter,

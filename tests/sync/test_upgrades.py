@@ -91,8 +91,8 @@ from tawasul_desktop.domain.numbers import parse_number
 from tawasul_desktop.storage import requests as ops
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
-from tawasul_desktop.central.admin import central_head
-from tawasul_desktop.central.connection import target_from_settings
+from tawasul_desktop.sync.admin import central_head
+from tawasul_desktop.sync.connection import target_from_settings
 from tawasul_desktop.sync.engine import SyncEngine
 
 a = json.loads(sys.argv[1])
