@@ -296,8 +296,8 @@ def password_of(centre: str, counter: int, secret: str) -> str:
 
 def prepare_central(cluster: Cluster, requests: int, feed_rows: int, desks: int,
                     secret: str) -> None:
-    from tawasul_desktop.sync import admin
-    from tawasul_desktop.sync.connection import CentralTarget
+    from tawasul_desktop.central import admin
+    from tawasul_desktop.central.connection import CentralTarget
 
     with psycopg.connect(cluster.dsn("postgres"), autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {DB}")
@@ -319,7 +319,7 @@ def prepare_central(cluster: Cluster, requests: int, feed_rows: int, desks: int,
 
 
 def add_counters(cluster: Cluster, desks: int, secret: str) -> None:
-    from tawasul_desktop.sync import admin
+    from tawasul_desktop.central import admin
 
     with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
         have = {r[0] for r in conn.execute("SELECT role_name FROM counters")}
@@ -408,9 +408,9 @@ def _worker(index: int, desks: list[tuple[int, str, int, str]], work: str, templ
     """Open this worker's desks (a copy of the template store each, its own id and a cursor
     at the feed's horizon, as after years of syncing), run one pass each, then run the
     phases the parent sends."""
+    from tawasul_desktop.central.connection import CentralTarget
     from tawasul_desktop.config import load_settings
     from tawasul_desktop.storage.store import Store
-    from tawasul_desktop.sync.connection import CentralTarget
     from tawasul_desktop.sync.engine import SyncEngine
 
     os.umask(0o077)  # the stores are private, as a desk's are

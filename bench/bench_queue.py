@@ -25,7 +25,7 @@ roles), the same requests and follow-ups are copied (COPY, indexes built afterwa
 fresh central database made by ``tawasul central init`` (then vacuumed and analysed, as
 autovacuum leaves it) and the same figures are measured again with the workspace reading
 central as a supervisor's login role (row-level security on, as in use:
-sync.central_queue); both backends' figures are printed side by side. The database is
+central.queue); both backends' figures are printed side by side. The database is
 dropped afterwards unless ``--keep-central``. Prints figures only; no assertions.
 """
 
@@ -64,7 +64,7 @@ central_dsn, password_file = {central_dsn!r}, {password_file!r}
 t0 = time.perf_counter()
 if central_dsn:
     import dataclasses
-    from tawasul_desktop.sync.central_queue import open_central_store
+    from tawasul_desktop.central.queue import open_central_store
     settings = dataclasses.replace(settings, central_dsn=central_dsn,
                                    central_password_file=Path(password_file))
     store = open_central_store(settings)
@@ -235,8 +235,9 @@ def load_central(server_dsn: str, db: Path, folder: Path) -> tuple[str, str, str
     from psycopg.conninfo import make_conninfo
 
     sys.path.insert(0, str(ROOT))
-    from tawasul_desktop.sync import admin, central
-    from tawasul_desktop.sync.connection import CentralTarget
+    from tawasul_desktop.central import admin
+    from tawasul_desktop.central import operations as central
+    from tawasul_desktop.central.connection import CentralTarget
 
     token = secrets.token_hex(3)
     name, prefix = f"tawasul_bench_{token}", f"tb{token}"

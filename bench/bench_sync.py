@@ -39,6 +39,10 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tawasul_desktop.central import admin  # noqa: E402
+from tawasul_desktop.central import operations as hub  # noqa: E402
+from tawasul_desktop.central.connection import CentralTarget  # noqa: E402
+from tawasul_desktop.central.operations import REQUEST_COLUMNS  # noqa: E402
 from tawasul_desktop.config import load_settings  # noqa: E402
 from tawasul_desktop.domain.identity import make_identity  # noqa: E402
 from tawasul_desktop.domain.intake_types import (  # noqa: E402
@@ -54,10 +58,6 @@ from tawasul_desktop.storage.demo import _SAMPLE_PDF, _tiny_png  # noqa: E402
 from tawasul_desktop.storage.models import AuditEntry  # noqa: E402
 from tawasul_desktop.storage.store import Store  # noqa: E402
 from tawasul_desktop.storage.users import Actor  # noqa: E402
-from tawasul_desktop.sync import admin  # noqa: E402
-from tawasul_desktop.sync import central as hub  # noqa: E402
-from tawasul_desktop.sync.central import REQUEST_COLUMNS  # noqa: E402
-from tawasul_desktop.sync.connection import CentralTarget  # noqa: E402
 from tawasul_desktop.sync.engine import SyncEngine  # noqa: E402
 from tawasul_desktop.sync.local import pending_ops  # noqa: E402
 

@@ -1,5 +1,5 @@
 """`tawasul central maintain|prune|settings`: the central database's partitions over time
-(tawasul_desktop.sync.growth). Run as the schema owner, like the other central commands."""
+(tawasul_desktop.central.growth). Run as the schema owner, like the other central commands."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 import psycopg
 
+from tawasul_desktop.cli.central_access import admin_connect
 from tawasul_desktop.cli.commands import CommandFailed
 from tawasul_desktop.cli.output import Output
 
@@ -46,13 +47,11 @@ def add_parsers(central_sub: Any, common: argparse.ArgumentParser, dsn_help: str
 
 
 def _connect(args: argparse.Namespace) -> psycopg.Connection[Any]:
-    from tawasul_desktop.cli.sync_commands import _admin_connect
-
-    return _admin_connect(args)
+    return admin_connect(args)
 
 
 def central_maintain(args: argparse.Namespace, out: Output) -> int:
-    from tawasul_desktop.sync.growth import maintain
+    from tawasul_desktop.central.growth import maintain
 
     with _connect(args) as conn:
         try:
@@ -69,7 +68,7 @@ def central_maintain(args: argparse.Namespace, out: Output) -> int:
 
 
 def central_prune(args: argparse.Namespace, out: Output) -> int:
-    from tawasul_desktop.sync.growth import PruneRefused, prune
+    from tawasul_desktop.central.growth import PruneRefused, prune
 
     with _connect(args) as conn:
         try:
@@ -101,7 +100,7 @@ def central_prune(args: argparse.Namespace, out: Output) -> int:
 
 
 def central_settings(args: argparse.Namespace, out: Output) -> int:
-    from tawasul_desktop.sync.growth import SETTINGS, set_setting, settings
+    from tawasul_desktop.central.growth import SETTINGS, set_setting, settings
 
     with _connect(args) as conn:
         if args.assign:

@@ -396,8 +396,9 @@ def _shown_number(text: str) -> str:
 def request_assign(args: argparse.Namespace, out: Output) -> int:
     """Assign (``--to``, ``--to me`` claims) or release each request; one refused request is
     reported and the others still go through. storage.assignment holds every rule."""
-    from tawasul_desktop.storage.assignment import UNSET, assign_many
+    from tawasul_desktop.storage.assignment import UNSET
     from tawasul_desktop.storage.queue import require_supervisor
+    from tawasul_desktop.storage.supervision import assign_many
 
     with open_store(args) as store:
         # The same refusal the workspace gives a clerk: once, before any request is touched.
@@ -561,9 +562,9 @@ def _raise_numbers_from_central(settings: Settings, out: Output) -> None:
     with the database); unreachable, the local mark alone stands, and the operator is told."""
     import psycopg
 
+    from tawasul_desktop.central.connection import CentralConfigError, target_from_settings
+    from tawasul_desktop.central.numbers import central_high_water
     from tawasul_desktop.storage.high_water import HighWater
-    from tawasul_desktop.sync.connection import CentralConfigError, target_from_settings
-    from tawasul_desktop.sync.numbers import central_high_water
 
     try:
         with target_from_settings(settings).connect() as conn:

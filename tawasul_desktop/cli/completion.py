@@ -11,17 +11,20 @@ step with the program that printed it. Install it once (README, "Shell completio
 from __future__ import annotations
 
 import argparse
+import functools
 import shlex
 from typing import Any
 
 from tawasul_desktop.cli.output import Output
 
 
-def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
+def add_parser(sub: Any, common: argparse.ArgumentParser,
+               root: argparse.ArgumentParser) -> None:
+    """The ``completion`` command, over ``root``: the whole parser it is part of."""
     completion = sub.add_parser(
         "completion", parents=[common], help="print a shell completion script (bash or zsh)")
     completion.add_argument("shell", choices=["bash", "zsh"], help="the shell to complete in")
-    completion.set_defaults(func=completion_script)
+    completion.set_defaults(func=functools.partial(completion_script, root))
 
 
 def _tables(parser: argparse.ArgumentParser, path: str = "",
@@ -85,10 +88,8 @@ def zsh_script(parser: argparse.ArgumentParser) -> str:
             "\nautoload -U +X bashcompinit && bashcompinit\n" + bash_script(parser))
 
 
-def completion_script(args: argparse.Namespace, out: Output) -> int:
-    from tawasul_desktop.cli.main import build_parser
-
-    parser = build_parser()
+def completion_script(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                      out: Output) -> int:
     text = bash_script(parser) if args.shell == "bash" else zsh_script(parser)
     out.data({"shell": args.shell, "script": text}, text)
     return 0

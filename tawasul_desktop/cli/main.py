@@ -240,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     receipt.set_defaults(func=commands.receipt)
     sync_commands.add_parsers(sub, common)
     export_commands.add_parsers(sub, common)
-    completion.add_parser(sub, common)
+    completion.add_parser(sub, common, parser)
     return parser
 
 

@@ -8,7 +8,6 @@ configured central DSN): a role that owns the schema and may create roles.
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import threading
 import uuid
@@ -17,12 +16,14 @@ from typing import Any
 
 import psycopg
 
+from tawasul_desktop.central.connection import CentralConfigError, target_from_settings
+from tawasul_desktop.cli import central_growth
+from tawasul_desktop.cli.central_access import admin_connect, admin_target
 from tawasul_desktop.cli.commands import CommandFailed, open_store, settings_from
 from tawasul_desktop.cli.output import Output
 from tawasul_desktop.cli.progress import Progress
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.domain.messages import TawasulError
-from tawasul_desktop.sync.connection import CentralConfigError, CentralTarget, target_from_settings
 
 
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -105,9 +106,6 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     decide.add_argument("--actor", default="", help="the supervisor's name for the record")
     decide.add_argument("--dsn", help="connection (default: $TAWASUL_CENTRAL_ADMIN_DSN, …)")
     decide.set_defaults(func=central_decide)
-
-    from tawasul_desktop.cli import central_growth
-
     central_growth.add_parsers(central_sub, common, dsn_help)
 
 
@@ -190,8 +188,8 @@ def sync_run(args: argparse.Namespace, out: Output) -> int:
 
 
 def sync_status(args: argparse.Namespace, out: Output) -> int:
+    from tawasul_desktop.central.admin import CentralSchemaError
     from tawasul_desktop.domain.clock import describe_skew, skew_too_large
-    from tawasul_desktop.sync.admin import CentralSchemaError
 
     engine = _engine(args)
     feed, feed_error = None, None
@@ -299,28 +297,11 @@ def sync_renumber(args: argparse.Namespace, out: Output) -> int:
 # --- central side ------------------------------------------------------------------------------
 
 
-def _admin_target(args: argparse.Namespace) -> CentralTarget:
-    dsn = getattr(args, "dsn", None) or os.environ.get("TAWASUL_CENTRAL_ADMIN_DSN")
-    if dsn:
-        return CentralTarget(dsn, application_name="tawasul central")
-    try:
-        return target_from_settings(settings_from(args))
-    except CentralConfigError as exc:
-        raise CommandFailed(f"{exc} (or pass --dsn)", 2) from None
-
-
-def _admin_connect(args: argparse.Namespace) -> psycopg.Connection[Any]:
-    try:
-        return _admin_target(args).connect(autocommit=True)
-    except (psycopg.OperationalError, CentralConfigError) as exc:
-        raise CommandFailed(f"cannot reach the central database: {exc}") from None
-
-
 def central_init(args: argparse.Namespace, out: Output) -> int:
-    from tawasul_desktop.sync.admin import CentralSchemaError, init_central
+    from tawasul_desktop.central.admin import CentralSchemaError, init_central
 
     try:
-        revision = init_central(_admin_target(args), args.role_prefix)
+        revision = init_central(admin_target(args), args.role_prefix)
     except CentralSchemaError as exc:
         raise CommandFailed(str(exc)) from None
     except psycopg.Error as exc:
@@ -332,10 +313,10 @@ def central_init(args: argparse.Namespace, out: Output) -> int:
 
 
 def central_upgrade(args: argparse.Namespace, out: Output) -> int:
-    from tawasul_desktop.sync.admin import CentralSchemaError, upgrade_central
+    from tawasul_desktop.central.admin import CentralSchemaError, upgrade_central
 
     try:
-        old, new = upgrade_central(_admin_target(args))
+        old, new = upgrade_central(admin_target(args))
     except CentralSchemaError as exc:
         raise CommandFailed(str(exc)) from None
     except psycopg.Error as exc:
@@ -355,9 +336,9 @@ def _role_result(out: Output, role: str, password: str, password_file: str | Non
 
 
 def central_add_counter(args: argparse.Namespace, out: Output) -> int:
-    from tawasul_desktop.sync.admin import add_counter
+    from tawasul_desktop.central.admin import add_counter
 
-    with _admin_connect(args) as conn:
+    with admin_connect(args) as conn:
         try:
             role, password = add_counter(
                 conn, args.centre, args.counter, may_decide=args.may_decide,
@@ -369,9 +350,9 @@ def central_add_counter(args: argparse.Namespace, out: Output) -> int:
 
 
 def central_release_desk(args: argparse.Namespace, out: Output) -> int:
-    from tawasul_desktop.sync.admin import release_desk
+    from tawasul_desktop.central.admin import release_desk
 
-    with _admin_connect(args) as conn:
+    with admin_connect(args) as conn:
         try:
             label = release_desk(conn, args.centre, args.counter)
         except ValueError as exc:
@@ -382,9 +363,9 @@ def central_release_desk(args: argparse.Namespace, out: Output) -> int:
 
 
 def central_add_supervisor(args: argparse.Namespace, out: Output) -> int:
-    from tawasul_desktop.sync.admin import add_supervisor
+    from tawasul_desktop.central.admin import add_supervisor
 
-    with _admin_connect(args) as conn:
+    with admin_connect(args) as conn:
         try:
             role, password = add_supervisor(
                 conn, args.centre, args.name,
@@ -400,13 +381,13 @@ _DECISIONS = {"accept": Action.ACCEPT, "reject": Action.REJECT, "return": Action
 
 
 def central_decide(args: argparse.Namespace, out: Output) -> int:
+    from tawasul_desktop.central.operations import decide
     from tawasul_desktop.domain.messages import Problem
     from tawasul_desktop.storage.requests import number_or_problem
-    from tawasul_desktop.sync.central import decide
 
     digits = number_or_problem(args.number)
     settings = settings_from(args)
-    with _admin_connect(args) as conn:
+    with admin_connect(args) as conn:
         row = conn.execute("SELECT current_user").fetchone()
         actor = args.actor or (str(row[0]) if row else "central")
         outcome = decide(conn, digits, _DECISIONS[args.decision], actor=actor,

@@ -249,8 +249,8 @@ class MainWindow(QMainWindow):
         settings = store.settings
         if not settings.central_dsn:
             return
+        from tawasul_desktop.central.connection import CentralConfigError, target_from_settings
         from tawasul_desktop.gui.sync_status import SyncStatusWidget
-        from tawasul_desktop.sync.connection import CentralConfigError, target_from_settings
         from tawasul_desktop.sync.engine import SyncEngine
 
         try:

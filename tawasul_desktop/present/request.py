@@ -22,7 +22,7 @@ from tawasul_desktop.domain.hijri import format_datetime, format_dual
 from tawasul_desktop.domain.lifecycle import status_name
 from tawasul_desktop.domain.messages import message
 from tawasul_desktop.present import rich_text
-from tawasul_desktop.sync.central_detail import ECHO_ACTION  # shown with the status it left
+from tawasul_desktop.wire.protocol import ECHO_ACTION  # shown with the status it left
 
 
 class HistoryEntry(Protocol):

@@ -1,29 +1,24 @@
-"""Supervisor decisions over the store: claim and assign requests, and decide several at once.
+"""Supervisor assignments in this desk's store, and what a supervisor's action reports.
 
-Assigning follows domain.assignment's rule and is audited like every other change. A
-decision is always ``requests.transition`` with the status the supervisor saw
-(``expected_status``), so of two supervisors deciding the same request at once one wins and
-the other is told (``request.changed_meanwhile``); an assignment likewise names the assignee
-the screen showed. A bulk action applies the same call to each request, each its own unit of
-work: a request someone else changed meanwhile is refused and reported, the rest go through.
-On a store over the central database (sync.central_queue) both go through sync.central
-(``decide``/``assign``: the same rules, the row locked, the expected status or assignee).
+Assigning follows domain.assignment's rule and is audited like every other change; an
+assignment names the assignee the screen showed, so of two supervisors assigning the same
+request at once one wins and the other is told (``request.assigned_meanwhile``). The bulk
+actions and the choice between this desk's store and central are storage.supervision's
+(through the store's ``QueueBackend``); central's assignments are central.queue's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from tawasul_desktop.domain.assignment import SUPERVISOR_ROLES, check_assignment
-from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.domain.messages import Problem, TawasulError
 from tawasul_desktop.storage.audit import AuditLog
 from tawasul_desktop.storage.models import Request, User
-from tawasul_desktop.storage.requests import display_number, number_or_problem, transition
+from tawasul_desktop.storage.requests import display_number, number_or_problem
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor, find_user
 
@@ -61,12 +56,6 @@ def assign(store: Store, actor: Actor, number_text: str, assignee: str | None, *
     """
     now = now or dt.datetime.now(dt.UTC)
     digits = number_or_problem(number_text)
-    if store.central is not None:  # the queue reads central: assign there
-        from tawasul_desktop.sync.central_queue import assign_centrally
-
-        return assign_centrally(store, actor, digits, assignee,
-                                expected_assignee=(... if isinstance(expected_assignee, _Unset)
-                                                   else expected_assignee))
     with store.write() as session:
         req = session.execute(
             select(Request).where(Request.number == digits).with_for_update()
@@ -105,41 +94,3 @@ class BulkOutcome:
     def refuse(self, number: str, exc: TawasulError) -> None:
         self.refused.append((number, exc.problems[0]))
         self.errors.append((number, exc))
-
-
-def decide_many(store: Store, actor: Actor, items: Sequence[tuple[str, str]], action: Action, *,
-                reason: str | None = None, now: dt.datetime | None = None) -> BulkOutcome:
-    """Apply one lifecycle action to each (number, status seen) pair."""
-    outcome = BulkOutcome()
-    for number, seen in items:
-        try:
-            if store.central is not None:  # the queue reads central: decide there
-                from tawasul_desktop.sync.central_queue import decide_centrally
-
-                decide_centrally(store, actor, number_or_problem(number), action,
-                                 reason=reason, expected_status=seen)
-            else:
-                transition(store, actor, number, action, reason=reason, now=now,
-                           expected_status=seen)
-        except TawasulError as exc:
-            outcome.refuse(number, exc)
-        else:
-            outcome.done.append(number)
-    return outcome
-
-
-def assign_many(store: Store, actor: Actor,
-                items: Sequence[tuple[str, str | None | _Unset]], assignee: str | None, *,
-                now: dt.datetime | None = None) -> BulkOutcome:
-    """Assign each (number, assignee seen) pair to ``assignee`` (seen ``UNSET``: whoever
-    holds it, as the command line does)."""
-    outcome = BulkOutcome()
-    for number, seen in items:
-        try:
-            outcome.assignee = assign(store, actor, number, assignee,
-                                      expected_assignee=seen, now=now)
-        except TawasulError as exc:
-            outcome.refuse(number, exc)
-        else:
-            outcome.done.append(number)
-    return outcome

@@ -33,8 +33,8 @@ from typing import Any
 from sqlalchemy import Dialect, Engine, event, func, select
 from sqlalchemy.orm import Session
 
-from tawasul_desktop.storage.engine import driver_sql
 from tawasul_desktop.storage.models import AuditEntry
+from tawasul_desktop.storage.raw_sql import driver_sql
 
 GENESIS = "0" * 64
 

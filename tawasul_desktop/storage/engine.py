@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Dialect, Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import sessionmaker
 
@@ -67,12 +67,6 @@ def make_engine(url_or_path: str | Path) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return create_engine(url, pool_pre_ping=True, hide_parameters=True)
-
-
-def driver_sql(dialect: Dialect, sql: str) -> str:
-    """``sql`` written with ``?`` markers, in the driver's own style (for ``exec_driver_sql``:
-    bulk writes that skip SQLAlchemy's per-row work)."""
-    return sql if dialect.paramstyle == "qmark" else sql.replace("?", "%s")
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -49,7 +49,7 @@ from tawasul_desktop.domain.messages import TawasulError
 from tawasul_desktop.domain.timing import working_days_left
 from tawasul_desktop.domain.workdays import WorkingCalendar
 from tawasul_desktop.storage.audit import HistoryLine, history_for
-from tawasul_desktop.storage.models import Request, SavedFilter
+from tawasul_desktop.storage.models import Request
 from tawasul_desktop.storage.requests import RequestFilter, filtered_query
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
@@ -524,57 +524,6 @@ class NamedFilter:
     filter: QueueFilter
 
 
-def saved_filters(store: Store, owner: str) -> list[NamedFilter]:
-    """``owner``'s saved filters, by name: in the central database when the queue reads it
-    (the same at every desk), else in this desk's store."""
-    if store.central is not None:
-        from tawasul_desktop.sync.central_filters import central_filters
-
-        return [NamedFilter(name, QueueFilter.from_json(payload))
-                for name, payload in central_filters(store.engine, owner)]
-    with store.read() as session:
-        rows = session.execute(select(SavedFilter.name, SavedFilter.payload)
-                               .where(SavedFilter.owner == owner)
-                               .order_by(SavedFilter.name)).all()
-    return [NamedFilter(name, QueueFilter.from_json(payload or {})) for name, payload in rows]
-
-
-def save_filter(store: Store, actor: Actor, name: str, flt: QueueFilter,
-                now: dt.datetime | None = None) -> None:
-    """Keep a filter under a name for this user (the same name again replaces it)."""
-    name = " ".join(name.split())
-    if not name or len(name) > 80:
-        raise TawasulError.of("queue.saved_filter_name", "name")
-    now = now or dt.datetime.now(dt.UTC)
-    if store.central is not None:
-        from tawasul_desktop.sync.central_filters import put_central_filter
-
-        put_central_filter(store.engine, actor.username, name, flt.as_json(), now)
-        return
-    with store.write() as session:
-        found = session.execute(select(SavedFilter).where(
-            SavedFilter.owner == actor.username, SavedFilter.name == name)).scalar_one_or_none()
-        if found is None:
-            session.add(SavedFilter(owner=actor.username, name=name, payload=flt.as_json(),
-                                    updated_at=now))
-        else:
-            found.payload, found.updated_at = flt.as_json(), now
-
-
-def delete_filter(store: Store, actor: Actor, name: str) -> bool:
-    if store.central is not None:
-        from tawasul_desktop.sync.central_filters import delete_central_filter
-
-        return delete_central_filter(store.engine, actor.username, name)
-    with store.write() as session:
-        found = session.execute(select(SavedFilter).where(
-            SavedFilter.owner == actor.username, SavedFilter.name == name)).scalar_one_or_none()
-        if found is None:
-            return False
-        session.delete(found)
-        return True
-
-
 # --- one request in detail ----------------------------------------------------------------
 
 
@@ -590,6 +539,5 @@ def request_timeline(session: Session, request_id: str) -> list[TimelineEntry]:
 __all__ = [
     "PAGE_SIZE", "PRESETS", "UNASSIGNED", "Deadline", "NamedFilter", "PagePlan", "QueueFilter",
     "QueueQuery", "QueueRow", "QueueSort", "QueueWindow", "SortKey", "TimelineEntry",
-    "deadline_of", "delete_filter", "preset_filter", "request_timeline", "require_supervisor",
-    "save_filter", "saved_filters",
+    "deadline_of", "preset_filter", "request_timeline", "require_supervisor",
 ]

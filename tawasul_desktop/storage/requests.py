@@ -13,13 +13,9 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    ARRAY,
     ColumnElement,
     Select,
     Table,
-    Text,
-    and_,
-    bindparam,
     func,
     insert,
     or_,
@@ -66,9 +62,10 @@ from tawasul_desktop.storage.models import (
     Request,
     SyncState,
 )
+from tawasul_desktop.storage.outbox import enqueue_event, enqueue_follow_up, enqueue_new_requests
+from tawasul_desktop.storage.search import NameSearch
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
-from tawasul_desktop.sync.outbox import enqueue_event, enqueue_follow_up, enqueue_new_requests
 
 
 def display_number(digits: str) -> str:
@@ -402,18 +399,11 @@ def filtered_query(store: Store, flt: RequestFilter, today: dt.date) -> Select[R
         end = _local_midnight_utc(store, flt.until + dt.timedelta(days=1))
         query = query.where(Request.submitted_at < end)
     if flt.text and flt.text.strip():
-        query = query.where(_text_clause(flt.text.strip(), central=store.central is not None))
+        query = query.where(_text_clause(flt.text.strip(), store.name_search))
     return query
 
 
-def _name_patterns(words: list[str]) -> list[str]:
-    """LIKE patterns for each word anywhere, longest (most selective) first."""
-    escaped = (w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-               for w in sorted(words, key=len, reverse=True))
-    return [f"%{w}%" for w in escaped]
-
-
-def _text_clause(text: str, *, central: bool = False) -> ColumnElement[bool]:
+def _text_clause(text: str, name_search: NameSearch) -> ColumnElement[bool]:
     digits = "".join(ch for ch in fold(text) if ch.isdigit())
     stripped = fold(text).replace("-", "").replace(" ", "")
     if stripped.isdigit() and len(stripped) == NUMBER_DIGITS:
@@ -422,12 +412,7 @@ def _text_clause(text: str, *, central: bool = False) -> ColumnElement[bool]:
         return or_(Request.beneficiary_id == stripped, Request.applicant_id == stripped)
     if digits and stripped.isdigit():
         return Request.number == stripped  # partial numbers find nothing rather than everything
-    words = fold(text).split()
-    if central:
-        # Past row-level security to the trigram index (central migration c0003).
-        patterns = bindparam("name_patterns", _name_patterns(words), type_=ARRAY(Text))
-        return Request.id.in_(select(func.tawasul_name_matches(patterns)))
-    return and_(*[Request.search_names.contains(w, autoescape=True) for w in words])
+    return name_search(fold(text).split())  # the store's own (storage.search)
 
 
 def list_requests(store: Store, flt: RequestFilter, *, limit: int = 50, offset: int = 0,

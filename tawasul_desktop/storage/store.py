@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import logging
 import sqlite3
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,7 +22,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tawasul_desktop.config import Settings
-from tawasul_desktop.domain.catalogue import Catalogue, default_catalogue
+from tawasul_desktop.domain.catalogue import (
+    Catalogue,
+    CatalogueError,
+    default_catalogue,
+    parse_catalogue,
+)
 from tawasul_desktop.domain.policy import Policy
 from tawasul_desktop.domain.workdays import WorkingCalendar
 from tawasul_desktop.private_files import (
@@ -34,14 +40,25 @@ from tawasul_desktop.storage.blobs import BlobStore
 from tawasul_desktop.storage.drafts import draft_digests, payload_digests
 from tawasul_desktop.storage.engine import open_store
 from tawasul_desktop.storage.high_water import HighWater
-from tawasul_desktop.storage.models import Attachment, Closure
-from tawasul_desktop.sync.local import synced_catalogue
+from tawasul_desktop.storage.models import Attachment, Closure, SyncState
+from tawasul_desktop.storage.search import NameSearch, words_in_names
 
 if TYPE_CHECKING:
-    from tawasul_desktop.sync.central_queue import ReplicaReads
-    from tawasul_desktop.sync.connection import CentralTarget
+    from tawasul_desktop.storage.queue_backend import QueueBackend
 
 log = logging.getLogger(__name__)
+
+
+def synced_catalogue(session: Session) -> Catalogue | None:
+    """The catalogue last received from central (kept in this store's ``sync_state`` row by
+    the sync engine), if any; None: the packaged one."""
+    state = session.get(SyncState, 1)
+    if state is None or not state.catalogue:
+        return None
+    try:
+        return parse_catalogue(tomllib.loads(state.catalogue), "central catalogue")
+    except (CatalogueError, tomllib.TOMLDecodeError):
+        return None
 
 
 def kept_database_digests(db_path: Path) -> set[str]:
@@ -89,14 +106,17 @@ class Store:
     catalogue: Catalogue = field(default_factory=default_catalogue)
     _calendar: WorkingCalendar | None = None
     _calendar_closures: frozenset[dt.date] = frozenset()
-    # Set when this is the central PostgreSQL read as a supervisor's queue
-    # (sync.central_queue.open_central_store): decisions and assignments then go through
-    # sync.central, and ``local`` is the desk's own store it was opened at (its catalogue).
-    central: CentralTarget | None = None
-    local: Store | None = None
-    # Set when the queue's reads go to a streaming replica of central ([central] read_dsn):
-    # ``read()`` sessions are bound to it, ``engine`` and ``write()`` stay on the primary.
-    replica: ReplicaReads | None = None
+    # How words of a name are found (storage.search): the desk's own, unless the store
+    # reads another database that brings its own.
+    name_search: NameSearch = words_in_names
+    # What the supervisor workspace does through, when this store brings its own (a store
+    # over central: central.queue.CentralStore); None: the desk's own (storage.desk_queue),
+    # chosen in one place, storage.supervision.backend_of.
+    queue_backend: QueueBackend | None = None
+    # The central database this store reads, for a store over central (its connection
+    # target); None for a desk's own store. Told, never asked: what differs between the
+    # two goes through ``queue_backend``.
+    central: object | None = None
     # Paths holding personal data that other accounts may read (checked at open; logged).
     permission_warnings: list[Path] = field(default_factory=list)
 
@@ -209,8 +229,6 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
-        if self.replica is not None:
-            self.replica.replica.dispose()
 
     def __enter__(self) -> Store:
         return self

@@ -1,7 +1,8 @@
-"""Sync between a counter's local store and the central PostgreSQL (Qt-free).
+"""The desk's sync engine: between a counter's local store and the central PostgreSQL (Qt-free).
 
-``outbox`` is what local operations call inside their transaction; ``engine`` runs a sync
-(``SyncEngine.run_once``) and ``SyncLoop`` repeats it in a background thread; ``central``
-holds the central side's operations; ``admin`` creates and migrates the central schema and
-its roles. Kept import-light: importing the package pulls in nothing else.
+``engine`` runs a sync (``SyncEngine.run_once``: reads the outbox that storage writes,
+``storage.outbox``, pushes it through ``tawasul_desktop.central``, applies what comes down
+with ``local``) and ``SyncLoop`` repeats it in a background thread. Central's own code (its
+schema, roles, operations and queue) is ``tawasul_desktop.central``. Kept import-light:
+importing the package pulls in nothing else.
 """

@@ -15,14 +15,14 @@ from typing import Any
 import psycopg
 from sqlalchemy import select
 
-from tawasul_desktop.storage.audit import AuditBreak, AuditCheck
-from tawasul_desktop.storage.models import AuditEntry, SyncState
-from tawasul_desktop.storage.store import Store
-from tawasul_desktop.sync.connection import (
+from tawasul_desktop.central.connection import (
     CentralConfigError,
     CentralTarget,
     target_from_settings,
 )
+from tawasul_desktop.storage.audit import AuditBreak, AuditCheck
+from tawasul_desktop.storage.models import AuditEntry, SyncState
+from tawasul_desktop.storage.store import Store
 
 MAX_BREAKS = 50
 

@@ -30,19 +30,20 @@ from typing import Any, TypeVar
 import psycopg
 from sqlalchemy import Select, select
 
+from tawasul_desktop.central import operations as central
+from tawasul_desktop.central.admin import (
+    CentralSchemaError,
+    central_compatibility,
+    compatibility_problem,
+)
+from tawasul_desktop.central.connection import CentralConfigError, CentralTarget
+from tawasul_desktop.central.operations import APPLIED, CONFLICT, DUPLICATE, REJECTED, FaultHook
 from tawasul_desktop.domain.bidi import ltr
 from tawasul_desktop.domain.clock import SKEW_LIMIT_SECONDS, describe_skew
 from tawasul_desktop.domain.messages import Problem
 from tawasul_desktop.storage.models import AuditEntry, SyncState
 from tawasul_desktop.storage.store import Store
-from tawasul_desktop.sync import central, local
-from tawasul_desktop.sync.admin import (
-    CentralSchemaError,
-    central_compatibility,
-    compatibility_problem,
-)
-from tawasul_desktop.sync.central import APPLIED, CONFLICT, DUPLICATE, REJECTED, FaultHook
-from tawasul_desktop.sync.connection import CentralConfigError, CentralTarget
+from tawasul_desktop.sync import local
 
 log = logging.getLogger(__name__)
 

@@ -19,14 +19,16 @@ from sqlalchemy.orm import Session
 
 from tawasul_desktop.domain.catalogue import Catalogue, CatalogueError, parse_catalogue
 from tawasul_desktop.storage.audit import AuditLog
-from tawasul_desktop.storage.engine import driver_sql
 from tawasul_desktop.storage.models import Closure, OutboxEntry, Request, SyncState, User
+from tawasul_desktop.storage.raw_sql import driver_sql
 from tawasul_desktop.storage.users import find_user
-from tawasul_desktop.sync.opids import new_op_id
-from tawasul_desktop.sync.protocol import (
+from tawasul_desktop.wire.opids import new_op_id
+from tawasul_desktop.wire.protocol import (
     APPLIED,
+    CENTRAL_ACTOR,
     CONFLICT,
     DUPLICATE,
+    ECHO_ACTION,
     KIND_BLOB,
     PENDING,
     REJECTED,
@@ -35,11 +37,10 @@ from tawasul_desktop.sync.protocol import (
     OutgoingOp,
 )
 
-CENTRAL_ACTOR = "central"
 _CHUNK = 500  # ids per IN (...) list
 _STATE = ("status", "due_date", "paused_working_days", "paused_since", "decision_reason",
           "decided_by", "decided_at")
-_ASSIGNEE = "assignee"  # set centrally (sync.central.assign), carried by newer feeds only
+_ASSIGNEE = "assignee"  # set centrally (central.operations.assign), carried by newer feeds only
 _Codec = Callable[[Any], Any]
 
 
@@ -295,7 +296,7 @@ def apply_request_states(session: Session, states: Iterable[dict[str, Any]],
                      "reason": new["decision_reason"], "by": new["decided_by"]}
             if new[_ASSIGNEE] != old[_ASSIGNEE]:  # request_timeline reads it from here
                 before[_ASSIGNEE], after[_ASSIGNEE] = old[_ASSIGNEE], new[_ASSIGNEE]
-            audits.append((CENTRAL_ACTOR, "sync.request_changed", "request", str(key),
+            audits.append((CENTRAL_ACTOR, ECHO_ACTION, "request", str(key),
                            before, after))
     for changed, rows_of in updates.items():
         columns = [_COLUMNS[i] for i in changed]
@@ -366,14 +367,3 @@ def _apply_catalogue(session: Session, data: dict[str, Any]) -> Catalogue | None
         state.catalogue_version, state.catalogue = version, content
         return catalogue
     return None
-
-
-def synced_catalogue(session: Session) -> Catalogue | None:
-    """The catalogue last received from central, if any (the packaged one otherwise)."""
-    state = session.get(SyncState, 1)
-    if state is None or not state.catalogue:
-        return None
-    try:
-        return parse_catalogue(tomllib.loads(state.catalogue), "central catalogue")
-    except (CatalogueError, tomllib.TOMLDecodeError):
-        return None

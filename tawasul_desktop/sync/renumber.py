@@ -25,7 +25,7 @@ from tawasul_desktop.storage.models import AuditEntry, NumberSequence, OutboxEnt
 from tawasul_desktop.storage.requests import reserve_numbers
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
-from tawasul_desktop.sync.protocol import KIND_SUBMIT, PENDING, REJECTED, dumps
+from tawasul_desktop.wire.protocol import KIND_SUBMIT, PENDING, REJECTED, dumps
 
 RENUMBER_ACTION = "request.renumber"
 _TAKEN = "sync.number_taken"

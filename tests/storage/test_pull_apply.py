@@ -12,7 +12,7 @@ from tawasul_desktop.storage.audit import check_log, history_for
 from tawasul_desktop.storage.models import Request
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.sync import local
-from tawasul_desktop.sync.protocol import Change
+from tawasul_desktop.wire.protocol import Change
 
 COLUMNS = ("status", "due_date", "paused_working_days", "paused_since", "decision_reason",
            "decided_by", "decided_at", "assignee", "updated_at")

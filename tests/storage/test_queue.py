@@ -21,11 +21,9 @@ from tawasul_desktop.storage.queue import (
     QueueSort,
     QueueWindow,
     SortKey,
-    delete_filter,
     preset_filter,
-    save_filter,
-    saved_filters,
 )
+from tawasul_desktop.storage.supervision import delete_filter, save_filter, saved_filters
 from tawasul_desktop.storage.users import Actor
 
 RIYADH = ZoneInfo("Asia/Riyadh")

@@ -13,14 +13,10 @@ from tawasul_desktop.domain.decision_reasons import compose_reason, reasons_for,
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.domain.messages import TawasulError
 from tawasul_desktop.storage import requests as ops
-from tawasul_desktop.storage.assignment import (
-    assign,
-    assign_many,
-    decide_many,
-    list_supervisors,
-)
+from tawasul_desktop.storage.assignment import assign, list_supervisors
 from tawasul_desktop.storage.audit import verify_chain
 from tawasul_desktop.storage.models import AuditEntry
+from tawasul_desktop.storage.supervision import assign_many, decide_many
 from tawasul_desktop.storage.users import Actor, add_user
 
 RIYADH = ZoneInfo("Asia/Riyadh")

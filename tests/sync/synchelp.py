@@ -21,6 +21,9 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
+from tawasul_desktop.central import admin
+from tawasul_desktop.central import operations as hub
+from tawasul_desktop.central.connection import CentralTarget, target_from_settings
 from tawasul_desktop.config import load_settings
 from tawasul_desktop.domain.intake_types import ValidRequest
 from tawasul_desktop.domain.policy import default_policy
@@ -28,9 +31,6 @@ from tawasul_desktop.storage import requests as ops
 from tawasul_desktop.storage.audit import AuditLog
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
-from tawasul_desktop.sync import admin
-from tawasul_desktop.sync import central as hub
-from tawasul_desktop.sync.connection import CentralTarget, target_from_settings
 from tawasul_desktop.sync.engine import SyncEngine
 
 PG_DSN = os.environ.get("TAWASUL_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -135,7 +135,7 @@ def supervisor_role(central: CentralDb, name: str, centre: str = "101") -> str:
 
 def supervisor_store(central: CentralDb, local: Store, name: str = "amal") -> Store:
     """The queue's store over central as supervisor ``name`` of centre 101, at ``local``'s desk."""
-    from tawasul_desktop.sync.central_queue import open_central_store
+    from tawasul_desktop.central.queue import open_central_store
 
     return open_central_store(local.settings, local=local,
                               target=central.target(supervisor_role(central, name)))

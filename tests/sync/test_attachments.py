@@ -10,8 +10,8 @@ import psycopg
 import pytest
 from synchelp import CLERK, submit_many
 
+from tawasul_desktop.central import operations as hub
 from tawasul_desktop.domain.intake_types import Attachment
-from tawasul_desktop.sync import central as hub
 
 MB = 1 << 20
 

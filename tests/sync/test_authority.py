@@ -14,10 +14,10 @@ import psycopg
 import pytest
 from synchelp import CLERK, POLICY, SUPERVISOR, submit_many, wait_for_feed
 
+from tawasul_desktop.central import operations as hub
 from tawasul_desktop.domain.intake_types import Attachment
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.storage import requests as ops
-from tawasul_desktop.sync import central as hub
 
 Refused = (psycopg.errors.InsufficientPrivilege, psycopg.errors.CheckViolation)
 

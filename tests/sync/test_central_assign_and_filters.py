@@ -28,22 +28,22 @@ from synchelp import (  # noqa: E402
     wait_for_desk_feed,
 )
 
+from tawasul_desktop.central import admin  # noqa: E402
+from tawasul_desktop.central.queue import open_central_store  # noqa: E402
 from tawasul_desktop.domain.lifecycle import Action  # noqa: E402
 from tawasul_desktop.domain.messages import TawasulError  # noqa: E402
 from tawasul_desktop.storage import requests as ops  # noqa: E402
-from tawasul_desktop.storage.assignment import assign_many, decide_many  # noqa: E402
 from tawasul_desktop.storage.models import AuditEntry, Request  # noqa: E402
-from tawasul_desktop.storage.queue import (  # noqa: E402
-    QueueFilter,
+from tawasul_desktop.storage.queue import QueueFilter, request_timeline  # noqa: E402
+from tawasul_desktop.storage.store import Store  # noqa: E402
+from tawasul_desktop.storage.supervision import (  # noqa: E402
+    assign_many,
+    decide_many,
     delete_filter,
-    request_timeline,
     save_filter,
     saved_filters,
 )
-from tawasul_desktop.storage.store import Store  # noqa: E402
 from tawasul_desktop.storage.users import Actor  # noqa: E402
-from tawasul_desktop.sync import admin  # noqa: E402
-from tawasul_desktop.sync.central_queue import open_central_store  # noqa: E402
 from tawasul_desktop.sync.local import reset_cursor  # noqa: E402
 
 AMAL = Actor("amal", "supervisor", "Amal")

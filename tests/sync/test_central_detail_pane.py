@@ -31,8 +31,8 @@ from tawasul_desktop.gui import workers  # noqa: E402
 from tawasul_desktop.gui.i18n import LanguageManager  # noqa: E402
 from tawasul_desktop.gui.supervisor.detail import DetailPane  # noqa: E402
 from tawasul_desktop.storage import requests as ops  # noqa: E402
-from tawasul_desktop.storage.assignment import assign_many, decide_many  # noqa: E402
 from tawasul_desktop.storage.requests import display_number  # noqa: E402
+from tawasul_desktop.storage.supervision import assign_many, decide_many  # noqa: E402
 from tawasul_desktop.storage.users import Actor  # noqa: E402
 
 AMAL = Actor("amal", "supervisor", "Amal")

@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 from synchelp import CLERK, CentralDb, submit_many, supervisor_store, wait_for_desk_feed
 
+from tawasul_desktop.central import operations as hub
+from tawasul_desktop.central.queue import queue_on_central
 from tawasul_desktop.domain.bidi import plain
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.storage import requests as ops
-from tawasul_desktop.storage.assignment import assign_many, decide_many, list_supervisors
+from tawasul_desktop.storage.assignment import list_supervisors
 from tawasul_desktop.storage.demo import _tiny_png
 from tawasul_desktop.storage.queue import (
     PagePlan,
@@ -23,12 +25,10 @@ from tawasul_desktop.storage.queue import (
     QueueSort,
     QueueWindow,
     SortKey,
-    saved_filters,
 )
 from tawasul_desktop.storage.store import Store
+from tawasul_desktop.storage.supervision import assign_many, decide_many, saved_filters
 from tawasul_desktop.storage.users import Actor
-from tawasul_desktop.sync import central as hub
-from tawasul_desktop.sync.central_queue import queue_on_central
 
 AMAL = Actor("amal", "supervisor", "Amal")
 NAMES = ("أحمد محمد القحطاني", "سارة علي الزهراني", "خالد عبدالله العتيبي", "منى سعد الغامدي")
@@ -65,9 +65,9 @@ def test_configuration_chooses_central_for_supervisors(world: Any) -> None:
 def test_detail_over_central_reads_attachments_another_desk_does_not_hold(
         world: Any, desks: Any, central: CentralDb) -> None:
     """A supervisor at a desk that never saw the request's files gets them from central."""
+    from tawasul_desktop.central.detail import read_attachment
     from tawasul_desktop.domain.messages import TawasulError
     from tawasul_desktop.gui.supervisor.detail import load_detail, viewer_copy
-    from tawasul_desktop.sync.central_detail import read_attachment
 
     desk, boss, numbers = world
     here = ops.get_request(desk.store, numbers[2])
@@ -109,9 +109,9 @@ def test_a_file_still_uploading_or_of_another_centre_is_explained(
     import hashlib
     import os
 
+    from tawasul_desktop.central.detail import read_attachment
     from tawasul_desktop.domain.messages import TawasulError
     from tawasul_desktop.gui.supervisor.detail import load_detail
-    from tawasul_desktop.sync.central_detail import read_attachment
 
     class Stop(Exception):
         pass

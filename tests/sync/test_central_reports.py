@@ -16,7 +16,6 @@ from synchelp import CLERK, CentralDb, submit_many, supervisor_store, wait_for_d
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.receipts.daily_summary import write_daily_summary
 from tawasul_desktop.storage import requests as ops
-from tawasul_desktop.storage.assignment import assign_many, decide_many
 from tawasul_desktop.storage.queue import QueueFilter, QueueQuery, QueueSort, SortKey
 from tawasul_desktop.storage.reports import (
     dashboard_figures,
@@ -24,6 +23,7 @@ from tawasul_desktop.storage.reports import (
     export_headers,
     export_xlsx,
 )
+from tawasul_desktop.storage.supervision import assign_many, decide_many
 from tawasul_desktop.storage.users import Actor
 
 AMAL = Actor("amal", "supervisor", "Amal")

@@ -10,9 +10,9 @@ import psycopg
 import pytest
 from synchelp import CLERK, CentralDb, submit_many, supervisor_role
 
+from tawasul_desktop.central.queue import open_central_store
 from tawasul_desktop.storage.queue import QueueFilter, QueueQuery
 from tawasul_desktop.storage.users import Actor
-from tawasul_desktop.sync.central_queue import open_central_store
 
 AMAL = Actor("amal", "supervisor", "Amal")
 NAMES = ("أحمد محمد القحطاني", "سارة علي الزهراني", "خالد عبدالله العتيبي", "منى سعد الغامدي",

@@ -7,12 +7,12 @@ import threading
 from sqlalchemy import select
 from synchelp import CLERK, POLICY, submit_many, wait_for_feed
 
+from tawasul_desktop.central import operations as hub
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.domain.messages import Problem
 from tawasul_desktop.storage import requests as ops
 from tawasul_desktop.storage.models import OutboxEntry
-from tawasul_desktop.sync import central as hub
-from tawasul_desktop.sync.protocol import CONFLICT
+from tawasul_desktop.wire.protocol import CONFLICT
 
 
 def test_withdrawal_after_a_central_decision_is_a_conflict(desks, central, valid_request):

@@ -9,13 +9,13 @@ import datetime as dt
 
 from synchelp import CLERK, Desk, submit_many
 
+from tawasul_desktop.central import admin
+from tawasul_desktop.central.connection import target_from_settings
 from tawasul_desktop.config import load_settings
 from tawasul_desktop.receipts.for_request import receipt_data_for
 from tawasul_desktop.storage import requests as ops
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
-from tawasul_desktop.sync import admin
-from tawasul_desktop.sync.connection import target_from_settings
 from tawasul_desktop.sync.engine import SyncEngine
 from tawasul_desktop.sync.renumber import renumber_taken
 

@@ -14,14 +14,15 @@ import pytest
 from sqlalchemy import insert, select
 from synchelp import CLERK, POLICY, PYTHON, REPO, Desk, python_env, submit_many, wait_for_feed
 
+from tawasul_desktop.central import admin
+from tawasul_desktop.central import operations as hub
 from tawasul_desktop.domain.bidi import plain
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.domain.messages import TawasulError
+from tawasul_desktop.storage import outbox
 from tawasul_desktop.storage import requests as ops
 from tawasul_desktop.storage.models import OutboxEntry, Request
-from tawasul_desktop.sync import admin, outbox
-from tawasul_desktop.sync import central as hub
-from tawasul_desktop.sync.protocol import KIND_EVENT, PENDING, REJECTED, dumps
+from tawasul_desktop.wire.protocol import KIND_EVENT, PENDING, REJECTED, dumps
 
 pytestmark = pytest.mark.slow
 
@@ -194,7 +195,7 @@ import dataclasses, json, os, signal, sys
 from pathlib import Path
 from tawasul_desktop.config import load_settings
 from tawasul_desktop.storage.store import Store
-from tawasul_desktop.sync.connection import target_from_settings
+from tawasul_desktop.central.connection import target_from_settings
 from tawasul_desktop.sync.engine import SyncEngine
 
 a = json.loads(sys.argv[1])

@@ -24,12 +24,12 @@ import pytest
 from sqlalchemy import select
 from synchelp import CLERK, POLICY, CentralDb, submit_many, wait_for_feed
 
+from tawasul_desktop.central import operations as hub
 from tawasul_desktop.cli.main import main
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.storage import requests as ops
 from tawasul_desktop.storage.models import Request
 from tawasul_desktop.storage.store import Store
-from tawasul_desktop.sync import central as hub
 from tawasul_desktop.sync import local
 
 # ids: a few seconds of burning at most (more on request, e.g. to see the burned path run)

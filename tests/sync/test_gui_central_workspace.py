@@ -30,6 +30,8 @@ from psycopg.conninfo import conninfo_to_dict  # noqa: E402
 from PySide6.QtCore import Qt, QTimer  # noqa: E402
 from synchelp import CLERK, CentralDb, submit_many  # noqa: E402
 
+from tawasul_desktop.central import admin  # noqa: E402
+from tawasul_desktop.central import operations as hub  # noqa: E402
 from tawasul_desktop.config import Settings, load_settings  # noqa: E402
 from tawasul_desktop.domain.messages import message  # noqa: E402
 from tawasul_desktop.gui import dialogs, workers  # noqa: E402
@@ -37,8 +39,6 @@ from tawasul_desktop.gui.supervisor.workspace import SupervisorWorkspace  # noqa
 from tawasul_desktop.storage import requests as ops  # noqa: E402
 from tawasul_desktop.storage.store import Store  # noqa: E402
 from tawasul_desktop.storage.users import Actor, add_user  # noqa: E402
-from tawasul_desktop.sync import admin  # noqa: E402
-from tawasul_desktop.sync import central as hub  # noqa: E402
 
 PASSWORD = "desk-password-1"
 

@@ -9,10 +9,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import Qt  # noqa: E402
 from synchelp import CLERK  # noqa: E402
 
+from tawasul_desktop.central.connection import CentralTarget  # noqa: E402
 from tawasul_desktop.domain.bidi import fill, plain  # noqa: E402
 from tawasul_desktop.gui.sync_status import SyncStatusWidget  # noqa: E402
 from tawasul_desktop.storage import requests as ops  # noqa: E402
-from tawasul_desktop.sync.connection import CentralTarget  # noqa: E402
 from tawasul_desktop.sync.engine import SyncEngine  # noqa: E402
 
 
@@ -91,8 +91,8 @@ def test_a_conflict_is_shown_with_its_reason(qtbot, desks, central, valid_reques
     from PySide6.QtWidgets import QMessageBox
     from synchelp import POLICY, submit_many
 
+    from tawasul_desktop.central import operations as hub
     from tawasul_desktop.domain.lifecycle import Action
-    from tawasul_desktop.sync import central as hub
 
     desk = desks()
     (number,) = submit_many(desk.store, CLERK, [valid_request()])
@@ -117,7 +117,7 @@ def test_a_conflict_is_shown_with_its_reason(qtbot, desks, central, valid_reques
 
 
 def test_a_supervisors_desk_shows_a_calm_state_not_an_error(qtbot, desks, central):
-    from tawasul_desktop.sync import admin
+    from tawasul_desktop.central import admin
 
     desk = desks()
     with central.admin() as conn:
@@ -148,10 +148,10 @@ def test_the_corner_tells_a_desk_behind_central_and_a_wrong_clock(qtbot, desks, 
     from PySide6.QtCore import Qt
     from synchelp import POLICY, submit_many, wait_for_feed
 
+    from tawasul_desktop.central import operations as hub
     from tawasul_desktop.domain.bidi import ltr
     from tawasul_desktop.domain.clock import describe_skew
     from tawasul_desktop.domain.lifecycle import Action
-    from tawasul_desktop.sync import central as hub
     from tawasul_desktop.sync import local
 
     desk = desks(clock=lambda: dt.datetime.now(dt.UTC) + dt.timedelta(days=4))

@@ -7,7 +7,7 @@ import time
 
 from synchelp import CLERK, submit_many
 
-from tawasul_desktop.sync.connection import CentralTarget
+from tawasul_desktop.central.connection import CentralTarget
 from tawasul_desktop.sync.engine import SyncLoop
 
 
@@ -69,7 +69,7 @@ def test_backoff_while_central_is_unreachable(desks, central, valid_request):
 
 
 def test_a_supervisors_desk_is_told_calmly_and_not_retried(desks, central):
-    from tawasul_desktop.sync import admin
+    from tawasul_desktop.central import admin
     from tawasul_desktop.sync.engine import SyncEngine
 
     desk = desks()  # centre 101

@@ -27,13 +27,13 @@ from synchelp import (
     wait_for_desk_feed,
 )
 
+from tawasul_desktop.central import admin
+from tawasul_desktop.central import operations as hub
 from tawasul_desktop.domain.intake_types import Attachment
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.storage.models import AuditEntry, SyncState
-from tawasul_desktop.sync import admin
-from tawasul_desktop.sync import central as hub
-from tawasul_desktop.sync.opids import new_op_id
-from tawasul_desktop.sync.protocol import DUPLICATE, KIND_FOLLOW_UP, KIND_SUBMIT, OutgoingOp
+from tawasul_desktop.wire.opids import new_op_id
+from tawasul_desktop.wire.protocol import DUPLICATE, KIND_FOLLOW_UP, KIND_SUBMIT, OutgoingOp
 
 PARTITIONED = ("audit_entries", "blob_contents", "changes", "ops")
 
@@ -270,7 +270,7 @@ def _relations(plan: dict) -> set[str]:
 
 
 def test_a_pull_plans_only_the_months_its_cursor_may_still_need(desks, central):
-    from tawasul_desktop.sync import growth
+    from tawasul_desktop.central import growth
 
     ahead = desks("101", 1)
     ahead.sync()

@@ -25,9 +25,9 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from synchelp import CLERK, POLICY, CentralDb, Desk, submit_many, wait_for_feed
 
+from tawasul_desktop.central import operations as hub
+from tawasul_desktop.central.connection import CentralTarget
 from tawasul_desktop.domain.lifecycle import Action
-from tawasul_desktop.sync import central as hub
-from tawasul_desktop.sync.connection import CentralTarget
 from tawasul_desktop.sync.engine import SyncEngine
 
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
@@ -205,11 +205,11 @@ def test_counters_alternating_through_pgbouncer_see_only_their_own(desks, centra
 
 
 def test_the_pooled_setting_reaches_the_connection(tmp_path, central, bouncer):
+    from tawasul_desktop.central.connection import target_from_settings
     from tawasul_desktop.config import load_settings
-    from tawasul_desktop.sync.connection import target_from_settings
 
     with central.admin() as conn:
-        from tawasul_desktop.sync import admin
+        from tawasul_desktop.central import admin
 
         role, _ = admin.add_counter(conn, "101", 1)
     config = tmp_path / "desk.toml"

@@ -23,12 +23,12 @@ from synchelp import (
     wait_for_desk_feed,
 )
 
+from tawasul_desktop.central import operations as hub
 from tawasul_desktop.domain.intake_types import Attachment
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.storage.models import SyncState
-from tawasul_desktop.sync import central as hub
-from tawasul_desktop.sync.opids import new_op_id
-from tawasul_desktop.sync.protocol import DUPLICATE, KIND_FOLLOW_UP, OutgoingOp
+from tawasul_desktop.wire.opids import new_op_id
+from tawasul_desktop.wire.protocol import DUPLICATE, KIND_FOLLOW_UP, OutgoingOp
 
 NOW = dt.datetime.now(dt.UTC)
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from synchelp import CLERK, POLICY, submit_many, wait_for_feed
 
 from tawasul_desktop.assets import resource
+from tawasul_desktop.central import operations as hub
 from tawasul_desktop.domain.catalogue import load_catalogue
 from tawasul_desktop.domain.lifecycle import Action, Status
 from tawasul_desktop.storage import requests as ops
@@ -19,9 +20,8 @@ from tawasul_desktop.storage.models import AuditEntry, Closure, Request
 from tawasul_desktop.storage.queue import request_timeline
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import authenticate, find_user
-from tawasul_desktop.sync import central as hub
 from tawasul_desktop.sync.local import apply_changes
-from tawasul_desktop.sync.protocol import Change
+from tawasul_desktop.wire.protocol import Change
 
 
 def local_states(store: Store) -> dict[str, tuple]:

@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import func, select
 from synchelp import CLERK, POLICY, SUPERVISOR, submit_many
 
+from tawasul_desktop.central import operations as hub
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.domain.messages import TawasulError
 from tawasul_desktop.storage import requests as ops
 from tawasul_desktop.storage.models import AuditEntry, OutboxEntry
-from tawasul_desktop.sync import central as hub
 from tawasul_desktop.sync import local
-from tawasul_desktop.sync.protocol import KIND_BLOB, KIND_EVENT, KIND_FOLLOW_UP, KIND_SUBMIT
+from tawasul_desktop.wire.protocol import KIND_BLOB, KIND_EVENT, KIND_FOLLOW_UP, KIND_SUBMIT
 
 
 def outbox_kinds(store) -> list[str]:

@@ -20,18 +20,19 @@ from typing import Any
 import pytest
 from replicahelp import Server, needs_pg_bin, start_primary, start_replica, wait_replayed
 
+from tawasul_desktop.central import admin
+from tawasul_desktop.central import operations as hub
+from tawasul_desktop.central import queue as central_queue
+from tawasul_desktop.central.connection import CentralTarget
+from tawasul_desktop.central.queue import open_central_store, replica_notice
 from tawasul_desktop.config import ConfigError, Settings, load_settings
 from tawasul_desktop.domain.bidi import plain
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.storage import requests as ops
-from tawasul_desktop.storage.assignment import assign_many, decide_many
 from tawasul_desktop.storage.queue import QueueFilter, QueueQuery, QueueWindow
 from tawasul_desktop.storage.store import Store
+from tawasul_desktop.storage.supervision import assign_many, decide_many
 from tawasul_desktop.storage.users import Actor
-from tawasul_desktop.sync import admin, central_queue
-from tawasul_desktop.sync import central as hub
-from tawasul_desktop.sync.central_queue import open_central_store, replica_notice
-from tawasul_desktop.sync.connection import CentralTarget
 from tawasul_desktop.sync.engine import SyncEngine
 
 DB = "tawasul"

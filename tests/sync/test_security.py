@@ -11,16 +11,16 @@ import psycopg
 import pytest
 from synchelp import CLERK, POLICY, submit_many, wait_for_feed
 
-from tawasul_desktop.config import ConfigError, load_settings
-from tawasul_desktop.domain.lifecycle import Action
-from tawasul_desktop.sync import admin
-from tawasul_desktop.sync import central as hub
-from tawasul_desktop.sync.connection import (
+from tawasul_desktop.central import admin
+from tawasul_desktop.central import operations as hub
+from tawasul_desktop.central.connection import (
     CentralConfigError,
     CentralTarget,
     read_password_file,
     target_from_settings,
 )
+from tawasul_desktop.config import ConfigError, load_settings
+from tawasul_desktop.domain.lifecycle import Action
 
 
 @pytest.fixture

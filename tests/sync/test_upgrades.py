@@ -26,15 +26,15 @@ from synchelp import (
     submit_many,
 )
 
+from tawasul_desktop.central import admin
+from tawasul_desktop.central import operations as hub
+from tawasul_desktop.central.connection import target_from_settings
 from tawasul_desktop.config import load_settings
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.domain.numbers import parse_number
 from tawasul_desktop.storage import requests as ops
 from tawasul_desktop.storage.models import SyncState
 from tawasul_desktop.storage.store import Store
-from tawasul_desktop.sync import admin
-from tawasul_desktop.sync import central as hub
-from tawasul_desktop.sync.connection import target_from_settings
 from tawasul_desktop.sync.engine import SyncEngine
 
 

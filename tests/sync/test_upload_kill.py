@@ -16,7 +16,7 @@ from synchelp import CLERK, PYTHON, open_desk, python_env, submit_many
 
 from tawasul_desktop.domain.intake_types import Attachment
 from tawasul_desktop.storage.models import OutboxEntry
-from tawasul_desktop.sync.protocol import KIND_BLOB, PENDING
+from tawasul_desktop.wire.protocol import KIND_BLOB, PENDING
 
 CHUNK = 1 << 20
 
@@ -25,7 +25,7 @@ import dataclasses, json, os, signal, sys
 from pathlib import Path
 from tawasul_desktop.config import load_settings
 from tawasul_desktop.storage.store import Store
-from tawasul_desktop.sync.connection import target_from_settings
+from tawasul_desktop.central.connection import target_from_settings
 from tawasul_desktop.sync.engine import SyncEngine
 
 a = json.loads(sys.argv[1])

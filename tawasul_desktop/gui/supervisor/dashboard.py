@@ -44,8 +44,8 @@ from tawasul_desktop.storage.queue import QueueRow
 from tawasul_desktop.storage.reports import DashboardFigures, Sla, dashboard_figures
 from tawasul_desktop.storage.requests import display_number
 from tawasul_desktop.storage.store import Store
+from tawasul_desktop.storage.supervision import backend_of
 from tawasul_desktop.storage.users import Actor
-from tawasul_desktop.sync.central_queue import central_problem
 
 _OPEN = tuple(s.value for s in Status if s in OPEN_STATES)
 
@@ -111,6 +111,7 @@ class DashboardPage(QWidget):
         super().__init__(parent)
         self.setObjectName("dashboardPage")
         self.store, self._language, self.clock = store, language, clock
+        self.queue = backend_of(store)
         self.actor: Actor | None = None
         self.figures: DashboardFigures | None = None
         self.loading = False
@@ -180,7 +181,7 @@ class DashboardPage(QWidget):
     def _on_failed(self, exc: BaseException) -> None:
         self.loading = False
         self.refresh_button.setEnabled(True)
-        problem = exc.problems[0] if isinstance(exc, TawasulError) else central_problem(exc)
+        problem = exc.problems[0] if isinstance(exc, TawasulError) else self.queue.problem_of(exc)
         if problem is None:
             raise exc  # a bug: the application's handler logs it and says so
         dialogs.warn(self, self.tr("Dashboard"), problem.text(self._language()))

@@ -5,9 +5,10 @@ PDFs as their first page, rasterised by PDFium in the worker), or opened with th
 viewer from a private temporary copy named by its digest (a stored file name is only ever
 shown, never used as a path). The copies are removed when the application quits.
 
-Over the central PostgreSQL (sync.central_queue) the request, its attachments and its history
-come from central (sync.central_detail), and a file another counter took is read from
-central's blobs unless this desk holds it already.
+What is read, and from where, is the store's queue backend's (storage.supervision.backend_of):
+this desk's own store, or over the central PostgreSQL (central.queue) the request, its
+attachments and its history from central, a file another counter took from central's blobs
+unless this desk holds it already.
 """
 
 from __future__ import annotations
@@ -21,9 +22,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QImage, QImageReader, QPixmap
@@ -39,18 +38,16 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from shiboken6 import isValid
 
 from tawasul_desktop.domain.file_checks import PDFIUM_LOCK
 from tawasul_desktop.domain.messages import TawasulError
 from tawasul_desktop.gui import workers
 from tawasul_desktop.present.request import RequestPresenter
-from tawasul_desktop.storage.models import Request
-from tawasul_desktop.storage.queue import QueueRow, TimelineEntry, request_timeline
-from tawasul_desktop.storage.requests import display_number, get_request
+from tawasul_desktop.storage.queue import QueueRow
+from tawasul_desktop.storage.queue_backend import RequestDetail
+from tawasul_desktop.storage.requests import display_number
 from tawasul_desktop.storage.store import Store
-from tawasul_desktop.sync.central_detail import load_request, read_attachment
-from tawasul_desktop.sync.central_queue import central_problem
+from tawasul_desktop.storage.supervision import backend_of
 
 PREVIEW_DPI = 60
 # At most this many pixels in a preview (8 MB as RGBA), whatever page size a file declares.
@@ -59,25 +56,9 @@ _SUFFIX = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
 _view_dir: Path | None = None
 
 
-@dataclass(frozen=True)
-class RequestDetail:
-    request: Request  # detached, with attachments and follow-ups loaded
-    timeline: list[TimelineEntry]
-
-
 def load_detail(store: Store, number: str) -> RequestDetail:
-    if store.central is not None:
-        return _central_detail(store, number)
-    req = get_request(store, number)
-    with store.read() as session:
-        timeline = request_timeline(session, str(req.id))
-    return RequestDetail(req, timeline)
-
-
-def _central_detail(store: Store, number: str) -> RequestDetail:
-    """Over central: the request with its follow-ups and attachments, and the counters' audit
-    merged with central decisions and assignments."""
-    return RequestDetail(*load_request(store, number))
+    """The request with its attachments, follow-ups and history (run in a worker)."""
+    return backend_of(store).detail(number)
 
 
 def preview_image(store: Store, sha256: str, media_type: str,
@@ -88,7 +69,7 @@ def preview_image(store: Store, sha256: str, media_type: str,
     file claims (files from before intake checked them, or from central, are not trusted).
     ``cancelled`` (set when another file or request is chosen) stops before each costly step."""
     cancelled = cancelled or threading.Event()
-    content = read_attachment(store, sha256)
+    content = backend_of(store).read_attachment(sha256)
     if cancelled.is_set():
         return None
     if media_type == "application/pdf":
@@ -164,7 +145,7 @@ def viewer_copy(store: Store, sha256: str, media_type: str) -> Path:
         fd, tmp = tempfile.mkstemp(dir=_view_dir)
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(read_attachment(store, sha256))
+                fh.write(backend_of(store).read_attachment(sha256))
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -182,6 +163,7 @@ class DetailPane(QWidget):
         super().__init__(parent)
         self.setObjectName("detailPane")
         self.store, self._language, self.clock = store, language, clock
+        self.queue = backend_of(store)
         self.detail: RequestDetail | None = None
         self.number: str | None = None  # the one request shown
         self.numbers: list[str] = []  # every request the pane stands for (one, several, none)
@@ -237,8 +219,7 @@ class DetailPane(QWidget):
             return
         store = self.store
         workers.run_task(lambda: load_detail(store, number),
-                         self._if_alive(lambda d: self._on_loaded(number, d)),
-                         self._if_alive(self._on_failed))
+                         lambda d: self._on_loaded(number, d), self._on_failed)
 
     def show_many(self, rows: list[QueueRow]) -> None:
         """Several requests chosen: name them all, so the pane never suggests one of them is
@@ -246,14 +227,6 @@ class DetailPane(QWidget):
         self.number, self.detail = None, None
         self.numbers = [r.number for r in rows]
         self._render(chosen=rows)
-
-    def _if_alive(self, callback: Callable[[Any], None]) -> Callable[[Any], None]:
-        """A worker's answer, dropped if the pane is gone by then (closed, or the window
-        re-rendered it on a language switch just before): tasks outlive widgets."""
-        def deliver(value: Any) -> None:
-            if isValid(self):
-                callback(value)
-        return deliver
 
     def reload(self) -> None:
         self.show_request(self.number)
@@ -266,7 +239,7 @@ class DetailPane(QWidget):
         self.loaded.emit(detail)
 
     def _on_failed(self, exc: BaseException) -> None:
-        problem = exc.problems[0] if isinstance(exc, TawasulError) else central_problem(exc)
+        problem = exc.problems[0] if isinstance(exc, TawasulError) else self.queue.problem_of(exc)
         if problem is None:
             raise exc  # a bug: the application's handler logs it and says so
         self.detail = None
@@ -293,8 +266,8 @@ class DetailPane(QWidget):
         self.preview.setText(self.tr("Loading preview…"))
         store = self.store
         workers.run_task(lambda: preview_image(store, sha, media, cancelled),
-                         self._if_alive(lambda image: self._on_preview(sha, image)),
-                         self._if_alive(lambda exc: self._on_preview_failed(exc, sha)))
+                         lambda image: self._on_preview(sha, image),
+                         lambda exc: self._on_preview_failed(exc, sha))
 
     def _on_preview(self, sha: str, image: QImage | None) -> None:
         if sha != self._preview_for:
@@ -307,7 +280,7 @@ class DetailPane(QWidget):
     def _on_preview_failed(self, exc: BaseException, sha: str | None = None) -> None:
         if sha is not None and sha != self._preview_for:
             return  # another file was chosen meanwhile
-        problem = exc.problems[0] if isinstance(exc, TawasulError) else central_problem(exc)
+        problem = exc.problems[0] if isinstance(exc, TawasulError) else self.queue.problem_of(exc)
         if problem is not None:  # e.g. still uploading from the counter, central unreachable
             self.preview.setText(problem.text(self._language()))
         else:
@@ -318,9 +291,8 @@ class DetailPane(QWidget):
         if chosen is None:
             return
         store = self.store
-        workers.run_task(lambda: viewer_copy(store, *chosen),
-                         self._open_copy,
-                         self._if_alive(self._on_preview_failed))
+        workers.run_task(lambda: viewer_copy(store, *chosen), self._open_copy,
+                         self._on_preview_failed)
 
     # --- showing ---------------------------------------------------------------------------
 

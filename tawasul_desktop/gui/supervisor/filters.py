@@ -2,9 +2,9 @@
 built-in and saved filters of the signed-in supervisor.
 
 Every change emits ``changed`` with the whole QueueFilter once (typing in the search box
-waits for a pause). Saved filters live in the store per user (storage.queue.save_filter).
-A failure keeping or forgetting one (central refused or could not be reached) is told, and
-the list is read again to show what is really kept.
+waits for a pause). Saved filters live where the queue reads, per user
+(storage.supervision.save_filter). A failure keeping or forgetting one (central refused or
+could not be reached) is told, and the list is read again to show what is really kept.
 """
 
 from __future__ import annotations
@@ -36,12 +36,15 @@ from tawasul_desktop.storage.queue import (
     UNASSIGNED,
     NamedFilter,
     QueueFilter,
-    delete_filter,
     preset_filter,
+)
+from tawasul_desktop.storage.store import Store
+from tawasul_desktop.storage.supervision import (
+    backend_of,
+    delete_filter,
     save_filter,
     saved_filters,
 )
-from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
 
 SEARCH_PAUSE_MS = 300
@@ -66,6 +69,7 @@ class FilterBar(QWidget):
         super().__init__(parent)
         self.setObjectName("queueFilters")
         self.store, self._language = store, language
+        self.queue = backend_of(store)
         self.actor: Actor | None = None
         self.supervisors: list[Supervisor] = []
         self.saved: list[NamedFilter] = []
@@ -290,9 +294,7 @@ class FilterBar(QWidget):
         if isinstance(exc, TawasulError):
             problem = exc.problems[0]
         else:
-            from tawasul_desktop.sync.central_queue import central_problem
-
-            found = central_problem(exc) if self.store.central is not None else None
+            found = self.queue.problem_of(exc)
             if found is None:
                 raise exc  # a bug: the top level logs it
             problem = found

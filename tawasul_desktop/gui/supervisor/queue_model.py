@@ -41,6 +41,7 @@ from tawasul_desktop.storage.queue import (
     SortKey,
 )
 from tawasul_desktop.storage.store import Store
+from tawasul_desktop.storage.supervision import backend_of
 from tawasul_desktop.storage.users import Actor
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class RequestQueueModel(QAbstractTableModel):
                  clock: Callable[[], dt.datetime] | None = None, parent: Any = None) -> None:
         super().__init__(parent)
         self._store = store
+        self._queue = backend_of(store)
         self._language = language
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.actor: Actor | None = None
@@ -102,8 +104,7 @@ class RequestQueueModel(QAbstractTableModel):
         self.sort_order = sort if sort is not None else self.sort_order
         self._generation += 1
         generation = self._generation
-        query = QueueQuery(self._store, self.actor, self.filter, self.sort_order,
-                           now=self._clock())
+        query = self._queue.query(self.actor, self.filter, self.sort_order, now=self._clock())
         self.beginResetModel()
         self.query, self.window = query, QueueWindow(query, 0)
         self._shown, self._total, self._first_seen = 0, None, False
@@ -123,8 +124,7 @@ class RequestQueueModel(QAbstractTableModel):
             return
         self._generation += 1
         generation = self._generation
-        query = QueueQuery(self._store, self.actor, self.filter, self.sort_order,
-                           now=self._clock())
+        query = self._queue.query(self.actor, self.filter, self.sort_order, now=self._clock())
         kept = self.window.kept_pages() if self.window is not None else []
         self.query = query
         self.window = QueueWindow(query, self._shown)

@@ -3,7 +3,7 @@ and the dashboard.
 
 Only supervisors and administrators get it: the main window adds the tab for them alone
 (``sync_workspace_tab``) and ``set_actor`` refuses anyone else. Every decision is the core's
-(storage.requests.transition or storage.assignment.assign, with the status or assignee the
+(storage.supervision, through the store's queue backend, with the status or assignee the
 supervisor saw), run in a worker; a request someone else changed meanwhile is reported and
 shown again as it now is. A bulk action asks once for the whole selection, naming each request.
 
@@ -15,9 +15,11 @@ shows the one chosen request, or lists the chosen ones; the buttons offer only w
 chosen request's state allows.
 
 With ``[central] dsn`` set, which database the queue reads is asked of central in a worker
-at the first supervisor sign-in (sync.central_queue.choose_queue_store): central only for a
+at the first supervisor sign-in (central.queue.choose_queue_store): central only for a
 supervisor's login role; on a counter's desk, or while central cannot be reached, the desk's
-own store, with a notice above the queue saying so. A failure talking to central (a decision,
+own store, with a notice above the queue saying so. That choice is the store's, made once:
+the workspace and its panes act through its queue backend (storage.queue_backend) and never
+ask again which database it is. A failure talking to central (a decision,
 an assignment, a read) is told to the user and the queue is read again; never a bare crash.
 """
 
@@ -52,6 +54,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tawasul_desktop.central.queue import (
+    CENTRAL_FAILURES,
+    QueueSource,
+    choose_queue_store,
+    queue_on_central,
+    stop_at_central_failure,
+    unreachable_source,
+)
 from tawasul_desktop.domain.assignment import check_assignment
 from tawasul_desktop.domain.bidi import fill, ltr
 from tawasul_desktop.domain.lifecycle import Action, permits
@@ -62,13 +72,7 @@ from tawasul_desktop.gui.supervisor import decision_dialogs
 from tawasul_desktop.gui.supervisor.detail import DetailPane
 from tawasul_desktop.gui.supervisor.filters import FilterBar
 from tawasul_desktop.gui.supervisor.queue_model import COLUMNS, RequestQueueModel
-from tawasul_desktop.storage.assignment import (
-    BulkOutcome,
-    Supervisor,
-    assign_many,
-    decide_many,
-    list_supervisors,
-)
+from tawasul_desktop.storage.assignment import BulkOutcome, Supervisor
 from tawasul_desktop.storage.queue import (
     QueueFilter,
     QueueRow,
@@ -78,17 +82,8 @@ from tawasul_desktop.storage.queue import (
 )
 from tawasul_desktop.storage.requests import display_number
 from tawasul_desktop.storage.store import Store
+from tawasul_desktop.storage.supervision import assign_many, backend_of, decide_many
 from tawasul_desktop.storage.users import Actor
-from tawasul_desktop.sync.central_queue import (
-    CENTRAL_FAILURES,
-    QueueSource,
-    central_problem,
-    choose_queue_store,
-    queue_on_central,
-    replica_notice,
-    stop_at_central_failure,
-    unreachable_source,
-)
 
 if TYPE_CHECKING:
     from tawasul_desktop.gui.main_window import MainWindow
@@ -123,6 +118,7 @@ class SupervisorWorkspace(QWidget):
         super().__init__(parent)
         self.setObjectName("supervisorWorkspace")
         self.store, self._language = store, language
+        self.queue = backend_of(store)  # where decisions, filters and details go
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.actor: Actor | None = None
         self.supervisors: list[Supervisor] = []
@@ -263,8 +259,8 @@ class SupervisorWorkspace(QWidget):
             self.supervisors = []
             self.filters.set_actor(None, [])
             return
-        store, session = self.store, self._session
-        workers.run_task(lambda: list_supervisors(store),
+        queue, session = self.queue, self._session
+        workers.run_task(lambda: queue.supervisors(),
                          lambda found: self._on_supervisors(session, found),
                          lambda exc: self._on_supervisors_failed(session, exc))
         if self.dashboard is not None:
@@ -292,19 +288,18 @@ class SupervisorWorkspace(QWidget):
         """The user's message for a failure, or ``exc`` raised again if it is a bug."""
         if isinstance(exc, TawasulError):
             return exc.problems[0]
-        problem = central_problem(exc) if self.store.central is not None else None
+        problem = self.queue.problem_of(exc)
         if problem is None:
             raise exc
         return problem
 
     def release_central(self) -> None:
-        """Close the central connection pool (sign-out, lock, quit); it opens again when the
-        queue is next read. Reads still on their way may check a connection out again, so
-        the pool is closed once more when every worker has reported back."""
-        if self.store.central is None:
-            return
-        self.store.close()
-        when_idle(self.store.close)
+        """Let go of the queue's network connections (sign-out, lock, quit; none on a desk's
+        own store); they open again when the queue is next read. Reads still on their way may
+        check a connection out again, so they are let go once more when every worker has
+        reported back."""
+        self.queue.release()
+        when_idle(self.queue.release)
 
     # --- notice ----------------------------------------------------------------------------
 
@@ -336,10 +331,10 @@ class SupervisorWorkspace(QWidget):
 
     def _check_replica(self) -> None:
         """After each read of a replica-backed queue, say whether the replica lags."""
-        if self.store.replica is None:
+        if not self.queue.reads_replica:
             return
-        store, session = self.store, self._session
-        workers.run_task(lambda: replica_notice(store),
+        queue, session = self.queue, self._session
+        workers.run_task(lambda: queue.lag_notice(),
                          lambda found: self._on_replica_lag(session, found),
                          lambda exc: self._on_replica_lag(session, None, exc))
 
@@ -768,8 +763,7 @@ def _choose_source(window: MainWindow, actor: Actor) -> None:
     def chosen(source: QueueSource) -> None:
         window.queue_source_pending = False
         if window.closing or window.supervision is not None:
-            if source.on_central:
-                source.store.close()
+            backend_of(source.store).release()  # over central: its pool, opened for nothing
             return
         if window.statusBar().currentMessage() == asking:
             window.statusBar().clearMessage()

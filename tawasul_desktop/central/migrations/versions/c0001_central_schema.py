@@ -11,7 +11,7 @@ mapped to its centre (and counter) in ``counters``. Row-level security keys on t
 another's requests.
 """
 
-from tawasul_desktop.sync.central_migrations.script_helpers import role_prefix, run_sql
+from tawasul_desktop.central.migrations.script_helpers import role_prefix, run_sql
 
 revision = 'c0001'
 down_revision = None

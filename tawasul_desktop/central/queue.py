@@ -1,18 +1,21 @@
-"""The supervisor queue over the central PostgreSQL, chosen by configuration.
+"""The supervisor queue over the central PostgreSQL, chosen by configuration: central's
+``QueueBackend`` (storage.queue_backend).
 
-``open_central_store`` gives a ``Store`` whose engine is the central database reached as the
-supervisor's own login role (``[central] dsn``, password file or keyring, sslmode, as for
-sync): storage.queue, storage.reports and the supervisor workspace read it with the same
+``open_central_store`` gives a ``CentralStore`` whose engine is the central database reached
+as the supervisor's own login role (``[central] dsn``, password file or keyring, sslmode, as
+for sync): storage.queue, storage.reports and the supervisor workspace read it with the same
 SQLAlchemy code as a desk's SQLite store, and row-level security limits every read to the
-role's centre. Decisions and assignments made through storage.assignment on such a store go
-through ``sync.central.decide``/``assign`` (same lifecycle rules, row lock, conflicts), so
-they flow down to the counters on their next sync.
+role's centre. The store comes with its backend, ``CentralQueue``: decisions and assignments
+go through ``central.operations.decide``/``assign`` (same lifecycle rules, row lock,
+conflicts), so they flow down to the counters on their next sync; saved filters are
+central's (central.filters), a request's detail, history and files are read from central
+(central.detail), and a name is searched through central's trigram index.
 
 Only a supervisor's role may be used so: ``choose_queue_store`` asks central who the desk's
-role is (``sync.central.whoami``) and gives the desk's own store, with a notice saying why,
-when it is a counter's role (as on every counter's desk, which sync needs) or when central
-cannot be reached. A failure talking to central during a decision or an assignment becomes a
-``TawasulError`` (``central_problem``), never a bare driver exception.
+role is (``central.operations.whoami``) and gives the desk's own store, with a notice saying
+why, when it is a counter's role (as on every counter's desk, which sync needs) or when
+central cannot be reached. A failure talking to central during a decision or an assignment
+becomes a ``TawasulError`` (``central_problem``), never a bare driver exception.
 
 With ``[central] read_dsn`` (a streaming replica of central) the queue's, the detail pane's
 and the dashboard's reads go to the replica (``ReplicaReads``): decisions, assignments and
@@ -24,29 +27,48 @@ own decision at once. ``replica_notice`` says how far behind the replica is.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import ARRAY, ColumnElement, Engine, Text, bindparam, create_engine, event, func
+from sqlalchemy import select as sql_select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from tawasul_desktop.central import operations as central
+from tawasul_desktop.central.connection import (
+    CentralConfigError,
+    CentralTarget,
+    target_from_settings,
+)
+from tawasul_desktop.central.detail import central_timeline, load_request, read_attachment
+from tawasul_desktop.central.filters import (
+    central_filters,
+    delete_central_filter,
+    put_central_filter,
+)
 from tawasul_desktop.config import Settings
 from tawasul_desktop.domain.assignment import is_supervisor
 from tawasul_desktop.domain.bidi import isolate
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.domain.messages import Problem, TawasulError
-from tawasul_desktop.storage.assignment import BulkOutcome
+from tawasul_desktop.storage.assignment import BulkOutcome, Supervisor, _Unset, list_supervisors
+from tawasul_desktop.storage.audit import HistoryLine
 from tawasul_desktop.storage.blobs import BlobStore
+from tawasul_desktop.storage.models import Request
+from tawasul_desktop.storage.queue import NamedFilter, QueueFilter, QueueQuery, QueueSort
+from tawasul_desktop.storage.queue_backend import RequestDetail
+from tawasul_desktop.storage.requests import number_or_problem
+from tawasul_desktop.storage.search import NameSearch, like_patterns
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
-from tawasul_desktop.sync import central
-from tawasul_desktop.sync.connection import CentralConfigError, CentralTarget, target_from_settings
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +83,7 @@ def _utc_session(dbapi_conn: Any, _record: Any) -> None:
     # chosen by cost on a million rows) added ~130 ms to a 1 s sort and saved nothing.
     dbapi_conn.execute("SET jit = off")
     # Counters pull a change only once every older transaction on the server has ended
-    # (sync.central.pull_changes): a supervisor's session left idle inside one would hold
+    # (central.operations.pull_changes): a supervisor's session left idle inside one would hold
     # back every counter's pull, so the server ends such a session after a minute.
     dbapi_conn.execute("SET idle_in_transaction_session_timeout = '60s'")
     dbapi_conn.commit()
@@ -175,7 +197,7 @@ def read_target_of(settings: Settings, target: CentralTarget) -> CentralTarget |
                                application_name=f"{target.application_name} reads")
 
 
-def replica_notice(store: Store) -> Problem | None:
+def replica_notice(store: CentralStore) -> Problem | None:
     """What the workspace says about the replica it reads (run in a worker: it connects):
     how far behind it is, from ``REPLICA_LAG_SHOWN`` seconds on; None when it keeps up or
     the store reads no replica."""
@@ -189,9 +211,110 @@ def replica_notice(store: Store) -> Problem | None:
     return Problem.of("queue.replica_behind", "", seconds=f"{lag.seconds:.0f}")
 
 
+# --- the store over central and its backend ------------------------------------------------
+
+
+def central_name_search(words: Sequence[str]) -> ColumnElement[bool]:
+    """Words of a name over central: past row-level security to the trigram index (central
+    migration c0003), which the desk's LIKE under the policy could not use."""
+    patterns = bindparam("name_patterns", like_patterns(words), type_=ARRAY(Text))
+    return Request.id.in_(sql_select(func.tawasul_name_matches(patterns)))
+
+
+@dataclass(kw_only=True)
+class CentralStore(Store):
+    """A Store over the central database for the supervisor queue, with its backend."""
+
+    central: CentralTarget  # reached as the supervisor's own login role
+    # The desk's own store it was opened at (its catalogue, its files).
+    local: Store | None = None
+    # Set when the reads go to a streaming replica of central ([central] read_dsn):
+    # ``read()`` sessions are bound to it, ``engine`` and ``write()`` stay on the primary.
+    replica: ReplicaReads | None = None
+    name_search: NameSearch = central_name_search
+
+    def __post_init__(self) -> None:
+        self.queue_backend = CentralQueue(self)
+
+    def close(self) -> None:
+        super().close()
+        if self.replica is not None:
+            self.replica.replica.dispose()
+
+
+class CentralQueue:
+    """The supervisor workspace over central (storage.queue_backend.QueueBackend)."""
+
+    def __init__(self, store: CentralStore) -> None:
+        self._store = store
+
+    @property
+    def store(self) -> CentralStore:
+        return self._store
+
+    @property
+    def reads_replica(self) -> bool:
+        return self._store.replica is not None
+
+    def query(self, actor: Actor | None, flt: QueueFilter, sort: QueueSort,
+              now: dt.datetime | None = None) -> QueueQuery:
+        return QueueQuery(self._store, actor, flt, sort, now=now)
+
+    def supervisors(self) -> list[Supervisor]:
+        return list_supervisors(self._store)  # central's users table, as the desk's
+
+    def decide(self, actor: Actor, number: str, action: Action, *, reason: str | None,
+               expected_status: str | None, now: dt.datetime | None = None) -> None:
+        # Central's clock decides when (``now`` is the desk's): the decision is made there.
+        decide_centrally(self._store, actor, number_or_problem(number), action,
+                         reason=reason, expected_status=expected_status)
+
+    def assign(self, actor: Actor, number: str, assignee: str | None, *,
+               expected_assignee: str | None | _Unset,
+               now: dt.datetime | None = None) -> str | None:
+        return assign_centrally(self._store, actor, number_or_problem(number), assignee,
+                                expected_assignee=(... if isinstance(expected_assignee, _Unset)
+                                                   else expected_assignee))
+
+    def saved_filters(self, owner: str) -> list[NamedFilter]:
+        return [NamedFilter(name, QueueFilter.from_json(payload))
+                for name, payload in central_filters(self._store.engine, owner)]
+
+    def save_filter(self, owner: str, name: str, flt: QueueFilter, now: dt.datetime) -> None:
+        put_central_filter(self._store.engine, owner, name, flt.as_json(), now)
+
+    def delete_filter(self, owner: str, name: str) -> bool:
+        return delete_central_filter(self._store.engine, owner, name)
+
+    def detail(self, number: str) -> RequestDetail:
+        """The request with its follow-ups and attachments, and the counters' audit merged
+        with central decisions and assignments."""
+        return RequestDetail(*load_request(self._store, number))
+
+    def history(self, request_id: uuid.UUID) -> list[HistoryLine]:
+        with self._store.read() as session:
+            return central_timeline(session, request_id)
+
+    def read_attachment(self, sha256: str) -> bytes:
+        return read_attachment(self._store, sha256)
+
+    def name_search(self, words: Sequence[str]) -> ColumnElement[bool]:
+        return self._store.name_search(words)
+
+    def problem_of(self, exc: BaseException) -> Problem | None:
+        return central_problem(exc)
+
+    def lag_notice(self) -> Problem | None:
+        return replica_notice(self._store)
+
+    def release(self) -> None:
+        """Close the connection pools; they open again when the queue is next read."""
+        self._store.close()
+
+
 def open_central_store(settings: Settings, *, local: Store | None = None,
                        target: CentralTarget | None = None,
-                       read_target: CentralTarget | None = None) -> Store:
+                       read_target: CentralTarget | None = None) -> CentralStore:
     """A Store over the central database for the supervisor queue (see the module's text);
     its reads go to ``read_target`` (default: ``[central] read_dsn``) when there is one."""
     if target is None:
@@ -206,8 +329,8 @@ def open_central_store(settings: Settings, *, local: Store | None = None,
     if read_target is not None:
         replica = ReplicaReads(engine, central_engine(read_target))
         reader = _ReplicaSessions(replica)
-    store = Store(settings, engine, reader, writer, BlobStore(settings.attachments_dir),
-                  central=target, local=local, replica=replica)
+    store = CentralStore(settings, engine, reader, writer, BlobStore(settings.attachments_dir),
+                         central=target, local=local, replica=replica)
     if local is not None:
         store.catalogue = local.catalogue
     return store
@@ -227,10 +350,6 @@ class QueueSource:
     # False whenever central is configured but not read: a desk's own assignments are not
     # sent up, so the centre would never learn of them.
     assignments: bool = True
-
-    @property
-    def on_central(self) -> bool:
-        return self.store.central is not None
 
 
 def choose_queue_store(settings: Settings, actor: Actor | None, *, local: Store,
@@ -331,9 +450,8 @@ def _raise(problem: Problem) -> None:
         "request.not_found"))
 
 
-def decide_centrally(store: Store, actor: Actor, number: str, action: Action, *,
+def decide_centrally(store: CentralStore, actor: Actor, number: str, action: Action, *,
                      reason: str | None, expected_status: str | None) -> None:
-    assert store.central is not None
     with _talking_to_central("decision"), store.central.connect(autocommit=True) as conn:
         outcome = central.decide(conn, number, action, actor=actor.username, role=actor.role,
                                  reason=reason, policy=store.policy,
@@ -344,9 +462,8 @@ def decide_centrally(store: Store, actor: Actor, number: str, action: Action, *,
         _raise(outcome)
 
 
-def assign_centrally(store: Store, actor: Actor, number: str, assignee: str | None, *,
+def assign_centrally(store: CentralStore, actor: Actor, number: str, assignee: str | None, *,
                      expected_assignee: str | None | object) -> str | None:
-    assert store.central is not None
     with _talking_to_central("assignment"), store.central.connect(autocommit=True) as conn:
         outcome = central.assign(conn, number, assignee, actor=actor.username, role=actor.role,
                                  expected_assignee=expected_assignee)
@@ -358,8 +475,8 @@ def assign_centrally(store: Store, actor: Actor, number: str, assignee: str | No
     return outcome
 
 
-__all__ = ["CENTRAL_FAILURES", "REPLICA_LAG_SHOWN", "QueueSource", "ReplicaLag", "ReplicaReads",
-           "assign_centrally", "central_engine", "central_problem", "choose_queue_store",
-           "decide_centrally", "lsn_value", "open_central_store", "queue_on_central",
-           "read_target_of", "replica_notice", "stop_at_central_failure",
-           "unreachable_source"]
+__all__ = ["CENTRAL_FAILURES", "REPLICA_LAG_SHOWN", "CentralQueue", "CentralStore", "QueueSource",
+           "ReplicaLag", "ReplicaReads", "assign_centrally", "central_engine",
+           "central_name_search", "central_problem", "choose_queue_store", "decide_centrally",
+           "lsn_value", "open_central_store", "queue_on_central", "read_target_of",
+           "replica_notice", "stop_at_central_failure", "unreachable_source"]

@@ -10,7 +10,7 @@ but may not update this column) and changes no lifecycle column, so it writes no
 the change feed.
 """
 
-from tawasul_desktop.sync.central_migrations.script_helpers import run_sql
+from tawasul_desktop.central.migrations.script_helpers import run_sql
 
 revision = 'c0005'
 down_revision = 'c0004'

@@ -16,7 +16,7 @@ ever reads or changes its own rows; ``owner`` is the desk user who saved it, so 
 sharing one desk's role still keep apart lists. Counters are given nothing.
 """
 
-from tawasul_desktop.sync.central_migrations.script_helpers import role_prefix, run_sql
+from tawasul_desktop.central.migrations.script_helpers import role_prefix, run_sql
 
 revision = 'c0004'
 down_revision = 'c0003'

@@ -28,7 +28,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from tawasul_desktop.sync.central import whoami
+from tawasul_desktop.central.operations import whoami
 
 Conn = psycopg.Connection[Any]
 
@@ -116,7 +116,7 @@ def maintain(conn: Conn, months_ahead: int | None = None) -> Maintained:
                 sql.Identifier(parent + "_default")))
             row = cur.fetchone()
             done.outside_months[parent] = int(row[0]) if row else 0
-        with conn.transaction():  # where desks' pulls may start (sync.central.pull_changes)
+        with conn.transaction():  # where desks' pulls may start (central.operations.pull_changes)
             cur.execute("SELECT tawasul_record_feed_floors()")
     return done
 

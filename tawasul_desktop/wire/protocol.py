@@ -30,6 +30,11 @@ PENDING, CONFLICT, REJECTED = "pending", "conflict", "rejected"
 # What central answers per operation (conflict and rejected as above).
 APPLIED, DUPLICATE = "applied", "duplicate"
 
+# A desk's audit log, pushed up to central, names changes that came down from central by
+# this actor; a request's status or assignee set centrally is logged with ECHO_ACTION.
+CENTRAL_ACTOR = "central"
+ECHO_ACTION = "sync.request_changed"
+
 
 def _default(value: Any) -> Any:
     if isinstance(value, dt.datetime):

@@ -25,11 +25,11 @@ from psycopg import sql
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import NullPool
 
+from tawasul_desktop.central.connection import CentralTarget
 from tawasul_desktop.domain.lifecycle import RULES, Role
-from tawasul_desktop.sync.connection import CentralTarget
 
 log = logging.getLogger(__name__)
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "central_migrations"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "tawasul_central_version"
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,20}")
 
@@ -177,7 +177,7 @@ def upgrade_central(target: CentralTarget) -> tuple[str | None, str]:
     with target.connect() as conn:
         sync_lifecycle_edges(conn)
     with target.connect(autocommit=True) as conn:
-        from tawasul_desktop.sync.growth import maintain
+        from tawasul_desktop.central.growth import maintain
 
         maintain(conn)  # the months up to now, if upgraded long after the last run
     return current, central_head()

@@ -44,7 +44,7 @@ references ``ops``: a conflict is the supervisors' record and outlives pruned op
 Expand only: ``serves_desks_from`` stays c0006.
 """
 
-from tawasul_desktop.sync.central_migrations.script_helpers import role_prefix, run_sql
+from tawasul_desktop.central.migrations.script_helpers import role_prefix, run_sql
 
 revision = 'c0009'
 down_revision = 'c0007'

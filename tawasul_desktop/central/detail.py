@@ -1,10 +1,10 @@
 """One request as the supervisor's detail pane shows it, read from the central PostgreSQL.
 
-The pane over central (sync.central_queue) gets the same shapes a desk's store gives:
-``storage.models.Attachment`` rows (detached, from ``request_attachments``), the files'
-bytes (from ``blobs``, verified against their digest) and ``storage.queue.TimelineEntry``
-lines. Everything is read under the supervisor's own role, so row-level security keeps it
-to their centre.
+The pane over central (central.queue) gets the same shapes a desk's store gives it
+(storage.desk_queue): ``storage.models.Attachment`` rows (detached, from
+``request_attachments``), the files' bytes (from ``blobs``, verified against their digest)
+and ``storage.queue.TimelineEntry`` lines. Everything is read under the supervisor's own
+role, so row-level security keeps it to their centre.
 
 The history merges two sources: the counters' audit logs (pushed up by sync) and the
 decisions and assignments made centrally (``ops`` of kind central.decision/central.assign).
@@ -29,19 +29,18 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from tawasul_desktop.central.operations import CENTRAL_ASSIGNMENT, CENTRAL_DECISION
 from tawasul_desktop.domain.lifecycle import RULES, Action
 from tawasul_desktop.domain.messages import TawasulError
+from tawasul_desktop.storage.desk_queue import check_digest
 from tawasul_desktop.storage.models import Attachment, Request
 from tawasul_desktop.storage.queue import TimelineEntry
 from tawasul_desktop.storage.requests import display_number, number_or_problem
 from tawasul_desktop.storage.store import Store
-from tawasul_desktop.sync.central import CENTRAL_ASSIGNMENT, CENTRAL_DECISION
-from tawasul_desktop.sync.local import CENTRAL_ACTOR
+from tawasul_desktop.wire.protocol import CENTRAL_ACTOR, ECHO_ACTION
 
 log = logging.getLogger(__name__)
 
-ECHO_ACTION = "sync.request_changed"
-_HEX = frozenset("0123456789abcdef")
 
 
 def load_request(store: Store, number: str) -> tuple[Request, list[TimelineEntry]]:
@@ -74,20 +73,17 @@ def central_attachments(session: Session, request_id: uuid.UUID) -> list[Attachm
 
 
 def read_attachment(store: Store, sha256: str) -> bytes:
-    """An attachment's bytes, checked against their digest: from this desk's own files when
-    it holds them (no network), otherwise, over central, from central's ``blobs``.
+    """An attachment's bytes over central, checked against their digest: from this desk's
+    own files when it holds them (no network), otherwise from central's ``blobs``.
 
     Raises TawasulError ``attachment.pending_upload`` while the counter has not finished
     uploading it, ``attachment.not_available`` when no request the role may read has it."""
-    if len(sha256) != 64 or not set(sha256) <= _HEX:
-        raise ValueError("not a sha256 hex digest")
-    if store.central is None or store.blobs.exists(sha256):
+    check_digest(sha256)
+    if store.blobs.exists(sha256):
         content = store.blobs.read(sha256)
         if hashlib.sha256(content).hexdigest() == sha256:
             return content
         log.warning("local attachment file %s… does not match its digest", sha256[:12])
-        if store.central is None:
-            raise TawasulError.of("attachment.damaged", "attachment", invalid_input=False)
     with store.read() as session:
         # The register says the file arrived; its bytes sit in a month of blob_contents (c0009).
         found = session.execute(text("SELECT c.content FROM blobs b JOIN blob_contents c "
@@ -202,5 +198,5 @@ def central_timeline(session: Session, request_id: uuid.UUID) -> list[TimelineEn
     return [entry for _, entry in merged]
 
 
-__all__ = ["ECHO_ACTION", "central_attachments", "central_timeline", "load_request",
+__all__ = ["central_attachments", "central_timeline", "load_request",
            "read_attachment"]

@@ -12,7 +12,7 @@ nothing more than before) within its own centre: the existing ``requests_update`
 keys on the role and is kept; counters are not given the column.
 """
 
-from tawasul_desktop.sync.central_migrations.script_helpers import role_prefix, run_sql
+from tawasul_desktop.central.migrations.script_helpers import role_prefix, run_sql
 
 revision = 'c0002'
 down_revision = 'c0001'

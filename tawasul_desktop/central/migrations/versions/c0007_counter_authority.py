@@ -34,7 +34,7 @@ such desk is left: revoke INSERT on ``conflicts`` from counters, drop the skip i
 ``serves_desks_from`` up.
 """
 
-from tawasul_desktop.sync.central_migrations.script_helpers import role_prefix, run_sql
+from tawasul_desktop.central.migrations.script_helpers import role_prefix, run_sql
 
 revision = 'c0007'
 down_revision = 'c0006'

@@ -30,8 +30,8 @@ from tawasul_desktop.domain.lifecycle_effects import LifecycleState, apply_actio
 from tawasul_desktop.domain.messages import Problem
 from tawasul_desktop.domain.policy import Policy
 from tawasul_desktop.domain.workdays import WorkingCalendar
-from tawasul_desktop.sync.opids import new_op_id
-from tawasul_desktop.sync.protocol import (
+from tawasul_desktop.wire.opids import new_op_id
+from tawasul_desktop.wire.protocol import (
     APPLIED,
     CONFLICT,
     DUPLICATE,

@@ -20,7 +20,7 @@ role that logged in (``session_user``: inside the function ``current_user`` is t
 and only the supervisor group may call it.
 """
 
-from tawasul_desktop.sync.central_migrations.script_helpers import role_prefix, run_sql
+from tawasul_desktop.central.migrations.script_helpers import role_prefix, run_sql
 
 revision = 'c0003'
 down_revision = 'c0002'

@@ -16,8 +16,8 @@ from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from tawasul_desktop.storage.models import OutboxEntry
-from tawasul_desktop.sync.opids import new_op_id
-from tawasul_desktop.sync.protocol import (
+from tawasul_desktop.wire.opids import new_op_id
+from tawasul_desktop.wire.protocol import (
     KIND_BLOB,
     KIND_EVENT,
     KIND_FOLLOW_UP,

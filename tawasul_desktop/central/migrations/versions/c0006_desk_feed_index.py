@@ -18,7 +18,7 @@ the planner took it for a part whose rows it guessed few (the rows for every cen
 the rest of the whole feed behind the cursor on every batch, making a catch-up quadratic.
 """
 
-from tawasul_desktop.sync.central_migrations.script_helpers import run_sql
+from tawasul_desktop.central.migrations.script_helpers import run_sql
 
 revision = 'c0006'
 down_revision = 'c0005'
