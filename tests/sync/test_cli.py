@@ -11,7 +11,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from synchelp import CLERK, PG_DSN, CentralDb, drop_central_db, server_or_skip, submit_many
+from synchelp import (
+    CLERK,
+    PG_DSN,
+    CentralDb,
+    drop_central_db,
+    server_or_skip,
+    submit_many,
+    wait_for_feed,
+)
 
 from tawasul_desktop.cli.identity import os_account
 from tawasul_desktop.cli.main import main
@@ -89,6 +97,7 @@ def test_central_commands_and_a_desk_syncing(tmp_path: Path, capsys, clean_env, 
     assert code == 0 and "rejected" in out
     code, _, _ = run(capsys, "central", "decide", numbers[0], "--accept", "--dsn", dsn)
     assert code == 1  # already decided: refused by the lifecycle
+    wait_for_feed(empty_db)  # a transaction open elsewhere on the server holds the feed back
     code, out, _ = run(capsys, "sync", "--once", "--json", "--config", str(config))
     assert code == 0 and last_json(out)["received"] == 1 and last_json(out)["pending"] == 0
     code, out, _ = run(capsys, "request", "show", numbers[0], "--json", "--config", str(config))

@@ -146,7 +146,7 @@ def test_a_transaction_committing_late_is_not_skipped(desks, central, valid_requ
                 visible = look.execute("SELECT entity_id FROM changes ORDER BY id").fetchall()
             assert len(visible) == 1
             # ...but the feed holds back everything from T1's xid on.
-            report = desk.sync()
+            report = desk.sync(wait=False)
             assert report.pulled == 0
             assert ops.get_request(desk.store, second).status == "submitted"
         wait_for_feed(central)  # T1 has ended; other sessions on a shared server may not yet
@@ -184,7 +184,7 @@ def test_pull_while_writers_commit_out_of_order(desks, central, valid_request):
     def puller() -> None:
         nonlocal pulled
         while not stop.is_set():
-            pulled += desk.sync().pulled
+            pulled += desk.sync(wait=False).pulled
 
     threads = [threading.Thread(target=writer, args=(i,)) for i in range(4)]
     pull_thread = threading.Thread(target=puller)

@@ -166,3 +166,31 @@ def test_a_desk_refuses_a_role_mapped_to_another_counter(tmp_path, central, two_
     riyadh.engine.close()
     report = riyadh.engine.run_once()
     assert not report.ok and "centre 202" in report.error
+
+
+def _plan_nodes(plan: dict) -> list[dict]:
+    return [plan, *(n for child in plan.get("Plans", ()) for n in _plan_nodes(child))]
+
+
+def test_a_role_finds_its_own_row_by_the_key_among_thousands(desks, central):
+    """Every statement a counter runs looks its role up in ``counters`` (row security, the
+    request guards per row). With 2,000 counters the lookup must use the key, not read them
+    all: through the counter's own login, as the policies and triggers write it."""
+    desk = desks("101", 1)
+    with central.admin() as conn:
+        conn.execute("INSERT INTO counters (role_name, kind, centre, counter) "
+                     "SELECT 'fleet_' || g, 'counter', (500 + g / 90)::text, 1 + g % 90 "
+                     "FROM generate_series(0, 1999) g")
+        conn.execute("ANALYZE counters")
+    with as_role(central, desk.role) as conn:
+        for query in ("SELECT centre FROM counters WHERE role_name = current_user",
+                      "SELECT * FROM counters WHERE role_name = current_user "
+                      "AND kind = 'counter'"):
+            plan = conn.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query).fetchone()[0]
+            nodes = _plan_nodes(plan[0]["Plan"])
+            scans = {n["Node Type"] for n in nodes if n.get("Relation Name") == "counters"}
+            assert scans <= {"Index Scan", "Index Only Scan"} and scans, (query, scans)
+            assert sum(n.get("Rows Removed by Filter", 0) for n in nodes) == 0, query
+        assert conn.execute("SELECT tawasul_centre(), tawasul_counter()").fetchone() == ("101", 1)
+    with central.admin() as conn:
+        conn.execute("DELETE FROM counters WHERE role_name LIKE 'fleet\\_%'")
