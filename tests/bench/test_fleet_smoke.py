@@ -76,8 +76,10 @@ def test_fleet_report_is_complete_and_consistent(tmp_path: Path) -> None:
     assert set(idle["kinds"]) == {"idle"}, idle
     assert idle["totals"] == {"saved": 0, "pushed": 0, "files": 0, "pulled": 0}
     assert idle["statements_per_pass"] > 0 and raw["statements_per_pass"] > 0
-    # A desk holds at most one server connection; the baseline uses its few threads' own.
-    assert 1 <= idle["peak_connections"] <= DESKS
+    # A desk holds at most one server connection, and only during its pass: a sample every
+    # 100 ms may see none of them (it did, on a loaded machine). The baseline holds its few
+    # threads' own for the whole phase, so the sampler is seen to count.
+    assert 0 <= idle["peak_connections"] <= DESKS
     assert 1 <= raw["peak_connections"] <= 4
 
     # Mixed: each request saved went up in its pass with both its files, and central holds

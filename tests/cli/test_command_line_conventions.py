@@ -146,11 +146,26 @@ def _at_a_terminal(args: list[str], env: dict[str, str], stdin: bytes,
             break
         seen += chunk
         if interrupt_when is not None and not sent and interrupt_when in seen:
+            # How the command held SIGINT when it was sent: said if it ran on regardless
+            # (once seen on a loaded machine, cause unknown; ignored, blocked or caught).
+            masks = _signal_masks(proc.pid)
             os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C at the terminal
             sent = True
     proc.wait(timeout=300)
     os.close(master)
-    return proc.returncode, seen.decode("utf-8", "replace")
+    shown = seen.decode("utf-8", "replace")
+    if sent and proc.returncode != 130:
+        shown += f"\n[SIGINT sent; the command's signal masks then: {masks}]"
+    return proc.returncode, shown
+
+
+def _signal_masks(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            return " ".join(line.strip() for line in status
+                            if line.startswith(("SigBlk", "SigIgn", "SigCgt")))
+    except OSError as exc:
+        return f"unreadable: {exc}"
 
 
 def test_progress_at_a_terminal_and_ctrl_c_reports_what_was_saved(cli_env, jsonl_lines,
