@@ -230,11 +230,14 @@ log_checkpoints = off
 
 
 class Bouncer:
-    """Debian's pgbouncer in transaction mode in front of the cluster (SCRAM both ways)."""
+    """Debian's pgbouncer in transaction mode in front of the cluster (SCRAM both ways); in
+    session mode for the desks' shared login, resetting each server connection between
+    clients with DISCARD ALL (its default server_reset_query)."""
 
     def __init__(self, cluster: Cluster, roles: dict[str, str], pool: int,
-                 extra: list[str]) -> None:
+                 extra: list[str], session_users: tuple[str, ...] = ()) -> None:
         self.cluster = cluster
+        self.session_users = session_users
         self.root = cluster.root / "pgbouncer"
         self.port = free_port()
         self.roles, self.pool, self.extra = roles, pool, extra
@@ -260,7 +263,9 @@ class Bouncer:
             settings[key.strip()] = value.strip()
         ini = (f"[databases]\n{DB} = host={self.cluster.run} port={self.cluster.port} "
                f"dbname={DB}\n[pgbouncer]\n"
-               + "".join(f"{k} = {v}\n" for k, v in settings.items()))
+               + "".join(f"{k} = {v}\n" for k, v in settings.items())
+               + "[users]\n" + "".join(f"{u} = pool_mode=session\n"
+                                       for u in self.session_users))
         (self.root / "pgbouncer.ini").write_text(ini)
         self.cluster._own(self.root)
         os.chmod(self.root / "userlist.txt", 0o600)
@@ -403,8 +408,9 @@ class PassResult:
     pulled: int = 0  # feed rows received
 
 
-def _worker(index: int, desks: list[tuple[int, str, int, str]], work: str, template: str,
-            horizon: str, number_base: int, threads: int, inbox: Any, outbox: Any) -> None:
+def _worker(index: int, desks: list[tuple[int, str, int, str, str | None]], work: str,
+            template: str, horizon: str, number_base: int, threads: int, inbox: Any,
+            outbox: Any) -> None:
     """Open this worker's desks (a copy of the template store each, its own id and a cursor
     at the feed's horizon, as after years of syncing), run one pass each, then run the
     phases the parent sends."""
@@ -417,7 +423,7 @@ def _worker(index: int, desks: list[tuple[int, str, int, str]], work: str, templ
     root = Path(work)
     engines: dict[int, Any] = {}
     stores: list[Store] = []
-    for desk, centre, counter, dsn in desks:
+    for desk, centre, counter, dsn, own_password in desks:
         db = root / f"desk-{desk:05d}.sqlite3"
         shutil.copyfile(template, db)
         with contextlib.closing(sqlite3.connect(db)) as conn, conn:
@@ -433,7 +439,13 @@ def _worker(index: int, desks: list[tuple[int, str, int, str]], work: str, templ
                                        central_dsn=dsn)
         store = Store.open(settings, sweep=False)
         stores.append(store)
-        engines[desk] = SyncEngine(store, CentralTarget(dsn, application_name="fleet"))
+        target = CentralTarget(dsn, application_name="fleet")
+        if own_password is not None:  # the shared login: this counter's password proves it
+            secret_file = root / f"desk-{desk:05d}.password"
+            secret_file.write_text(own_password)
+            target = dataclasses.replace(target, password_file=secret_file,
+                                         desk_role=f"{PREFIX}_c{centre}_{counter:02d}")
+        engines[desk] = SyncEngine(store, target)
     warm_errors = 0
     with ThreadPoolExecutor(threads) as pool:
         for report in pool.map(lambda e: e.run_once(), engines.values()):
@@ -610,6 +622,13 @@ def server_counters(conn: psycopg.Connection[Any], roles: str) -> dict[str, floa
 
 
 COUNTER_ROLES = f"r.rolname LIKE '{PREFIX}\\_c%'"
+DESKS_ROLE = f"{PREFIX}_desks"
+SHARED_ROLES = f"({COUNTER_ROLES} OR r.rolname = '{DESKS_ROLE}')"
+SHARED_TITLE = f"postgres: {DESKS_ROLE} "
+# README's reset for the shared login: DISCARD ALL but for the plans (central's functions keep
+# theirs from one desk to the next; no identity survives it).
+SHARED_RESET = ("RESET ALL; SET SESSION AUTHORIZATION DEFAULT; DEALLOCATE ALL; CLOSE ALL; "
+                "UNLISTEN *; SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES")
 RAW_ROLES = f"r.rolname = '{RAW_ROLE}'"
 COUNTER_TITLE = f"postgres: {PREFIX}_c"  # a backend's process title starts with its role
 RAW_TITLE = f"postgres: {RAW_ROLE} "
@@ -813,6 +832,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--file-kb", type=int, default=500)
     parser.add_argument("--phases", default="idle,mixed,raw")
     parser.add_argument("--pgbouncer", action="store_true")
+    parser.add_argument("--shared-login", action="store_true",
+                        help="desks log in as the shared desks' role through pgbouncer in "
+                             "session mode, each acting as its counter (implies --pgbouncer)")
     parser.add_argument("--pool-size", type=int, default=40, help="pgbouncer's server pool")
     parser.add_argument("--pgbouncer-set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--max-connections", type=int, default=None)
@@ -822,6 +844,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--stats-settle", type=float, default=STATS_SETTLE,
                         help="seconds the table statistics get to arrive after a phase")
     args = parser.parse_args(argv)
+    args.pgbouncer = args.pgbouncer or args.shared_login
     if not 1 <= args.desks <= MAX_DESKS or not 0 < args.seconds <= MAX_SECONDS:
         parser.error(f"1..{MAX_DESKS} desks and at most {MAX_SECONDS:.0f} s per phase")
     if args.desks > CENTRES * COUNTERS:
@@ -841,6 +864,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     report: dict[str, Any] = {"desks": args.desks, "rate": args.rate, "seconds": args.seconds,
                               "requests": args.requests, "feed_rows": args.feed_rows,
                               "pgbouncer": args.pgbouncer, "workers": args.workers,
+                              "shared_login": args.shared_login,
                               "phases": {}, "targets": TARGETS}
     procs: list[Any] = []
     try:
@@ -884,11 +908,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         places = [desk_place(i) for i in range(args.desks)]
         passwords = {f"{PREFIX}_c{c}_{n:02d}": password_of(c, n, secret) for c, n in places}
         port = None
+        desks_password = f"desks-{secret}"
+        if args.shared_login:
+            from tawasul_desktop.central import admin
+
+            with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
+                admin.enable_desk_login(conn, password=desks_password)
         if args.pgbouncer:
-            bouncer = Bouncer(cluster, passwords, args.pool_size, args.pgbouncer_set)
+            users = {**passwords, DESKS_ROLE: desks_password}
+            extra = ([f"server_reset_query = {SHARED_RESET}"] if args.shared_login else []) \
+                + args.pgbouncer_set
+            bouncer = Bouncer(cluster, users, args.pool_size, extra,
+                              (DESKS_ROLE,) if args.shared_login else ())
             bouncer.start()
             port = bouncer.port
-            print(f"pgbouncer (transaction pooling, {args.pool_size} server connections) on "
+            mode = "session pooling of the shared login" if args.shared_login else \
+                "transaction pooling"
+            print(f"pgbouncer ({mode}, {args.pool_size} server connections) on "
                   f"port {port}", flush=True)
 
         from tawasul_desktop.config import load_settings
@@ -905,9 +941,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         inboxes = []
         started = time.perf_counter()
         for w in range(args.workers):
-            mine = [(i, c, n, cluster.tcp_dsn(f"{PREFIX}_c{c}_{n:02d}",
-                                              password_of(c, n, secret), port))
-                    for i, (c, n) in enumerate(places) if i % args.workers == w]
+            if args.shared_login:
+                mine = [(i, c, n, cluster.tcp_dsn(DESKS_ROLE, desks_password, port),
+                         password_of(c, n, secret))
+                        for i, (c, n) in enumerate(places) if i % args.workers == w]
+            else:
+                mine = [(i, c, n, cluster.tcp_dsn(f"{PREFIX}_c{c}_{n:02d}",
+                                                  password_of(c, n, secret), port), None)
+                        for i, (c, n) in enumerate(places) if i % args.workers == w]
             inbox = ctx.Queue()
             proc = ctx.Process(target=_worker, args=(w, mine, str(work), str(template), horizon,
                                                      number_base, args.threads, inbox, outbox))
@@ -952,12 +993,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                           args.stats_settle)
             report["phases"]["raw"] = raw
             print_phase(raw, None)
+        roles, title = ((SHARED_ROLES, SHARED_TITLE) if args.shared_login
+                        else (COUNTER_ROLES, COUNTER_TITLE))
         for name in phases:
             if name == "idle":
-                m = measure(cluster, "idle", COUNTER_ROLES, COUNTER_TITLE, args.seconds,
+                m = measure(cluster, "idle", roles, title, args.seconds,
                             fleet_phase(name, 0.0, 0.0), args.stats_settle)
             elif name == "mixed":
-                m = measure(cluster, "mixed", COUNTER_ROLES, COUNTER_TITLE, args.seconds,
+                m = measure(cluster, "mixed", roles, title, args.seconds,
                             fleet_phase(name, args.push_share, args.decide_rate),
                             args.stats_settle)
             else:

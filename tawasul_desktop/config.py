@@ -109,6 +109,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("central", "pooled", "central_pooled", bool, False,
             "the dsn names a pooler in transaction mode (PgBouncer): no server-side "
             "prepared statements"),
+    Setting("central", "desk_role", "central_desk_role", str, None,
+            "this counter's role when the dsn's user is the desks' shared login (through "
+            "PgBouncer in session mode); password_file then holds the counter's password"),
     Setting("ui", "language", "language", str, "ar", "the interface language",
             choices=LANGUAGES),
     Setting("ui", "idle_lock_minutes", "idle_lock_minutes", int, 5,
@@ -155,6 +158,7 @@ class Settings:
     central_sslmode: str | None = None
     central_sslrootcert: str | None = None
     central_pooled: bool = _default("central_pooled")
+    central_desk_role: str | None = None
     # A streaming replica of central for the supervisors' queue and dashboard reads (same
     # role, password source and TLS settings as ``central_dsn``); writes stay on the primary.
     central_read_dsn: str | None = None

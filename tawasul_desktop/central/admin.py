@@ -25,7 +25,7 @@ from psycopg import sql
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import NullPool
 
-from tawasul_desktop.central.connection import CentralTarget
+from tawasul_desktop.central.connection import CentralTarget, desk_key_hash
 from tawasul_desktop.domain.lifecycle import RULES, Role
 
 log = logging.getLogger(__name__)
@@ -244,6 +244,33 @@ def add_counter(conn: psycopg.Connection[Any], centre: str, counter: int, *,
             "INSERT INTO counters (role_name, kind, centre, counter, may_decide) "
             "VALUES (%s, 'counter', %s, %s, %s) ON CONFLICT (role_name) DO UPDATE "
             "SET may_decide = EXCLUDED.may_decide", (role, centre, counter, may_decide))
+        _set_desk_key(conn, role, password)
+    _write_password(password_file, password)
+    return role, password
+
+
+def _set_desk_key(conn: psycopg.Connection[Any], role: str, password: str) -> None:
+    """Let the desk reach central through the desks' shared login as this counter, with the
+    key derived from the same password (central c0011; only its hash is sent)."""
+    row = conn.execute("SELECT to_regclass('desk_keys')").fetchone()
+    if row is None or row[0] is None:
+        return  # a central before c0011: `tawasul central upgrade`, then add-counter again
+    conn.execute("INSERT INTO desk_keys (role_name, key_hash) VALUES (%s, %s) "
+                 "ON CONFLICT (role_name) DO UPDATE SET key_hash = EXCLUDED.key_hash, "
+                 "set_at = now()", (role, desk_key_hash(password)))
+
+
+def enable_desk_login(conn: psycopg.Connection[Any], *, password: str | None = None,
+                      password_file: Path | None = None) -> tuple[str, str]:
+    """Let the desks' shared login (``<prefix>_desks``) log in, with a new password; return
+    (role, password). It holds the counters' group privileges, and row security gives it
+    nothing but as the counter whose desk key it shows (see ``CentralTarget.desk_role``)."""
+    role = f"{role_prefix_of(conn)}_desks"
+    password = password or secrets.token_urlsafe(24)
+    verifier = conn.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256")
+    with conn.transaction():
+        conn.execute(sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(
+            sql.Identifier(role), sql.Literal(verifier.decode())))
     _write_password(password_file, password)
     return role, password
 

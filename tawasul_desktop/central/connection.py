@@ -9,6 +9,8 @@ a central server reached over a network).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import stat
 from dataclasses import dataclass
@@ -67,8 +69,25 @@ class CentralTarget:
     # The dsn reaches central through a pooler in transaction mode (PgBouncer): each
     # transaction may run on another server connection, so nothing may be prepared on one.
     pooled: bool = False
+    # The dsn's user is the desks' shared login (central c0011): the connection acts as this
+    # counter's role, proven with the desk key derived from the counter's own password.
+    desk_role: str | None = None
 
     def connect(self, **extra: Any) -> psycopg.Connection[Any]:
+        if self.desk_role:
+            return self._connect_shared(extra)
+        params = self._params()
+        if self.password_file is not None:
+            params["password"] = read_password_file(self.password_file)
+        elif not conninfo_to_dict(self.dsn).get("password"):
+            user = conninfo_to_dict(self.dsn).get("user")
+            found = _keyring_password(str(user) if user else None)
+            if found:
+                params["password"] = found
+        params.update(extra)
+        return psycopg.connect(self.dsn, **params)
+
+    def _params(self) -> dict[str, Any]:
         params: dict[str, Any] = {
             "connect_timeout": self.connect_timeout,
             "application_name": self.application_name,
@@ -80,22 +99,58 @@ class CentralTarget:
             params["sslmode"] = self.sslmode
         if self.sslrootcert:
             params["sslrootcert"] = self.sslrootcert
-        if self.password_file is not None:
-            params["password"] = read_password_file(self.password_file)
-        elif not conninfo_to_dict(self.dsn).get("password"):
-            user = conninfo_to_dict(self.dsn).get("user")
-            found = _keyring_password(str(user) if user else None)
-            if found:
-                params["password"] = found
         if self.pooled:
             params["prepare_threshold"] = None
+        return params
+
+    def _connect_shared(self, extra: dict[str, Any]) -> psycopg.Connection[Any]:
+        """Log in as the shared desks' role, then name ``desk_role`` and its key for this
+        session (PgBouncer in session mode resets both when the desk lets go)."""
+        assert self.desk_role
+        own = (read_password_file(self.password_file) if self.password_file is not None
+               else _keyring_password(self.desk_role))
+        if not own:
+            raise CentralConfigError(
+                f"no password for {self.desk_role}: set [central] password_file to the "
+                "counter's password file (the shared login's own password goes in the dsn's "
+                "passfile or the keyring)")
+        params = self._params()
+        # Nothing prepared on a server connection the next desk is lent (the reset keeps
+        # plans, for central's own functions); psycopg's names would clash there.
+        params["prepare_threshold"] = None
+        if not conninfo_to_dict(self.dsn).get("password"):
+            found = _keyring_password(self.user)
+            if found:
+                params["password"] = found
         params.update(extra)
-        return psycopg.connect(self.dsn, **params)
+        conn = psycopg.connect(self.dsn, **params)
+        try:
+            conn.execute("SELECT set_config('tawasul.desk_role', %s, false), "
+                         "set_config('tawasul.desk_key', %s, false)",
+                         (self.desk_role, desk_key(own)))
+            if not conn.autocommit:
+                conn.commit()  # a session setting made in a rolled-back transaction is undone
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     @property
     def user(self) -> str | None:
         user = conninfo_to_dict(self.dsn).get("user")
         return str(user) if user else None
+
+
+def desk_key(password: str) -> str:
+    """What a desk shows central through the shared login: derived from the counter's
+    password, so a statement log that keeps it does not reveal the password (and the key
+    alone logs in nowhere)."""
+    return hmac.new(password.encode(), b"tawasul desk key", hashlib.sha256).hexdigest()
+
+
+def desk_key_hash(password: str) -> bytes:
+    """What central keeps of it (``desk_keys.key_hash``)."""
+    return hashlib.sha256(desk_key(password).encode()).digest()
 
 
 def target_from_settings(settings: Settings) -> CentralTarget:
@@ -106,5 +161,5 @@ def target_from_settings(settings: Settings) -> CentralTarget:
     return CentralTarget(
         dsn=settings.central_dsn, password_file=settings.central_password_file,
         sslmode=settings.central_sslmode, sslrootcert=settings.central_sslrootcert,
-        pooled=settings.central_pooled,
+        pooled=settings.central_pooled, desk_role=settings.central_desk_role,
         application_name=f"tawasul-desk {settings.centre_code}-{settings.counter:02d}")

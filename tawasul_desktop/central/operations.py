@@ -80,10 +80,16 @@ class Identity:
     may_decide: bool = False
 
 
+# The role a statement acts for, as the desk names it: its login, or on the desks' shared
+# login (c0011) the counter it names. Only for picking its own rows: row security checks the
+# name against the desk key and shows nothing to a name without one.
+ME = "coalesce(nullif(current_setting('tawasul.desk_role', true), ''), current_user)"
+
+
 def whoami(conn: Conn) -> Identity:
     with conn.cursor() as cur:
-        cur.execute("SELECT current_user, kind, centre, counter, may_decide FROM counters "
-                    "WHERE role_name = current_user")
+        cur.execute(f"SELECT role_name, kind, centre, counter, may_decide FROM counters "
+                    f"WHERE role_name = {ME}")
         row = cur.fetchone()
         if row is not None:
             return Identity(row[0], row[1], row[2], row[3], row[4])
@@ -245,7 +251,7 @@ def push_ops(conn: Conn, ops: Sequence[OutgoingOp], *, sent_at: dt.datetime, pol
                 outcomes[op_id] = dataclasses.replace(outcomes[op_id],
                                                       central_state=states.get(request_id))
         cur.execute("UPDATE counters SET last_seen_at = clock_timestamp(), "
-                    "last_skew_seconds = %s WHERE role_name = current_user", (skew,))
+                    f"last_skew_seconds = %s WHERE role_name = {ME}", (skew,))
         if fault_hook is not None:
             fault_hook("push.before_commit", conn)
     result.outcomes = [outcomes.get(o.op_id) or OpOutcome(o.op_id, APPLIED) for o in ops]
@@ -653,17 +659,36 @@ _PULL = ("SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon, "
          + ") AS f ON true ORDER BY f.xid, f.id")
 
 
+# Centrals without tawasul_pull() (before c0011), by server address: asked once a process.
+_NO_PULL_FUNCTION: set[tuple[str, str, str]] = set()
+
+
 def pull_changes(conn: Conn, after: tuple[str, int], limit: int) -> FeedBatch:
     """Changes after the cursor, in commit-safe order, never skipping one.
 
     Only rows of transactions older than the snapshot's xmin are read: every one of those has
     finished, so no transaction can still commit a row that sorts before the cursor. One
-    statement, so one snapshot, serves both the xmin and the scan.
+    statement, so one snapshot, serves both the xmin and the scan: central's
+    ``tawasul_pull()`` (c0011), whose plan a pooled server connection keeps, or the same
+    statement sent whole to an older central.
     """
-    since = feed_since(conn, after[0])  # its own statement: a value the planner prunes with
-    with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(_PULL, {"xid": after[0], "id": after[1], "limit": limit, "since": since})
-        rows = cur.fetchall()
+    server = (conn.info.host, str(conn.info.port), conn.info.dbname)
+    params = {"xid": after[0], "id": after[1], "limit": limit}
+    rows: list[dict[str, Any]] | None = None
+    if server not in _NO_PULL_FUNCTION:
+        try:
+            with contextlib.nullcontext() if conn.autocommit else conn.transaction(), \
+                    conn.cursor(row_factory=dict_row) as cur:
+                cur.execute("SELECT * FROM tawasul_pull(%(xid)s::xid8, %(id)s::bigint, "
+                            "%(limit)s)", params)
+                rows = cur.fetchall()
+        except psycopg.errors.UndefinedFunction:
+            _NO_PULL_FUNCTION.add(server)
+    if rows is None:
+        since = feed_since(conn, after[0])  # its own statement: a value the planner prunes with
+        with conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(_PULL, {**params, "since": since})
+            rows = cur.fetchall()
     changes = [Change(r["id"], r["xid_text"], r["kind"], r["entity_id"], r["payload"])
                for r in rows if r["id"] is not None]
     return FeedBatch(changes, rows[0]["horizon"], limit, rows[0]["now"])
@@ -706,7 +731,7 @@ def upload_offset(conn: Conn, sha256: str) -> int:
     """How many leading bytes of this file central already holds from this uploader."""
     with conn.cursor() as cur:
         cur.execute("""SELECT coalesce(max(pos + length(data)), 0) FROM blob_chunks
-                       WHERE sha256 = %s AND uploader = current_user""", (sha256,))
+                       WHERE sha256 = %s AND uploader = """ + ME, (sha256,))
         row = cur.fetchone()
         return int(row[0]) if row else 0
 
@@ -750,12 +775,12 @@ def finish_blob(conn: Conn, sha256: str, size: int) -> bool:
     try:
         with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
             cur.execute(
-                """INSERT INTO blobs (sha256, size, content)
+                f"""INSERT INTO blobs (sha256, size, content)
                    SELECT %(sha)s, %(size)s, string_agg(data, ''::bytea ORDER BY pos)
-                   FROM blob_chunks WHERE sha256 = %(sha)s AND uploader = current_user
+                   FROM blob_chunks WHERE sha256 = %(sha)s AND uploader = {ME}
                    HAVING coalesce(sum(length(data)), 0) = %(size)s
                    ON CONFLICT (sha256) DO NOTHING""", {"sha": sha256, "size": size})
-            cur.execute("DELETE FROM blob_chunks WHERE sha256 = %s AND uploader = current_user",
+            cur.execute(f"DELETE FROM blob_chunks WHERE sha256 = %s AND uploader = {ME}",
                         (sha256,))
             cur.execute("SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = %s)", (sha256,))
             found = cur.fetchone()
@@ -763,7 +788,7 @@ def finish_blob(conn: Conn, sha256: str, size: int) -> bool:
     except psycopg.errors.CheckViolation:
         log.warning("attachment %s… did not match its hash centrally; it will be sent again",
                     sha256[:12])
-        conn.execute("DELETE FROM blob_chunks WHERE sha256 = %s AND uploader = current_user",
+        conn.execute(f"DELETE FROM blob_chunks WHERE sha256 = %s AND uploader = {ME}",
                      (sha256,))
         return False
 

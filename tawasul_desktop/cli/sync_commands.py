@@ -86,6 +86,14 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     sup.add_argument("--dsn", help=dsn_help)
     sup.set_defaults(func=central_add_supervisor)
 
+    desks = central_sub.add_parser(
+        "desk-login", parents=[common],
+        help="let desks log in as one shared role (through PgBouncer in session mode), "
+             "each still acting only as its own counter; sets a new password")
+    desks.add_argument("--password-file", help="write the password here (mode 600)")
+    desks.add_argument("--dsn", help=dsn_help)
+    desks.set_defaults(func=central_desk_login)
+
     release = central_sub.add_parser(
         "release-desk", parents=[common],
         help="free a counter's login from the desk bound to it (that desk was replaced)")
@@ -345,6 +353,16 @@ def central_add_counter(args: argparse.Namespace, out: Output) -> int:
                 password_file=Path(args.password_file) if args.password_file else None)
         except ValueError as exc:
             raise CommandFailed(str(exc), 2) from None
+    _role_result(out, role, password, args.password_file)
+    return 0
+
+
+def central_desk_login(args: argparse.Namespace, out: Output) -> int:
+    from tawasul_desktop.central.admin import enable_desk_login
+
+    with admin_connect(args) as conn:
+        role, password = enable_desk_login(
+            conn, password_file=Path(args.password_file) if args.password_file else None)
     _role_result(out, role, password, args.password_file)
     return 0
 

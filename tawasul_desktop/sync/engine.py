@@ -447,6 +447,11 @@ class SyncEngine:
         settings = self.store.settings
         if identity.kind == "supervisor" and identity.centre == settings.centre_code:
             raise _SupervisorDesk(identity.role_name)
+        if identity.kind != "counter" and self.target.desk_role:
+            raise CentralSchemaError(
+                f"central did not accept this desk as {self.target.desk_role}: its password "
+                "(the desk key) does not match, or the counter was not set up for the shared "
+                "login; ask an administrator for `tawasul central add-counter` again")
         if identity.kind != "counter":
             raise CentralSchemaError(f"{identity.role_name} is not a counter's role; "
                                      "create one with `tawasul central add-counter`")

@@ -195,7 +195,7 @@ def wait_for_desk_feed(desk: Desk, hang_after: float = 600.0) -> None:
     import time
 
     stop = time.monotonic() + hang_after
-    with psycopg.connect(desk.engine.target.dsn, autocommit=True) as conn:
+    with desk.engine.target.connect(autocommit=True) as conn:
         while conn.execute(
                 "SELECT coalesce(max(xid) >= pg_snapshot_xmin(pg_current_snapshot()), false) "
                 "FROM changes").fetchone()[0]:
