@@ -468,6 +468,11 @@ def load_settings(
             value = None
         plain[spec.attr] = bool(value) if spec.kind is bool else (value or spec.default)
 
+    if plain.get("central_desk_role") and plain.get("central_pooled"):
+        problems.append(
+            f"{central.source_of('desk_role')}: central.desk_role needs PgBouncer in session "
+            "mode; with central.pooled (transaction mode) the next client of a server "
+            "connection would act as this counter")
     policy = default_policy()
     if "policy" in layers.scalars:
         problems.append(f"{layers.scalars.pop('policy')}: [policy] must be a table")

@@ -257,7 +257,7 @@ def _set_desk_key(conn: psycopg.Connection[Any], role: str, password: str) -> No
         return  # a central before c0011: `tawasul central upgrade`, then add-counter again
     conn.execute("INSERT INTO desk_keys (role_name, key_hash) VALUES (%s, %s) "
                  "ON CONFLICT (role_name) DO UPDATE SET key_hash = EXCLUDED.key_hash, "
-                 "set_at = now()", (role, desk_key_hash(password)))
+                 "set_at = now()", (role, desk_key_hash(password, role)))
 
 
 def enable_desk_login(conn: psycopg.Connection[Any], *, password: str | None = None,
@@ -271,6 +271,8 @@ def enable_desk_login(conn: psycopg.Connection[Any], *, password: str | None = N
     with conn.transaction():
         conn.execute(sql.SQL("ALTER ROLE {} LOGIN PASSWORD {}").format(
             sql.Identifier(role), sql.Literal(verifier.decode())))
+        # Any desk holding the old password could have set defaults for every desk's session.
+        conn.execute(sql.SQL("ALTER ROLE {} RESET ALL").format(sql.Identifier(role)))
     _write_password(password_file, password)
     return role, password
 

@@ -127,7 +127,7 @@ class CentralTarget:
         try:
             conn.execute("SELECT set_config('tawasul.desk_role', %s, false), "
                          "set_config('tawasul.desk_key', %s, false)",
-                         (self.desk_role, desk_key(own)))
+                         (self.desk_role, desk_key(own, self.desk_role)))
             if not conn.autocommit:
                 conn.commit()  # a session setting made in a rolled-back transaction is undone
         except BaseException:
@@ -141,16 +141,17 @@ class CentralTarget:
         return str(user) if user else None
 
 
-def desk_key(password: str) -> str:
-    """What a desk shows central through the shared login: derived from the counter's
-    password, so a statement log that keeps it does not reveal the password (and the key
-    alone logs in nowhere)."""
-    return hmac.new(password.encode(), b"tawasul desk key", hashlib.sha256).hexdigest()
+def desk_key(password: str, role: str) -> str:
+    """What a desk shows central through the shared login as ``role``: derived from the
+    counter's password, so a statement log that keeps it does not reveal the password (and the
+    key alone logs in nowhere); the role is in it, so two counters never share a key."""
+    message = b"tawasul desk key\0" + role.encode()
+    return hmac.new(password.encode(), message, hashlib.sha256).hexdigest()
 
 
-def desk_key_hash(password: str) -> bytes:
+def desk_key_hash(password: str, role: str) -> bytes:
     """What central keeps of it (``desk_keys.key_hash``)."""
-    return hashlib.sha256(desk_key(password).encode()).digest()
+    return hashlib.sha256(desk_key(password, role).encode()).digest()
 
 
 def target_from_settings(settings: Settings) -> CentralTarget:

@@ -23,13 +23,17 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from synchelp import CLERK, CentralDb, Desk, submit_many
+from synchelp import CLERK, POLICY, CentralDb, Desk, submit_many
 
 from tawasul_desktop.central import admin
+from tawasul_desktop.central import operations as hub
 from tawasul_desktop.central.connection import CentralTarget, desk_key
-from tawasul_desktop.config import load_settings
+from tawasul_desktop.config import ConfigError, load_settings
+from tawasul_desktop.domain.lifecycle import Action
+from tawasul_desktop.storage import requests
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.sync.engine import SyncEngine
+from tawasul_desktop.wire.protocol import CONFLICT
 
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 READS = r"(?<![\w.(])(current_user|session_user)\b"
@@ -111,7 +115,7 @@ def test_every_read_of_the_login_role_goes_through_the_caller(central):
     with central.admin() as conn:
         functions = conn.execute(
             "SELECT proname FROM pg_proc WHERE pronamespace = current_schema()::regnamespace "
-            "AND proname NOT IN ('tawasul_caller', 'tawasul_desk_role') "
+            "AND proname NOT IN ('tawasul_caller', 'tawasul_desk_role', 'tawasul_desk_side') "
             "AND regexp_replace(prosrc, 'tawasul_caller\\((current|session)_user\\)', '', 'gi') "
             "~* '(current|session)_user'").fetchall()
         policies = conn.execute(
@@ -159,18 +163,21 @@ def test_the_shared_login_acts_only_with_the_counters_own_key(central, shared, t
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(f'SET ROLE "{other}"')
     with raw(dsn) as conn:
-        become(conn, riyadh.role, desk_key(riyadh.password))
+        become(conn, riyadh.role, desk_key(riyadh.password, riyadh.role))
         mine = sees(conn)
         assert mine[:4] == (riyadh.role, "101", 1, 2) and mine[4] > 0
     attempts = {
         "no key": (riyadh.role, None),
         "a setting naming the role": (riyadh.role, riyadh.role),
         "the password itself": (riyadh.role, riyadh.password),
-        "another counter's key": (riyadh.role, desk_key(riyadh2.password)),
-        "its key as another counter": (riyadh2.role, desk_key(riyadh.password)),
-        "another centre's key": (riyadh.role, desk_key(jeddah.password)),
-        "the counters' group": (f"{central.prefix}_counter", desk_key(riyadh.password)),
-        "no role named": ("", desk_key(riyadh.password)),
+        "another counter's key": (riyadh.role, desk_key(riyadh2.password, riyadh2.role)),
+        "its key as another counter": (riyadh2.role, desk_key(riyadh.password, riyadh.role)),
+        "its password's key for another": (riyadh2.role, desk_key(riyadh.password,
+                                                                  riyadh2.role)),
+        "another centre's key": (riyadh.role, desk_key(jeddah.password, jeddah.role)),
+        "the counters' group": (f"{central.prefix}_counter",
+                                desk_key(riyadh.password, riyadh.role)),
+        "no role named": ("", desk_key(riyadh.password, riyadh.role)),
     }
     for name, (role, key) in attempts.items():
         with raw(dsn) as conn:
@@ -296,7 +303,7 @@ def test_a_pooled_server_connection_carries_no_identity_to_the_next_desk(
             ).fetchone() == (shared["login"], "none", "", "")
             assert sees(conn) == (None, None, None, 0, 0)
             # A client that leaves its identity set on purpose: the reset still clears it.
-            become(conn, riyadh.role, desk_key(riyadh.password))
+            become(conn, riyadh.role, desk_key(riyadh.password, riyadh.role))
         assert second.sync().pushed == 1
         with raw(dsn) as conn:
             pids.add(conn.execute("SELECT pg_backend_pid()").fetchone()[0])  # type: ignore[index]
@@ -308,3 +315,107 @@ def test_a_pooled_server_connection_carries_no_identity_to_the_next_desk(
     finally:
         first.close()
         second.close()
+
+
+# --- what an attacker tried (each red before its fix) ------------------------------------------
+
+DECIDE_SECOND_ROW = """
+UPDATE requests SET
+  status = CASE WHEN id = %(b)s AND {switch} THEN 'accepted' ELSE status END,
+  decided_by = CASE WHEN id = %(b)s THEN 'intruder' ELSE decided_by END,
+  decided_at = CASE WHEN id = %(b)s THEN now() ELSE decided_at END,
+  decision_reason = CASE WHEN id = %(b)s THEN 'self-approved' ELSE decision_reason END
+WHERE id IN (%(a)s, %(b)s)"""
+
+
+def two_requests(central: CentralDb, desk: Desk, valid_request: Any) -> tuple[Any, Any]:
+    submit_many(desk.store, CLERK, [valid_request() for _ in range(2)])
+    desk.sync()
+    rows = central.admin().execute("SELECT id FROM requests ORDER BY number").fetchall()
+    return rows[0][0], rows[1][0]
+
+
+def test_a_refused_operation_is_recorded_for_a_desk_on_the_shared_login(
+        central, shared, tmp_path, valid_request, clean_env):
+    # Central's own trigger records the conflict as central, not as the desk's counter.
+    desk = shared_desk(central, tmp_path, shared["riyadh"], "101", 1,
+                       central.dsn(shared["login"]))
+    try:
+        (number,) = submit_many(desk.store, CLERK, [valid_request()])
+        desk.sync()
+        with central.admin() as conn:
+            hub.decide(conn, number, Action.ACCEPT, actor="amal", policy=POLICY)
+        requests.transition(desk.store, CLERK, number, Action.WITHDRAW)
+        report = desk.engine.run_once()
+        assert report.ok, report.error
+        assert [r.state for r in report.refused] == [CONFLICT]
+    finally:
+        desk.close()
+
+
+@pytest.mark.parametrize("login", ["shared", "direct"])
+def test_nobody_known_halfway_through_a_statement_decides_nothing(
+        central, shared, desks, tmp_path, valid_request, clean_env, login):
+    # Row A is read as the counter (row security's checks are made once, on the first row);
+    # row B's SET drops the key, or sets the role to the counters' group: the guard then
+    # knows nobody, and nobody on the desks' side is a counter with no say.
+    riyadh = shared["riyadh"]
+    if login == "shared":
+        desk = shared_desk(central, tmp_path, riyadh, "101", 1, central.dsn(shared["login"]))
+        switch = "set_config('tawasul.desk_key', '', false) = ''"
+    else:
+        desk = desks("101", 3)
+        switch = f"set_config('role', '{central.prefix}_counter', false) <> ''"
+    try:
+        a, b = two_requests(central, desk, valid_request)
+    finally:
+        if login == "shared":
+            desk.close()
+    with raw(central.dsn(shared["login"] if login == "shared" else desk.role)) as conn:
+        if login == "shared":
+            become(conn, riyadh.role, desk_key(riyadh.password, riyadh.role))
+        with pytest.raises((psycopg.errors.InsufficientPrivilege,
+                            psycopg.errors.CheckViolation)):
+            conn.execute(DECIDE_SECOND_ROW.format(switch=switch), {"a": a, "b": b})
+    assert central.scalar("SELECT status FROM requests WHERE id = %s", b) == "submitted"
+
+
+def test_the_shared_login_without_a_key_reads_no_row_of_no_centre(central, shared):
+    with central.admin() as conn:
+        hub.put_user(conn, "hq.admin", "supervisor", "$argon2id$not-for-desks", centre=None)
+    assert central.scalar("SELECT count(*) FROM changes WHERE centre IS NULL") > 0
+    with raw(central.dsn(shared["login"])) as conn:
+        for table in ("users", "changes", "closures", "blobs"):
+            assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
+        horizon = "0"
+        assert conn.execute("SELECT count(id) FROM tawasul_pull(%s::xid8, 0, 100)",
+                            (horizon,)).fetchone() == (0,)
+    with raw(central.dsn(shared["riyadh"].role)) as conn:  # a counter still receives them
+        assert conn.execute("SELECT count(*) FROM users").fetchone()[0] > 0  # type: ignore[index]
+
+
+def test_a_key_stops_working_when_the_counters_login_is_disabled(central, shared):
+    riyadh = shared["riyadh"]
+    with raw(central.dsn(shared["login"])) as conn:
+        become(conn, riyadh.role, desk_key(riyadh.password, riyadh.role))
+        assert conn.execute("SELECT tawasul_caller(current_user)").fetchone() == (riyadh.role,)
+    with central.admin() as conn:
+        conn.execute(f'ALTER ROLE "{riyadh.role}" NOLOGIN')
+    with raw(central.dsn(shared["login"])) as conn:
+        become(conn, riyadh.role, desk_key(riyadh.password, riyadh.role))
+        assert conn.execute("SELECT tawasul_caller(current_user)").fetchone() == (None,)
+
+
+def test_only_the_shared_login_can_try_desk_keys(central, shared):
+    riyadh = shared["riyadh"]
+    with raw(central.dsn(shared["jeddah"].role)) as conn:  # another counter's own login
+        become(conn, riyadh.role, desk_key(riyadh.password, riyadh.role))
+        assert conn.execute("SELECT tawasul_desk_role()").fetchone() == (None,)
+
+
+def test_a_desk_on_the_shared_login_refuses_transaction_pooling(tmp_path, clean_env):
+    config = tmp_path / "desk.toml"
+    config.write_text('[central]\ndsn = "host=pgbouncer user=t_desks"\npooled = true\n'
+                      'desk_role = "t_c101_01"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="session mode"):
+        load_settings(config)
