@@ -62,18 +62,28 @@ def test_a_centre_never_reads_another_centres_requests(central, two_centres):
 def test_a_temporary_table_does_not_change_who_a_counter_is(central, two_centres):
     riyadh, jeddah = two_centres
     with as_role(central, riyadh.role) as conn:
-        # Temporary tables come first in a session's search path: a table named as central's
-        # would say this role is Jeddah's counter. Central's database refuses them.
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute("CREATE TEMP TABLE counters (role_name name, kind text, centre text, "
-                         "counter int, may_decide bool, desk_id uuid, desk_label text)")
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            conn.execute("CREATE TABLE public.counters_x (role_name name)")
-        conn.execute("SET search_path = pg_temp, public")
+        # Temporary tables come first in a session's search path: tables named as central's,
+        # saying this role is Jeddah's counter and may decide.
+        conn.execute("CREATE TEMP TABLE counters (role_name name, kind text, centre text, "
+                     "counter int, may_decide bool, desk_id uuid, desk_label text)")
+        conn.execute("INSERT INTO counters VALUES (current_user, 'counter', '202', 1, true, "
+                     "NULL, NULL)")
+        conn.execute("CREATE TEMP TABLE lifecycle_edges (from_status text, to_status text, "
+                     "clerk_allowed bool)")
+        conn.execute("INSERT INTO lifecycle_edges VALUES ('submitted', 'accepted', true)")
+        conn.execute("CREATE TEMP TABLE desk_keys (role_name name, key_hash bytea)")
         assert conn.execute("SELECT tawasul_centre(), tawasul_counter()").fetchone() == \
             ("101", 1)
         assert conn.execute("SELECT count(*), count(*) FILTER (WHERE centre = '202') "
                             "FROM requests").fetchone() == (3, 0)
+        number = conn.execute("SELECT number FROM requests LIMIT 1").fetchone()[0]
+        with pytest.raises((psycopg.errors.InsufficientPrivilege,
+                            psycopg.errors.CheckViolation)), conn.transaction():
+            # The request guard still knows the role for what it is: no decision.
+            conn.execute("UPDATE requests SET status = 'accepted' WHERE number = %s",
+                         (number,))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("CREATE TABLE public.counters_x (role_name name)")
     with as_role(central, jeddah.role) as conn:  # Jeddah's own requests are still its own
         assert conn.execute("SELECT count(*) FROM requests WHERE centre = '202'"
                             ).fetchone()[0] == 2
