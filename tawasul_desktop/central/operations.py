@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from tawasul_desktop.domain.lifecycle import RULES, Action, Role, status_name
@@ -653,10 +652,16 @@ def feed_since(conn: Conn, xid: str) -> dt.datetime | None:
 # The whole pull in one statement (its own transaction): one snapshot serves the horizon and
 # the scan (pg_current_snapshot() is the statement's), so no REPEATABLE READ transaction, no
 # SET, one round trip; the horizon and central's clock come even when no row does.
+# The payload comes as its text and a batch's payloads are decoded in one json.loads (a
+# JSON array of them): per row, psycopg's jsonb loader spent more than the statement did.
 _PULL = ("SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon, "
-         "clock_timestamp() AS now, f.* FROM (SELECT 1) AS one LEFT JOIN ("
+         "clock_timestamp() AS now, f.id, f.xid_text, f.kind, f.entity_id, f.payload::text "
+         "FROM (SELECT 1) AS one LEFT JOIN ("
          + _FEED.replace("SELECT f.id,", "SELECT f.xid, f.id,", 1)
          + ") AS f ON true ORDER BY f.xid, f.id")
+# The same columns from central's tawasul_pull() (c0011), the payload as text likewise.
+_PULL_FUNCTION = ("SELECT horizon, now, id, xid_text, kind, entity_id, payload::text "
+                  "FROM tawasul_pull(%(xid)s::xid8, %(id)s::bigint, %(limit)s)")
 
 
 # Centrals without tawasul_pull() (before c0011), by server address: asked once a process.
@@ -674,24 +679,35 @@ def pull_changes(conn: Conn, after: tuple[str, int], limit: int) -> FeedBatch:
     """
     server = (conn.info.host, str(conn.info.port), conn.info.dbname)
     params = {"xid": after[0], "id": after[1], "limit": limit}
-    rows: list[dict[str, Any]] | None = None
+    rows: list[tuple[Any, ...]] | None = None
     if server not in _NO_PULL_FUNCTION:
         try:
             with contextlib.nullcontext() if conn.autocommit else conn.transaction(), \
-                    conn.cursor(row_factory=dict_row) as cur:
-                cur.execute("SELECT * FROM tawasul_pull(%(xid)s::xid8, %(id)s::bigint, "
-                            "%(limit)s)", params)
+                    conn.cursor() as cur:
+                cur.execute(_PULL_FUNCTION, params)
                 rows = cur.fetchall()
         except psycopg.errors.UndefinedFunction:
             _NO_PULL_FUNCTION.add(server)
     if rows is None:
         since = feed_since(conn, after[0])  # its own statement: a value the planner prunes with
-        with conn.cursor(row_factory=dict_row) as cur:
+        with conn.cursor() as cur:
             cur.execute(_PULL, {**params, "since": since})
             rows = cur.fetchall()
-    changes = [Change(r["id"], r["xid_text"], r["kind"], r["entity_id"], r["payload"])
-               for r in rows if r["id"] is not None]
-    return FeedBatch(changes, rows[0]["horizon"], limit, rows[0]["now"])
+    found = [r for r in rows if r[2] is not None]
+    payloads = _json_values([r[6] for r in found])
+    changes = [Change(r[2], r[3], r[4], r[5], payload)
+               for r, payload in zip(found, payloads, strict=True)]
+    return FeedBatch(changes, rows[0][0], limit, rows[0][1])
+
+
+def _json_values(texts: Sequence[str | None]) -> list[Any]:
+    """Each JSON text decoded (None for SQL NULL), as json.loads of each would: one parse of
+    them all as a JSON array (each is a whole JSON value from PostgreSQL's own output)."""
+    if not texts:
+        return []
+    values: list[Any] = json.loads("[" + ",".join("null" if t is None else t for t in texts)
+                                   + "]")
+    return values
 
 
 def feed_position(conn: Conn, after: tuple[str, int]) -> tuple[int, int]:

@@ -39,17 +39,43 @@ from tawasul_desktop.storage.raw_sql import driver_sql
 GENESIS = "0" * 64
 
 
+def _one_shot(encoder: json.JSONEncoder) -> Callable[[Any], str]:
+    """``encoder.encode`` with its C scanner made once: ``JSONEncoder.encode`` builds one per
+    value, which costs as much as the encoding itself over a pull's thousands of entries.
+    The scanner is the one ``encode`` would use, so the text is the same (tested against
+    json.dumps); without the C accelerator, or if its signature ever changes, plain encode."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None or encoder.indent is not None:
+        return encoder.encode
+    escape = (json.encoder.encode_basestring_ascii if encoder.ensure_ascii
+              else json.encoder.encode_basestring)
+    try:  # no circular check (markers None): audit values are plain data
+        scan = make(None, encoder.default, escape, None, encoder.key_separator,
+                    encoder.item_separator, encoder.sort_keys, encoder.skipkeys,
+                    encoder.allow_nan)
+    except TypeError:
+        return encoder.encode
+    join = "".join
+
+    def encode(value: Any) -> str:
+        return join(scan(value, 0))
+
+    return encode
+
+
 # Made once: json.dumps with options builds a new encoder per call, which a batch of
 # thousands of entries (a pull) feels. The output is the same as json.dumps with these options.
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str,
                               separators=(",", ":"))
 _HASHED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_encode_canonical = _one_shot(_CANONICAL)
+_encode_hashed = _one_shot(_HASHED)
 
 
 def _canonical(value: Any) -> str | None:
     if value is None:
         return None
-    return _CANONICAL.encode(value)
+    return _encode_canonical(value)
 
 
 def _moment_text(at: dt.datetime) -> str:
@@ -58,7 +84,7 @@ def _moment_text(at: dt.datetime) -> str:
 
 def _hash_text(prev_hash: str, at_text: str, actor: str, action: str, entity: str,
                entity_id: str, old: str | None, new: str | None) -> str:
-    payload = _HASHED.encode([prev_hash, at_text, actor, action, entity, entity_id, old, new])
+    payload = _encode_hashed([prev_hash, at_text, actor, action, entity, entity_id, old, new])
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -246,14 +272,20 @@ class AuditLog:
         when_text = _moment_text(when)
         conn = self.session.connection()
         stored_at = _stored(conn.dialect, "at")(when)  # as the column type stores it
-        key = self._key
+        # The keyed hash's key schedule made once for the batch (entry_mac redoes it per call).
+        keyed = hmac.new(self._key, digestmod=hashlib.sha256) if self._key is not None else None
         prev = self._last_hash()
         rows = []
         for actor, action, entity, entity_id, old, new in items:
             old_s, new_s = _canonical(old), _canonical(new)
             digest = _hash_text(prev, when_text, actor, action, entity, entity_id, old_s, new_s)
+            mac = None
+            if keyed is not None:
+                one = keyed.copy()
+                one.update(digest.encode("ascii"))
+                mac = one.hexdigest()
             rows.append((stored_at, actor, action, entity, entity_id, old_s, new_s, prev, digest,
-                         entry_mac(key, digest) if key is not None else None))
+                         mac))
             prev = digest
         conn.exec_driver_sql(driver_sql(conn.dialect, _INSERT), rows)
         self._last = prev

@@ -7,6 +7,7 @@ outcomes and the cursor that moves past a batch of changes commit with what they
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import tomllib
 import uuid
@@ -230,19 +231,26 @@ def _parse_state(raw: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
-def _codecs(dialect: Dialect, columns: Sequence[str]) -> tuple[list[_Codec], list[_Codec]]:
-    """How each ``requests`` column is written and read on this dialect, as the ORM would."""
+def _codecs(dialect: Dialect, columns: Sequence[str]) -> tuple[list[_Codec | None],
+                                                               list[_Codec | None]]:
+    """How each ``requests`` column is written and read on this dialect, as the ORM would
+    (None: the value is stored as it is)."""
     table = cast(Table, Request.__table__)
     kinds = [table.c[c].type.dialect_impl(dialect) for c in columns]
-    return ([k.bind_processor(dialect) or _same for k in kinds],
-            [k.result_processor(dialect, None) or _same for k in kinds])
+    return ([k.bind_processor(dialect) for k in kinds],
+            [k.result_processor(dialect, None) for k in kinds])
 
 
 def _same(value: Any) -> Any:
     return value
 
 
+def _text(value: dt.date | None) -> str | None:
+    return None if value is None else str(value)
+
+
 _COLUMNS = (*_STATE, _ASSIGNEE)
+_LAST = len(_COLUMNS) - 1  # the assignee's place in a row
 
 
 def apply_request_states(session: Session, states: Iterable[dict[str, Any]],
@@ -251,53 +259,80 @@ def apply_request_states(session: Session, states: Iterable[dict[str, Any]],
     this desk holds. Returns how many changed (each with an audit entry).
 
     A pull brings thousands at once: rows are read, compared and written as the driver
-    stores them (one ``executemany``), without per-row ORM work; only a row that differs is
-    decoded, for its audit entry."""
-    latest: dict[uuid.UUID, dict[str, Any]] = {}
-    for raw in states:
-        # Lifecycle from the newest change; the assignee from the newest that names one.
-        key = uuid.UUID(str(raw["id"]))
-        latest[key] = {**latest.get(key, {}), **_parse_state(raw)}
-    if not latest:
-        return 0
+    stores them (one ``executemany``), without per-row ORM work; only a column whose stored
+    form differs is decoded, for the audit entry and to tell a real change from the same
+    value stored in another form."""
     conn = session.connection()
     dialect = conn.dialect
     (write_id, *writes), (_, *reads) = _codecs(dialect, ("id", *_COLUMNS))
-    write_now = _codecs(dialect, ("updated_at",))[0][0](now)
-    stored_ids = {write_id(key): key for key in latest}
+    store_id = write_id or _same
+    # Keyed by the id as stored (a str's hash is cached; a UUID's is computed each time).
+    latest: dict[Any, dict[str, Any]] = {}
+    keys: dict[Any, uuid.UUID] = {}
+    for raw in states:
+        # Lifecycle from the newest change; the assignee from the newest that names one.
+        key = uuid.UUID(str(raw["id"]))
+        stored_id = store_id(key)
+        state = _parse_state(raw)
+        prior = latest.get(stored_id)
+        latest[stored_id] = state if prior is None else {**prior, **state}
+        keys[stored_id] = key
+    if not latest:
+        return 0
+    # Remembered per value: a batch's due dates are a few days, written thousands of times.
+    encoders = [(i, functools.lru_cache(maxsize=4096)(w))
+                for i, w in enumerate(writes[:_LAST]) if w is not None]
+    keeps_none = all(w(None) is None for _, w in encoders)  # the usual: NULL stays NULL
+    write_assignee = writes[_LAST] or _same
+    decode = [r or _same for r in reads]
+    write_now = (_codecs(dialect, ("updated_at",))[0][0] or _same)(now)
     # Rows grouped by the columns that change: SQLite rewrites the entries of every index
     # over a column an UPDATE sets, changed or not (requests has a dozen indexes).
     updates: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}
     audits = []
-    ids = list(stored_ids)
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start:start + _CHUNK]
-        rows = conn.exec_driver_sql(driver_sql(
-            dialect, f"SELECT id, {', '.join(_COLUMNS)} FROM requests "
-                     f"WHERE id IN ({', '.join('?' * len(chunk))})"), tuple(chunk)).all()
-        for stored_id, *stored in rows:
-            key = stored_ids[stored_id]
-            wanted = latest[key]
-            if _ASSIGNEE not in wanted:  # kept unless the feed names one
-                wanted = {**wanted, _ASSIGNEE: reads[-1](stored[-1])}
-            new_row = [write(wanted[c]) for write, c in zip(writes, _COLUMNS, strict=True)]
-            if new_row == stored:
-                continue
-            old = {c: read(v) for read, c, v in zip(reads, _COLUMNS, stored, strict=True)}
-            new = {c: wanted[c] for c in _COLUMNS}
-            if old == new:  # stored in another form, same values: nothing changes
-                continue
-            changed = tuple(i for i, (a, b) in enumerate(zip(new_row, stored, strict=True))
-                            if a != b)
-            updates.setdefault(changed, []).append(
-                (*(new_row[i] for i in changed), write_now, stored_id))
-            before = {"status": old["status"], "due_date": old["due_date"]}
-            after = {"status": new["status"], "due_date": new["due_date"],
-                     "reason": new["decision_reason"], "by": new["decided_by"]}
-            if new[_ASSIGNEE] != old[_ASSIGNEE]:  # request_timeline reads it from here
-                before[_ASSIGNEE], after[_ASSIGNEE] = old[_ASSIGNEE], new[_ASSIGNEE]
-            audits.append((CENTRAL_ACTOR, ECHO_ACTION, "request", str(key),
-                           before, after))
+    ids = list(latest)
+    places = range(len(_COLUMNS))
+    cursor = conn.connection.cursor()  # the driver's rows: no Row objects for thousands
+    try:
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start:start + _CHUNK]
+            cursor.execute(driver_sql(
+                dialect, f"SELECT id, {', '.join(_COLUMNS)} FROM requests "
+                         f"WHERE id IN ({', '.join('?' * len(chunk))})"), tuple(chunk))
+            for stored_id, *stored in cursor.fetchall():
+                wanted = latest[stored_id]
+                new_row = [wanted[c] for c in _STATE]
+                for i, write in encoders:
+                    if new_row[i] is not None or not keeps_none:
+                        new_row[i] = write(new_row[i])
+                # The desk's own assignee is kept, as stored, unless central names one.
+                new_row.append(write_assignee(wanted[_ASSIGNEE]) if _ASSIGNEE in wanted
+                               else stored[_LAST])
+                if new_row == stored:
+                    continue
+                changed = tuple([i for i in places if new_row[i] != stored[i]])
+                # The columns whose stored form differs, read back: all equal to what central
+                # sent is the same value stored in another form, nothing changes. (A column
+                # stored alike reads back as the value written.)
+                old = {_COLUMNS[i]: decode[i](stored[i]) for i in changed}
+                if all([old[c] == wanted[c] for c in old]):
+                    continue
+                updates.setdefault(changed, []).append(
+                    (*[new_row[i] for i in changed], write_now, stored_id))
+                # Dates as their text: the audit log's JSON writes a date so (str), and
+                # making it here spares the encoder a call back per value.
+                due = _text(wanted["due_date"])
+                before = {"status": old.get("status", wanted["status"]),
+                          "due_date": _text(old["due_date"]) if "due_date" in old else due}
+                after = {"status": wanted["status"], "due_date": due,
+                         "reason": wanted["decision_reason"], "by": wanted["decided_by"]}
+                if _ASSIGNEE in old and old[_ASSIGNEE] != wanted[_ASSIGNEE]:
+                    # request_timeline reads it from here
+                    before[_ASSIGNEE], after[_ASSIGNEE] = old[_ASSIGNEE], wanted[_ASSIGNEE]
+                audits.append((CENTRAL_ACTOR, ECHO_ACTION, "request", str(keys[stored_id]),
+                               before, after))
+    finally:
+        cursor.close()
     for changed, rows_of in updates.items():
         columns = [_COLUMNS[i] for i in changed]
         conn.exec_driver_sql(driver_sql(dialect, "UPDATE requests SET " + ", ".join(

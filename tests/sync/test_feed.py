@@ -284,3 +284,41 @@ def test_sync_status_tells_a_desk_behind_central(desks, central, valid_request, 
     desk.sync()
     assert status_json(desk, monkeypatch, capsys)["behind_central"] is False
     assert states(desk.store) == central_states(central)
+
+
+# --- a batch's payloads decoded at once (issue 16, item 5) -------------------------------------
+
+
+ODD_PAYLOADS = ['{}', '[]', 'null', '0', '-12.5e-3', '12345678901234567890', '"نص"',
+                '"a\\"b\\\\c\\u0001d\\n"', '{"a": {"b": [1, 2.5, true, false, null]}}',
+                '{"ar": "صورة الهوية غير واضحة", "e": "\\ud83d\\ude00", "big": 1e300}',
+                '[",", "]", "[", "null"]']
+
+
+@pytest.mark.parametrize("path", ["function", "statement"])
+def test_a_batch_of_payloads_decodes_as_each_one_alone(desks, central, monkeypatch, path):
+    """pull_changes reads the payloads as text and decodes a batch in one parse: each comes
+    out as psycopg's own jsonb loader reads it, including values that are not objects, text
+    that holds JSON's own punctuation, and the first and last rows of a batch; through
+    central's tawasul_pull() (c0011) and through the statement sent to an older central."""
+    desk = desks()
+    with central.admin() as conn:
+        for text in ODD_PAYLOADS:
+            conn.execute("INSERT INTO changes (centre, counter, kind, entity_id, payload) "
+                         "VALUES ('101', 1, 'noise', 'x', %s::jsonb)", (text,))
+        expected = [r[0] for r in conn.execute("SELECT payload FROM changes ORDER BY xid, id")]
+    wait_for_feed(central)
+    conn = desk.engine.connect()  # the counter's own login
+    if path == "statement":
+        monkeypatch.setattr(hub, "_NO_PULL_FUNCTION",
+                            {(conn.info.host, str(conn.info.port), conn.info.dbname)})
+    got: list[Any] = []
+    cursor = ("0", 0)
+    for _ in range(len(ODD_PAYLOADS)):  # batches of 4: the parse's edges in several places
+        batch = hub.pull_changes(conn, cursor, 4)
+        got += [c.payload for c in batch.changes]
+        cursor = batch.next_cursor(cursor)
+        if batch.complete:
+            break
+    assert got == expected and len(got) == len(ODD_PAYLOADS)
+    assert [type(v) for v in got] == [type(v) for v in expected]
