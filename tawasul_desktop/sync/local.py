@@ -58,30 +58,14 @@ def sync_state(session: Session) -> SyncState:
 
 
 def pending_ops(session: Session, after_seq: int, limit: int) -> list[OutgoingOp]:
-    # Through the driver: a push reads thousands of entries, and the ORM's per-row type
-    # processing cost several times the query itself. The columns come back as stored (on
-    # SQLite: ids as hex text, times as naive UTC text) and are converted here as the
-    # model's types would.
-    conn = session.connection()
-    rows = conn.exec_driver_sql(driver_sql(conn.dialect, _PENDING_OPS),
-                                (PENDING, KIND_BLOB, after_seq, limit)).fetchall()
-    return [OutgoingOp(_uuid(op_id), seq, kind, version,
-                       None if request_id is None else _uuid(request_id), _utc(created_at),
-                       payload)
-            for op_id, seq, kind, version, request_id, created_at, payload in rows]
-
-
-_PENDING_OPS = ("SELECT op_id, seq, kind, schema_version, request_id, created_at, payload "
-                "FROM outbox WHERE state = ? AND kind != ? AND seq > ? ORDER BY seq LIMIT ?")
-
-
-def _uuid(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(hex=str(value))
-
-
-def _utc(value: Any) -> dt.datetime:
-    at = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
-    return at.replace(tzinfo=dt.UTC) if at.tzinfo is None else at.astimezone(dt.UTC)
+    rows = session.execute(
+        select(OutboxEntry.op_id, OutboxEntry.seq, OutboxEntry.kind, OutboxEntry.schema_version,
+               OutboxEntry.request_id, OutboxEntry.created_at, OutboxEntry.payload)
+        .where(OutboxEntry.state == PENDING, OutboxEntry.kind != KIND_BLOB,
+               OutboxEntry.seq > after_seq)
+        .order_by(OutboxEntry.seq).limit(limit)
+    ).all()
+    return [OutgoingOp(*r) for r in rows]
 
 
 @dataclass(frozen=True)
