@@ -7,7 +7,7 @@ same rows, or the same save without its outbox entry); nothing is asserted.
     python bench/bench_sync.py [--count 10000] [--memory-count 100000] [--quick]
     python bench/bench_sync.py --only feed [--feed-rows 200000]   # the feed figures alone
     python bench/bench_sync.py --only upload [--upload-files 10000] [--upload-kib 16]
-    python bench/bench_sync.py --only push-pull | --only link [--link-runs 3]
+    python bench/bench_sync.py --only push-pull [--repeat 3] | --only link [--link-runs 3]
 
 The server comes from $TAWASUL_BENCH_PG_DSN or $TAWASUL_TEST_PG_DSN (a superuser connection,
 default postgresql://postgres@127.0.0.1:5432/test); a scratch database is made and dropped.
@@ -158,8 +158,11 @@ def open_desk(work: Path, central: Central, name: str, counter: int = 1,
     return store, SyncEngine(store, CentralTarget(settings.central_dsn or ""), **engine_args)
 
 
-def bench_push_pull(work: Path, central: Central, count: int) -> None:
-    store, engine = open_desk(work, central, "push")
+def bench_push_pull(work: Path, central: Central, count: int,
+                    name: str = "push") -> dict[str, float]:
+    """Push and pull ``count`` requests, each beside its baselines; the figures come back
+    (for the medians of ``--repeat``)."""
+    store, engine = open_desk(work, central, name)
     rows = fill(store, count)
     with store.read() as session:
         outgoing = pending_ops(session, 0, count)
@@ -220,7 +223,7 @@ def bench_push_pull(work: Path, central: Central, count: int) -> None:
     with central.admin() as conn:
         conn.execute("UPDATE requests SET status = 'under_review', updated_at = now()")
         wait_for_horizon(conn)  # a session open elsewhere would leave the pull nothing to read
-    before = work / "pull-floor.sqlite3"  # the desk as the pull finds it, for the floor
+    before = work / f"{name}-pull-floor.sqlite3"  # the desk as the pull finds it, for the floor
     with contextlib.closing(sqlite3.connect(store.settings.db_path)) as src, \
             contextlib.closing(sqlite3.connect(before)) as dst:
         src.backup(dst)
@@ -251,6 +254,9 @@ def bench_push_pull(work: Path, central: Central, count: int) -> None:
           f"synchronous=FULL) {floor:.2f} s; pull against it {pull / floor:.1f}x")
     engine.close()
     store.close()
+    return {"push": push / copy_in, "push floor": copy_tables / copy_in,
+            "push against floor": push / copy_tables, "pull": pull / copy_out,
+            "pull against floor": pull / floor}
 
 
 def sqlite_floor(pulled: Path, before: Path, audit_after: int, batch: int) -> float:
@@ -586,6 +592,8 @@ def main() -> None:
                         help="files in the upload backlog")
     parser.add_argument("--upload-kib", type=int, default=16, help="size of each file")
     parser.add_argument("--link-runs", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="push-pull: runs (each on a fresh central) and their medians")
     args = parser.parse_args()
     central = Central()
     try:
@@ -598,7 +606,20 @@ def main() -> None:
                 if args.only == "upload":
                     return
             if args.only in ("all", "push-pull"):
-                bench_push_pull(work, central, args.count)
+                runs = [bench_push_pull(work, central, args.count)]
+                for run in range(1, args.repeat):  # each on a fresh central database
+                    again = Central()
+                    try:
+                        runs.append(bench_push_pull(work, again, args.count, f"push{run}"))
+                    finally:
+                        again.drop()
+                if len(runs) > 1:
+                    medians = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+                    print(f"medians of {len(runs)} runs: push {medians['push']:.1f}x the raw "
+                          f"COPY (floor {medians['push floor']:.1f}x, push against it "
+                          f"{medians['push against floor']:.1f}x); pull "
+                          f"{medians['pull']:.1f}x (against its floor "
+                          f"{medians['pull against floor']:.1f}x)")
             if args.only == "all":
                 bench_local_save(work, central, args.saves)
                 bench_memory(work, central, 20_000 if args.quick else args.memory_count)

@@ -213,9 +213,17 @@ def push_ops(conn: Conn, ops: Sequence[OutgoingOp], *, sent_at: dt.datetime, pol
                 new_submits.append(o)
         if new_submits:
             payloads = [o.payload for o in new_submits]
-            cur.execute(_INSERT_REQUESTS, {"skew": skew, "payloads": payloads})
-            if any(_NO_FILES not in p for p in payloads):
-                cur.execute(_INSERT_ATTACHMENTS, ([o.request_id for o in new_submits], payloads))
+            if all(_NO_FILES in p for p in payloads):
+                cur.execute(_INSERT_REQUESTS, {"skew": skew, "payloads": payloads})
+            else:
+                # The files come back from the payloads the insert parsed and go on alone
+                # (before, every payload was sent and parsed a second time for them).
+                cur.execute(_INSERT_REQUESTS_WITH_FILES, {"skew": skew, "payloads": payloads})
+                files = cur.fetchall()
+                if files:
+                    cur.execute(_INSERT_ATTACHMENTS,
+                                ([new_submits[n - 1].request_id for n, _ in files],
+                                 [f for _, f in files]))
         follow_ups = [o for o in ops if o.kind == KIND_FOLLOW_UP and o.op_id in fresh]
         if follow_ups:
             args = ([o.op_id for o in follow_ups], [o.request_id for o in follow_ups],
@@ -293,23 +301,34 @@ ins AS (
     RETURNING op_id)
 SELECT s.skew, s.newest, s.oldest, ARRAY(SELECT op_id FROM ins) FROM s
 """
-_INSERT_REQUESTS = f"""
+_INSERT_INTAKE = f"""
 INSERT INTO requests ({", ".join(REQUEST_COLUMNS)}, received_at, clock_skew_seconds,
                       attachments_pending)
 SELECT {", ".join(f"r.{c}" for c in REQUEST_COLUMNS)}, clock_timestamp(), %(skew)s,
-       EXISTS (SELECT 1 FROM jsonb_array_elements(i.payload->'attachments') a
+       EXISTS (SELECT 1 FROM jsonb_array_elements(p.payload->'attachments') a
                WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = a->>'sha256'))
-FROM unnest(%(payloads)b::text[]::jsonb[]) WITH ORDINALITY AS i(payload, n)
-CROSS JOIN LATERAL jsonb_populate_record(NULL::requests, i.payload->'request') r
-ORDER BY i.n
+FROM p CROSS JOIN LATERAL jsonb_populate_record(NULL::requests, p.payload->'request') r
+ORDER BY p.n
 ON CONFLICT (id) DO NOTHING
+"""
+_PAYLOADS = "unnest(%(payloads)b::text[]::jsonb[]) WITH ORDINALITY AS p(payload, n)"
+_INSERT_REQUESTS = _INSERT_INTAKE.replace("FROM p CROSS", f"FROM {_PAYLOADS} CROSS")
+# With files: the requests, and the files of each request that names any (its position in
+# the batch, the files as text), so the attachments' insert parses those alone instead of
+# every payload again.
+_INSERT_REQUESTS_WITH_FILES = f"""
+WITH p AS MATERIALIZED (SELECT * FROM {_PAYLOADS}),
+ins AS ({_INSERT_INTAKE})
+SELECT p.n, (p.payload->'attachments')::text FROM p
+WHERE p.payload->'attachments' <> '[]'::jsonb
+ORDER BY p.n
 """
 _INSERT_ATTACHMENTS = """
 INSERT INTO request_attachments (request_id, position, document, display_name, media_type,
                                  size, sha256)
 SELECT i.request_id, a.position, a.document, a.display_name, a.media_type, a.size, a.sha256
-FROM unnest(%b::uuid[], %b::text[]::jsonb[]) AS i(request_id, payload)
-CROSS JOIN LATERAL jsonb_to_recordset(i.payload->'attachments') AS a(
+FROM unnest(%b::uuid[], %b::text[]::jsonb[]) AS i(request_id, files)
+CROSS JOIN LATERAL jsonb_to_recordset(i.files) AS a(
     position integer, document text, display_name text, media_type text, size bigint,
     sha256 text)
 ON CONFLICT DO NOTHING

@@ -24,6 +24,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -468,39 +469,69 @@ class SyncEngine:
     def _push(self, conn: psycopg.Connection[Any], report: SyncReport,
               progress: ProgressCallback, total: int,
               first: list[central.OutgoingOp] | None = None) -> None:
+        """Send the outbox in batches, one central transaction each. The desk's side of a
+        batch (reading the next one, settling the last) runs on a thread of its own while
+        central applies this one: SQLite and the wait on the socket both let go of the GIL,
+        so the two overlap instead of taking turns. Order is kept: a batch is read before it
+        is sent and settled only after central committed it (a crash in between leaves it
+        pending, and sent again it is answered as already there)."""
         assert self._identity is not None
-        after = 0
-        while True:
-            if first is not None:
-                batch, first = first, None
-            else:
-                with self.store.read() as session:
-                    batch = local.pending_ops(session, after,
-                                              self._push_window.limited(self.batch_size).size)
-            if not batch:
-                return
-            with _sized(self._push_window):
-                result = central.push_ops(conn, batch, sent_at=self.clock(),
-                                          policy=self.store.policy, identity=self._identity,
-                                          fault_hook=self.fault_hook)
-            if self.fault_hook is not None:
-                self.fault_hook("push.after_commit", conn)
-            report.clock_skew_seconds = result.clock_skew_seconds
-            with self.store.write() as session:
-                local.settle(session, batch, result.outcomes, self.clock())
-            for o in result.outcomes:
-                if o.outcome == APPLIED:
-                    report.pushed += 1
-                elif o.outcome == DUPLICATE:
-                    report.already_there += 1
-                elif o.outcome in (CONFLICT, REJECTED):
-                    p = o.problem or {}
-                    report.refused.append(RefusedOutcome(o.op_id, o.outcome, p.get("code", ""),
-                                                         p.get("message_en", ""),
-                                                         p.get("message_ar", "")))
-            after = batch[-1].seq
-            done = report.pushed + report.already_there + len(report.refused)
-            progress(SyncProgress("push", done, total))
+        window = self._push_window.limited(self.batch_size)
+        batch = first if first is not None else self._outgoing(0, window.size)
+        settling: Future[None] | None = None
+        try:
+            with ThreadPoolExecutor(1, thread_name_prefix="tawasul-sync-outbox") as desk:
+                while batch:
+                    # The next batch, as large as the window will be once this one commits
+                    # (if it does not, the pass ends and the read is dropped).
+                    ahead = desk.submit(self._outgoing, batch[-1].seq,
+                                        min(window.limit, window.size * 2))
+                    with _sized(window):
+                        result = central.push_ops(conn, batch, sent_at=self.clock(),
+                                                  policy=self.store.policy,
+                                                  identity=self._identity,
+                                                  fault_hook=self.fault_hook)
+                    if self.fault_hook is not None:
+                        self.fault_hook("push.after_commit", conn)
+                    report.clock_skew_seconds = result.clock_skew_seconds
+                    if settling is not None:
+                        settling.result()  # the last batch's bookkeeping failed: stop here
+                    settling = desk.submit(self._settle, batch, result.outcomes)
+                    self._count(report, result.outcomes)
+                    done = report.pushed + report.already_there + len(report.refused)
+                    progress(SyncProgress("push", done, total))
+                    batch = ahead.result()
+        except BaseException:
+            # Leaving the pool waited for the batch being settled; its own failure is only
+            # logged here (the batch stays pending and is answered as already there later).
+            if settling is not None and settling.exception() is not None:
+                log.warning("settling a pushed batch failed: %s",
+                            _short(settling.exception() or Exception()))
+            raise
+        if settling is not None:
+            settling.result()
+
+    def _outgoing(self, after: int, limit: int) -> list[central.OutgoingOp]:
+        with self.store.read() as session:
+            return local.pending_ops(session, after, limit)
+
+    def _settle(self, batch: list[central.OutgoingOp],
+                outcomes: list[central.OpOutcome]) -> None:
+        with self.store.write() as session:
+            local.settle(session, batch, outcomes, self.clock())
+
+    @staticmethod
+    def _count(report: SyncReport, outcomes: list[central.OpOutcome]) -> None:
+        for o in outcomes:
+            if o.outcome == APPLIED:
+                report.pushed += 1
+            elif o.outcome == DUPLICATE:
+                report.already_there += 1
+            elif o.outcome in (CONFLICT, REJECTED):
+                p = o.problem or {}
+                report.refused.append(RefusedOutcome(o.op_id, o.outcome, p.get("code", ""),
+                                                     p.get("message_en", ""),
+                                                     p.get("message_ar", "")))
 
     def _push_audit(self, conn: psycopg.Connection[Any], report: SyncReport,
                     progress: ProgressCallback) -> None:

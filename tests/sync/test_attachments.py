@@ -116,3 +116,44 @@ def test_bytes_that_do_not_match_their_hash_never_become_visible(desks, central,
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("SELECT content FROM blobs")  # a counter never reads files back
     assert central.scalar("SELECT count(*) FROM blobs WHERE sha256 = %s", digest) == 1
+
+
+def with_files(valid, *sizes: int):
+    """Files of random content (distinct from any other request's) of these sizes."""
+    return dataclasses.replace(valid, attachments=tuple(
+        Attachment("national_id_copy", f"{i}.pdf", "application/pdf", os.urandom(size))
+        for i, size in enumerate(sizes)))
+
+
+def test_each_request_gets_its_own_files_in_a_mixed_batch_sent_again(desks, central,
+                                                                     valid_request):
+    """The request insert hands each new request's files on by its place among the new
+    requests of the batch: requests already central (a batch sent again), a request without
+    files and requests with one or two files, in one batch, each end with their own."""
+    def stop_after_commit(point, conn):
+        if point == "push.after_commit":
+            raise Stop  # central committed, the desk keeps the batch pending
+
+    desk = desks(fault_hook=stop_after_commit)
+    sent_before = [with_files(valid_request(), 500, 501), with_files(valid_request(), 502)]
+    numbers = submit_many(desk.store, CLERK, sent_before)
+    with pytest.raises(Stop):
+        desk.engine.run_once()
+    desk.engine.fault_hook = None
+    mixed = [with_files(valid_request(), 600, 601), with_files(valid_request()),
+             with_files(valid_request(), 700), with_files(valid_request(), 800, 801)]
+    numbers += submit_many(desk.store, CLERK, mixed)
+    report = desk.sync()
+    assert report.pushed == 4 and report.already_there == 2 and report.pending_after == 0
+    expected = {number: [(i, a.document, a.name, hashlib.sha256(a.content).hexdigest())
+                         for i, a in enumerate(valid.attachments)]
+                for number, valid in zip(numbers, [*sent_before, *mixed], strict=True)}
+    with central.admin() as conn:
+        rows = conn.execute("SELECT r.number, a.position, a.document, a.display_name, a.sha256 "
+                            "FROM requests r JOIN request_attachments a ON a.request_id = r.id "
+                            "ORDER BY r.number, a.position").fetchall()
+    stored: dict[str, list] = {n: [] for n in expected}
+    for number, *attachment in rows:
+        stored[number].append(tuple(attachment))
+    assert stored == expected
+    assert central.scalar("SELECT count(*) FROM requests WHERE attachments_pending") == 0

@@ -158,3 +158,65 @@ def test_pending_operations_block_a_downgrade(store, valid_request):
     with pytest.raises(RuntimeError, match="outbox"):
         command.downgrade(alembic_config(store.engine), "0002")
     assert outbox_kinds(store) == before and current_revision(store.engine) == head_revision()
+
+
+def pending_submits(store) -> int:
+    with store.read() as session:
+        return len(session.execute(select(OutboxEntry.seq).where(
+            OutboxEntry.kind == KIND_SUBMIT, OutboxEntry.state == "pending")).all())
+
+
+def test_a_pass_cut_after_a_batch_keeps_that_batch_settled_and_the_next_pending(
+        desks, central, valid_request):
+    """The desk settles a batch while central works on the next (engine._push): a pass the
+    link cuts in the second batch still settles the first before it returns, and the cut
+    batch, rolled back centrally, stays pending."""
+    desk = desks(batch_size=3)
+    submit_many(desk.store, CLERK, [valid_request() for _ in range(7)])
+    commits = []
+
+    def cut_second_batch(point: str, conn) -> None:
+        if point == "push.after_commit":
+            commits.append(point)
+        elif point == "push.before_commit" and commits:
+            with central.admin() as admin_conn:
+                admin_conn.execute("SELECT pg_terminate_backend(%s, 10000)",
+                                   (conn.info.backend_pid,))
+
+    desk.engine.fault_hook = cut_second_batch
+    report = desk.engine.run_once()
+    assert not report.ok and report.pushed == 3
+    assert central.scalar("SELECT count(*) FROM requests") == 3
+    assert pending_submits(desk.store) == 4
+    desk.engine.fault_hook = None
+    report = desk.sync()
+    assert report.pushed == 4 and report.already_there == 0 and report.pending_after == 0
+    assert central.scalar("SELECT count(*) FROM requests") == 7
+
+
+def test_a_batch_the_desk_failed_to_settle_is_answered_as_already_there(
+        desks, central, valid_request, monkeypatch):
+    """Settling runs on the desk's thread: its failure stops the pass as before (the error
+    is raised, not lost in the thread), and the batch, committed centrally but still
+    pending at the desk, is recognised when sent again."""
+    desk = desks(batch_size=3)
+    submit_many(desk.store, CLERK, [valid_request() for _ in range(7)])
+    settled = []
+    real_settle = local.settle
+
+    def settle_fails_once(session, sent, outcomes, now):
+        settled.append(len(sent))
+        if len(settled) == 2:
+            raise OSError("disk full")
+        real_settle(session, sent, outcomes, now)
+
+    monkeypatch.setattr(local, "settle", settle_fails_once)
+    with pytest.raises(OSError, match="disk full"):
+        desk.engine.run_once()
+    # The third batch went while the second was being settled: central has all seven.
+    assert central.scalar("SELECT count(*) FROM requests") == 7
+    assert pending_submits(desk.store) == 4  # the first batch settled, not the others
+    monkeypatch.setattr(local, "settle", real_settle)
+    report = desk.sync()
+    assert report.ok and report.pushed == 0 and report.already_there == 4
+    assert report.pending_after == 0
