@@ -16,6 +16,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from tawasul_desktop.storage.models import OutboxEntry
+from tawasul_desktop.storage.raw_sql import insert_rows
 from tawasul_desktop.wire.opids import new_op_id
 from tawasul_desktop.wire.protocol import (
     KIND_BLOB,
@@ -55,9 +56,8 @@ def enqueue_new_requests(session: Session, new: Sequence[NewRequestRows], now: d
     # Files go after all requests: a request syncs at once, marked as having attachments pending.
     entries.extend(_entry(KIND_BLOB, None, now, {"sha256": sha, "size": size})
                    for sha, size in files.items())
-    if entries:
-        # Core insert: the ORM bulk path only adds bookkeeping for plain dicts.
-        session.execute(insert(cast(Table, OutboxEntry.__table__)), entries)
+    # Driver insert: the ORM bulk path and Core's executemany only add per-row bookkeeping.
+    insert_rows(session.connection(), cast(Table, OutboxEntry.__table__), entries)
 
 
 def enqueue_event(session: Session, req: Request, action: str, actor: Actor, reason: str | None,
