@@ -180,9 +180,10 @@ def draft_from_json(
             continue
         raw_path = _text(item.get("path"))
         document = _text(item.get("document"))
-        name = Path(raw_path.replace("\\", "/")).name or raw_path
+        path = Path(raw_path)
+        name = (path if "\\" not in raw_path else Path(raw_path.replace("\\", "/"))).name
+        name = name or raw_path
         try:
-            path = Path(raw_path)
             if confine:
                 resolved_base = resolved_base or base_dir.resolve()
                 path = confined_path(path, resolved_base, base_resolved=True)

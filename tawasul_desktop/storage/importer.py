@@ -26,6 +26,7 @@ from tawasul_desktop.domain.validation import validate_request
 from tawasul_desktop.storage.audit import AuditLog
 from tawasul_desktop.storage.models import Request
 from tawasul_desktop.storage.requests import (
+    BatchMemo,
     NewRequestRows,
     build_request_rows,
     display_number,
@@ -257,7 +258,7 @@ def _store_batch(
                 )
             )
         calendar = store.calendar(session)
-        known_files: set[str] = set()  # this transaction's: lines often share a file
+        memo = BatchMemo()  # lines often share a file and a submission moment
         rows: list[NewRequestRows] = []
         for index, (ready, when, duplicate_ref) in enumerate(accepted):
             duplicate_id = (
@@ -274,7 +275,7 @@ def _store_batch(
                     calendar=calendar,
                     duplicate_of=duplicate_id,
                     import_key=ready.key,
-                    known_files=known_files,
+                    batch=memo,
                 )
             )
         write_new_requests(session, rows, AuditLog(session), now)

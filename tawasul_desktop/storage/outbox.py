@@ -26,6 +26,7 @@ from tawasul_desktop.wire.protocol import (
     OP_SCHEMA_VERSION,
     PENDING,
     dumps,
+    json_default,
 )
 
 if TYPE_CHECKING:
@@ -43,14 +44,36 @@ def _entry(kind: str, request_id: uuid.UUID | None, now: dt.datetime,
             "state": PENDING}
 
 
+_JSON_NATIVE = (str, int, float, list, tuple, dict, type(None))
+
+
+def _as_text(row: dict[str, Any], moments: dict[tuple[Any, ...], Any]) -> dict[str, Any]:
+    """``row`` with each value the wire's JSON writes through its ``default`` turned already,
+    by that same function: the same text, without a call back from the encoder for every
+    value, and a batch's moments and dates (most rows share them) turned once each."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if isinstance(value, _JSON_NATIVE):
+            out[key] = value
+        elif isinstance(value, dt.date):  # and datetimes; equal instants may differ in offset
+            seen = (type(value), value, getattr(value, "utcoffset", lambda: None)())
+            if seen not in moments:
+                moments[seen] = json_default(value)
+            out[key] = moments[seen]
+        else:
+            out[key] = json_default(value)
+    return out
+
+
 def enqueue_new_requests(session: Session, new: Sequence[NewRequestRows], now: dt.datetime) -> None:
     """Queue confirmed requests (with their attachments' metadata) and their files' uploads."""
     entries = []
     files: dict[str, int] = {}
+    moments: dict[tuple[Any, ...], Any] = {}
     for n in new:
         attachments = [{k: a[k] for k in _ATTACHMENT_KEYS} for a in n.attachments]
         entries.append(_entry(KIND_SUBMIT, n.row["id"], now,
-                              {"request": n.row, "attachments": attachments}))
+                              {"request": _as_text(n.row, moments), "attachments": attachments}))
         for a in n.attachments:
             files.setdefault(a["sha256"], a["size"])
     # Files go after all requests: a request syncs at once, marked as having attachments pending.

@@ -5,6 +5,7 @@ does not import the module that opens, migrates and backs up the database."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Dialect, Table
@@ -15,8 +16,14 @@ def driver_sql(dialect: Dialect, sql: str) -> str:
     return sql if dialect.paramstyle == "qmark" else sql.replace("?", "%s")
 
 
-def _same(value: Any) -> Any:
-    return value
+def _tuple_of(names: list[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """A row's values under ``names``, as a tuple, in one C call when there are several."""
+    if len(names) > 1:
+        return itemgetter(*names)
+    if names:
+        name = names[0]
+        return lambda row: (row[name],)
+    return lambda row: ()
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -30,7 +37,6 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     if not rows:
         return
     dialect = conn.dialect
-    given = list(rows[0])
     defaults: dict[str, Any] = {}
     for column in table.columns:
         if column.name in rows[0] or column.default is None:
@@ -38,17 +44,23 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         if not column.default.is_scalar:  # a callable or sequence: made per row by SQLAlchemy
             raise ValueError(f"insert_rows: {table.name}.{column.name} needs its value given")
         defaults[column.name] = getattr(column.default, "arg", None)
-    names = given + list(defaults)
-    processors: list[Callable[[Any], Any]] = [
-        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) or _same
-        for name in names
-    ]
-    write_given = list(zip(given, processors, strict=False))
+
+    def processor(name: str) -> Callable[[Any], Any] | None:
+        return table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+
+    # Values the driver takes as they are are picked in one C call; the others converted.
+    plain = [name for name in rows[0] if processor(name) is None]
+    converted = [(name, write) for name in rows[0] if (write := processor(name)) is not None]
     fixed = tuple(
-        write(defaults[name]) for name, write in zip(names[len(given):],
-                                                     processors[len(given):], strict=True)
+        value if (write := processor(name)) is None else write(value)
+        for name, value in defaults.items()
     )
-    params = [tuple(write(row[name]) for name, write in write_given) + fixed for row in rows]
+    pick = _tuple_of(plain)
+    params = [
+        pick(row) + tuple([write(row[name]) for name, write in converted]) + fixed
+        for row in rows
+    ]
+    names = [*plain, *(name for name, _ in converted), *defaults]
     quote = dialect.identifier_preparer
     columns = ", ".join(quote.quote(name) for name in names)
     marks = ", ".join("?" * len(names))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -259,16 +259,31 @@ class NewRequestRows:
     audit: tuple[str, str, str, str, Any, Any]
 
 
+@dataclass
+class BatchMemo:
+    """What the requests written in one transaction share, worked out once: the digests of
+    the files already put in it (BlobStore.put), and the effective day and due date of each
+    submission moment (one calendar for the whole transaction)."""
+
+    files: set[str] = field(default_factory=set)
+    due: dict[dt.datetime, tuple[dt.date, dt.date]] = field(default_factory=dict)
+
+
 def build_request_rows(store: Store, actor: Actor, valid: ValidRequest, *, number: str,
                        submitted_at: dt.datetime, now: dt.datetime, calendar: WorkingCalendar,
                        duplicate_of: uuid.UUID | None = None,
                        import_key: str | None = None,
-                       known_files: set[str] | None = None) -> NewRequestRows:
+                       batch: BatchMemo | None = None) -> NewRequestRows:
     """Rows for a new request. Attachment files are written (flushed, renamed) here, so the
-    caller must already hold the write transaction that will reference them; ``known_files``
-    (a batch's) holds the digests already written in that transaction (BlobStore.put)."""
-    effective_day, due_date = due_dates(submitted_at, calendar, store.policy.timing)
-    digests = [store.blobs.put(a.content, known_files) for a in valid.attachments]
+    caller must already hold the write transaction that will reference them; ``batch``
+    carries what earlier requests of that transaction already worked out."""
+    if batch is None:
+        batch = BatchMemo()
+    dates = batch.due.get(submitted_at)  # equal instants: the same local day, the same dates
+    if dates is None:
+        dates = batch.due[submitted_at] = due_dates(submitted_at, calendar, store.policy.timing)
+    effective_day, due_date = dates
+    digests = [store.blobs.put(a.content, batch.files) for a in valid.attachments]
     request_id = uuid.uuid4()
     row: dict[str, Any] = {
         "id": request_id, "number": number, "centre": store.settings.centre_code,
