@@ -7,7 +7,9 @@ Saudi numbering plan by ``phonenumbers``: only numbers of region SA and type MOB
 
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
+from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -70,6 +72,31 @@ def normalise_mobile(text: str, field: str) -> str | Problem:
     national = _national_number(compact_number(text))
     mobile = _saudi_mobile(national) if national is not None else None
     return mobile if mobile is not None else Problem.of("mobile.invalid", field)
+
+
+def _memoise_domain_check() -> None:
+    """Remember email_validator's check of an address's domain part (IDNA mapping, a Unicode
+    table lookup per character: two thirds of validating an address), which is a pure
+    function of the domain and two flags: the addresses of a backlog are many, their domains
+    few. Only the module function validate_email calls is wrapped; what it returns is only
+    read there (a copy is handed out all the same), and a refused domain raises every time,
+    as lru_cache keeps no exceptions. Should a release of email_validator lay its module out
+    otherwise, nothing is wrapped and every address is checked whole, as before."""
+    module = sys.modules.get("email_validator.validate_email")
+    check = getattr(module, "validate_email_domain_name", None)
+    if module is None or not callable(check) or hasattr(check, "cache_info"):
+        return
+    remembered = lru_cache(maxsize=1024)(check)
+
+    def domain_check(*args: Any, **kwargs: Any) -> Any:
+        found = remembered(*args, **kwargs)
+        return dict(found) if isinstance(found, dict) else found
+
+    domain_check.cache_info = remembered.cache_info  # type: ignore[attr-defined]
+    module.validate_email_domain_name = domain_check  # type: ignore[attr-defined]
+
+
+_memoise_domain_check()
 
 
 @lru_cache(maxsize=8192)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 PDF = "application/pdf"
 JPEG = "image/jpeg"
@@ -47,6 +48,16 @@ def display_name(name: object, fallback: str = "file") -> str:
     collapsed, and long names shortened in the middle, keeping the extension.
     """
     text = name if isinstance(name, str) else ("" if name is None else str(name))
+    # An import names the same few files on many lines; a long (hostile) name is not kept.
+    if len(text) <= _REMEMBERED_NAME_CHARS:
+        return _remembered_display_name(text, fallback)
+    return _display_name(text, fallback)
+
+
+_REMEMBERED_NAME_CHARS = 4 * DISPLAY_NAME_MAX_CHARS
+
+
+def _display_name(text: str, fallback: str) -> str:
     base = text[max(text.rfind("/"), text.rfind("\\")) + 1 :]
     # Bound the work before the per-character pass; the tail holds the extension.
     if len(base) > 4 * DISPLAY_NAME_MAX_CHARS:
@@ -64,3 +75,6 @@ def display_name(name: object, fallback: str = "file") -> str:
         else:
             base = base[: DISPLAY_NAME_MAX_CHARS - 1].rstrip() + "…"
     return base
+
+
+_remembered_display_name = lru_cache(maxsize=4096)(_display_name)

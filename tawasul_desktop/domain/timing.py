@@ -119,14 +119,26 @@ def compute_timing(
     timing_policy: TimingPolicy,
     paused_working_days: int = 0,
 ) -> RequestTiming:
-    day = effective_day(submitted_at, calendar)
+    day, due = due_dates(submitted_at, calendar, timing_policy, paused_working_days)
     return RequestTiming(
         submitted_at=submitted_at,
         effective_day=day,
-        due_date=due_date_for(
-            day, calendar, timing_policy.resolution_working_days, paused_working_days
-        ),
+        due_date=due,
         follow_up_from=follow_up_from(submitted_at, timing_policy, calendar),
+    )
+
+
+def due_dates(
+    submitted_at: dt.datetime,
+    calendar: WorkingCalendar,
+    timing_policy: TimingPolicy,
+    paused_working_days: int = 0,
+) -> tuple[dt.date, dt.date]:
+    """The effective day and the due date: compute_timing without the follow-up moment,
+    which a stored request does not keep (and which costs most of the work)."""
+    day = effective_day(submitted_at, calendar)
+    return day, due_date_for(
+        day, calendar, timing_policy.resolution_working_days, paused_working_days
     )
 
 

@@ -40,17 +40,30 @@ class BlobStore:
     def exists(self, digest: str) -> bool:
         return self.path_for(digest).is_file()
 
-    def put(self, content: bytes) -> str:
-        """Store content durably; return its digest. Idempotent: the same bytes are stored once."""
+    def put(self, content: bytes, known: set[str] | None = None) -> str:
+        """Store content durably; return its digest. Idempotent: the same bytes are stored once.
+
+        ``known``: the digests this caller has already put within the write transaction it
+        holds (an import's batch, whose lines often share a file); such a file is not looked
+        for again, and a digest put here is added. Only within that transaction: a sweep,
+        which removes files no committed row references, waits for the write lock."""
         digest = sha256_hex(content)
+        if known is not None and digest in known:
+            return digest
+        self._put(content, digest)
+        if known is not None:
+            known.add(digest)
+        return digest
+
+    def _put(self, content: bytes, digest: str) -> None:
         target = self.path_for(digest)
         try:
             found = os.stat(target)
         except (FileNotFoundError, NotADirectoryError):
             pass
-        else:  # one stat, not two: an import of 10,000 lines sharing a file asks 20,000 times
+        else:  # one stat, not two
             if stat.S_ISREG(found.st_mode) and found.st_size == len(content):
-                return digest
+                return
         private_dir(target.parent)
         fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=target.parent)
         try:
@@ -63,7 +76,6 @@ class BlobStore:
             Path(tmp).unlink(missing_ok=True)
             raise
         _fsync_dir(target.parent)
-        return digest
 
     def read(self, digest: str) -> bytes:
         return self.path_for(digest).read_bytes()

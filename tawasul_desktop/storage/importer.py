@@ -26,6 +26,7 @@ from tawasul_desktop.domain.validation import validate_request
 from tawasul_desktop.storage.audit import AuditLog
 from tawasul_desktop.storage.models import Request
 from tawasul_desktop.storage.requests import (
+    BatchMemo,
     NewRequestRows,
     build_request_rows,
     display_number,
@@ -36,7 +37,7 @@ from tawasul_desktop.storage.requests import (
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
 
-BATCH = 500
+BATCH = 2000
 BATCH_BYTES = 64 * 1024 * 1024
 
 
@@ -63,9 +64,13 @@ class _Ready:
     submitted_at: dt.datetime | None
 
 
+# Made once (json.dumps with options builds an encoder per call); the same text as
+# json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def _line_key(obj: object) -> str:
-    canonical = json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_CANONICAL.encode(obj).encode("utf-8")).hexdigest()
 
 
 def _submitted_at(obj: dict[str, object], now: dt.datetime) -> dt.datetime | None | Problem:
@@ -89,6 +94,7 @@ def _prepare(
     now: dt.datetime,
     confine: bool = True,
     verdicts: VerdictMemo | None = None,
+    resolved_base: Path | None = None,
 ) -> _Ready | LineFailure | None:
     if not text.strip():
         return None
@@ -104,7 +110,8 @@ def _prepare(
         else:
             submitted_at = when
     draft, shape = draft_from_json(
-        obj, base, store.policy.intake.max_file_bytes, confine=confine
+        obj, base, store.policy.intake.max_file_bytes, confine=confine,
+        resolved_base=resolved_base,
     )
     if not isinstance(obj, dict):
         return LineFailure(
@@ -141,6 +148,8 @@ def import_lines(
     batch_bytes = 0
     # Lines of a backlog often attach the same file (a form, a shared ID copy): decode it once.
     verdicts = VerdictMemo()
+    # Attachment paths are confined to the folder, resolved once for the file, not per line.
+    resolved_base = None if allow_outside else base.resolve()
 
     def flush() -> None:
         before = (report.imported, report.skipped, len(report.failed))
@@ -154,7 +163,8 @@ def import_lines(
     try:
         for number, text in enumerate(lines, start=1):
             prepared = _prepare(
-                store, number, text, base, now, confine=not allow_outside, verdicts=verdicts
+                store, number, text, base, now, confine=not allow_outside, verdicts=verdicts,
+                resolved_base=resolved_base,
             )
             if isinstance(prepared, LineFailure):
                 report.failed.append(prepared)
@@ -248,6 +258,7 @@ def _store_batch(
                 )
             )
         calendar = store.calendar(session)
+        memo = BatchMemo()  # lines often share a file and a submission moment
         rows: list[NewRequestRows] = []
         for index, (ready, when, duplicate_ref) in enumerate(accepted):
             duplicate_id = (
@@ -264,6 +275,7 @@ def _store_batch(
                     calendar=calendar,
                     duplicate_of=duplicate_id,
                     import_key=ready.key,
+                    batch=memo,
                 )
             )
         write_new_requests(session, rows, AuditLog(session), now)

@@ -16,6 +16,7 @@ from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from tawasul_desktop.storage.models import OutboxEntry
+from tawasul_desktop.storage.raw_sql import insert_rows
 from tawasul_desktop.wire.opids import new_op_id
 from tawasul_desktop.wire.protocol import (
     KIND_BLOB,
@@ -25,6 +26,7 @@ from tawasul_desktop.wire.protocol import (
     OP_SCHEMA_VERSION,
     PENDING,
     dumps,
+    json_default,
 )
 
 if TYPE_CHECKING:
@@ -42,22 +44,43 @@ def _entry(kind: str, request_id: uuid.UUID | None, now: dt.datetime,
             "state": PENDING}
 
 
+_JSON_NATIVE = (str, int, float, list, tuple, dict, type(None))
+
+
+def _as_text(row: dict[str, Any], moments: dict[tuple[Any, ...], Any]) -> dict[str, Any]:
+    """``row`` with each value the wire's JSON writes through its ``default`` turned already,
+    by that same function: the same text, without a call back from the encoder for every
+    value, and a batch's moments and dates (most rows share them) turned once each."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if isinstance(value, _JSON_NATIVE):
+            out[key] = value
+        elif isinstance(value, dt.date):  # and datetimes; equal instants may differ in offset
+            seen = (type(value), value, getattr(value, "utcoffset", lambda: None)())
+            if seen not in moments:
+                moments[seen] = json_default(value)
+            out[key] = moments[seen]
+        else:
+            out[key] = json_default(value)
+    return out
+
+
 def enqueue_new_requests(session: Session, new: Sequence[NewRequestRows], now: dt.datetime) -> None:
     """Queue confirmed requests (with their attachments' metadata) and their files' uploads."""
     entries = []
     files: dict[str, int] = {}
+    moments: dict[tuple[Any, ...], Any] = {}
     for n in new:
         attachments = [{k: a[k] for k in _ATTACHMENT_KEYS} for a in n.attachments]
         entries.append(_entry(KIND_SUBMIT, n.row["id"], now,
-                              {"request": n.row, "attachments": attachments}))
+                              {"request": _as_text(n.row, moments), "attachments": attachments}))
         for a in n.attachments:
             files.setdefault(a["sha256"], a["size"])
     # Files go after all requests: a request syncs at once, marked as having attachments pending.
     entries.extend(_entry(KIND_BLOB, None, now, {"sha256": sha, "size": size})
                    for sha, size in files.items())
-    if entries:
-        # Core insert: the ORM bulk path only adds bookkeeping for plain dicts.
-        session.execute(insert(cast(Table, OutboxEntry.__table__)), entries)
+    # Driver insert: the ORM bulk path and Core's executemany only add per-row bookkeeping.
+    insert_rows(session.connection(), cast(Table, OutboxEntry.__table__), entries)
 
 
 def enqueue_event(session: Session, req: Request, action: str, actor: Actor, reason: str | None,

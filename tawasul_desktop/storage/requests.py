@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,6 @@ from sqlalchemy import (
     Select,
     Table,
     func,
-    insert,
     or_,
     select,
     update,
@@ -46,8 +45,8 @@ from tawasul_desktop.domain.numbers import (
     parse_number,
 )
 from tawasul_desktop.domain.timing import (
-    compute_timing,
     due_date_for,
+    due_dates,
     follow_up_allowed,
     follow_up_from,
 )
@@ -63,6 +62,7 @@ from tawasul_desktop.storage.models import (
     SyncState,
 )
 from tawasul_desktop.storage.outbox import enqueue_event, enqueue_follow_up, enqueue_new_requests
+from tawasul_desktop.storage.raw_sql import insert_rows
 from tawasul_desktop.storage.search import NameSearch
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
@@ -259,14 +259,31 @@ class NewRequestRows:
     audit: tuple[str, str, str, str, Any, Any]
 
 
+@dataclass
+class BatchMemo:
+    """What the requests written in one transaction share, worked out once: the digests of
+    the files already put in it (BlobStore.put), and the effective day and due date of each
+    submission moment (one calendar for the whole transaction)."""
+
+    files: set[str] = field(default_factory=set)
+    due: dict[dt.datetime, tuple[dt.date, dt.date]] = field(default_factory=dict)
+
+
 def build_request_rows(store: Store, actor: Actor, valid: ValidRequest, *, number: str,
                        submitted_at: dt.datetime, now: dt.datetime, calendar: WorkingCalendar,
                        duplicate_of: uuid.UUID | None = None,
-                       import_key: str | None = None) -> NewRequestRows:
+                       import_key: str | None = None,
+                       batch: BatchMemo | None = None) -> NewRequestRows:
     """Rows for a new request. Attachment files are written (flushed, renamed) here, so the
-    caller must already hold the write transaction that will reference them."""
-    timing = compute_timing(submitted_at, calendar, store.policy.timing)
-    digests = [store.blobs.put(a.content) for a in valid.attachments]
+    caller must already hold the write transaction that will reference them; ``batch``
+    carries what earlier requests of that transaction already worked out."""
+    if batch is None:
+        batch = BatchMemo()
+    dates = batch.due.get(submitted_at)  # equal instants: the same local day, the same dates
+    if dates is None:
+        dates = batch.due[submitted_at] = due_dates(submitted_at, calendar, store.policy.timing)
+    effective_day, due_date = dates
+    digests = [store.blobs.put(a.content, batch.files) for a in valid.attachments]
     request_id = uuid.uuid4()
     row: dict[str, Any] = {
         "id": request_id, "number": number, "centre": store.settings.centre_code,
@@ -277,8 +294,8 @@ def build_request_rows(store: Store, actor: Actor, valid: ValidRequest, *, numbe
         "relation": valid.relation,
         "search_names": fold(f"{valid.applicant.name} {valid.beneficiary.name}"),
         "description": valid.description, "fields": dict(valid.fields),
-        "submitted_at": submitted_at, "effective_day": timing.effective_day,
-        "due_date": timing.due_date, "paused_working_days": 0, "paused_since": None,
+        "submitted_at": submitted_at, "effective_day": effective_day,
+        "due_date": due_date, "paused_working_days": 0, "paused_since": None,
         "decision_reason": None, "decided_by": None, "decided_at": None,
         "duplicate_of": duplicate_of, "created_by": actor.username, "import_key": import_key,
         "updated_at": now,
@@ -291,7 +308,7 @@ def build_request_rows(store: Store, actor: Actor, valid: ValidRequest, *, numbe
     ]
     audit = (actor.username, "request.submit", "request", str(request_id), None,
              {"number": number, "service": valid.service, "status": row["status"],
-              "due_date": timing.due_date, "attachments": digests,
+              "due_date": due_date, "attachments": digests,
               "duplicate_of": str(duplicate_of) if duplicate_of else None})
     return NewRequestRows(row, attachments, audit)
 
@@ -312,15 +329,15 @@ def write_new_requests(session: Session, new: list[NewRequestRows], audit: Audit
                        now: dt.datetime) -> None:
     """Insert requests, their attachments and audit entries with one statement each.
 
-    Core inserts on the tables: the ORM's bulk path adds a third to an import's time and
-    nothing here (the rows are plain dicts of column values, no objects to track)."""
+    Driver inserts on the tables (raw_sql.insert_rows): the ORM's bulk path, and even Core's
+    executemany, add per-row work and nothing here (the rows are plain dicts of column
+    values, no objects to track)."""
     if not new:
         return
     check_desk_clock(session)
-    session.execute(insert(cast(Table, Request.__table__)), [n.row for n in new])
-    attachment_rows = [a for n in new for a in n.attachments]
-    if attachment_rows:
-        session.execute(insert(cast(Table, Attachment.__table__)), attachment_rows)
+    conn = session.connection()
+    insert_rows(conn, cast(Table, Request.__table__), [n.row for n in new])
+    insert_rows(conn, cast(Table, Attachment.__table__), [a for n in new for a in n.attachments])
     audit.record_many([n.audit for n in new], at=now)
     enqueue_new_requests(session, new, now)
 

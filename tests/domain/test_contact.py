@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -150,3 +152,41 @@ def test_invalid_email(text: str) -> None:
 def test_email_never_raises(text: str) -> None:
     result = check_email(text, "e", True)
     assert isinstance(result, Problem | str)
+
+
+DOMAINS = ["example.com", "Example.COM", "xn--mgbh0fb.example", "مثال.example", "exa_mple.com",
+           "-bad.com", "example", "b..com", "x" * 300 + ".com", "sub.example.org"]
+
+
+def test_a_remembered_domain_check_gives_what_checking_it_again_gives(monkeypatch):
+    """Addresses share domains, so the domain's check is remembered: every address, first
+    of its domain or not, valid or not, comes out as email_validator alone would have it."""
+    import email_validator.syntax
+
+    from tawasul_desktop.domain import contact
+
+    module = sys.modules["email_validator.validate_email"]
+    assert hasattr(module.validate_email_domain_name, "cache_info")  # it is remembered
+    addresses = [f"{local}@{domain}" for domain in DOMAINS for local in ("ali", "Sara.K", "x")]
+
+    def results() -> list[object]:
+        contact._normalised_email.cache_clear()
+        return [
+            r if isinstance(r, str) else code(r)
+            for r in (check_email(a, "applicant.email", required=True) for a in addresses * 2)
+        ]
+
+    remembered = results()
+    with monkeypatch.context() as patch:
+        patch.setattr(module, "validate_email_domain_name",
+                      email_validator.syntax.validate_email_domain_name)
+        alone = results()
+    assert remembered == alone
+    assert "email.invalid" in alone and "ali@example.com" in alone
+
+
+def test_a_remembered_domain_check_hands_out_a_copy():
+    module = sys.modules["email_validator.validate_email"]
+    first = module.validate_email_domain_name("copy.example")
+    first["domain"] = "changed.example"
+    assert module.validate_email_domain_name("copy.example")["domain"] == "copy.example"

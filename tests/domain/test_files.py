@@ -95,3 +95,19 @@ def test_display_name_is_always_safe(name: str) -> None:
 @given(st.binary(max_size=32))
 def test_sniffing_never_raises(content: bytes) -> None:
     assert sniff_media_type(content) in {None, "application/pdf", "image/jpeg", "image/png"}
+
+
+def test_a_remembered_display_name_is_the_name_worked_out_again():
+    """Names of a few characters are remembered (an import names the same files on many
+    lines); a long one is worked out each time and not kept."""
+    from tawasul_desktop.domain import files
+
+    names = ["id.pdf", "../../etc/passwd", "C:\\Windows\\x.pdf", "a\u202egpj.exe", " . ", "",
+             "ملف   الهوية.pdf", "x" * 479 + ".pdf"]
+    for name in names * 2:
+        assert display_name(name) == files._display_name(name, "file")
+        assert display_name(name, "other") == files._display_name(name, "other")
+    kept = files._remembered_display_name.cache_info().currsize
+    long_name = "y" * (files._REMEMBERED_NAME_CHARS + 1) + ".pdf"
+    assert display_name(long_name) == files._display_name(long_name, "file")
+    assert files._remembered_display_name.cache_info().currsize == kept

@@ -18,7 +18,13 @@ from hypothesis import strategies as st
 
 from tawasul_desktop.domain.catalogue import ExtraField
 from tawasul_desktop.domain.identity import make_identity
-from tawasul_desktop.domain.intake_json import MAX_DEPTH, draft_from_json, parse_json_text
+from tawasul_desktop.domain.intake_json import (
+    MAX_DEPTH,
+    OutsideFolder,
+    confined_path,
+    draft_from_json,
+    parse_json_text,
+)
 from tawasul_desktop.domain.text_rules import check_description, check_field
 from tawasul_desktop.storage.importer import import_lines
 from tawasul_desktop.storage.users import Actor
@@ -101,6 +107,28 @@ def test_parse_refuses_with_a_problem(text, code):
     value, problem = parse_json_text(text)
     assert value is None and problem is not None and problem.code == code
     assert problem.message_ar and problem.message_en
+
+
+def _nested(depth: int, kinds: str) -> str:
+    """``depth`` levels, the i-th an object or a list as ``kinds`` (cycled) says."""
+    opens = [('{"a":', "}") if kinds[i % len(kinds)] == "o" else ("[", "]") for i in range(depth)]
+    return "".join(o for o, _ in opens) + "1" + "".join(c for _, c in reversed(opens))
+
+
+@pytest.mark.parametrize("kinds", ["o", "l", "ol", "llo"])
+@pytest.mark.parametrize("depth", [MAX_DEPTH, MAX_DEPTH + 1])
+def test_depth_counts_objects_and_lists_alike(depth, kinds):
+    value, problem = parse_json_text(_nested(depth, kinds))
+    if depth > MAX_DEPTH:
+        assert value is None and problem is not None and problem.code == "input.too_deep"
+    else:
+        assert problem is None and value is not None
+
+
+def test_brackets_inside_strings_are_not_depth():
+    text = json.dumps({"a": "[" * 40 + "{" * 40, "b": [["x"]]})
+    value, problem = parse_json_text(text)
+    assert problem is None and value["b"] == [["x"]]
 
 
 def test_parse_accepts_a_request():
@@ -208,6 +236,27 @@ def test_import_refuses_paths_outside_its_folder(store, tmp_path, folder, case):
     assert [p.code for p in report.failed[0].problems] == ["attachment.outside_folder"]
     allowed = import_lines(store, ACTOR, [line], folder, now=NOW, allow_outside=True)
     assert allowed.imported == 1
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links to folders: POSIX")
+def test_confined_paths_through_folder_links(tmp_path, folder):
+    """A path is walked part by part only while no part is a link or ``..``; from there on
+    it is resolved: a folder link leading out is refused, one staying in is followed."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "secret.pdf").write_bytes(crafted.pdf())
+    (folder / "out").symlink_to(elsewhere)
+    (folder / "docs").mkdir()
+    (folder / "docs" / "scan.pdf").write_bytes(crafted.pdf())
+    (folder / "in").symlink_to(folder / "docs")
+    (folder / "docs" / "again.pdf").symlink_to(folder / "docs" / "scan.pdf")
+    base = folder.resolve()
+    for raw in ("out/secret.pdf", "docs/../out/secret.pdf", "in/../../elsewhere/secret.pdf"):
+        with pytest.raises(OutsideFolder):
+            confined_path(Path(raw), base, base_resolved=True)
+    for raw in ("id.pdf", "docs/scan.pdf", "in/scan.pdf", "docs/again.pdf", "./docs/scan.pdf",
+                "docs/../id.pdf", "missing/none.pdf", "docs", ""):
+        assert confined_path(Path(raw), base, base_resolved=True) == (base / raw).resolve(), raw
 
 
 def test_import_cli_refuses_then_allows_outside(tmp_path, folder, clerk_account):

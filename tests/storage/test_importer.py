@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from tawasul_desktop.domain.identity import make_identity
+from tawasul_desktop.domain.timing import compute_timing
 from tawasul_desktop.storage import importer
 from tawasul_desktop.storage import requests as ops
 from tawasul_desktop.storage.audit import verify_chain
 from tawasul_desktop.storage.demo import _SAMPLE_PDF, _tiny_png
-from tawasul_desktop.storage.models import Request
+from tawasul_desktop.storage.models import Attachment, Request
 
 NOW = dt.datetime(2026, 11, 1, 7, 0, tzinfo=dt.UTC)
 DESCRIPTION = (
@@ -116,3 +117,60 @@ def test_a_line_that_is_not_an_object_reports_only_that(store, supervisor, base)
         (2, ["input.bad_json"]),
         (3, ["input.bad_json"]),
     ]
+
+
+def test_a_bad_line_mid_batch_leaves_the_rest_of_the_batch_in(store, supervisor, base):
+    """One batch: lines that fail validation, one that repeats an earlier line's person, one
+    submitted at the same moment written in another offset. The others go in with their
+    files, dates as compute_timing gives them, and an audit chain that verifies."""
+    submitted = dt.datetime(2026, 10, 29, 11, 0, tzinfo=dt.timezone(dt.timedelta(hours=3)))
+    ids = [make_identity("1", f"6200000{i}") for i in range(6)]
+    objs = [json.loads(line(i)) for i in ids]
+    objs[1]["applicant"]["email"] = "not an address"
+    objs[3]["attachments"][0]["path"] = "../id.pdf"
+    objs[4]["applicant"]["id_number"] = ids[0]  # the first line's person and service
+    objs[0]["submitted_at"] = submitted.isoformat()
+    objs[2]["submitted_at"] = submitted.astimezone(dt.UTC).isoformat()
+    (base / "other.png").write_bytes(_tiny_png(b"another photo"))
+    objs[5]["attachments"][1]["path"] = "other.png"
+    lines = [json.dumps(o, ensure_ascii=False) for o in objs]
+    report = importer.import_lines(store, supervisor, lines, base, now=NOW)
+    assert report.imported == 3
+    assert sorted((f.line, f.problems[0].code) for f in report.failed) == [
+        (2, "email.invalid"), (4, "attachment.outside_folder"), (5, "request.duplicate")]
+    rows = _rows(store)
+    assert sorted(r.beneficiary_id for r in rows) == [ids[0], ids[2], ids[5]]
+    calendar = store.calendar()
+    for row in rows:
+        timing = compute_timing(row.submitted_at, calendar, store.policy.timing)
+        assert (row.effective_day, row.due_date) == (timing.effective_day, timing.due_date)
+    with store.read() as session:
+        assert verify_chain(session) == (3, [])
+        stored = session.execute(select(Attachment.sha256)).scalars().all()
+    assert len(stored) == 6 and len(set(stored)) == 3
+    for digest in stored:
+        assert store.blobs.exists(digest)
+
+
+def test_a_batch_rolled_back_puts_its_files_again_next_time(store, supervisor, base, monkeypatch):
+    """The files a batch put are remembered for that batch only: after it rolled back and
+    its files were swept, the next run writes them again."""
+    real = importer.write_new_requests
+    calls = []
+
+    def failing_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("disk went away")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(importer, "write_new_requests", failing_once)
+    lines = [line(make_identity("1", f"6300000{i}")) for i in range(3)]
+    with pytest.raises(OSError):
+        importer.import_lines(store, supervisor, lines, base, now=NOW)
+    assert store.sweep_orphan_files() == 2  # the batch's two files, referenced by nothing
+    report = importer.import_lines(store, supervisor, lines, base, now=NOW)
+    assert report.imported == 3
+    with store.read() as session:
+        digests = set(session.execute(select(Attachment.sha256)).scalars())
+    assert len(digests) == 2 and all(store.blobs.exists(d) for d in digests)
