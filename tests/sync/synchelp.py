@@ -7,11 +7,18 @@ each module creates ``tawasul_t_<random>`` with roles prefixed ``t<random>``, an
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import os
 import secrets
+import shutil
+import socket
+import subprocess
 import sys
+import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
-from psycopg.conninfo import make_conninfo
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from tawasul_desktop.central import admin
 from tawasul_desktop.central import operations as hub
@@ -201,3 +208,60 @@ def wait_for_desk_feed(desk: Desk, hang_after: float = 600.0) -> None:
                 "FROM changes").fetchone()[0]:
             assert time.monotonic() < stop, "a transaction on the server stays open"
             time.sleep(0.02)
+
+
+PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running_pgbouncer(db: CentralDb, users: list[str], settings: dict[str, str],
+                      extra: str = "") -> Iterator[tuple[int, Path]]:
+    """Debian's pgbouncer on a port of its own in front of ``db`` (trust, as the test server
+    itself; ``users`` may connect at all), with ``settings`` over the defaults and ``extra``
+    appended to its ini; yields (port, folder). Fails under CI when pgbouncer is missing
+    (``.ci/run`` installs it), is skipped elsewhere."""
+    if not os.path.exists(PGBOUNCER):
+        if os.environ.get("CI"):
+            pytest.fail("pgbouncer is not installed (.ci/run installs Debian's pgbouncer)")
+        pytest.skip("pgbouncer is not installed")
+    server = conninfo_to_dict(db.dsn())
+    folder = Path(tempfile.mkdtemp(prefix="tawasul-test-pgbouncer-"))
+    as_root = os.geteuid() == 0  # PgBouncer refuses root: it runs as the postgres account
+    if as_root:
+        shutil.chown(folder, "postgres")
+    port = free_port()
+    (folder / "users.txt").write_text("".join(f'"{u}" ""\n' for u in users))
+    base = {"listen_addr": "127.0.0.1", "listen_port": str(port), "unix_socket_dir": "",
+            "auth_type": "trust", "auth_file": str(folder / "users.txt"),
+            "admin_users": "postgres", "ignore_startup_parameters": "extra_float_digits",
+            "logfile": str(folder / "pgbouncer.log"), "pidfile": str(folder / "pgbouncer.pid")}
+    (folder / "pgbouncer.ini").write_text(
+        f"[databases]\n{db.name} = host={server.get('host', '127.0.0.1')} "
+        f"port={server.get('port', 5432)} dbname={db.name}\n\n[pgbouncer]\n"
+        + "".join(f"{k} = {v}\n" for k, v in {**base, **settings}.items()) + extra)
+    command = [PGBOUNCER, str(folder / "pgbouncer.ini")]
+    if as_root:
+        command[1:1] = ["-u", "postgres"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        for _ in range(200):  # until it listens (a hang guard, not a measure)
+            if proc.poll() is not None:
+                log = folder / "pgbouncer.log"
+                pytest.fail(f"pgbouncer stopped: {proc.stdout.read() if proc.stdout else ''} "
+                            f"{log.read_text() if log.exists() else ''}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield port, folder
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)

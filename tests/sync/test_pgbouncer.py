@@ -10,33 +10,27 @@ skipped elsewhere.
 from __future__ import annotations
 
 import dataclasses
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from synchelp import CLERK, POLICY, CentralDb, Desk, submit_many, wait_for_feed
+from psycopg.conninfo import make_conninfo
+from synchelp import (
+    CLERK,
+    POLICY,
+    CentralDb,
+    Desk,
+    running_pgbouncer,
+    submit_many,
+    wait_for_feed,
+)
 
 from tawasul_desktop.central import operations as hub
 from tawasul_desktop.central.connection import CentralTarget
 from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.sync.engine import SyncEngine
-
-PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclasses.dataclass
@@ -57,61 +51,13 @@ class Bouncer:
 
 @pytest.fixture(scope="module")
 def bouncer(central_db: CentralDb) -> Iterator[Bouncer]:
-    if not os.path.exists(PGBOUNCER):
-        if os.environ.get("CI"):
-            pytest.fail("pgbouncer is not installed (.ci/run installs Debian's pgbouncer)")
-        pytest.skip("pgbouncer is not installed")
-    server = conninfo_to_dict(central_db.dsn())
-    folder = Path(tempfile.mkdtemp(prefix="tawasul-perf-pgbouncer-"))
-    as_root = os.geteuid() == 0  # PgBouncer refuses root: it runs as the postgres account
-    if as_root:
-        shutil.chown(folder, "postgres")
     with psycopg.connect(central_db.dsn(), autocommit=True) as conn:
         roles = [r[0] for r in conn.execute("SELECT role_name FROM counters")]
-    port = free_port()
-    # Trust, as the test server itself; the user list names who may connect at all.
     users = ["postgres", *roles, *(f"{central_db.prefix}_c{c}" for c in ("101_01", "202_01"))]
-    (folder / "users.txt").write_text("".join(f'"{u}" ""\n' for u in users))
-    (folder / "pgbouncer.ini").write_text(f"""
-[databases]
-{central_db.name} = host={server.get("host", "127.0.0.1")} port={server.get("port", 5432)} \
-dbname={central_db.name}
-
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = {port}
-unix_socket_dir =
-auth_type = trust
-auth_file = {folder / "users.txt"}
-admin_users = postgres
-pool_mode = transaction
-default_pool_size = 2
-max_client_conn = 200
-server_reset_query =
-ignore_startup_parameters = extra_float_digits
-logfile = {folder / "pgbouncer.log"}
-pidfile = {folder / "pgbouncer.pid"}
-""")
-    command = [PGBOUNCER, str(folder / "pgbouncer.ini")]
-    if as_root:
-        command[1:1] = ["-u", "postgres"]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        for _ in range(200):  # until it listens (a hang guard, not a measure)
-            if proc.poll() is not None:
-                log = (folder / "pgbouncer.log")
-                pytest.fail(f"pgbouncer stopped: {proc.stdout.read() if proc.stdout else ''} "
-                            f"{log.read_text() if log.exists() else ''}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+    settings = {"pool_mode": "transaction", "default_pool_size": "2",
+                "max_client_conn": "200", "server_reset_query": ""}
+    with running_pgbouncer(central_db, users, settings) as (port, folder):
         yield Bouncer(port, folder)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def pooled_desk(desks: Any, bouncer: Bouncer, central: CentralDb, centre: str, counter: int,

@@ -11,19 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
-from synchelp import CLERK, POLICY, CentralDb, Desk, submit_many
+from psycopg.conninfo import make_conninfo
+from synchelp import CLERK, POLICY, CentralDb, Desk, running_pgbouncer, submit_many
 
 from tawasul_desktop.central import admin
 from tawasul_desktop.central import operations as hub
@@ -35,7 +30,6 @@ from tawasul_desktop.storage.store import Store
 from tawasul_desktop.sync.engine import SyncEngine
 from tawasul_desktop.wire.protocol import CONFLICT
 
-PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 READS = r"(?<![\w.(])(current_user|session_user)\b"
 
 
@@ -222,65 +216,14 @@ class SessionBouncer:
         return make_conninfo(central.dsn(user), host="127.0.0.1", port=str(self.port))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def session_bouncer(central: CentralDb, shared: dict[str, Any]) -> Iterator[SessionBouncer]:
-    if not os.path.exists(PGBOUNCER):
-        if os.environ.get("CI"):
-            pytest.fail("pgbouncer is not installed (.ci/run installs Debian's pgbouncer)")
-        pytest.skip("pgbouncer is not installed")
-    server = conninfo_to_dict(central.dsn())
-    folder = Path(tempfile.mkdtemp(prefix="tawasul-shared-pgbouncer-"))
-    as_root = os.geteuid() == 0  # PgBouncer refuses root: it runs as the postgres account
-    if as_root:
-        shutil.chown(folder, "postgres")
-    port = free_port()
-    (folder / "users.txt").write_text(f'"{shared["login"]}" ""\n"postgres" ""\n')
     # As README recommends for the shared login: session pooling, reset between clients
     # (DISCARD ALL but for the plans); one server connection, so every client gets it.
-    (folder / "pgbouncer.ini").write_text(f"""
-[databases]
-{central.name} = host={server.get("host", "127.0.0.1")} port={server.get("port", 5432)} \
-dbname={central.name}
-
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = {port}
-unix_socket_dir =
-auth_type = trust
-auth_file = {folder / "users.txt"}
-admin_users = postgres
-pool_mode = session
-default_pool_size = 1
-max_db_connections = 1
-server_reset_query = {RESET}
-ignore_startup_parameters = extra_float_digits
-logfile = {folder / "pgbouncer.log"}
-pidfile = {folder / "pgbouncer.pid"}
-""")
-    command = [PGBOUNCER, str(folder / "pgbouncer.ini")]
-    if as_root:
-        command[1:1] = ["-u", "postgres"]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        for _ in range(200):  # until it listens (a hang guard, not a measure)
-            if proc.poll() is not None:
-                pytest.fail(f"pgbouncer stopped: {proc.stdout.read() if proc.stdout else ''}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+    settings = {"pool_mode": "session", "default_pool_size": "1", "max_db_connections": "1",
+                "server_reset_query": RESET}
+    with running_pgbouncer(central, [shared["login"], "postgres"], settings) as (port, _):
         yield SessionBouncer(port)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_a_pooled_server_connection_carries_no_identity_to_the_next_desk(
