@@ -30,8 +30,9 @@ beside the raw baseline measured in the same run; and the simulator's own memory
 ``--keep DIR`` keeps the prepared cluster in DIR and reuses it next time (loading a million
 rows of each takes minutes). ``--pgbouncer`` puts Debian's pgbouncer (transaction pooling)
 between the desks and the cluster; ``--shared-login`` has the desks log in through it as the
-desks' shared role (session pooling), each acting as its counter. Run as root, the cluster and pgbouncer run as the
-``postgres`` account (initdb refuses root). Nothing is asserted; ``--json`` writes the report.
+desks' shared role (session pooling), each acting as its counter. Run as root, the cluster
+and pgbouncer run as the ``postgres`` account (initdb refuses root). Nothing is asserted;
+``--json`` writes the report.
 """
 
 from __future__ import annotations
