@@ -261,7 +261,7 @@ def run_together(desks_: list[Desk]) -> list[dict]:
     results = []
     for proc in procs:
         out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
+        assert proc.returncode == 0, (out[-3000:], err)
         results.append(json.loads(out.strip().splitlines()[-1]))
     return results
 
