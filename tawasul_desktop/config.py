@@ -98,6 +98,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("central", "read_dsn", "central_read_dsn", str, None,
             "a streaming replica of central for supervisors' queue and dashboard reads "
             "(writes stay on the primary)", env="TAWASUL_CENTRAL_READ_DSN", special=True),
+    Setting("central", "idle_dsn", "central_idle_dsn", str, None,
+            "PgBouncer in transaction mode for idle passes: the desk holds one connection "
+            "there and an idle pass is one statement (central c0012)",
+            env="TAWASUL_CENTRAL_IDLE_DSN", special=True),
     Setting("central", "password_file", "central_password_file", str, None,
             "a file (owner-only) holding the central password", special=True),
     Setting("central", "sslmode", "central_sslmode", str, None, "libpq sslmode",
@@ -162,6 +166,9 @@ class Settings:
     # A streaming replica of central for the supervisors' queue and dashboard reads (same
     # role, password source and TLS settings as ``central_dsn``); writes stay on the primary.
     central_read_dsn: str | None = None
+    # PgBouncer in transaction mode for idle passes (one held connection; same login and
+    # password source as ``central_dsn``).
+    central_idle_dsn: str | None = None
     sync_interval_seconds: int = _default("sync_interval_seconds")
     language: str = _default("language")
     idle_lock_minutes: int = _default("idle_lock_minutes")
@@ -490,6 +497,10 @@ def load_settings(
     if read_dsn and _dsn_has_password(read_dsn):
         problems.append(f"{central.source_of('read_dsn')}: central.read_dsn must not hold a "
                         "password; put it in the file named by central.password_file")
+    idle_dsn = _typed(central, "idle_dsn", str, source, "central")
+    if idle_dsn and _dsn_has_password(idle_dsn):
+        problems.append(f"{central.source_of('idle_dsn')}: central.idle_dsn must not hold a "
+                        "password; put it in the file named by central.password_file")
     password_file = _typed(central, "password_file", str, source, "central")
 
     layers.unknown_keys()
@@ -507,6 +518,7 @@ def load_settings(
         central_dsn=os.environ.get("TAWASUL_CENTRAL_DSN") or central_dsn,
         central_password_file=Path(password_file).expanduser() if password_file else None,
         central_read_dsn=os.environ.get("TAWASUL_CENTRAL_READ_DSN") or read_dsn or None,
+        central_idle_dsn=os.environ.get("TAWASUL_CENTRAL_IDLE_DSN") or idle_dsn or None,
         policy=policy,
         **plain,
         site_config_file=site if site.exists() and site != source else None,

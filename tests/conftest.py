@@ -40,6 +40,7 @@ TAWASUL_ENV = (
     "TAWASUL_CENTRE",
     "TAWASUL_CENTRAL_DSN",
     "TAWASUL_CENTRAL_READ_DSN",
+    "TAWASUL_CENTRAL_IDLE_DSN",
 )
 
 # The machine's configuration folder is an empty one of the test run's own: no test reads

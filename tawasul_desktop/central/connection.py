@@ -72,20 +72,58 @@ class CentralTarget:
     # The dsn's user is the desks' shared login (central c0011): the connection acts as this
     # counter's role, proven with the desk key derived from the counter's own password.
     desk_role: str | None = None
+    # PgBouncer in transaction mode, for idle passes (central c0012): the desk holds one
+    # connection to it between passes, and each idle pass is one self-contained statement.
+    idle_dsn: str | None = None
 
-    def connect(self, **extra: Any) -> psycopg.Connection[Any]:
+    def connect(self, *, named: bool = True, **extra: Any) -> psycopg.Connection[Any]:
+        """A connection to ``dsn``; on the shared login it acts as ``desk_role`` for its
+        session unless not ``named`` (then each statement must name it, as an idle pass does)."""
         if self.desk_role:
-            return self._connect_shared(extra)
+            return self._connect_shared(extra, named)
         params = self._params()
-        if self.password_file is not None:
-            params["password"] = read_password_file(self.password_file)
-        elif not conninfo_to_dict(self.dsn).get("password"):
-            user = conninfo_to_dict(self.dsn).get("user")
-            found = _keyring_password(str(user) if user else None)
-            if found:
-                params["password"] = found
+        params.update(self._login_password(self.dsn, own=True))
         params.update(extra)
         return psycopg.connect(self.dsn, **params)
+
+    def connect_idle(self) -> psycopg.Connection[Any]:
+        """A connection to ``idle_dsn`` (autocommit, nothing prepared: each statement may run
+        on another server connection); it names no counter, each idle pass does."""
+        assert self.idle_dsn
+        params = self._params()
+        params.pop("application_name")  # PgBouncer would set it anew on every transaction
+        params["prepare_threshold"] = None
+        params.update(self._login_password(self.idle_dsn, own=not self.desk_role))
+        return psycopg.connect(self.idle_dsn, autocommit=True, **params)
+
+    def desk_key_pair(self) -> tuple[str, str] | None:
+        """(counter's role, desk key) on the shared login; None on a counter's own login."""
+        if not self.desk_role:
+            return None
+        return self.desk_role, desk_key(self._own_password(), self.desk_role)
+
+    def _login_password(self, dsn: str, *, own: bool) -> dict[str, Any]:
+        """The password for ``dsn``'s login: the counter's own (password file first), or, for
+        the shared login, the keyring's unless the dsn holds it."""
+        if own and self.password_file is not None:
+            return {"password": read_password_file(self.password_file)}
+        if not conninfo_to_dict(dsn).get("password"):
+            user = conninfo_to_dict(dsn).get("user")
+            found = _keyring_password(str(user) if user else None)
+            if found:
+                return {"password": found}
+        return {}
+
+    def _own_password(self) -> str:
+        assert self.desk_role
+        own = (read_password_file(self.password_file) if self.password_file is not None
+               else _keyring_password(self.desk_role))
+        if not own:
+            raise CentralConfigError(
+                f"no password for {self.desk_role}: set [central] password_file to the "
+                "counter's password file (the shared login's own password goes in the dsn's "
+                "passfile or the keyring)")
+        return own
 
     def _params(self) -> dict[str, Any]:
         params: dict[str, Any] = {
@@ -103,31 +141,23 @@ class CentralTarget:
             params["prepare_threshold"] = None
         return params
 
-    def _connect_shared(self, extra: dict[str, Any]) -> psycopg.Connection[Any]:
+    def _connect_shared(self, extra: dict[str, Any], named: bool) -> psycopg.Connection[Any]:
         """Log in as the shared desks' role, then name ``desk_role`` and its key for this
         session (PgBouncer in session mode resets both when the desk lets go)."""
-        assert self.desk_role
-        own = (read_password_file(self.password_file) if self.password_file is not None
-               else _keyring_password(self.desk_role))
-        if not own:
-            raise CentralConfigError(
-                f"no password for {self.desk_role}: set [central] password_file to the "
-                "counter's password file (the shared login's own password goes in the dsn's "
-                "passfile or the keyring)")
+        pair = self.desk_key_pair()
+        assert pair is not None
         params = self._params()
         # Nothing prepared on a server connection the next desk is lent (the reset keeps
         # plans, for central's own functions); psycopg's names would clash there.
         params["prepare_threshold"] = None
-        if not conninfo_to_dict(self.dsn).get("password"):
-            found = _keyring_password(self.user)
-            if found:
-                params["password"] = found
+        params.update(self._login_password(self.dsn, own=False))
         params.update(extra)
         conn = psycopg.connect(self.dsn, **params)
+        if not named:
+            return conn
         try:
             conn.execute("SELECT set_config('tawasul.desk_role', %s, false), "
-                         "set_config('tawasul.desk_key', %s, false)",
-                         (self.desk_role, desk_key(own, self.desk_role)))
+                         "set_config('tawasul.desk_key', %s, false)", pair)
             if not conn.autocommit:
                 conn.commit()  # a session setting made in a rolled-back transaction is undone
         except BaseException:
@@ -163,4 +193,5 @@ def target_from_settings(settings: Settings) -> CentralTarget:
         dsn=settings.central_dsn, password_file=settings.central_password_file,
         sslmode=settings.central_sslmode, sslrootcert=settings.central_sslrootcert,
         pooled=settings.central_pooled, desk_role=settings.central_desk_role,
+        idle_dsn=settings.central_idle_dsn,
         application_name=f"tawasul-desk {settings.centre_code}-{settings.counter:02d}")

@@ -54,7 +54,7 @@ SKEW_WARNING_SECONDS = SKEW_LIMIT_SECONDS
 # Who the login is and the desk binding are checked again after this long; in between a pass
 # checks only central's revision (one statement), and a connection replacing one the link
 # dropped skips even that.
-CHECKS_KEPT_SECONDS = 60.0
+CHECKS_KEPT_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
@@ -210,6 +210,10 @@ class DeskTakenError(CentralSchemaError):
         self.problem = problem
 
 
+class _PassDone(Exception):
+    """The idle pass was the whole pass."""
+
+
 class _SupervisorDesk(Exception):
     """The desk's role is a supervisor's of its centre: nothing to sync (not an error)."""
 
@@ -234,6 +238,9 @@ class SyncEngine:
         self.clock = clock
         self.fault_hook = fault_hook
         self._conn: psycopg.Connection[Any] | None = None
+        # Held between passes: to ``target.idle_dsn`` (PgBouncer, transaction mode), for this
+        # target only.
+        self._idle_conn: tuple[CentralTarget, psycopg.Connection[Any]] | None = None
         self._identity: central.Identity | None = None
         self._run_lock = threading.Lock()
         self._online: bool | None = None
@@ -281,9 +288,17 @@ class SyncEngine:
             return self._connection()
 
     def close(self) -> None:
-        """Close the connection; the next one is checked again."""
+        """Close the connections; the next one is checked again."""
         self._checked = None
         self._drop()
+        self._drop_idle()
+
+    def _drop_idle(self) -> None:
+        if self._idle_conn is not None:
+            try:
+                self._idle_conn[1].close()
+            finally:
+                self._idle_conn = None
 
     def _drop(self) -> None:
         """Let go of the connection (its checks stay valid for a while)."""
@@ -335,7 +350,12 @@ class SyncEngine:
                 total = local.pending_op_count(session)
                 first = local.pending_ops(session, 0,
                                           self._push_window.limited(self.batch_size).size)
+                idle = (not total and not check_feed and self._checks_hold()
+                        and not local.anything_unsent(session))
             progress(SyncProgress("connect", 0))
+            if idle and self._timed(report, "idle", self._idle_pass, report, progress):
+                report.online = True
+                raise _PassDone
             conn = self._timed(report, "connect", self._connection)
             report.online = True
             self._timed(report, "push", self._push, conn, report, progress, total, first)
@@ -344,6 +364,8 @@ class SyncEngine:
             if check_feed:
                 self._timed(report, "feed check", self._check_feed, conn, report)
             self._timed(report, "attachments", self._upload_files, conn, report, progress)
+        except _PassDone:
+            pass
         except _SupervisorDesk:
             report.supervisor_desk = report.online = True
             self._supervisor_desk = True
@@ -352,6 +374,7 @@ class SyncEngine:
             report.online = False
             self._after_drop = self._checked is not None
             self._drop()
+            self._drop_idle()
         except DeskTakenError as exc:  # both desks named, in both languages: kept whole
             report.error = str(exc)
             self.close()
@@ -409,6 +432,60 @@ class SyncEngine:
             raise
         self._conn = conn
         return conn
+
+    def _checks_hold(self) -> bool:
+        checked = self._checked
+        return (checked is not None and checked[0] == self.target
+                and time.monotonic() - checked[1] < CHECKS_KEPT_SECONDS)
+
+    def _idle_pass(self, report: SyncReport, progress: ProgressCallback) -> bool:
+        """A pass with nothing to send: one statement (central c0012) checks compatibility and
+        who this desk acts as, and pulls the first batch. True when that was the whole pass;
+        False when there is more (a full batch, another counter, an older central)."""
+        with self.store.read() as session:
+            state = local.sync_state(session)
+            cursor = (state.pull_xid, state.pull_id)
+        limit = self._pull_window.limited(self.pull_batch).size
+        pair = self.target.desk_key_pair()
+        held = bool(self.target.idle_dsn)
+        for attempt in (1, 2):
+            conn, reused = self._idle_connection()
+            try:
+                with _sized(self._pull_window):
+                    got = central.desk_pass(conn, pair, cursor, limit)
+                break
+            except psycopg.OperationalError:
+                self._drop_idle()
+                if not reused or attempt == 2:  # a held connection may have gone stale
+                    raise
+        try:
+            if got is None:
+                return False
+            problem = compatibility_problem(got.revision, got.serves_from)
+            if problem is not None:
+                raise CentralSchemaError(problem)
+            settings = self.store.settings
+            if got.place != (settings.centre_code, settings.counter):
+                self._checked = None  # the full check says what is wrong
+                return False
+            self._apply(conn, report, progress, cursor, got.batch)
+            return got.batch.complete
+        finally:
+            if not held:
+                conn.close()  # a pass that goes on connects as usual
+
+    def _idle_connection(self) -> tuple[psycopg.Connection[Any], bool]:
+        """(connection, reused): the one held to ``idle_dsn``, or a new one for this pass that
+        names no counter for its session (the idle statement names it for itself)."""
+        if not self.target.idle_dsn:
+            return self.target.connect(autocommit=True, named=False), False
+        if self._idle_conn is not None and self._idle_conn[0] == self.target \
+                and not self._idle_conn[1].closed:
+            return self._idle_conn[1], True
+        self._drop_idle()
+        conn = self.target.connect_idle()
+        self._idle_conn = (self.target, conn)
+        return conn, False
 
     def desk_label(self) -> str:
         """How an administrator recognises this desk store: computer and database file."""
@@ -630,28 +707,34 @@ class SyncEngine:
             limit = self._pull_window.limited(self.pull_batch).size
             with _sized(self._pull_window):
                 batch = central.pull_changes(conn, cursor, limit)
-            if report.clock_skew_seconds is None:  # measured even when nothing was pushed
-                report.clock_skew_seconds = (batch.central_now - self.clock()).total_seconds()
-            changes = batch.changes
-            after = batch.next_cursor(cursor)
-            if not changes and after == cursor:
+            if not self._apply(conn, report, progress, cursor, batch) or batch.complete:
                 return
-            with self.store.write() as session:
-                applied = local.apply_changes(session, changes, self.clock())
-                state = local.sync_state(session)
-                state.pull_xid, state.pull_id = after
-                state.pull_count = (state.pull_count or 0) + len(changes)
-            if applied.closures:
-                self.store.forget_calendar()
-            if applied.catalogue is not None:
-                self.store.catalogue = applied.catalogue
-            report.pulled += len(changes)
-            report.requests_changed += applied.requests
-            progress(SyncProgress("pull", report.pulled))
-            if self.fault_hook is not None and changes:
-                self.fault_hook("pull.after_batch", conn)
-            if batch.complete:
-                return
+
+    def _apply(self, conn: psycopg.Connection[Any], report: SyncReport,
+               progress: ProgressCallback, cursor: tuple[str, int],
+               batch: central.FeedBatch) -> bool:
+        """Apply one pulled batch and move the cursor; False when it moved nothing."""
+        if report.clock_skew_seconds is None:  # measured even when nothing was pushed
+            report.clock_skew_seconds = (batch.central_now - self.clock()).total_seconds()
+        changes = batch.changes
+        after = batch.next_cursor(cursor)
+        if not changes and after == cursor:
+            return False
+        with self.store.write() as session:
+            applied = local.apply_changes(session, changes, self.clock())
+            state = local.sync_state(session)
+            state.pull_xid, state.pull_id = after
+            state.pull_count = (state.pull_count or 0) + len(changes)
+        if applied.closures:
+            self.store.forget_calendar()
+        if applied.catalogue is not None:
+            self.store.catalogue = applied.catalogue
+        report.pulled += len(changes)
+        report.requests_changed += applied.requests
+        progress(SyncProgress("pull", report.pulled))
+        if self.fault_hook is not None and changes:
+            self.fault_hook("pull.after_batch", conn)
+        return True
 
 
 @contextlib.contextmanager

@@ -20,7 +20,14 @@ from sqlalchemy.orm import Session
 
 from tawasul_desktop.domain.catalogue import Catalogue, CatalogueError, parse_catalogue
 from tawasul_desktop.storage.audit import AuditLog
-from tawasul_desktop.storage.models import Closure, OutboxEntry, Request, SyncState, User
+from tawasul_desktop.storage.models import (
+    AuditEntry,
+    Closure,
+    OutboxEntry,
+    Request,
+    SyncState,
+    User,
+)
 from tawasul_desktop.storage.raw_sql import driver_sql
 from tawasul_desktop.storage.users import find_user
 from tawasul_desktop.wire.opids import new_op_id
@@ -127,6 +134,15 @@ def pending_op_count(session: Session) -> int:
     """Pending operations other than file uploads."""
     return session.execute(select(func.count()).select_from(OutboxEntry).where(
         OutboxEntry.state == PENDING, OutboxEntry.kind != KIND_BLOB)).scalar_one()
+
+
+def anything_unsent(session: Session) -> bool:
+    """A pending operation or file, or an audit entry central has not received."""
+    pending = select(OutboxEntry.seq).where(OutboxEntry.state == PENDING).limit(1)
+    audit = select(AuditEntry.seq).where(
+        AuditEntry.seq > select(SyncState.audit_sent_seq).where(SyncState.id == 1)
+        .scalar_subquery()).limit(1)
+    return session.execute(select(pending.exists() | audit.exists())).scalar_one()
 
 
 def counts(session: Session) -> tuple[int, int]:
