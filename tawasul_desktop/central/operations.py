@@ -225,6 +225,16 @@ def push_ops(conn: Conn, ops: Sequence[OutgoingOp], *, sent_at: dt.datetime, pol
                                 ([new_submits[n - 1].request_id for n, _ in files],
                                  [f for _, f in files]))
         follow_ups = [o for o in ops if o.kind == KIND_FOLLOW_UP and o.op_id in fresh]
+        # The requests this batch changes (a follow-up's count, an event) are locked at once in
+        # the order of their ids, as every writer of several requests locks them (c0012): taken
+        # one by one as the follow-ups and the events come, a file's arrival from another desk
+        # clearing "attachments pending" on them made a deadlock.
+        touched = sorted({o.request_id for o in ops
+                          if o.kind in (KIND_FOLLOW_UP, KIND_EVENT) and o.op_id in fresh
+                          and o.request_id is not None})
+        if touched:
+            cur.execute("SELECT 1 FROM requests WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                        (touched,))
         if follow_ups:
             args = ([o.op_id for o in follow_ups], [o.request_id for o in follow_ups],
                     [o.payload for o in follow_ups])
@@ -880,10 +890,16 @@ def attachments_arrived(conn: Conn, sha256: str | Sequence[str]) -> None:
     digests = [sha256] if isinstance(sha256, str) else list(sha256)
     if not digests:
         return
-    conn.execute(
-        """UPDATE requests r SET attachments_pending = false
-           WHERE r.attachments_pending
-             AND r.id IN (SELECT request_id FROM request_attachments WHERE sha256 = ANY(%s))
+    conn.execute(  # locked first, in the order of their ids, as c0012's trigger does
+        """WITH held AS MATERIALIZED (
+               SELECT r.id FROM requests r
+               WHERE r.attachments_pending
+                 AND r.id IN (SELECT request_id FROM request_attachments
+                              WHERE sha256 = ANY(%s))
+               ORDER BY r.id FOR NO KEY UPDATE)
+           UPDATE requests r SET attachments_pending = false
+           FROM held
+           WHERE r.id = held.id AND r.attachments_pending
              AND NOT EXISTS (SELECT 1 FROM request_attachments a
                              WHERE a.request_id = r.id
                                AND NOT EXISTS (SELECT 1 FROM blobs b

@@ -8,6 +8,8 @@ import itertools
 import json
 import signal
 import subprocess
+import threading
+import time
 import uuid
 
 import pytest
@@ -286,6 +288,110 @@ def test_two_then_four_counters_push_at_once(desks, central, valid_request):
     assert central.scalar("SELECT count(DISTINCT counter) FROM requests") == 4
     decide_some(central, [n for ns in made.values() for n in ns[2:]], every=7)
     assert_converged(central, *counters)
+
+
+class Cut(Exception):
+    pass
+
+
+def cut_at_upload(point: str, conn) -> None:
+    if point == "upload.before_commit":  # the requests are central's, their file is not
+        raise Cut
+
+
+def two_desks_holding_one_file(desks, central, valid_request) -> tuple[Desk, Desk, list[str]]:
+    """Counter 2's two requests and counter 1's one hold the same photo (one file, stored once
+    centrally); all are central's, marked "attachments pending". Counter 2's numbers, in the
+    order of the requests' ids."""
+    mine = desks("101", 2, fault_hook=cut_at_upload)
+    other = desks("101", 1, fault_hook=cut_at_upload)
+    numbers = submit_many(mine.store, CLERK, [valid_request() for _ in range(2)])
+    submit_many(other.store, CLERK, [valid_request()])
+    for desk in (mine, other):
+        with pytest.raises(Cut):
+            desk.engine.run_once()
+    return mine, other, by_id(central, numbers)
+
+
+def by_id(central, numbers: list[str]) -> list[str]:
+    """The requests in the order of their ids (random: not the order they were made in)."""
+    with central.admin() as conn:
+        return [r[0] for r in conn.execute(
+            "SELECT number FROM requests WHERE number = ANY(%s) ORDER BY id", (numbers,))]
+
+
+def later_by_four_days() -> dt.datetime:
+    return dt.datetime.now(dt.UTC) + dt.timedelta(days=4)  # a follow-up comes after 72 hours
+
+
+def wait_until_waiting(central, desk: Desk, thread: threading.Thread) -> None:
+    """Until the desk's central session waits for a lock (or its pass ended)."""
+    name = f"tawasul-desk {desk.store.settings.centre_code}-{desk.store.settings.counter:02d}"
+    stop = time.monotonic() + 30
+    with central.admin() as conn:
+        while thread.is_alive() and not conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = %s "
+                "AND wait_event_type = 'Lock')", (name,)).fetchone()[0]:
+            assert time.monotonic() < stop, f"{name} never waited"
+            time.sleep(0.01)
+
+
+def push_while_the_other_uploads(central, mine: Desk, other: Desk, key_shared: str) -> dict:
+    """Both desks' passes, made to overlap: a reader holds a key-share lock on request
+    ``key_shared`` (as a foreign key check does), which the push waits for (it locks the
+    requests it changes for update) and the upload does not (it changes no key). The push
+    starts first and holds what it locked before that request; the upload comes while it
+    waits. The reader lets go once both wait (or the upload ended); each pass's error."""
+    for desk in (mine, other):
+        desk.engine.fault_hook = None
+    reports: dict[str, object] = {}
+    threads = {name: threading.Thread(target=lambda n=name, d=desk: reports.__setitem__(
+        n, d.engine.run_once())) for name, desk in (("push", mine), ("upload", other))}
+    with central.admin() as reader, reader.transaction():
+        reader.execute("SELECT 1 FROM requests WHERE number = %s FOR KEY SHARE", (key_shared,))
+        threads["push"].start()
+        wait_until_waiting(central, mine, threads["push"])
+        threads["upload"].start()
+        wait_until_waiting(central, other, threads["upload"])
+    for thread in threads.values():
+        thread.join(60)
+    return {n: r.error for n, r in reports.items()}
+
+
+def test_a_push_locks_the_requests_it_changes_in_order_against_another_desks_upload(
+        desks, central, valid_request):
+    """Seen as one of four concurrent `sync --once` exiting 1 ("deadlock detected"): a file's
+    arrival clears "attachments pending" on every request holding it, whoever's, locking them
+    in the order of their ids, while the desk those requests belong to pushes a follow-up (its
+    count) and an event on them. The push locked the followed-up request (the second by id)
+    first, then waited for the withdrawn one (the first), which the upload held while it
+    waited for the second."""
+    mine, other, (first, second) = two_desks_holding_one_file(desks, central, valid_request)
+    ops.record_follow_up(mine.store, CLERK, second, "متابعة", now=later_by_four_days())
+    ops.transition(mine.store, CLERK, first, Action.WITHDRAW)
+    errors = push_while_the_other_uploads(central, mine, other, key_shared=first)
+    assert errors == {"push": None, "upload": None}
+    assert central.scalar("SELECT count(*) FROM requests WHERE attachments_pending") == 0
+    assert central.scalar("SELECT status FROM requests WHERE number = %s", first) == "withdrawn"
+    assert central.scalar("SELECT follow_up_count FROM requests WHERE number = %s", second) == 1
+
+
+def test_a_files_arrival_locks_the_requests_it_clears_in_order_against_a_push(
+        desks, central, valid_request):
+    """The other side of the same deadlock: the push locks its requests in the order of their
+    ids; the arrival of their file locked them in the order its plan met them (here the
+    table's: the first request by id, followed up before, lies after the second), holding the
+    second while the push held the first and waited for the second."""
+    mine, other, (first, second) = two_desks_holding_one_file(desks, central, valid_request)
+    ops.record_follow_up(mine.store, CLERK, first, "متابعة", now=later_by_four_days())
+    with pytest.raises(Cut):
+        mine.engine.run_once()  # the first request's new version lies after the second
+    for number in (first, second):
+        ops.transition(mine.store, CLERK, number, Action.WITHDRAW)
+    errors = push_while_the_other_uploads(central, mine, other, key_shared=second)
+    assert errors == {"push": None, "upload": None}
+    assert central.scalar("SELECT count(*) FROM requests WHERE attachments_pending") == 0
+    assert central.scalar("SELECT count(*) FROM requests WHERE status = 'withdrawn'") == 2
 
 
 def test_a_day_offline_then_catching_up(desks, central, valid_request):
