@@ -171,7 +171,12 @@ def sync_run(args: argparse.Namespace, out: Output) -> int:
             lines = [report.summary()]
             lines += [f"refused [{r.code}] {r.message_en}" for r in report.refused]
             out.data(_report_json(report), "\n".join(lines))
-            return 0 if report.ok else 1
+            if report.error is not None:
+                # The report (on stdout, JSON for scripts) says it too; a failing command says
+                # why on stderr, where an operator or a service's journal looks.
+                out.error(f"sync stopped: {' '.join(report.error.splitlines())}")
+                return 1
+            return 0
         interval = args.interval or engine.store.settings.sync_interval_seconds
         stopped = threading.Event()
 

@@ -154,3 +154,29 @@ def test_sync_without_a_central_configured(tmp_path: Path, capsys, clean_env):
                        "--data-dir", str(tmp_path / "data"), "--config",
                        str(tmp_path / "none.toml"))
     assert code == 1 and "no central database configured" in err
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_failed_sync_says_why_on_stderr(tmp_path: Path, capsys, clean_env, valid_request,
+                                          as_json):
+    """A pass that stops (here: central unreachable) exits 1 with one line on stderr saying
+    why, beside the report on stdout (a concurrent `sync --once` once exited 1 with nothing
+    on stderr: the reason was only in its JSON)."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[centre]\ncode = "101"\ncounter = 3\n\n[storage]\ndata_dir = "{tmp_path / "data"}"\n'
+        f'db = "{tmp_path / "desk.sqlite3"}"\n\n[central]\n'
+        'dsn = "host=127.0.0.1 port=1 dbname=x user=x connect_timeout=2"\n', encoding="utf-8")
+    with Store.open(load_settings(config)) as store:
+        submit_many(store, CLERK, [valid_request()])
+    code, out, err = run(capsys, "sync", "--once", "--config", str(config),
+                         *(["--json"] if as_json else []))
+    assert code == 1
+    assert len(err.splitlines()) == 1 and err.startswith("error: sync stopped: ")
+    assert "127.0.0.1" in err and "port 1" in err
+    if as_json:
+        report = last_json(out)
+        assert not report["ok"] and report["pending"] > 0
+        assert err == f"error: sync stopped: {report['error']}\n"
+    else:
+        assert "; stopped: connection failed" in out
