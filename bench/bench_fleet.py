@@ -74,6 +74,7 @@ MAX_SECONDS = 600.0
 CENTRES, COUNTERS = 100, 20  # the national layout the volume is spread over
 FIRST_CENTRE = 100
 DB = "tawasul_fleet"
+IDLE_DB = "tawasul_fleet_idle"  # PgBouncer's transaction-mode alias of DB (--idle-pool)
 PREFIX = "fleet"
 RAW_ROLE = "fleet_raw"
 LAYOUT = 2  # how the volume is made: a kept cluster of another layout is made again
@@ -197,9 +198,10 @@ log_checkpoints = off
                                   "user": "postgres", "dbname": dbname, **extra}
         return make_conninfo(**params)
 
-    def tcp_dsn(self, user: str, password: str, port: int | None = None) -> str:
-        return make_conninfo(host="127.0.0.1", port=port or self.port, dbname=DB, user=user,
-                             password=password)
+    def tcp_dsn(self, user: str, password: str, port: int | None = None,
+                dbname: str = DB) -> str:
+        return make_conninfo(host="127.0.0.1", port=port or self.port, dbname=dbname,
+                             user=user, password=password)
 
     def postmaster_pid(self) -> int:
         return int((self.data / "postmaster.pid").read_text().split()[0])
@@ -238,9 +240,11 @@ class Bouncer:
     clients with DISCARD ALL (its default server_reset_query)."""
 
     def __init__(self, cluster: Cluster, roles: dict[str, str], pool: int,
-                 extra: list[str], session_users: tuple[str, ...] = ()) -> None:
+                 extra: list[str], session_users: tuple[str, ...] = (),
+                 idle_pool: int = 0) -> None:
         self.cluster = cluster
         self.session_users = session_users
+        self.idle_pool = idle_pool
         self.root = cluster.root / "pgbouncer"
         self.port = free_port()
         self.roles, self.pool, self.extra = roles, pool, extra
@@ -264,11 +268,17 @@ class Bouncer:
         for item in self.extra:
             key, _, value = item.partition("=")
             settings[key.strip()] = value.strip()
-        ini = (f"[databases]\n{DB} = host={self.cluster.run} port={self.cluster.port} "
-               f"dbname={DB}\n[pgbouncer]\n"
+        server = f"host={self.cluster.run} port={self.cluster.port} dbname={DB}"
+        databases = f"{DB} = {server}\n"
+        users = "".join(f"{u} = pool_mode=session\n" for u in self.session_users)
+        if self.idle_pool:  # README's topology: the desks' sessions, and their idle passes
+            databases = (f"{DB} = {server} pool_mode=session\n"
+                         f"{IDLE_DB} = {server} pool_mode=transaction "
+                         f"pool_size={self.idle_pool} max_db_connections={self.idle_pool}\n")
+            users = ""
+        ini = (f"[databases]\n{databases}[pgbouncer]\n"
                + "".join(f"{k} = {v}\n" for k, v in settings.items())
-               + "[users]\n" + "".join(f"{u} = pool_mode=session\n"
-                                       for u in self.session_users))
+               + "[users]\n" + users)
         (self.root / "pgbouncer.ini").write_text(ini)
         self.cluster._own(self.root)
         os.chmod(self.root / "userlist.txt", 0o600)
@@ -411,7 +421,8 @@ class PassResult:
     pulled: int = 0  # feed rows received
 
 
-def _worker(index: int, desks: list[tuple[int, str, int, str, str | None]], work: str,
+def _worker(index: int, desks: list[tuple[int, str, int, str, str | None, str | None]],
+            work: str,
             template: str, horizon: str, number_base: int, threads: int, inbox: Any,
             outbox: Any) -> None:
     """Open this worker's desks (a copy of the template store each, its own id and a cursor
@@ -426,7 +437,7 @@ def _worker(index: int, desks: list[tuple[int, str, int, str, str | None]], work
     root = Path(work)
     engines: dict[int, Any] = {}
     stores: list[Store] = []
-    for desk, centre, counter, dsn, own_password in desks:
+    for desk, centre, counter, dsn, own_password, idle_dsn in desks:
         db = root / f"desk-{desk:05d}.sqlite3"
         shutil.copyfile(template, db)
         with contextlib.closing(sqlite3.connect(db)) as conn, conn:
@@ -447,7 +458,8 @@ def _worker(index: int, desks: list[tuple[int, str, int, str, str | None]], work
             secret_file = root / f"desk-{desk:05d}.password"
             secret_file.write_text(own_password)
             target = dataclasses.replace(target, password_file=secret_file,
-                                         desk_role=f"{PREFIX}_c{centre}_{counter:02d}")
+                                         desk_role=f"{PREFIX}_c{centre}_{counter:02d}",
+                                         idle_dsn=idle_dsn)
         engines[desk] = SyncEngine(store, target)
     warm_errors = 0
     with ThreadPoolExecutor(threads) as pool:
@@ -838,6 +850,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--shared-login", action="store_true",
                         help="desks log in as the shared desks' role through pgbouncer in "
                              "session mode, each acting as its counter (implies --pgbouncer)")
+    parser.add_argument("--idle-pool", type=int, default=0, metavar="N",
+                        help="with --shared-login: desks hold a connection to a transaction-"
+                             "mode alias of N server connections for their idle passes "
+                             "([central] idle_dsn)")
     parser.add_argument("--pool-size", type=int, default=40, help="pgbouncer's server pool")
     parser.add_argument("--pgbouncer-set", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--max-connections", type=int, default=None)
@@ -867,7 +883,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     report: dict[str, Any] = {"desks": args.desks, "rate": args.rate, "seconds": args.seconds,
                               "requests": args.requests, "feed_rows": args.feed_rows,
                               "pgbouncer": args.pgbouncer, "workers": args.workers,
-                              "shared_login": args.shared_login,
+                              "shared_login": args.shared_login, "idle_pool": args.idle_pool,
                               "phases": {}, "targets": TARGETS}
     procs: list[Any] = []
     try:
@@ -884,6 +900,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"PostgreSQL 15 of its own on port {cluster.port} ({cluster_root}); "
               f"{os.cpu_count()} CPU(s); Python {sys.version.split()[0]}", flush=True)
         if reuse:
+            from tawasul_desktop.central import admin
+            from tawasul_desktop.central.connection import CentralTarget
+
+            admin.upgrade_central(CentralTarget(cluster.dsn()))  # kept from an older release
             add_counters(cluster, args.desks, secret)
             with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
                 conn.execute("UPDATE counters SET desk_id = NULL, desk_label = NULL, "
@@ -922,11 +942,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             extra = ([f"server_reset_query = {SHARED_RESET}"] if args.shared_login else []) \
                 + args.pgbouncer_set
             bouncer = Bouncer(cluster, users, args.pool_size, extra,
-                              (DESKS_ROLE,) if args.shared_login else ())
+                              (DESKS_ROLE,) if args.shared_login else (),
+                              args.idle_pool if args.shared_login else 0)
             bouncer.start()
             port = bouncer.port
             mode = "session pooling of the shared login" if args.shared_login else \
                 "transaction pooling"
+            if args.shared_login and args.idle_pool:
+                mode += (f"; idle passes over held connections to {IDLE_DB}, transaction "
+                         f"pooling, {args.idle_pool} server connections")
             print(f"pgbouncer ({mode}, {args.pool_size} server connections) on "
                   f"port {port}", flush=True)
 
@@ -945,12 +969,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         started = time.perf_counter()
         for w in range(args.workers):
             if args.shared_login:
+                idle = (cluster.tcp_dsn(DESKS_ROLE, desks_password, port, IDLE_DB)
+                        if args.idle_pool else None)
                 mine = [(i, c, n, cluster.tcp_dsn(DESKS_ROLE, desks_password, port),
-                         password_of(c, n, secret))
+                         password_of(c, n, secret), idle)
                         for i, (c, n) in enumerate(places) if i % args.workers == w]
             else:
                 mine = [(i, c, n, cluster.tcp_dsn(f"{PREFIX}_c{c}_{n:02d}",
-                                                  password_of(c, n, secret), port), None)
+                                                  password_of(c, n, secret), port), None, None)
                         for i, (c, n) in enumerate(places) if i % args.workers == w]
             inbox = ctx.Queue()
             proc = ctx.Process(target=_worker, args=(w, mine, str(work), str(template), horizon,

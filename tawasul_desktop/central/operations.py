@@ -226,7 +226,7 @@ def push_ops(conn: Conn, ops: Sequence[OutgoingOp], *, sent_at: dt.datetime, pol
                                  [f for _, f in files]))
         follow_ups = [o for o in ops if o.kind == KIND_FOLLOW_UP and o.op_id in fresh]
         # The requests this batch changes (a follow-up's count, an event) are locked at once in
-        # the order of their ids, as every writer of several requests locks them (c0012): taken
+        # the order of their ids, as every writer of several requests locks them (c0013): taken
         # one by one as the follow-ups and the events come, a file's arrival from another desk
         # clearing "attachments pending" on them made a deadlock.
         touched = sorted({o.request_id for o in ops
@@ -890,7 +890,7 @@ def attachments_arrived(conn: Conn, sha256: str | Sequence[str]) -> None:
     digests = [sha256] if isinstance(sha256, str) else list(sha256)
     if not digests:
         return
-    conn.execute(  # locked first, in the order of their ids, as c0012's trigger does
+    conn.execute(  # locked first, in the order of their ids, as c0013's trigger does
         """WITH held AS MATERIALIZED (
                SELECT r.id FROM requests r
                WHERE r.attachments_pending

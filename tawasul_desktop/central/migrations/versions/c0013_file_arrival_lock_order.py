@@ -1,7 +1,7 @@
 """central: a file's arrival locks the requests it clears in the order of their ids
 
-Revision ID: c0012
-Revises: c0011
+Revision ID: c0013
+Revises: c0012
 Create Date: 2026-12-04 02:30:00.000000
 
 A file's arrival clears "attachments pending" on every request holding it, whoever's
@@ -16,16 +16,18 @@ closures, and here the arrival: the rows are locked first, sorted, then changed)
 wait on each other in a circle. Expand only: ``serves_desks_from`` stays c0006.
 """
 
+from alembic import op
+
 from tawasul_desktop.central.migrations.script_helpers import run_sql
 
-revision = 'c0012'
-down_revision = 'c0011'
+revision = 'c0013'
+down_revision = 'c0012'
 branch_labels = None
 depends_on = None
 
 UPGRADE = """
 CREATE OR REPLACE FUNCTION tawasul_blob_arrived() RETURNS trigger LANGUAGE plpgsql
-    SECURITY DEFINER SET search_path = public, pg_temp AS $$
+    SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
 BEGIN
     WITH held AS MATERIALIZED (
         SELECT r.id FROM requests r
@@ -45,7 +47,9 @@ END $$;
 
 
 def upgrade() -> None:
-    run_sql(UPGRADE)
+    row = op.get_bind().exec_driver_sql("SELECT current_schema()").fetchone()
+    assert row is not None
+    run_sql(UPGRADE.replace("{schema}", f'"{row[0]}"'))
 
 
 def downgrade() -> None:
