@@ -24,13 +24,15 @@ beside the raw baseline measured in the same run; and the simulator's own memory
 
     python bench/bench_fleet.py [--desks 2000] [--rate 33] [--seconds 60]
         [--requests 1000000] [--feed-rows 1000000] [--workers 2] [--push-share 0.08]
-        [--decide-rate 2] [--file-kb 500] [--pgbouncer | --shared-login] [--keep DIR]
-        [--json FILE]
+        [--decide-rate 2] [--file-kb 500] [--pgbouncer | --shared-login [--idle-pool N]]
+        [--keep DIR] [--json FILE]
 
 ``--keep DIR`` keeps the prepared cluster in DIR and reuses it next time (loading a million
 rows of each takes minutes). ``--pgbouncer`` puts Debian's pgbouncer (transaction pooling)
 between the desks and the cluster; ``--shared-login`` has the desks log in through it as the
-desks' shared role (session pooling), each acting as its counter. Run as root, the cluster
+desks' shared role (session pooling), each acting as its counter; with ``--idle-pool N``
+they also hold a connection to a transaction-pooling alias of N server connections, for idle
+passes of one statement (``[central] idle_dsn``, central c0012). Run as root, the cluster
 and pgbouncer run as the ``postgres`` account (initdb refuses root). Nothing is asserted;
 ``--json`` writes the report.
 """

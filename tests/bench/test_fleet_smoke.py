@@ -107,3 +107,19 @@ def test_fleet_through_pgbouncer(tmp_path: Path) -> None:
     _check_phase(idle, int(RATE * SECONDS))
     # Whatever the desks hold, the server sees no more than the pool.
     assert 1 <= idle["peak_connections"] <= 3
+
+
+def test_fleet_on_the_shared_login_with_held_idle_connections(tmp_path: Path) -> None:
+    _needs(shutil.which("pgbouncer"))
+    report = _simulate(tmp_path, "--shared-login", "--idle-pool", "2", "--pool-size", "3",
+                       "--phases", "idle,mixed")
+    assert report["shared_login"] is True and report["idle_pool"] == 2
+    idle, mixed = report["phases"]["idle"], report["phases"]["mixed"]
+    for phase in (idle, mixed):
+        _check_phase(phase, int(RATE * SECONDS))
+        assert 0 <= phase["peak_connections"] <= 3 + 2  # the session pool and the idle alias
+    assert set(idle["kinds"]) == {"idle"}, idle
+    assert not {"error", "refused"} & set(mixed["kinds"]), mixed["errors"]
+    assert mixed["totals"]["pushed"] == mixed["totals"]["saved"] >= 1
+    assert report["central_rows_after"]["requests"] - report["central_rows"]["requests"] == \
+        mixed["totals"]["saved"]

@@ -312,3 +312,46 @@ def test_a_target_without_idle_dsn_holds_nothing(central, shared, tmp_path, vali
                               "AND datname = current_database()", shared["login"]) == 0
     finally:
         desk.close()
+
+
+def test_the_pull_reads_exactly_what_row_security_admits(central, shared, clean_env):
+    """tawasul_pull() reads the feed as its owner and picks the caller's rows itself: for every
+    kind of caller it returns what a plain read of ``changes`` under row security returns."""
+    riyadh, riyadh2, jeddah = shared["riyadh"], shared["riyadh2"], shared["jeddah"]
+    with central.admin() as conn:
+        for centre, number in [(None, None), ("101", None), ("101", 1), ("101", 2),
+                               ("202", None), ("202", 1), ("303", None)]:
+            for _ in range(2):
+                conn.execute("INSERT INTO changes (centre, counter, kind, entity_id, payload) "
+                             "VALUES (%s, %s, 'noise', 'x', '{}')", (centre, number))
+    wait_for_feed(central)
+    login = central.dsn(shared["login"])
+    callers = {
+        "riyadh's own login": (central.dsn(riyadh.role), None),
+        "riyadh on the shared login": (login, (riyadh.role, desk_key(riyadh.password,
+                                                                    riyadh.role))),
+        "riyadh2 on the shared login": (login, (riyadh2.role, desk_key(riyadh2.password,
+                                                                      riyadh2.role))),
+        "jeddah on the shared login": (login, (jeddah.role, desk_key(jeddah.password,
+                                                                    jeddah.role))),
+        "a wrong key": (login, (riyadh.role, desk_key(jeddah.password, riyadh.role))),
+        "the shared login alone": (login, None),
+    }
+    seen = {}
+    for name, (dsn, who) in callers.items():
+        with raw(dsn) as conn:
+            if who is not None:
+                become(conn, *who)
+            pulled = {r[0] for r in conn.execute(
+                "SELECT id FROM tawasul_pull('0'::xid8, 0, 1000) WHERE id IS NOT NULL")}
+            admitted = {r[0] for r in conn.execute("SELECT id FROM changes")}
+            assert pulled == admitted, name
+            seen[name] = len(pulled)
+    assert seen["riyadh on the shared login"] == seen["riyadh's own login"] == 6
+    assert seen["jeddah on the shared login"] == 6
+    assert seen["a wrong key"] == seen["the shared login alone"] == 0
+    with raw(central.dsn(riyadh.role)) as conn:  # as the counters' group: still only itself
+        conn.execute(f'SET ROLE "{central.prefix}_counter"')
+        pulled = {r[0] for r in conn.execute(
+            "SELECT id FROM tawasul_pull('0'::xid8, 0, 1000) WHERE id IS NOT NULL")}
+        assert len(pulled) == 6

@@ -18,8 +18,10 @@ may send it through PgBouncer in transaction mode over a connection it holds bet
 login and no reset per pass. A desk with work to do goes on as before (its session names the
 counter for the session).
 
-``tawasul_pull()`` finds the caller's centre and counter once, in one look-up, instead of in
-each part of the feed; row security on ``changes`` still checks every row it returns.
+``tawasul_pull()`` finds the caller once, as row security does, and reads the three parts of
+the feed that row security admits to it (SECURITY DEFINER: the policy was applied again in each
+partition's scan, and the caller looked up three times more); it answers the centre and
+counter it acted for too. A desk's idle pull cost about 0.37 ms of server CPU, 0.29 ms now.
 """
 
 from alembic import op
@@ -32,23 +34,38 @@ branch_labels = None
 depends_on = None
 
 UPGRADE = """
-CREATE OR REPLACE FUNCTION tawasul_pull(after_xid xid8, after_id bigint, lim integer)
+-- The month floors are no one's data: the pull reads them itself instead of through a
+-- SECURITY DEFINER function (a call of its own, about 50 us).
+GRANT SELECT ON feed_floors TO {counter};
+
+-- Two more columns: who it acted for (the desk's pass checks them). A desk of c0011 names
+-- the columns it reads, so it reads the same.
+-- SECURITY DEFINER: it finds who is asking once, as row security would (the login, or the
+-- counter the shared login names with its key), and reads exactly the three parts of the
+-- feed that changes_counter admits to that counter. Under row security each of the 15 or so
+-- partition scans carried the policy, and the caller was looked up three times more. The
+-- login is session_user here (current_user is the owner): after SET ROLE to the counters'
+-- group a counter still reads only its own feed.
+DROP FUNCTION tawasul_pull(xid8, bigint, integer);
+CREATE FUNCTION tawasul_pull(after_xid xid8, after_id bigint, lim integer)
     RETURNS TABLE (horizon text, now timestamptz, xid xid8, id bigint, xid_text text,
-                   kind varchar, entity_id text, payload jsonb)
-    LANGUAGE plpgsql STABLE SET search_path = {schema}, pg_temp AS $fn$
+                   kind varchar, entity_id text, payload jsonb, centre text, counter integer)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
 #variable_conflict use_column
 DECLARE
-    since timestamptz := coalesce(tawasul_feed_since(after_xid), '-infinity');
+    since timestamptz := coalesce(
+        (SELECT (max(month) + interval '1 month')::timestamp AT TIME ZONE 'UTC'
+         FROM feed_floors WHERE below <= after_xid), '-infinity');
     my_centre varchar;
     my_counter integer;
 BEGIN
-    -- Who is asking, once: what tawasul_centre() and tawasul_counter() answer.
-    SELECT c.centre, CASE WHEN c.kind = 'counter' THEN c.counter END
-      INTO my_centre, my_counter
-      FROM counters c WHERE c.role_name = tawasul_caller(current_user);
+    -- Who is asking, once: what tawasul_centre() and tawasul_counter() answer a counter.
+    SELECT c.centre, c.counter INTO my_centre, my_counter
+      FROM counters c WHERE c.role_name = tawasul_caller(session_user) AND c.kind = 'counter';
     RETURN QUERY
     SELECT pg_snapshot_xmin(pg_current_snapshot())::text, clock_timestamp(),
-           f.xid, f.id, f.xid::text, f.kind, f.entity_id, f.payload
+           f.xid, f.id, f.xid::text, f.kind, f.entity_id, f.payload,
+           my_centre::text, my_counter
     FROM (SELECT 1) AS one LEFT JOIN (
         SELECT f.xid, f.id, f.kind, f.entity_id, f.payload FROM (
             (SELECT * FROM changes WHERE centre IS NULL AND counter IS NULL
@@ -70,6 +87,8 @@ BEGIN
     ) AS f ON true
     ORDER BY f.xid, f.id;
 END $fn$;
+REVOKE ALL ON FUNCTION tawasul_pull(xid8, bigint, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tawasul_pull(xid8, bigint, integer) TO {counter};
 
 -- A desk's idle pass. desk_role NULL: the caller's own login acts (a counter's own role).
 -- VOLATILE for set_config; the pull inside still reads from one snapshot (its statement's).
@@ -78,22 +97,21 @@ CREATE FUNCTION tawasul_desk_pass(desk_role text, desk_key text, after_xid xid8,
     RETURNS TABLE (revision text, serves_from text, centre text, counter integer,
                    horizon text, now timestamptz, id bigint, xid_text text, kind varchar,
                    entity_id text, payload text)
-    LANGUAGE plpgsql VOLATILE SET search_path = {schema}, pg_temp AS $fn$
+    LANGUAGE plpgsql VOLATILE AS $fn$
+-- No search path of its own (setting one costs each call): every name is qualified.
 BEGIN
     IF desk_role IS NOT NULL THEN
         -- For this transaction only: a pooled connection lent on carries nothing of it.
-        PERFORM set_config('tawasul.desk_role', desk_role, true),
-                set_config('tawasul.desk_key', coalesce(desk_key, ''), true);
+        PERFORM pg_catalog.set_config('tawasul.desk_role', desk_role, true),
+                pg_catalog.set_config('tawasul.desk_key', coalesce(desk_key, ''), true);
     END IF;
     RETURN QUERY
-    SELECT (SELECT v.version_num::text FROM tawasul_central_version v),
-           (SELECT s.value::text FROM central_settings s WHERE s.key = 'serves_desks_from'),
-           me.centre::text, me.counter,
+    SELECT (SELECT v.version_num::text FROM {schema}.tawasul_central_version v),
+           (SELECT s.value::text FROM {schema}.central_settings s
+            WHERE s.key = 'serves_desks_from'),
+           p.centre, p.counter,
            p.horizon, p.now, p.id, p.xid_text, p.kind, p.entity_id, p.payload::text
-    FROM tawasul_pull(after_xid, after_id, lim) p
-    LEFT JOIN (SELECT c.centre, c.counter FROM counters c
-               WHERE c.role_name = tawasul_caller(current_user) AND c.kind = 'counter') me
-        ON true;
+    FROM {schema}.tawasul_pull(after_xid, after_id, lim) p;
 END $fn$;
 REVOKE ALL ON FUNCTION tawasul_desk_pass(text, text, xid8, bigint, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tawasul_desk_pass(text, text, xid8, bigint, integer) TO {counter};
