@@ -349,11 +349,14 @@ class SyncEngine:
             with self.store.read() as session:
                 total = local.pending_op_count(session)
                 first = local.pending_ops(session, 0,
-                                          self._push_window.limited(self.batch_size).size)
+                                          self._push_window.limited(self.batch_size).size
+                                          ) if total else []
                 idle = (not total and not check_feed and self._checks_hold()
                         and not local.anything_unsent(session))
+                state = local.sync_state(session)
+                cursor = (state.pull_xid, state.pull_id)
             progress(SyncProgress("connect", 0))
-            if idle and self._timed(report, "idle", self._idle_pass, report, progress):
+            if idle and self._timed(report, "idle", self._idle_pass, report, progress, cursor):
                 report.online = True
                 raise _PassDone
             conn = self._timed(report, "connect", self._connection)
@@ -438,13 +441,12 @@ class SyncEngine:
         return (checked is not None and checked[0] == self.target
                 and time.monotonic() - checked[1] < CHECKS_KEPT_SECONDS)
 
-    def _idle_pass(self, report: SyncReport, progress: ProgressCallback) -> bool:
+    def _idle_pass(self, report: SyncReport, progress: ProgressCallback,
+                   cursor: tuple[str, int]) -> bool:
         """A pass with nothing to send: one statement (central c0012) checks compatibility and
-        who this desk acts as, and pulls the first batch. True when that was the whole pass;
-        False when there is more (a full batch, another counter, an older central)."""
-        with self.store.read() as session:
-            state = local.sync_state(session)
-            cursor = (state.pull_xid, state.pull_id)
+        who this desk acts as, and pulls the first batch after ``cursor``. True when that was
+        the whole pass; False when there is more (a full batch, another counter, an older
+        central)."""
         limit = self._pull_window.limited(self.pull_batch).size
         pair = self.target.desk_key_pair()
         held = bool(self.target.idle_dsn)
