@@ -732,23 +732,25 @@ def pull_changes(conn: Conn, after: tuple[str, int], limit: int) -> FeedBatch:
 @dataclass(frozen=True)
 class DeskPass:
     """An idle pass's one answer (c0012): central's revision, the oldest desk revision it
-    serves, the counter it acted for ((None, None): nobody), and the first batch of the feed."""
+    serves, the counter it acted for ((None, None): nobody), whether that login is bound to the
+    desk store that asked, and the first batch of the feed."""
 
     revision: str
     serves_from: str | None
     place: tuple[str | None, int | None]
+    bound: bool
     batch: FeedBatch
 
 
-_DESK_PASS = ("SELECT revision, serves_from, centre, counter, horizon, now, id, xid_text, "
-              "kind, entity_id, payload FROM tawasul_desk_pass(%(role)s, %(key)s, %(xid)s::xid8, "
-              "%(id)s::bigint, %(limit)s)")
+_DESK_PASS = ("SELECT revision, serves_from, centre, counter, bound, horizon, now, id, "
+              "xid_text, kind, entity_id, payload FROM tawasul_desk_pass(%(role)s, %(key)s, "
+              "%(desk)s, %(xid)s::xid8, %(id)s::bigint, %(limit)s)")
 # Centrals without tawasul_desk_pass() (before c0012), by server address: asked once a process.
 _NO_DESK_PASS: set[tuple[str, str, str]] = set()
 
 
-def desk_pass(conn: Conn, desk: tuple[str, str] | None, after: tuple[str, int],
-              limit: int) -> DeskPass | None:
+def desk_pass(conn: Conn, desk: tuple[str, str] | None, store_id: uuid.UUID,
+              after: tuple[str, int], limit: int) -> DeskPass | None:
     """The compatibility check and the first pull in one statement, one transaction (c0012);
     ``desk`` (role, key) names the counter on the shared login for that transaction only, so
     the connection may be a pooled one (PgBouncer, transaction mode) held between passes.
@@ -760,19 +762,19 @@ def desk_pass(conn: Conn, desk: tuple[str, str] | None, after: tuple[str, int],
     try:
         with contextlib.nullcontext() if conn.autocommit else conn.transaction(), \
                 conn.cursor() as cur:
-            cur.execute(_DESK_PASS, {"role": role, "key": key, "xid": after[0], "id": after[1],
-                                     "limit": limit})
+            cur.execute(_DESK_PASS, {"role": role, "key": key, "desk": store_id,
+                                     "xid": after[0], "id": after[1], "limit": limit})
             rows = cur.fetchall()
     except psycopg.errors.UndefinedFunction:
         _NO_DESK_PASS.add(server)
         return None
     first = rows[0]
-    found = [r for r in rows if r[6] is not None]
-    payloads = _json_values([r[10] for r in found])
-    changes = [Change(r[6], r[7], r[8], r[9], payload)
+    found = [r for r in rows if r[7] is not None]
+    payloads = _json_values([r[11] for r in found])
+    changes = [Change(r[7], r[8], r[9], r[10], payload)
                for r, payload in zip(found, payloads, strict=True)]
-    return DeskPass(first[0], first[1], (first[2], first[3]),
-                    FeedBatch(changes, first[4], limit, first[5]))
+    return DeskPass(first[0], first[1], (first[2], first[3]), bool(first[4]),
+                    FeedBatch(changes, first[5], limit, first[6]))
 
 
 def _json_values(texts: Sequence[str | None]) -> list[Any]:

@@ -351,7 +351,7 @@ class SyncEngine:
                 first = local.pending_ops(session, 0,
                                           self._push_window.limited(self.batch_size).size
                                           ) if total else []
-                idle = (not total and not check_feed and self._checks_hold()
+                idle = (not total and not check_feed and self._checked_once()
                         and not local.anything_unsent(session))
                 state = local.sync_state(session)
                 cursor = (state.pull_xid, state.pull_id)
@@ -436,10 +436,10 @@ class SyncEngine:
         self._conn = conn
         return conn
 
-    def _checks_hold(self) -> bool:
-        checked = self._checked
-        return (checked is not None and checked[0] == self.target
-                and time.monotonic() - checked[1] < CHECKS_KEPT_SECONDS)
+    def _checked_once(self) -> bool:
+        """This target had its full check (an idle pass makes it again, but the binding)."""
+        return (self._checked is not None and self._checked[0] == self.target
+                and self._desk_id is not None)
 
     def _idle_pass(self, report: SyncReport, progress: ProgressCallback,
                    cursor: tuple[str, int]) -> bool:
@@ -454,7 +454,8 @@ class SyncEngine:
             conn, reused = self._idle_connection()
             try:
                 with _sized(self._pull_window):
-                    got = central.desk_pass(conn, pair, cursor, limit)
+                    assert self._desk_id is not None
+                    got = central.desk_pass(conn, pair, self._desk_id, cursor, limit)
                 break
             except psycopg.OperationalError:
                 self._drop_idle()
@@ -467,8 +468,8 @@ class SyncEngine:
             if problem is not None:
                 raise CentralSchemaError(problem)
             settings = self.store.settings
-            if got.place != (settings.centre_code, settings.counter):
-                self._checked = None  # the full check says what is wrong
+            if got.place != (settings.centre_code, settings.counter) or not got.bound:
+                self._checked = None  # the full check binds again, or says what is wrong
                 return False
             self._apply(conn, report, progress, cursor, got.batch)
             return got.batch.complete

@@ -36,8 +36,9 @@ from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.storage import requests
 from tawasul_desktop.sync import local
 
-SIGNATURE = "tawasul_desk_pass(text, text, xid8, bigint, integer)"
-PASS = ("SELECT centre, counter, count(id) FROM tawasul_desk_pass(%s, %s, '0'::xid8, 0, 1000) "
+SIGNATURE = "tawasul_desk_pass(text, text, uuid, xid8, bigint, integer)"
+PASS = ("SELECT centre, counter, count(id) FROM tawasul_desk_pass(%s, %s, NULL, '0'::xid8, 0, "
+        "1000) "
         "GROUP BY centre, counter")
 
 
@@ -355,3 +356,23 @@ def test_the_pull_reads_exactly_what_row_security_admits(central, shared, clean_
         pulled = {r[0] for r in conn.execute(
             "SELECT id FROM tawasul_pull('0'::xid8, 0, 1000) WHERE id IS NOT NULL")}
         assert len(pulled) == 6
+
+
+def test_a_desk_whose_login_was_bound_to_another_store_hears_it_at_its_next_idle_pass(
+        central, shared, bouncer, tmp_path, clean_env):
+    riyadh = shared["riyadh"]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = idle_desk(central, tmp_path / "a", riyadh, "101", 1, shared["login"], bouncer)
+    second = idle_desk(central, tmp_path / "b", riyadh, "101", 1, shared["login"], bouncer)
+    try:
+        first.sync()
+        assert set(first.sync().seconds) == {"idle"}
+        with central.admin() as conn:  # the administrator moves the counter to a new computer
+            admin.release_desk(conn, "101", 1)
+        second.sync()
+        report = first.engine.run_once()
+        assert not report.ok and "release-desk" in (report.error or ""), report.error
+    finally:
+        first.close()
+        second.close()

@@ -12,11 +12,13 @@ caller up three times (once per part of the feed, each time checking the desk ke
 
 ``tawasul_desk_pass()`` is all of it in one statement and one transaction: it names the counter
 for that transaction only (``set_config(..., true)``), answers central's revision, the oldest
-desk revision it serves and the centre and counter it acts for (none: the key did not match or
-the login is disabled), and runs the pull. Nothing it sets outlives its transaction, so a desk
-may send it through PgBouncer in transaction mode over a connection it holds between passes: no
-login and no reset per pass. A desk with work to do goes on as before (its session names the
-counter for the session).
+desk revision it serves, the centre and counter it acts for (none: the key did not match or
+the login is disabled) and whether that login is bound to this desk store, and runs the pull.
+So an idle desk needs no periodic full check (who it is, its binding): every idle pass makes
+it, and anything amiss sends the desk to the full check, which says what. Nothing it sets
+outlives its transaction, so a desk may send it through PgBouncer in transaction mode over a
+connection it holds between passes: no login and no reset per pass. A desk with work to do
+goes on as before (its session names the counter for the session).
 
 ``tawasul_pull()`` finds the caller once, as row security does, and reads the three parts of
 the feed that row security admits to it (SECURITY DEFINER: the policy was applied again in each
@@ -38,8 +40,8 @@ UPGRADE = """
 -- SECURITY DEFINER function (a call of its own, about 50 us).
 GRANT SELECT ON feed_floors TO {counter};
 
--- Two more columns: who it acted for (the desk's pass checks them). A desk of c0011 names
--- the columns it reads, so it reads the same.
+-- Three more columns: who it acted for and the desk store its login is bound to (the desk's
+-- pass checks them). A desk of c0011 names the columns it reads, so it reads the same.
 -- SECURITY DEFINER: it finds who is asking once, as row security would (the login, or the
 -- counter the shared login names with its key), and reads exactly the three parts of the
 -- feed that changes_counter admits to that counter. Under row security each of the 15 or so
@@ -49,7 +51,8 @@ GRANT SELECT ON feed_floors TO {counter};
 DROP FUNCTION tawasul_pull(xid8, bigint, integer);
 CREATE FUNCTION tawasul_pull(after_xid xid8, after_id bigint, lim integer)
     RETURNS TABLE (horizon text, now timestamptz, xid xid8, id bigint, xid_text text,
-                   kind varchar, entity_id text, payload jsonb, centre text, counter integer)
+                   kind varchar, entity_id text, payload jsonb, centre text, counter integer,
+                   desk_id uuid)
     LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
 #variable_conflict use_column
 DECLARE
@@ -58,14 +61,15 @@ DECLARE
          FROM feed_floors WHERE below <= after_xid), '-infinity');
     my_centre varchar;
     my_counter integer;
+    my_desk uuid;
 BEGIN
     -- Who is asking, once: what tawasul_centre() and tawasul_counter() answer a counter.
-    SELECT c.centre, c.counter INTO my_centre, my_counter
+    SELECT c.centre, c.counter, c.desk_id INTO my_centre, my_counter, my_desk
       FROM counters c WHERE c.role_name = tawasul_caller(session_user) AND c.kind = 'counter';
     RETURN QUERY
     SELECT pg_snapshot_xmin(pg_current_snapshot())::text, clock_timestamp(),
            f.xid, f.id, f.xid::text, f.kind, f.entity_id, f.payload,
-           my_centre::text, my_counter
+           my_centre::text, my_counter, my_desk
     FROM (SELECT 1) AS one LEFT JOIN (
         SELECT f.xid, f.id, f.kind, f.entity_id, f.payload FROM (
             (SELECT * FROM changes WHERE centre IS NULL AND counter IS NULL
@@ -92,11 +96,11 @@ GRANT EXECUTE ON FUNCTION tawasul_pull(xid8, bigint, integer) TO {counter};
 
 -- A desk's idle pass. desk_role NULL: the caller's own login acts (a counter's own role).
 -- VOLATILE for set_config; the pull inside still reads from one snapshot (its statement's).
-CREATE FUNCTION tawasul_desk_pass(desk_role text, desk_key text, after_xid xid8,
+CREATE FUNCTION tawasul_desk_pass(desk_role text, desk_key text, desk uuid, after_xid xid8,
                                   after_id bigint, lim integer)
     RETURNS TABLE (revision text, serves_from text, centre text, counter integer,
-                   horizon text, now timestamptz, id bigint, xid_text text, kind varchar,
-                   entity_id text, payload text)
+                   bound boolean, horizon text, now timestamptz, id bigint, xid_text text,
+                   kind varchar, entity_id text, payload text)
     LANGUAGE plpgsql VOLATILE AS $fn$
 -- No search path of its own (setting one costs each call): every name is qualified.
 BEGIN
@@ -109,12 +113,13 @@ BEGIN
     SELECT (SELECT v.version_num::text FROM {schema}.tawasul_central_version v),
            (SELECT s.value::text FROM {schema}.central_settings s
             WHERE s.key = 'serves_desks_from'),
-           p.centre, p.counter,
+           p.centre, p.counter, p.desk_id IS NOT DISTINCT FROM desk,
            p.horizon, p.now, p.id, p.xid_text, p.kind, p.entity_id, p.payload::text
     FROM {schema}.tawasul_pull(after_xid, after_id, lim) p;
 END $fn$;
-REVOKE ALL ON FUNCTION tawasul_desk_pass(text, text, xid8, bigint, integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION tawasul_desk_pass(text, text, xid8, bigint, integer) TO {counter};
+REVOKE ALL ON FUNCTION tawasul_desk_pass(text, text, uuid, xid8, bigint, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tawasul_desk_pass(text, text, uuid, xid8, bigint, integer)
+    TO {counter};
 """
 
 
