@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from tawasul_desktop.domain.lifecycle import RULES, Action, Role, status_name
@@ -742,18 +743,21 @@ class DeskPass:
     batch: FeedBatch
 
 
+# The function and the types named with their schema: on a pooled server connection another
+# client may have left its own search path, with temporary types first in it.
 _DESK_PASS = ("SELECT revision, serves_from, centre, counter, bound, horizon, now, id, "
-              "xid_text, kind, entity_id, payload FROM tawasul_desk_pass(%(role)s, %(key)s, "
-              "%(desk)s, %(xid)s::xid8, %(id)s::bigint, %(limit)s)")
+              "xid_text, kind, entity_id, payload FROM {}.tawasul_desk_pass(%(role)s, %(key)s, "
+              "%(desk)s, %(xid)s::pg_catalog.xid8, %(id)s::pg_catalog.int8, %(limit)s)")
 # Centrals without tawasul_desk_pass() (before c0012), by server address: asked once a process.
 _NO_DESK_PASS: set[tuple[str, str, str]] = set()
 
 
-def desk_pass(conn: Conn, desk: tuple[str, str] | None, store_id: uuid.UUID,
+def desk_pass(conn: Conn, schema: str, desk: tuple[str, str] | None, store_id: uuid.UUID,
               after: tuple[str, int], limit: int) -> DeskPass | None:
     """The compatibility check and the first pull in one statement, one transaction (c0012);
     ``desk`` (role, key) names the counter on the shared login for that transaction only, so
-    the connection may be a pooled one (PgBouncer, transaction mode) held between passes.
+    the connection may be a pooled one (PgBouncer, transaction mode) held between passes;
+    ``schema`` is central's (as a clean session finds it: the pooled one may say otherwise).
     None from a central without it: the desk makes a pass of several statements instead."""
     server = (conn.info.host, str(conn.info.port), conn.info.dbname)
     if server in _NO_DESK_PASS:
@@ -762,8 +766,9 @@ def desk_pass(conn: Conn, desk: tuple[str, str] | None, store_id: uuid.UUID,
     try:
         with contextlib.nullcontext() if conn.autocommit else conn.transaction(), \
                 conn.cursor() as cur:
-            cur.execute(_DESK_PASS, {"role": role, "key": key, "desk": store_id,
-                                     "xid": after[0], "id": after[1], "limit": limit})
+            cur.execute(sql.SQL(_DESK_PASS).format(sql.Identifier(schema)),
+                        {"role": role, "key": key, "desk": store_id,
+                         "xid": after[0], "id": after[1], "limit": limit})
             rows = cur.fetchall()
     except psycopg.errors.UndefinedFunction:
         _NO_DESK_PASS.add(server)

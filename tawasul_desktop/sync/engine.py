@@ -247,6 +247,7 @@ class SyncEngine:
         self._running = False
         self._supervisor_desk = False
         self._desk_id: uuid.UUID | None = None  # this store's id (made at its first start)
+        self._schema: str | None = None  # central's schema, as the full check found it
         # (target, when) of the last full check (login, counter, desk binding); cleared by close()
         self._checked: tuple[CentralTarget, float] | None = None
         self._feed: FeedCheck | None = None
@@ -439,7 +440,7 @@ class SyncEngine:
     def _checked_once(self) -> bool:
         """This target had its full check (an idle pass makes it again, but the binding)."""
         return (self._checked is not None and self._checked[0] == self.target
-                and self._desk_id is not None)
+                and self._desk_id is not None and self._schema is not None)
 
     def _idle_pass(self, report: SyncReport, progress: ProgressCallback,
                    cursor: tuple[str, int]) -> bool:
@@ -454,8 +455,9 @@ class SyncEngine:
             conn, reused = self._idle_connection()
             try:
                 with _sized(self._pull_window):
-                    assert self._desk_id is not None
-                    got = central.desk_pass(conn, pair, self._desk_id, cursor, limit)
+                    assert self._desk_id is not None and self._schema is not None
+                    got = central.desk_pass(conn, self._schema, pair, self._desk_id, cursor,
+                                            limit)
                 break
             except psycopg.OperationalError:
                 self._drop_idle()
@@ -542,6 +544,8 @@ class SyncEngine:
                 f"{identity.counter}, but this desk is centre {settings.centre_code} "
                 f"counter {settings.counter}")
         self._bind_desk(conn, identity)
+        row = conn.execute("SELECT current_schema()").fetchone()
+        self._schema = str(row[0]) if row and row[0] else None
         return identity
 
     # --- up ---

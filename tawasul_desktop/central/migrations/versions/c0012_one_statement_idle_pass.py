@@ -17,7 +17,11 @@ the login is disabled) and whether that login is bound to this desk store, and r
 So an idle desk needs no periodic full check (who it is, its binding): every idle pass makes
 it, and anything amiss sends the desk to the full check, which says what. Nothing it sets
 outlives its transaction, so a desk may send it through PgBouncer in transaction mode over a
-connection it holds between passes: no login and no reset per pass. A desk with work to do
+connection it holds between passes: no login and no reset per pass. Such a server connection
+keeps what its last client left in the session, so the function names every type and operator
+with its schema and runs whatever the caller queued for the commit before it names the counter
+(an attacker's review found a temporary domain with a deferred trigger that kept the next
+desk's key: tests/sync/test_attack_idle.py). A desk with work to do
 goes on as before (its session names the counter for the session).
 
 ``tawasul_pull()`` finds the caller once, as row security does, and reads the three parts of
@@ -102,19 +106,26 @@ CREATE FUNCTION tawasul_desk_pass(desk_role text, desk_key text, desk uuid, afte
                    bound boolean, horizon text, now timestamptz, id bigint, xid_text text,
                    kind varchar, entity_id text, payload text)
     LANGUAGE plpgsql VOLATILE AS $fn$
--- No search path of its own (setting one costs each call): every name is qualified.
+-- No search path of its own (setting one costs each call): every name is qualified, types and
+-- operators too. A server connection PgBouncer lends in transaction mode keeps what the last
+-- client left in its session (its search path, temporary types first in it).
 BEGIN
     IF desk_role IS NOT NULL THEN
+        -- Whatever the caller's statement queued for its commit (a deferred trigger, say from
+        -- a temporary domain's check) runs now, before the counter is named: nothing of the
+        -- caller's runs as it.
+        SET CONSTRAINTS ALL IMMEDIATE;
         -- For this transaction only: a pooled connection lent on carries nothing of it.
         PERFORM pg_catalog.set_config('tawasul.desk_role', desk_role, true),
                 pg_catalog.set_config('tawasul.desk_key', coalesce(desk_key, ''), true);
     END IF;
     RETURN QUERY
-    SELECT (SELECT v.version_num::text FROM {schema}.tawasul_central_version v),
-           (SELECT s.value::text FROM {schema}.central_settings s
-            WHERE s.key = 'serves_desks_from'),
-           p.centre, p.counter, p.desk_id IS NOT DISTINCT FROM desk,
-           p.horizon, p.now, p.id, p.xid_text, p.kind, p.entity_id, p.payload::text
+    SELECT (SELECT v.version_num::pg_catalog.text FROM {schema}.tawasul_central_version v),
+           (SELECT s.value::pg_catalog.text FROM {schema}.central_settings s
+            WHERE s.key OPERATOR(pg_catalog.=) 'serves_desks_from'),
+           p.centre, p.counter, coalesce(p.desk_id OPERATOR(pg_catalog.=) desk, false),
+           p.horizon, p.now, p.id, p.xid_text, p.kind, p.entity_id,
+           p.payload::pg_catalog.text
     FROM {schema}.tawasul_pull(after_xid, after_id, lim) p;
 END $fn$;
 REVOKE ALL ON FUNCTION tawasul_desk_pass(text, text, uuid, xid8, bigint, integer) FROM PUBLIC;
