@@ -57,7 +57,11 @@ CREATE FUNCTION tawasul_pull(after_xid xid8, after_id bigint, lim integer)
     RETURNS TABLE (horizon text, now timestamptz, xid xid8, id bigint, xid_text text,
                    kind varchar, entity_id text, payload jsonb, centre text, counter integer,
                    desk_id uuid)
-    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $fn$
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp
+    -- One plan for every caller and cursor. At national volume the planner judged a plan for
+    -- the values at hand cheaper, and planned the pull anew at every call (0.6 ms of 0.9).
+    -- The plan made once still prunes the months before the cursor's floor when it runs.
+    SET plan_cache_mode = force_generic_plan AS $fn$
 #variable_conflict use_column
 DECLARE
     since timestamptz := coalesce(
