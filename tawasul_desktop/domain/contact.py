@@ -18,6 +18,7 @@ from tawasul_desktop.domain.digits import compact_number, is_ascii_digits
 from tawasul_desktop.domain.messages import Problem
 
 SAUDI_COUNTRY_CODE = "966"
+_SAUDI_CODE = int(SAUDI_COUNTRY_CODE)
 # Nothing longer is a phone number or an address; refusing early keeps hostile input cheap
 # and bounds what the caches below can hold.
 _MAX_MOBILE_CHARS = 40
@@ -48,12 +49,23 @@ def _national_number(compact: str) -> str | None:
     return national if is_ascii_digits(national) else None
 
 
+def _is_plain_national(national: str) -> bool:
+    """Nine ASCII digits starting with 5: how nearly every mobile is written once compacted.
+    For these ``phonenumbers.parse("+966" + national)`` gives country code 966 (neither 9
+    nor 96 is one) and the national number as it is (no trunk 0 to drop, no leading zero to
+    keep, a length within the plan's bounds), so it need not run (three quarters of the check)."""
+    return len(national) == 9 and national[0] == "5" and is_ascii_digits(national)
+
+
 @lru_cache(maxsize=8192)
 def _saudi_mobile(national: str) -> str | None:
-    try:
-        parsed = phonenumbers.parse("+" + SAUDI_COUNTRY_CODE + national, None)
-    except phonenumbers.NumberParseException:
-        return None
+    if _is_plain_national(national):
+        parsed = phonenumbers.PhoneNumber(country_code=_SAUDI_CODE, national_number=int(national))
+    else:
+        try:
+            parsed = phonenumbers.parse("+" + SAUDI_COUNTRY_CODE + national, None)
+        except phonenumbers.NumberParseException:
+            return None
     # number_type() matches the number against the region's plan: MOBILE implies valid.
     if (
         phonenumbers.region_code_for_number(parsed) == "SA"

@@ -190,3 +190,48 @@ def test_a_remembered_domain_check_hands_out_a_copy():
     first = module.validate_email_domain_name("copy.example")
     first["domain"] = "changed.example"
     assert module.validate_email_domain_name("copy.example")["domain"] == "copy.example"
+
+
+def _parsed_mobile(national: str) -> str | None:
+    """The check as it was before the plain-writing shortcut: phonenumbers parses every
+    writing. The reference the shortcut is held to."""
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse("+966" + national, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if (
+        phonenumbers.region_code_for_number(parsed) == "SA"
+        and phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE
+    ):
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
+def test_plain_national_numbers_are_judged_as_parsing_them_judges() -> None:
+    """Every four-digit start of a 9-digit number (the plan's mobile ranges go to the fourth
+    digit, 579[0-8]) with the lowest, highest and a middle rest: the shortcut that skips
+    parsing gives what parsing gives, valid or not, for 5… and for every other start."""
+    from tawasul_desktop.domain import contact
+
+    check = contact._saudi_mobile.__wrapped__  # not the cache: the shortcut itself
+    seen = set()
+    for start in range(10_000):
+        for rest in ("00000", "49517", "99999"):
+            national = f"{start:04d}{rest}"
+            assert check(national) == _parsed_mobile(national), national
+            seen.add(check(national) is not None)
+    assert seen == {True, False}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789٠١٢٣٤٥٦٧٨٩+ -()", max_size=16))
+def test_any_writing_is_judged_as_parsing_every_writing_judged_it(text: str) -> None:
+    from tawasul_desktop.domain import contact
+    from tawasul_desktop.domain.digits import compact_number
+
+    national = contact._national_number(compact_number(text)) if text.strip() else None
+    expected = _parsed_mobile(national) if national is not None else None
+    result = normalise_mobile(text, "m")
+    assert (result if isinstance(result, str) else None) == expected
