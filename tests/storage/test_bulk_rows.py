@@ -89,6 +89,30 @@ def test_insert_rows_writes_what_a_core_insert_writes(store):
         assert {r[names.index(column)] for r in found[False][0]} == {0}
 
 
+def test_insert_rows_with_values_shared_between_rows_writes_what_core_writes(store):
+    """insert_rows remembers the last conversion per column for the very same object (rows
+    of a batch share their moments, dates and NULLs): shared, alternating, equal but not
+    identical (another offset) and fresh values all end up as a Core insert writes them."""
+    requests = cast(Table, Request.__table__)
+    shared = dt.datetime(2026, 10, 30, 9, 30, tzinfo=RIYADH)
+    other = dt.datetime(2026, 10, 29, 8, 0, tzinfo=RIYADH)
+    same_instant = shared.astimezone(dt.UTC)
+    day, due = dt.date(2026, 10, 30), dt.date(2026, 11, 10)
+    moments = [shared, shared, other, shared, same_instant, other, other,
+               dt.datetime(2026, 10, 30, 9, 30, tzinfo=RIYADH)]
+    rows = [_request_row(10 + i, submitted_at=when, updated_at=NOW if i % 3 else when,
+                         effective_day=day if i % 2 else when.date(), due_date=due,
+                         decided_at=None if i % 4 else other, fields={"n": str(i)})
+            for i, when in enumerate(moments)]
+    found = {}
+    for core in (True, False):
+        _write(store, requests, rows, core=core)
+        found[core] = _stored(store, requests, "number")
+        _clear(store, requests)
+    assert found[False] == found[True]
+    assert len({r[:-1] for r in found[True]}) == len(rows)
+
+
 def test_insert_rows_writes_an_outbox_entry_as_core_does(store):
     outbox = cast(Table, OutboxEntry.__table__)
     entry = {"op_id": uuid.uuid4(), "kind": "request.submit", "schema_version": 2,
