@@ -38,6 +38,7 @@ from tawasul_desktop.storage.requests import (
 )
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.storage.users import Actor
+from tawasul_desktop.wire.protocol import one_shot
 
 BATCH = 2000
 BATCH_BYTES = 64 * 1024 * 1024
@@ -69,10 +70,11 @@ class _Ready:
 # Made once (json.dumps with options builds an encoder per call); the same text as
 # json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+_canonical = one_shot(_CANONICAL)
 
 
 def _line_key(obj: object) -> str:
-    return hashlib.sha256(_CANONICAL.encode(obj).encode("utf-8")).hexdigest()
+    return hashlib.sha256(_canonical(obj).encode("utf-8")).hexdigest()
 
 
 def _submitted_at(obj: dict[str, object], now: dt.datetime) -> dt.datetime | None | Problem:

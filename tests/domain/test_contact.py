@@ -235,3 +235,53 @@ def test_any_writing_is_judged_as_parsing_every_writing_judged_it(text: str) -> 
     expected = _parsed_mobile(national) if national is not None else None
     result = normalise_mobile(text, "m")
     assert (result if isinstance(result, str) else None) == expected
+
+
+def _validated(address: str) -> str | None:
+    """email_validator alone (no remembered domain check): the reference."""
+    import email_validator.syntax
+    from email_validator import EmailNotValidError, validate_email
+
+    module = sys.modules["email_validator.validate_email"]
+    remembered = module.validate_email_domain_name
+    module.validate_email_domain_name = email_validator.syntax.validate_email_domain_name
+    try:
+        return validate_email(address, check_deliverability=False).normalized
+    except (EmailNotValidError, ValueError):
+        return None
+    finally:
+        module.validate_email_domain_name = remembered
+
+
+PLAIN_ADDRESSES = [
+    "ali@example.com", "Ali.Salem@Example.COM", "a+tag@mail.example.org", "a_b-c@sub.example.co.uk",
+    "Postmaster@example.com", "ABUSE@example.com", "info@example.com", "Info.x@example.com",
+    "a" * 64 + "@example.com", "a" * 65 + "@example.com", "a@" + "b" * 63 + ".com",
+    "a@" + "b" * 64 + ".com", "a@" + ".".join(["abcdefghi"] * 25) + ".com",
+    "a" * 60 + "@" + ".".join(["b" * 60] * 3) + ".com", "a@example.test", "a@example.local",
+    "a@localhost.localdomain", "a@example.123", "a@1.2.3.4", "a@-x.com", "a@x-.com",
+    "a@xn--mgbh0fb.example", "a@xn--bad.com", "a@xn--.com", "a@example.invalid",
+    "a@example.onion", "a@EXAMPLE.com", "a@sub-.example.com", "a--b@example.com",
+    "1@2.com", "a@b.c", "a@example.co", "a@x--y.com", "a@ab--cd.com", "-a@example.com",
+    "a-@example.com", "+@example.com", "_@example.com", "a.b.c@example.com",
+    "user@example.arpa", "user@in-addr.arpa",
+]
+
+
+@pytest.mark.parametrize("address", PLAIN_ADDRESSES)
+def test_a_plain_address_is_judged_as_email_validator_judges_it(address: str) -> None:
+    from tawasul_desktop.domain import contact
+
+    assert contact._PLAIN_EMAIL.fullmatch(address) is not None, "a plain address"
+    contact._normalised_email.cache_clear()
+    assert contact._normalised_email(address) == _validated(address)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.from_regex(r"[A-Za-z0-9_+.\-]{1,70}@[A-Za-z0-9.\-]{1,80}", fullmatch=True)
+       | st.text(alphabet="ab.@+-_\"<> Zé٣", max_size=30))
+def test_any_address_is_judged_as_email_validator_judges_it(address: str) -> None:
+    from tawasul_desktop.domain import contact
+
+    contact._normalised_email.cache_clear()
+    assert contact._normalised_email(address) == _validated(address)

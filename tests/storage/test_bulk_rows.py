@@ -9,6 +9,8 @@ import uuid
 from typing import Any, cast
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Table, insert
 
 from tawasul_desktop.storage.models import Attachment, OutboxEntry, Request
@@ -147,3 +149,28 @@ def test_the_outbox_payload_is_the_wire_json_of_the_row():
 def test_the_outbox_payload_still_refuses_a_naive_moment():
     with pytest.raises(ValueError, match="naive"):
         _as_text(_request_row(7, updated_at=dt.datetime(2026, 11, 1, 7, 0)), {})
+
+
+_scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text()
+            | st.dates() | st.datetimes(timezones=st.just(RIYADH)) | st.uuids())
+_values = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=4)
+                       | st.dictionaries(st.text(max_size=8), inner, max_size=5), max_leaves=12)
+
+
+@given(_values)
+def test_the_wire_text_and_the_line_key_are_json_dumps_text(value):
+    """wire.dumps and an import line's key reuse one C scanner (wire.protocol.one_shot);
+    the text is json.dumps's with the same options, on which every stored key depends."""
+    import hashlib
+    import json
+
+    from tawasul_desktop.storage.importer import _line_key
+    from tawasul_desktop.wire.protocol import json_default
+
+    assert dumps(value) == json.dumps(value, default=json_default, ensure_ascii=False,
+                                      separators=(",", ":"))
+    try:
+        canonical = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    except TypeError:  # dates and ids are not in a parsed line
+        return
+    assert _line_key(value) == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
