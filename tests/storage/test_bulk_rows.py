@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from enum import IntEnum
 from typing import Any, cast
 
 import pytest
@@ -13,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Table, insert
 
+from tawasul_desktop.domain.lifecycle import Status
 from tawasul_desktop.storage.models import Attachment, OutboxEntry, Request
 from tawasul_desktop.storage.outbox import _as_text
 from tawasul_desktop.storage.raw_sql import insert_rows
@@ -134,12 +136,20 @@ def test_insert_rows_refuses_to_guess_a_default_made_per_row(store):
         insert_rows(session.connection(), cast(Table, Request.__table__), [row])
 
 
+class _Count(IntEnum):
+    THREE = 3
+
+
 def test_the_outbox_payload_is_the_wire_json_of_the_row():
     """Moments of equal instant in other offsets are written in their own offset, however
     many rows of a batch share them."""
     rows = [_request_row(4), _request_row(5, submitted_at=dt.datetime(2026, 10, 30, 6, 30,
                                                                        tzinfo=dt.UTC)),
-            _request_row(6, duplicate_of=uuid.uuid4(), paused_since=dt.date(2026, 11, 3))]
+            _request_row(6, duplicate_of=uuid.uuid4(), paused_since=dt.date(2026, 11, 3)),
+            # a str subclass and an int subclass pass as they are, a bool stays a bool
+            _request_row(8, status=Status.SUBMITTED, counter=True,
+                         paused_working_days=_Count.THREE, decided_at=dt.datetime(
+                             2026, 10, 30, 6, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5))))]
     assert rows[0]["submitted_at"] == rows[1]["submitted_at"]
     moments: dict[tuple[Any, ...], Any] = {}
     for row in rows:
