@@ -184,3 +184,31 @@ def test_the_wire_text_and_the_line_key_are_json_dumps_text(value):
     except TypeError:  # dates and ids are not in a parsed line
         return
     assert _line_key(value) == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def test_request_ids_are_random_version_4_uuids():
+    """Ids made through UUID's int constructor are what uuid.uuid4 makes: version 4, the
+    RFC 4122 variant, every other one of the 128 bits random."""
+    import functools
+    import operator
+
+    from tawasul_desktop.storage.requests import _new_id
+
+    ids = [_new_id() for _ in range(4000)]
+    assert {u.version for u in ids} == {4} and {u.variant for u in ids} == {uuid.RFC_4122}
+    assert len(set(ids)) == len(ids)
+    ones = functools.reduce(operator.or_, (u.int for u in ids))
+    zeros = functools.reduce(operator.and_, (u.int for u in ids))
+    assert ones == uuid.UUID("ffffffff-ffff-4fff-bfff-ffffffffffff").int
+    assert zeros == uuid.UUID("00000000-0000-4000-8000-000000000000").int
+
+
+@given(st.text(alphabet=st.sampled_from("أإآٱىةؤئـًٌٍَُِّْٰاب ٠١٢۳۴9aBİß\u00a0\t"), max_size=40)
+       | st.text(max_size=40))
+def test_fold_in_one_pass_is_digits_then_letters(text):
+    from tawasul_desktop.domain import arabic_fold
+    from tawasul_desktop.domain.digits import ascii_digits
+
+    two_passes = arabic_fold._SPACES.sub(
+        " ", ascii_digits(text).translate(arabic_fold._MAP).casefold()).strip()
+    assert arabic_fold.fold(text) == two_passes
