@@ -14,11 +14,15 @@ from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from email_validator.rfc_constants import (
-    CASE_INSENSITIVE_MAILBOX_NAMES,
-    EMAIL_MAX_LENGTH,
-    LOCAL_PART_MAX_LENGTH,
-)
+
+try:  # the plain-address path below needs these; without them every address goes whole
+    from email_validator.rfc_constants import (
+        CASE_INSENSITIVE_MAILBOX_NAMES,
+        EMAIL_MAX_LENGTH,
+        LOCAL_PART_MAX_LENGTH,
+    )
+except ImportError:  # pragma: no cover - another layout of email_validator
+    LOCAL_PART_MAX_LENGTH = -1  # no local part is that short: the plain path is never taken
 
 from tawasul_desktop.domain.digits import compact_number, is_ascii_digits
 from tawasul_desktop.domain.messages import Problem
@@ -134,8 +138,11 @@ def _normalised_plain_email(address: str, local: str, domain: str) -> str:
     the tests."""
     import email_validator
 
-    module = sys.modules["email_validator.validate_email"]
-    found = module.validate_email_domain_name(
+    check = getattr(sys.modules.get("email_validator.validate_email"),
+                    "validate_email_domain_name", None)
+    if check is None:  # another layout of email_validator: the address goes whole
+        return validate_email(address, check_deliverability=False).normalized
+    found = check(
         domain,
         test_environment=email_validator.TEST_ENVIRONMENT,
         globally_deliverable=email_validator.GLOBALLY_DELIVERABLE,

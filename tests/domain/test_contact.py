@@ -285,3 +285,20 @@ def test_any_address_is_judged_as_email_validator_judges_it(address: str) -> Non
 
     contact._normalised_email.cache_clear()
     assert contact._normalised_email(address) == _validated(address)
+
+
+def test_a_plain_address_goes_whole_when_email_validator_is_laid_out_otherwise(monkeypatch):
+    """No domain check where the plain path looks for it: validate_email judges the address."""
+    import types
+
+    from tawasul_desktop.domain import contact
+
+    expected = {a: _validated(a) for a in ("Ali@Example.COM", "postmaster@example.com",
+                                           "a@example.test")}
+    otherwise = {**sys.modules, "email_validator.validate_email": types.ModuleType("other")}
+    monkeypatch.setattr(contact, "sys", types.SimpleNamespace(modules=otherwise))
+    contact._normalised_email.cache_clear()
+    try:
+        assert {a: contact._normalised_email(a) for a in expected} == expected
+    finally:
+        contact._normalised_email.cache_clear()
