@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from tawasul_desktop.domain.digits import ascii_digits
+from tawasul_desktop.domain.digits import ARABIC_INDIC_DIGITS, EASTERN_ARABIC_INDIC_DIGITS
 
 _MAP = str.maketrans(
     {
@@ -29,5 +29,12 @@ _MAP = str.maketrans(
 _SPACES = re.compile(r"\s+")
 
 
+# Digits and letters in one pass: neither map touches what the other gives.
+_DIGITS_AND_LETTERS = {
+    **str.maketrans(ARABIC_INDIC_DIGITS + EASTERN_ARABIC_INDIC_DIGITS, "0123456789" * 2),
+    **_MAP,
+}
+
+
 def fold(text: str) -> str:
-    return _SPACES.sub(" ", ascii_digits(text).translate(_MAP).casefold()).strip()
+    return _SPACES.sub(" ", text.translate(_DIGITS_AND_LETTERS).casefold()).strip()

@@ -77,11 +77,18 @@ class Service:
     def conditions(self, language: str = "ar") -> str:
         return self.conditions_en if language == "en" else self.conditions_ar
 
+    # Plain loops: a generator per look-up costs more than the few items it walks.
     def document(self, code: str) -> Document | None:
-        return next((d for d in self.documents if d.code == code), None)
+        for document in self.documents:
+            if document.code == code:
+                return document
+        return None
 
     def field(self, code: str) -> ExtraField | None:
-        return next((f for f in self.fields if f.code == code), None)
+        for spec in self.fields:
+            if spec.code == code:
+                return spec
+        return None
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,10 @@ class Catalogue:
     services: tuple[Service, ...]
 
     def get(self, code: str) -> Service | None:
-        return next((s for s in self.services if s.code == code), None)
+        for service in self.services:
+            if service.code == code:
+                return service
+        return None
 
     def __iter__(self) -> Iterator[Service]:
         return iter(self.services)

@@ -58,11 +58,21 @@ class ContentLimits:
 
 
 def content_limits(intake: IntakePolicy) -> ContentLimits:
-    return ContentLimits(
+    # The same (frozen) policy gives the same limits: made once for it, not per attachment
+    # (the pair holds the policy, so no other object can take its identity).
+    last = _LAST_LIMITS[0] if _LAST_LIMITS else None
+    if last is not None and last[0] is intake:
+        return last[1]
+    limits = ContentLimits(
         pdf_max_pages=intake.pdf_max_pages,
         pdf_max_page_points=intake.pdf_max_page_mm * 72 / 25.4,
         image_max_pixels=int(intake.image_max_megapixels * 1_000_000),
     )
+    _LAST_LIMITS[:] = [(intake, limits)]
+    return limits
+
+
+_LAST_LIMITS: list[tuple[IntakePolicy, ContentLimits]] = []
 
 
 def inspect_content(content: bytes, limits: ContentLimits | None = None) -> ContentVerdict:
@@ -85,20 +95,27 @@ class VerdictMemo:
     nothing. Holds at most ``max_bytes`` of contents (then starts afresh)."""
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
-        self._seen: dict[tuple[ContentLimits, bytes], ContentVerdict] = {}
+        # Per limits, then per content: a run passes the very same limits object every
+        # time, found again by identity instead of hashing and comparing the dataclass.
+        self._seen: dict[ContentLimits, dict[bytes, ContentVerdict]] = {}
+        self._limits: ContentLimits | None = None
+        self._verdicts: dict[bytes, ContentVerdict] = {}
         self._held = 0
         self._max = max_bytes
 
     def inspect(self, content: bytes, limits: ContentLimits | None = None) -> ContentVerdict:
-        key = (limits or ContentLimits(), content)
-        verdict = self._seen.get(key)
+        limits = limits or ContentLimits()
+        if limits is not self._limits:
+            self._limits, self._verdicts = limits, self._seen.setdefault(limits, {})
+        verdict = self._verdicts.get(content)
         if verdict is None:
-            verdict = inspect_content(content, key[0])
+            verdict = inspect_content(content, limits)
             if len(content) <= self._max:
                 if self._held + len(content) > self._max:
-                    self._seen.clear()
+                    for verdicts in self._seen.values():
+                        verdicts.clear()
                     self._held = 0
-                self._seen[key] = verdict
+                self._verdicts[content] = verdict
                 self._held += len(content)
         return verdict
 

@@ -76,7 +76,7 @@ def parse_json_text(text: str) -> tuple[Any, Problem | None]:
     return value, None
 
 
-def read_limited(path: Path, limit: int) -> bytes:
+def read_limited(path: str | os.PathLike[str], limit: int) -> bytes:
     """At most ``limit + 1`` bytes of a regular file. Opened without blocking and checked
     with fstat before reading, so a FIFO or a device never hangs or floods the command."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
@@ -84,7 +84,7 @@ def read_limited(path: Path, limit: int) -> bytes:
     try:
         found = os.fstat(fd)
         if not stat.S_ISREG(found.st_mode):
-            raise NotARegularFile(f"{path.name}: not a regular file")
+            raise NotARegularFile(f"{os.path.basename(os.fspath(path))}: not a regular file")
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
         # Ask for the size fstat gave (plus one, to see a file that grew), not for the limit:
@@ -116,6 +116,32 @@ def confined_path(raw: Path, base_dir: Path, *, base_resolved: bool = False) -> 
     if not target.is_relative_to(base):
         raise OutsideFolder(str(raw))
     return target
+
+
+def _plain_parts(raw: str) -> list[str] | None:
+    """The parts of a relative POSIX path written plainly ("a.pdf", "scans/a.pdf": no empty,
+    ``.`` or ``..`` part, no backslash, no NUL), which are then exactly ``Path(raw).parts``;
+    None for any other writing, which goes through Path."""
+    if os.name != "posix" or not raw or "\\" in raw or "\x00" in raw:
+        return None
+    parts = raw.split("/")
+    for part in parts:
+        if not part or part == "." or part == "..":
+            return None
+    return parts
+
+
+def _plain_target_text(parts: list[str], base: str) -> str | None:
+    """What :func:`_plain_target` gives for these parts, as text (no Path made per line)."""
+    current = base
+    for part in parts:
+        current = os.path.join(current, part)
+        try:
+            if stat.S_ISLNK(os.lstat(current).st_mode):
+                return None
+        except (OSError, ValueError):
+            return None
+    return current
 
 
 def _plain_target(raw: Path, base: Path) -> Path | None:
@@ -180,14 +206,27 @@ def draft_from_json(
             continue
         raw_path = _text(item.get("path"))
         document = _text(item.get("document"))
-        path = Path(raw_path)
-        name = (path if "\\" not in raw_path else Path(raw_path.replace("\\", "/"))).name
-        name = name or raw_path
+        # The common writing ("a.pdf", "scans/a.pdf") is confined as confined_path would,
+        # without Path objects (two per attachment line); any other goes through Path.
+        parts = _plain_parts(raw_path) if confine else None
+        if parts is not None:
+            name = parts[-1]
+        else:
+            path = Path(raw_path)
+            name = (path if "\\" not in raw_path else Path(raw_path.replace("\\", "/"))).name
+            name = name or raw_path
         try:
-            if confine:
+            target: str | Path | None = None
+            if parts is not None:
                 resolved_base = resolved_base or base_dir.resolve()
-                path = confined_path(path, resolved_base, base_resolved=True)
-            content = read_limited(path if path.is_absolute() else base_dir / path, max_file_bytes)
+                target = _plain_target_text(parts, str(resolved_base))
+            if target is None:
+                path = Path(raw_path)
+                if confine:
+                    resolved_base = resolved_base or base_dir.resolve()
+                    path = confined_path(path, resolved_base, base_resolved=True)
+                target = path if path.is_absolute() else base_dir / path
+            content = read_limited(target, max_file_bytes)
             draft.attachments.append(AttachmentInput(document=document, name=name, content=content))
         except (OSError, ValueError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)

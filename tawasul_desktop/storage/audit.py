@@ -35,32 +35,9 @@ from sqlalchemy.orm import Session
 
 from tawasul_desktop.storage.models import AuditEntry
 from tawasul_desktop.storage.raw_sql import driver_sql
+from tawasul_desktop.wire.protocol import one_shot as _one_shot
 
 GENESIS = "0" * 64
-
-
-def _one_shot(encoder: json.JSONEncoder) -> Callable[[Any], str]:
-    """``encoder.encode`` with its C scanner made once: ``JSONEncoder.encode`` builds one per
-    value, which costs as much as the encoding itself over a pull's thousands of entries.
-    The scanner is the one ``encode`` would use, so the text is the same (tested against
-    json.dumps); without the C accelerator, or if its signature ever changes, plain encode."""
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None or encoder.indent is not None:
-        return encoder.encode
-    escape = (json.encoder.encode_basestring_ascii if encoder.ensure_ascii
-              else json.encoder.encode_basestring)
-    try:  # no circular check (markers None): audit values are plain data
-        scan = make(None, encoder.default, escape, None, encoder.key_separator,
-                    encoder.item_separator, encoder.sort_keys, encoder.skipkeys,
-                    encoder.allow_nan)
-    except TypeError:
-        return encoder.encode
-    join = "".join
-
-    def encode(value: Any) -> str:
-        return join(scan(value, 0))
-
-    return encode
 
 
 # Made once: json.dumps with options builds a new encoder per call, which a batch of

@@ -45,21 +45,27 @@ def _entry(kind: str, request_id: uuid.UUID | None, now: dt.datetime,
 
 
 _JSON_NATIVE = (str, int, float, list, tuple, dict, type(None))
+# Those exact types, found with one set look-up (most of a row's values); their subclasses
+# still pass by isinstance.
+_PLAIN_TYPES = frozenset((str, int, float, bool, list, tuple, dict, type(None)))
 
 
 def _as_text(row: dict[str, Any], moments: dict[tuple[Any, ...], Any]) -> dict[str, Any]:
     """``row`` with each value the wire's JSON writes through its ``default`` turned already,
     by that same function: the same text, without a call back from the encoder for every
     value, and a batch's moments and dates (most rows share them) turned once each."""
-    out: dict[str, Any] = {}
+    out = dict(row)
     for key, value in row.items():
-        if isinstance(value, _JSON_NATIVE):
-            out[key] = value
-        elif isinstance(value, dt.date):  # and datetimes; equal instants may differ in offset
-            seen = (type(value), value, getattr(value, "utcoffset", lambda: None)())
-            if seen not in moments:
-                moments[seen] = json_default(value)
-            out[key] = moments[seen]
+        kind = type(value)
+        if kind in _PLAIN_TYPES or isinstance(value, _JSON_NATIVE):
+            continue
+        if isinstance(value, dt.date):  # and datetimes; equal instants may differ in offset
+            offset = value.utcoffset() if isinstance(value, dt.datetime) else None
+            seen = (kind, value, offset)
+            text = moments.get(seen)
+            if text is None:
+                text = moments[seen] = json_default(value)
+            out[key] = text
         else:
             out[key] = json_default(value)
     return out

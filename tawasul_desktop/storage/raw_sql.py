@@ -4,7 +4,10 @@ does not import the module that opens, migrates and backs up the database."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
@@ -24,6 +27,29 @@ def _tuple_of(names: list[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]
         name = names[0]
         return lambda row: (row[name],)
     return lambda row: ()
+
+
+# Values no one can change between two rows: one converted is the same converted again.
+_IMMUTABLE = (type(None), bool, int, float, str, bytes, dt.date, dt.datetime, dt.time,
+              uuid.UUID, Decimal)
+
+
+def _remembering(write: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``write`` that hands back its last result for the very same (immutable) object: the
+    rows of a batch share their moments and dates (``now``, a submission instant, its due
+    date) and their NULLs, each converted by a chain of Python calls."""
+    last_in: list[Any] = [_IMMUTABLE]  # nothing a row holds
+    last_out: list[Any] = [None]
+
+    def remembered(value: Any) -> Any:
+        if value is last_in[0]:
+            return last_out[0]
+        out = write(value)
+        if type(value) in _IMMUTABLE:
+            last_in[0], last_out[0] = value, out
+        return out
+
+    return remembered
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -50,7 +76,9 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
 
     # Values the driver takes as they are are picked in one C call; the others converted.
     plain = [name for name in rows[0] if processor(name) is None]
-    converted = [(name, write) for name in rows[0] if (write := processor(name)) is not None]
+    converted = [
+        (name, _remembering(write)) for name in rows[0] if (write := processor(name)) is not None
+    ]
     fixed = tuple(
         value if (write := processor(name)) is None else write(value)
         for name, value in defaults.items()

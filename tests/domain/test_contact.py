@@ -190,3 +190,115 @@ def test_a_remembered_domain_check_hands_out_a_copy():
     first = module.validate_email_domain_name("copy.example")
     first["domain"] = "changed.example"
     assert module.validate_email_domain_name("copy.example")["domain"] == "copy.example"
+
+
+def _parsed_mobile(national: str) -> str | None:
+    """The check as it was before the plain-writing shortcut: phonenumbers parses every
+    writing. The reference the shortcut is held to."""
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse("+966" + national, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if (
+        phonenumbers.region_code_for_number(parsed) == "SA"
+        and phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE
+    ):
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
+def test_plain_national_numbers_are_judged_as_parsing_them_judges() -> None:
+    """Every four-digit start of a 9-digit number (the plan's mobile ranges go to the fourth
+    digit, 579[0-8]) with the lowest, highest and a middle rest: the shortcut that skips
+    parsing gives what parsing gives, valid or not, for 5… and for every other start."""
+    from tawasul_desktop.domain import contact
+
+    check = contact._saudi_mobile.__wrapped__  # not the cache: the shortcut itself
+    seen = set()
+    for start in range(10_000):
+        for rest in ("00000", "49517", "99999"):
+            national = f"{start:04d}{rest}"
+            assert check(national) == _parsed_mobile(national), national
+            seen.add(check(national) is not None)
+    assert seen == {True, False}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789٠١٢٣٤٥٦٧٨٩+ -()", max_size=16))
+def test_any_writing_is_judged_as_parsing_every_writing_judged_it(text: str) -> None:
+    from tawasul_desktop.domain import contact
+    from tawasul_desktop.domain.digits import compact_number
+
+    national = contact._national_number(compact_number(text)) if text.strip() else None
+    expected = _parsed_mobile(national) if national is not None else None
+    result = normalise_mobile(text, "m")
+    assert (result if isinstance(result, str) else None) == expected
+
+
+def _validated(address: str) -> str | None:
+    """email_validator alone (no remembered domain check): the reference."""
+    import email_validator.syntax
+    from email_validator import EmailNotValidError, validate_email
+
+    module = sys.modules["email_validator.validate_email"]
+    remembered = module.validate_email_domain_name
+    module.validate_email_domain_name = email_validator.syntax.validate_email_domain_name
+    try:
+        return validate_email(address, check_deliverability=False).normalized
+    except (EmailNotValidError, ValueError):
+        return None
+    finally:
+        module.validate_email_domain_name = remembered
+
+
+PLAIN_ADDRESSES = [
+    "ali@example.com", "Ali.Salem@Example.COM", "a+tag@mail.example.org", "a_b-c@sub.example.co.uk",
+    "Postmaster@example.com", "ABUSE@example.com", "info@example.com", "Info.x@example.com",
+    "a" * 64 + "@example.com", "a" * 65 + "@example.com", "a@" + "b" * 63 + ".com",
+    "a@" + "b" * 64 + ".com", "a@" + ".".join(["abcdefghi"] * 25) + ".com",
+    "a" * 60 + "@" + ".".join(["b" * 60] * 3) + ".com", "a@example.test", "a@example.local",
+    "a@localhost.localdomain", "a@example.123", "a@1.2.3.4", "a@-x.com", "a@x-.com",
+    "a@xn--mgbh0fb.example", "a@xn--bad.com", "a@xn--.com", "a@example.invalid",
+    "a@example.onion", "a@EXAMPLE.com", "a@sub-.example.com", "a--b@example.com",
+    "1@2.com", "a@b.c", "a@example.co", "a@x--y.com", "a@ab--cd.com", "-a@example.com",
+    "a-@example.com", "+@example.com", "_@example.com", "a.b.c@example.com",
+    "user@example.arpa", "user@in-addr.arpa",
+]
+
+
+@pytest.mark.parametrize("address", PLAIN_ADDRESSES)
+def test_a_plain_address_is_judged_as_email_validator_judges_it(address: str) -> None:
+    from tawasul_desktop.domain import contact
+
+    assert contact._PLAIN_EMAIL.fullmatch(address) is not None, "a plain address"
+    contact._normalised_email.cache_clear()
+    assert contact._normalised_email(address) == _validated(address)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.from_regex(r"[A-Za-z0-9_+.\-]{1,70}@[A-Za-z0-9.\-]{1,80}", fullmatch=True)
+       | st.text(alphabet="ab.@+-_\"<> Zé٣", max_size=30))
+def test_any_address_is_judged_as_email_validator_judges_it(address: str) -> None:
+    from tawasul_desktop.domain import contact
+
+    contact._normalised_email.cache_clear()
+    assert contact._normalised_email(address) == _validated(address)
+
+
+def test_a_plain_address_goes_whole_when_email_validator_is_laid_out_otherwise(monkeypatch):
+    """No domain check where the plain path looks for it: validate_email judges the address."""
+    import types
+
+    from tawasul_desktop.domain import contact
+
+    expected = {a: _validated(a) for a in ("Ali@Example.COM", "postmaster@example.com",
+                                           "a@example.test")}
+    otherwise = {**sys.modules, "email_validator.validate_email": types.ModuleType("other")}
+    monkeypatch.setattr(contact, "sys", types.SimpleNamespace(modules=otherwise))
+    contact._normalised_email.cache_clear()
+    try:
+        assert {a: contact._normalised_email(a) for a in expected} == expected
+    finally:
+        contact._normalised_email.cache_clear()

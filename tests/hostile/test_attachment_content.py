@@ -141,9 +141,27 @@ def test_a_run_over_many_requests_decodes_each_content_once_and_judges_it_alike(
     assert memo.inspect(three, ContentLimits(pdf_max_pages=2)).problem == (
         "attachment.too_many_pages"
     )
+    two = ContentLimits(pdf_max_pages=2)  # limits alternating, by the same object or not
+    for limits, ok in ((ContentLimits(), True), (two, False), (two, False), (ContentLimits(), True),
+                       (ContentLimits(pdf_max_pages=2), False)):
+        assert memo.inspect(three, limits).ok is ok
     other = crafted.pdf(4)
     small = VerdictMemo(max_bytes=len(other))  # room for either, not for both
     held = small.inspect(three, ContentLimits())
     assert small.inspect(three, ContentLimits()) is held
     small.inspect(other, ContentLimits())  # over the bound: the older content is let go
     assert small.inspect(three, ContentLimits()) is not held
+
+
+def test_content_limits_follow_the_policy_they_are_made_from():
+    import dataclasses
+
+    from tawasul_desktop.domain.file_checks import content_limits
+    from tawasul_desktop.domain.policy import default_policy
+
+    intake = default_policy().intake
+    fewer = dataclasses.replace(intake, pdf_max_pages=intake.pdf_max_pages - 1)
+    assert content_limits(intake) is content_limits(intake)
+    assert content_limits(fewer).pdf_max_pages == intake.pdf_max_pages - 1
+    assert content_limits(intake).pdf_max_pages == intake.pdf_max_pages
+    assert content_limits(dataclasses.replace(intake)) == content_limits(intake)

@@ -259,6 +259,45 @@ def test_confined_paths_through_folder_links(tmp_path, folder):
         assert confined_path(Path(raw), base, base_resolved=True) == (base / raw).resolve(), raw
 
 
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links and FIFOs: POSIX")
+def test_plainly_written_paths_read_as_through_path(tmp_path, folder, monkeypatch):
+    """draft_from_json takes a plainly written relative path ("a.pdf", "docs/a.pdf") without
+    Path objects; every writing, plain or not, gives the same attachments (name, bytes,
+    error, refusal) as when every path goes through Path and confined_path."""
+    from tawasul_desktop.domain import intake_json
+
+    _outside_cases(tmp_path, folder)
+    (folder / "docs").mkdir()
+    (folder / "docs" / "scan.pdf").write_bytes(crafted.pdf())
+    (folder / "docs" / "again.pdf").symlink_to(folder / "docs" / "scan.pdf")
+    (folder / "in").symlink_to(folder / "docs")
+    (folder / "dangling.pdf").symlink_to(folder / "nowhere.pdf")
+    (folder / "empty.pdf").write_bytes(b"")
+    os.mkfifo(folder / "pipe.pdf")
+    (folder / "big.pdf").write_bytes(b"%PDF" + b"0" * 2000)
+    paths = ["id.pdf", "photo.png", "docs/scan.pdf", "docs/again.pdf", "in/scan.pdf",
+             "link.pdf", "dangling.pdf", "missing.pdf", "docs/missing.pdf", "docs", "sub",
+             "pipe.pdf", "empty.pdf", "big.pdf", "id.pdf/x", "../secret.pdf",
+             "sub/../../secret.pdf", "docs/../id.pdf", "./id.pdf", "docs//scan.pdf",
+             "docs/scan.pdf/", "docs\\scan.pdf", "/dev/zero", str(folder / "id.pdf"), "", ".",
+             "..", "id.pdf\x00", "عربي.pdf", " id.pdf", "~/id.pdf"]
+    obj = {"attachments": [{"document": "d", "path": p} for p in paths]}
+
+    def attachments() -> list[tuple[object, ...]]:
+        draft, problems = draft_from_json(obj, folder, 1000, confine=True,
+                                          resolved_base=folder.resolve())
+        assert not problems
+        return [(a.name, a.content, a.read_error, a.refusal) for a in draft.attachments]
+
+    plain = attachments()
+    with monkeypatch.context() as patch:
+        patch.setattr(intake_json, "_plain_parts", lambda raw: None)
+        through_path = attachments()
+    assert plain == through_path
+    assert plain[0][1] == crafted.pdf() and plain[2][1] == crafted.pdf()
+    assert {a[3] for a in plain} >= {"attachment.outside_folder", "attachment.not_a_file"}
+
+
 def test_import_cli_refuses_then_allows_outside(tmp_path, folder, clerk_account):
     _outside_cases(tmp_path, folder)
     line = json.dumps(request(make_identity("1", "72000001"), id_path="../secret.pdf"),

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from enum import IntEnum
 from typing import Any, cast
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Table, insert
 
+from tawasul_desktop.domain.lifecycle import Status
 from tawasul_desktop.storage.models import Attachment, OutboxEntry, Request
 from tawasul_desktop.storage.outbox import _as_text
 from tawasul_desktop.storage.raw_sql import insert_rows
@@ -89,6 +93,30 @@ def test_insert_rows_writes_what_a_core_insert_writes(store):
         assert {r[names.index(column)] for r in found[False][0]} == {0}
 
 
+def test_insert_rows_with_values_shared_between_rows_writes_what_core_writes(store):
+    """insert_rows remembers the last conversion per column for the very same object (rows
+    of a batch share their moments, dates and NULLs): shared, alternating, equal but not
+    identical (another offset) and fresh values all end up as a Core insert writes them."""
+    requests = cast(Table, Request.__table__)
+    shared = dt.datetime(2026, 10, 30, 9, 30, tzinfo=RIYADH)
+    other = dt.datetime(2026, 10, 29, 8, 0, tzinfo=RIYADH)
+    same_instant = shared.astimezone(dt.UTC)
+    day, due = dt.date(2026, 10, 30), dt.date(2026, 11, 10)
+    moments = [shared, shared, other, shared, same_instant, other, other,
+               dt.datetime(2026, 10, 30, 9, 30, tzinfo=RIYADH)]
+    rows = [_request_row(10 + i, submitted_at=when, updated_at=NOW if i % 3 else when,
+                         effective_day=day if i % 2 else when.date(), due_date=due,
+                         decided_at=None if i % 4 else other, fields={"n": str(i)})
+            for i, when in enumerate(moments)]
+    found = {}
+    for core in (True, False):
+        _write(store, requests, rows, core=core)
+        found[core] = _stored(store, requests, "number")
+        _clear(store, requests)
+    assert found[False] == found[True]
+    assert len({r[:-1] for r in found[True]}) == len(rows)
+
+
 def test_insert_rows_writes_an_outbox_entry_as_core_does(store):
     outbox = cast(Table, OutboxEntry.__table__)
     entry = {"op_id": uuid.uuid4(), "kind": "request.submit", "schema_version": 2,
@@ -108,12 +136,20 @@ def test_insert_rows_refuses_to_guess_a_default_made_per_row(store):
         insert_rows(session.connection(), cast(Table, Request.__table__), [row])
 
 
+class _Count(IntEnum):
+    THREE = 3
+
+
 def test_the_outbox_payload_is_the_wire_json_of_the_row():
     """Moments of equal instant in other offsets are written in their own offset, however
     many rows of a batch share them."""
     rows = [_request_row(4), _request_row(5, submitted_at=dt.datetime(2026, 10, 30, 6, 30,
                                                                        tzinfo=dt.UTC)),
-            _request_row(6, duplicate_of=uuid.uuid4(), paused_since=dt.date(2026, 11, 3))]
+            _request_row(6, duplicate_of=uuid.uuid4(), paused_since=dt.date(2026, 11, 3)),
+            # a str subclass and an int subclass pass as they are, a bool stays a bool
+            _request_row(8, status=Status.SUBMITTED, counter=True,
+                         paused_working_days=_Count.THREE, decided_at=dt.datetime(
+                             2026, 10, 30, 6, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5))))]
     assert rows[0]["submitted_at"] == rows[1]["submitted_at"]
     moments: dict[tuple[Any, ...], Any] = {}
     for row in rows:
@@ -123,3 +159,56 @@ def test_the_outbox_payload_is_the_wire_json_of_the_row():
 def test_the_outbox_payload_still_refuses_a_naive_moment():
     with pytest.raises(ValueError, match="naive"):
         _as_text(_request_row(7, updated_at=dt.datetime(2026, 11, 1, 7, 0)), {})
+
+
+_scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text()
+            | st.dates() | st.datetimes(timezones=st.just(RIYADH)) | st.uuids())
+_values = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=4)
+                       | st.dictionaries(st.text(max_size=8), inner, max_size=5), max_leaves=12)
+
+
+@given(_values)
+def test_the_wire_text_and_the_line_key_are_json_dumps_text(value):
+    """wire.dumps and an import line's key reuse one C scanner (wire.protocol.one_shot);
+    the text is json.dumps's with the same options, on which every stored key depends."""
+    import hashlib
+    import json
+
+    from tawasul_desktop.storage.importer import _line_key
+    from tawasul_desktop.wire.protocol import json_default
+
+    assert dumps(value) == json.dumps(value, default=json_default, ensure_ascii=False,
+                                      separators=(",", ":"))
+    try:
+        canonical = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    except TypeError:  # dates and ids are not in a parsed line
+        return
+    assert _line_key(value) == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def test_request_ids_are_random_version_4_uuids():
+    """Ids made through UUID's int constructor are what uuid.uuid4 makes: version 4, the
+    RFC 4122 variant, every other one of the 128 bits random."""
+    import functools
+    import operator
+
+    from tawasul_desktop.storage.requests import _new_id
+
+    ids = [_new_id() for _ in range(4000)]
+    assert {u.version for u in ids} == {4} and {u.variant for u in ids} == {uuid.RFC_4122}
+    assert len(set(ids)) == len(ids)
+    ones = functools.reduce(operator.or_, (u.int for u in ids))
+    zeros = functools.reduce(operator.and_, (u.int for u in ids))
+    assert ones == uuid.UUID("ffffffff-ffff-4fff-bfff-ffffffffffff").int
+    assert zeros == uuid.UUID("00000000-0000-4000-8000-000000000000").int
+
+
+@given(st.text(alphabet=st.sampled_from("أإآٱىةؤئـًٌٍَُِّْٰاب ٠١٢۳۴9aBİß\u00a0\t"), max_size=40)
+       | st.text(max_size=40))
+def test_fold_in_one_pass_is_digits_then_letters(text):
+    from tawasul_desktop.domain import arabic_fold
+    from tawasul_desktop.domain.digits import ascii_digits
+
+    two_passes = arabic_fold._SPACES.sub(
+        " ", ascii_digits(text).translate(arabic_fold._MAP).casefold()).strip()
+    assert arabic_fold.fold(text) == two_passes

@@ -174,3 +174,35 @@ def test_a_batch_rolled_back_puts_its_files_again_next_time(store, supervisor, b
     with store.read() as session:
         digests = set(session.execute(select(Attachment.sha256)).scalars())
     assert len(digests) == 2 and all(store.blobs.exists(d) for d in digests)
+
+
+def test_the_heap_is_frozen_during_an_import_only(store, supervisor, base):
+    """The objects held before an import are out of the collector's full passes while it
+    runs (gc.freeze), and back in afterwards, also when it is interrupted or fails; a heap
+    frozen by someone else stays frozen as it was."""
+    import gc
+
+    seen: list[int] = []
+    lines = [line(make_identity("1", f"6400000{i}")) for i in range(3)]
+    report = importer.import_lines(store, supervisor, lines, base, now=NOW,
+                                   progress=lambda n, r: seen.append(gc.get_freeze_count()))
+    assert report.imported == 3 and min(seen) > 0 and gc.get_freeze_count() == 0
+
+    def interrupt(number: int, report: importer.ImportReport) -> None:
+        raise KeyboardInterrupt
+
+    assert importer.import_lines(store, supervisor, lines, base, now=NOW,
+                                 progress=interrupt).interrupted
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(ZeroDivisionError):
+        importer.import_lines(store, supervisor, lines, base, now=NOW,
+                              progress=lambda n, r: 1 / 0)
+    assert gc.get_freeze_count() == 0
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        importer.import_lines(store, supervisor, ["{bad"], base, now=NOW)
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()
