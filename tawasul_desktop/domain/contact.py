@@ -7,22 +7,12 @@ Saudi numbering plan by ``phonenumbers``: only numbers of region SA and type MOB
 
 from __future__ import annotations
 
-import re
 import sys
 from functools import lru_cache
 from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-
-try:  # the plain-address path below needs these; without them every address goes whole
-    from email_validator.rfc_constants import (
-        CASE_INSENSITIVE_MAILBOX_NAMES,
-        EMAIL_MAX_LENGTH,
-        LOCAL_PART_MAX_LENGTH,
-    )
-except ImportError:  # pragma: no cover - another layout of email_validator
-    LOCAL_PART_MAX_LENGTH = -1  # no local part is that short: the plain path is never taken
 
 from tawasul_desktop.domain.digits import compact_number, is_ascii_digits
 from tawasul_desktop.domain.messages import Problem
@@ -121,47 +111,9 @@ def _memoise_domain_check() -> None:
 _memoise_domain_check()
 
 
-# The plainest writing of an address, nearly every one: an ASCII local part of letters,
-# digits, "_", "+", "-" and inner dots (a dot-atom, unquoted), one "@", and ASCII labels.
-_PLAIN_EMAIL = re.compile(
-    r"([A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)"
-)
-
-
-def _normalised_plain_email(address: str, local: str, domain: str) -> str:
-    """What validate_email (no deliverability check) makes of a plain address, by its own
-    steps for one: no display name, quotes or Unicode, so its character-by-character split
-    and NFC passes find nothing; the local part is a dot-atom as it is (at most 64
-    characters: within even the strict limit), lower-cased if RFC 2142 names it; the domain
-    goes through the module's own domain check with the package's defaults (raising as it
-    does); then the same length checks of the three forms. Held to validate_email itself by
-    the tests."""
-    import email_validator
-
-    check = getattr(sys.modules.get("email_validator.validate_email"),
-                    "validate_email_domain_name", None)
-    if check is None:  # another layout of email_validator: the address goes whole
-        return validate_email(address, check_deliverability=False).normalized
-    found = check(
-        domain,
-        test_environment=email_validator.TEST_ENVIRONMENT,
-        globally_deliverable=email_validator.GLOBALLY_DELIVERABLE,
-    )
-    if local.lower() in CASE_INSENSITIVE_MAILBOX_NAMES:
-        local = local.lower()
-    normalised = f"{local}@{found['domain']}"
-    for form in (address, normalised, f"{local}@{found['ascii_domain']}"):
-        if len(form.encode("utf-8")) > EMAIL_MAX_LENGTH:
-            raise EmailNotValidError("too long")
-    return normalised
-
-
 @lru_cache(maxsize=8192)
 def _normalised_email(address: str) -> str | None:
     try:
-        plain = _PLAIN_EMAIL.fullmatch(address)
-        if plain is not None and len(plain[1]) <= LOCAL_PART_MAX_LENGTH:
-            return _normalised_plain_email(address, plain[1], plain[2])
         return validate_email(address, check_deliverability=False).normalized
     except (EmailNotValidError, ValueError):
         # ValueError covers codec errors from unusual domain names, which are as invalid.
