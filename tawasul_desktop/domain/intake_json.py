@@ -151,15 +151,8 @@ def _plain_target(raw: Path, base: Path) -> Path | None:
     resolving decides. POSIX only: Windows has junctions, which lstat does not tell."""
     if os.name != "posix" or ".." in raw.parts:
         return None
-    current = str(base)
-    for part in raw.parts:
-        current = os.path.join(current, part)
-        try:
-            if stat.S_ISLNK(os.lstat(current).st_mode):
-                return None
-        except (OSError, ValueError):
-            return None
-    return Path(current)
+    found = _plain_target_text(list(raw.parts), str(base))
+    return Path(found) if found is not None else None
 
 
 def draft_from_json(

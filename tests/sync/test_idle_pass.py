@@ -16,6 +16,7 @@ from typing import Any
 
 import psycopg
 import pytest
+import test_shared_login
 from psycopg.conninfo import make_conninfo
 from synchelp import (
     CLERK,
@@ -26,7 +27,7 @@ from synchelp import (
     submit_many,
     wait_for_feed,
 )
-from test_shared_login import Counter, become, counter, raw, sees, shared_desk
+from test_shared_login import Counter, become, raw, sees, shared_desk
 
 from tawasul_desktop.central import admin
 from tawasul_desktop.central import operations as hub
@@ -36,19 +37,12 @@ from tawasul_desktop.domain.lifecycle import Action
 from tawasul_desktop.storage import requests
 from tawasul_desktop.sync import local
 
+shared = test_shared_login.shared  # fixture: the shared login and three counters
+
 SIGNATURE = "tawasul_desk_pass(text, text, uuid, xid8, bigint, integer)"
 PASS = ("SELECT centre, counter, count(id) FROM tawasul_desk_pass(%s, %s, NULL, '0'::xid8, 0, "
         "1000) "
         "GROUP BY centre, counter")
-
-
-@pytest.fixture
-def shared(central: CentralDb, tmp_path: Path) -> dict[str, Any]:
-    with central.admin() as conn:
-        login, _ = admin.enable_desk_login(conn)
-    return {"login": login, "riyadh": counter(central, tmp_path, "101", 1),
-            "riyadh2": counter(central, tmp_path, "101", 2),
-            "jeddah": counter(central, tmp_path, "202", 1)}
 
 
 @dataclasses.dataclass
