@@ -51,9 +51,10 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 T = TypeVar("T")
 SKEW_WARNING_SECONDS = SKEW_LIMIT_SECONDS
-# Who the login is and the desk binding are checked again after this long; in between a pass
-# checks only central's revision (one statement), and a connection replacing one the link
-# dropped skips even that.
+# Who the login is and the desk binding are checked again after this long by a pass with work
+# to do; in between it checks only central's revision (one statement), and a connection
+# replacing one the link dropped skips even that. An idle pass (central c0012) checks all
+# three each time.
 CHECKS_KEPT_SECONDS = 600.0
 
 
@@ -210,10 +211,6 @@ class DeskTakenError(CentralSchemaError):
         self.problem = problem
 
 
-class _PassDone(Exception):
-    """The idle pass was the whole pass."""
-
-
 class _SupervisorDesk(Exception):
     """The desk's role is a supervisor's of its centre: nothing to sync (not an error)."""
 
@@ -358,18 +355,16 @@ class SyncEngine:
                 cursor = (state.pull_xid, state.pull_id)
             progress(SyncProgress("connect", 0))
             if idle and self._timed(report, "idle", self._idle_pass, report, progress, cursor):
+                report.online = True  # that one statement was the whole pass
+            else:
+                conn = self._timed(report, "connect", self._connection)
                 report.online = True
-                raise _PassDone
-            conn = self._timed(report, "connect", self._connection)
-            report.online = True
-            self._timed(report, "push", self._push, conn, report, progress, total, first)
-            self._timed(report, "audit", self._push_audit, conn, report, progress)
-            self._timed(report, "pull", self._pull, conn, report, progress)
-            if check_feed:
-                self._timed(report, "feed check", self._check_feed, conn, report)
-            self._timed(report, "attachments", self._upload_files, conn, report, progress)
-        except _PassDone:
-            pass
+                self._timed(report, "push", self._push, conn, report, progress, total, first)
+                self._timed(report, "audit", self._push_audit, conn, report, progress)
+                self._timed(report, "pull", self._pull, conn, report, progress)
+                if check_feed:
+                    self._timed(report, "feed check", self._check_feed, conn, report)
+                self._timed(report, "attachments", self._upload_files, conn, report, progress)
         except _SupervisorDesk:
             report.supervisor_desk = report.online = True
             self._supervisor_desk = True
@@ -450,34 +445,32 @@ class SyncEngine:
         central)."""
         limit = self._pull_window.limited(self.pull_batch).size
         pair = self.target.desk_key_pair()
-        held = bool(self.target.idle_dsn)
+        assert self._desk_id is not None and self._schema is not None
         for attempt in (1, 2):
             conn, reused = self._idle_connection()
             try:
                 with _sized(self._pull_window):
-                    assert self._desk_id is not None and self._schema is not None
                     got = central.desk_pass(conn, self._schema, pair, self._desk_id, cursor,
                                             limit)
-                break
+                if got is None:
+                    return False
+                problem = compatibility_problem(got.revision, got.serves_from)
+                if problem is not None:
+                    raise CentralSchemaError(problem)
+                settings = self.store.settings
+                if got.place != (settings.centre_code, settings.counter) or not got.bound:
+                    self._checked = None  # the full check binds again, or says what is wrong
+                    return False
+                self._apply(conn, report, progress, cursor, got.batch)
+                return got.batch.complete
             except psycopg.OperationalError:
                 self._drop_idle()
                 if not reused or attempt == 2:  # a held connection may have gone stale
                     raise
-        try:
-            if got is None:
-                return False
-            problem = compatibility_problem(got.revision, got.serves_from)
-            if problem is not None:
-                raise CentralSchemaError(problem)
-            settings = self.store.settings
-            if got.place != (settings.centre_code, settings.counter) or not got.bound:
-                self._checked = None  # the full check binds again, or says what is wrong
-                return False
-            self._apply(conn, report, progress, cursor, got.batch)
-            return got.batch.complete
-        finally:
-            if not held:
-                conn.close()  # a pass that goes on connects as usual
+            finally:
+                if not self.target.idle_dsn:
+                    conn.close()  # this pass's own: a pass that goes on connects as usual
+        raise AssertionError("unreachable")  # the second attempt returns or raises
 
     def _idle_connection(self) -> tuple[psycopg.Connection[Any], bool]:
         """(connection, reused): the one held to ``idle_dsn``, or a new one for this pass that
