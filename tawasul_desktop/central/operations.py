@@ -198,7 +198,7 @@ def push_ops(conn: Conn, ops: Sequence[OutgoingOp], *, sent_at: dt.datetime, pol
         first = cur.fetchone()
         assert first is not None
         skew, proto = float(first[0]), Protocol(int(first[1]), int(first[2]))
-        fresh, taken = set(first[3]), set(first[4])
+        fresh, taken = set(first[3]), {submits[n - 1].op_id for n in first[4]}
         result.clock_skew_seconds = skew
         outcomes: dict[uuid.UUID, OpOutcome] = {}
         for o in ops:
@@ -299,14 +299,17 @@ ins AS (
     ORDER BY i.seq
     ON CONFLICT (op_id) DO NOTHING
     RETURNING op_id),
-q AS (
-    SELECT q.*, q.op_id IN (SELECT op_id FROM ins) AS fresh,
+q AS MATERIALIZED (
+    SELECT q.n, q.op_id IN (SELECT op_id FROM ins) AS fresh,
            EXISTS (SELECT 1 FROM requests r WHERE r.number = q.number
                                                AND r.id IS DISTINCT FROM q.request_id) AS taken
-    FROM unnest(%(submit_ids)b::uuid[], %(numbers)b::text[], %(submit_requests)b::uuid[],
-                %(intakes)b::text[]) WITH ORDINALITY AS q(op_id, number, request_id, intake, n)),
-p AS MATERIALIZED (
-    SELECT q.intake::jsonb AS payload, q.n, q.request_id FROM q WHERE q.fresh AND NOT q.taken),
+    FROM unnest(%(submit_ids)b::uuid[], %(numbers)b::text[], %(submit_requests)b::uuid[])
+         WITH ORDINALITY AS q(op_id, number, request_id, n)),
+p AS MATERIALIZED (  -- each intake parsed once, whatever reads it
+    SELECT t.intake::jsonb AS payload, t.n, t.request_id
+    FROM unnest(%(intakes)b::text[], %(submit_requests)b::uuid[])
+         WITH ORDINALITY AS t(intake, request_id, n)
+    JOIN q ON q.n = t.n AND q.fresh AND NOT q.taken),
 req AS ("""
 # A new request is written only with its operation (one central had not seen, of a version it
 # accepts) and only if no other request holds its number; its intake fills the row.
@@ -326,7 +329,7 @@ ON CONFLICT (id) DO NOTHING)
 # operation of another version is not kept) and the new requests whose number was taken.
 _ANSWER = """
 SELECT s.skew, s.newest, s.oldest, ARRAY(SELECT op_id FROM ins),
-       ARRAY(SELECT q.op_id FROM q WHERE q.fresh AND q.taken)"""
+       ARRAY(SELECT q.n FROM q WHERE q.fresh AND q.taken)"""
 _INSERT_OPS_AND_REQUESTS = _OPS_CTE + _INSERT_INTAKE + _ANSWER + " FROM s"
 # With files: also the files of each new request that names any (its id, the files as
 # text), so the attachments' insert parses those alone instead of every payload again.
