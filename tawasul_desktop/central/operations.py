@@ -277,10 +277,10 @@ def _number(op: OutgoingOp) -> str:
 _NUMBER = re.compile(r'"number":"([^"\\]*)"')
 _NO_FILES = '"attachments":[]'  # protocol.dumps writes no spaces
 
-# Arrays go in binary (%b): as text every element would be quoted and escaped into an array
-# literal, which costs more than the whole insert for a batch of JSON payloads.
-# The protocol versions central accepts come back with the operations it had not seen, so
-# the desk learns both in the first round trip; an operation of another version is not kept.
+# The push's first statement: the operations, then the new requests (_INSERT_INTAKE), then
+# the answer (_ANSWER). Arrays go in binary (%b): as text every element would be quoted and
+# escaped into an array literal, which costs more than the whole insert for a batch of JSON
+# payloads. The numbers come as an array read at the desk (each at the front of its intake).
 _OPS_CTE = """
 WITH s AS (
     SELECT extract(epoch FROM clock_timestamp() - %(sent)s::timestamptz)::float8 AS skew,
@@ -323,10 +323,9 @@ FROM p CROSS JOIN LATERAL jsonb_populate_record(NULL::requests, p.payload->'requ
 ORDER BY p.n
 ON CONFLICT (id) DO NOTHING)
 """
-# Arrays go in binary (%b): as text every element would be quoted and escaped into an array
-# literal, which costs more than the whole insert for a batch of JSON payloads.
 # The protocol versions central accepts come back with the operations it had not seen (an
-# operation of another version is not kept) and the new requests whose number was taken.
+# operation of another version is not kept) and the positions among the submits of those
+# whose number another request holds, so the desk learns all of it in the first round trip.
 _ANSWER = """
 SELECT s.skew, s.newest, s.oldest, ARRAY(SELECT op_id FROM ins),
        ARRAY(SELECT q.n FROM q WHERE q.fresh AND q.taken)"""
