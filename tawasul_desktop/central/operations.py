@@ -167,11 +167,12 @@ def push_ops(conn: Conn, ops: Sequence[OutgoingOp], *, sent_at: dt.datetime, pol
     Idempotent: operations are inserted into ``ops`` with ON CONFLICT DO NOTHING and only
     those the insert returns are applied; the others answer their stored outcome again.
 
-    Three round trips, pipelined, whatever the batch (the counter's events add one): the
-    operations with the numbers already taken; the requests, files and follow-ups with what
-    central answered before; the commit. The batch travels as arrays, so nothing outlives the
-    transaction on the server connection (no temp table, no SET): a pooler in transaction mode
-    may hand it to another client after the commit.
+    Two round trips for the statements, pipelined, whatever the batch (the counter's events
+    add one): the operations and the requests in one statement, answering the operations
+    central had not seen, the numbers already taken and the new requests' files; the files,
+    follow-ups and what central answered before, with the commit. The batch travels as
+    arrays, so nothing outlives the transaction on the server connection (no temp table, no
+    SET): a pooler in transaction mode may hand it to another client after the commit.
     """
     me = identity or whoami(conn)
     if me.kind != "counter":
@@ -180,51 +181,39 @@ def push_ops(conn: Conn, ops: Sequence[OutgoingOp], *, sent_at: dt.datetime, pol
     if not ops:
         return result
     submits = [o for o in ops if o.kind == KIND_SUBMIT]
-    with conn.pipeline(), conn.transaction(), conn.cursor() as cur, conn.cursor() as numbers:
-        cur.execute(_INSERT_OPS, {
+    intakes = [o.payload for o in submits]
+    with_files = not all(_NO_FILES in p for p in intakes)
+    with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
+        cur.execute(_INSERT_OPS_AND_REQUESTS_WITH_FILES if with_files
+                    else _INSERT_OPS_AND_REQUESTS, {
             "sent": sent_at, "centre": me.centre, "counter": me.counter,
             "ids": [o.op_id for o in ops], "seqs": [o.seq for o in ops],
             "kinds": [o.kind for o in ops], "versions": [o.schema_version for o in ops],
             "requests": [o.request_id for o in ops], "times": [o.counter_time for o in ops],
-            # a request's intake is not kept in ops: sent once, with the insert below
-            "payloads": [None if o.kind == KIND_SUBMIT else o.payload for o in ops]})
-        if submits:  # two desks configured as the same counter would hand out the same numbers
-            numbers.execute("SELECT number, id FROM requests WHERE number = ANY(%s)",
-                            ([_number(o) for o in submits],))
+            # a request's intake is not kept in ops: it goes into requests, in the same
+            # statement; its number is read here (an array, not parsed again centrally)
+            "payloads": [None if o.kind == KIND_SUBMIT else o.payload for o in ops],
+            "submit_ids": [o.op_id for o in submits], "numbers": [_number(o) for o in submits],
+            "submit_requests": [o.request_id for o in submits], "intakes": intakes})
         first = cur.fetchone()
         assert first is not None
         skew, proto = float(first[0]), Protocol(int(first[1]), int(first[2]))
-        fresh = set(first[3])
+        fresh, taken = set(first[3]), {submits[n - 1].op_id for n in first[4]}
         result.clock_skew_seconds = skew
         outcomes: dict[uuid.UUID, OpOutcome] = {}
         for o in ops:
             problem = proto.refusal(o.schema_version)
             if problem is not None:
                 outcomes[o.op_id] = OpOutcome(o.op_id, REJECTED, _problem_json(problem))
-        clash = dict(numbers.fetchall()) if submits else {}
-        rejected: dict[uuid.UUID, Problem] = {}
-        new_submits = []
-        for o in submits:
-            if o.op_id not in fresh:
-                continue
-            holder = clash.get(_number(o))
-            if holder is not None and holder != o.request_id:
-                rejected[o.op_id] = Problem.of("sync.number_taken", "number", number=_number(o))
-            else:
-                new_submits.append(o)
-        if new_submits:
-            payloads = [o.payload for o in new_submits]
-            if all(_NO_FILES in p for p in payloads):
-                cur.execute(_INSERT_REQUESTS, {"skew": skew, "payloads": payloads})
-            else:
-                # The files come back from the payloads the insert parsed and go on alone
-                # (before, every payload was sent and parsed a second time for them).
-                cur.execute(_INSERT_REQUESTS_WITH_FILES, {"skew": skew, "payloads": payloads})
-                files = cur.fetchall()
-                if files:
-                    cur.execute(_INSERT_ATTACHMENTS,
-                                ([new_submits[n - 1].request_id for n, _ in files],
-                                 [f for _, f in files]))
+        # Two desks configured as the same counter would hand out the same numbers: a new
+        # request whose number another request holds was not inserted, and is refused.
+        rejected: dict[uuid.UUID, Problem] = {
+            o.op_id: Problem.of("sync.number_taken", "number", number=_number(o))
+            for o in submits if o.op_id in taken}
+        if with_files and first[5]:
+            # The files come back from the payloads the insert parsed and go on alone
+            # (their rows' policy reads the request, which this statement cannot see yet).
+            cur.execute(_INSERT_ATTACHMENTS, (first[5], first[6]))
         follow_ups = [o for o in ops if o.kind == KIND_FOLLOW_UP and o.op_id in fresh]
         # The requests this batch changes (a follow-up's count, an event) are locked at once in
         # the order of their ids, as every writer of several requests locks them (c0013): taken
@@ -288,11 +277,11 @@ def _number(op: OutgoingOp) -> str:
 _NUMBER = re.compile(r'"number":"([^"\\]*)"')
 _NO_FILES = '"attachments":[]'  # protocol.dumps writes no spaces
 
-# Arrays go in binary (%b): as text every element would be quoted and escaped into an array
-# literal, which costs more than the whole insert for a batch of JSON payloads.
-# The protocol versions central accepts come back with the operations it had not seen, so
-# the desk learns both in the first round trip; an operation of another version is not kept.
-_INSERT_OPS = """
+# The push's first statement: the operations, then the new requests (_INSERT_INTAKE), then
+# the answer (_ANSWER). Arrays go in binary (%b): as text every element would be quoted and
+# escaped into an array literal, which costs more than the whole insert for a batch of JSON
+# payloads. The numbers come as an array read at the desk (each at the front of its intake).
+_OPS_CTE = """
 WITH s AS (
     SELECT extract(epoch FROM clock_timestamp() - %(sent)s::timestamptz)::float8 AS skew,
            (SELECT value::int FROM central_settings WHERE key = 'protocol_version') AS newest,
@@ -309,30 +298,46 @@ ins AS (
     WHERE i.v BETWEEN s.oldest AND s.newest
     ORDER BY i.seq
     ON CONFLICT (op_id) DO NOTHING
-    RETURNING op_id)
-SELECT s.skew, s.newest, s.oldest, ARRAY(SELECT op_id FROM ins) FROM s
-"""
+    RETURNING op_id),
+q AS MATERIALIZED (
+    SELECT q.n, q.op_id IN (SELECT op_id FROM ins) AS fresh,
+           EXISTS (SELECT 1 FROM requests r WHERE r.number = q.number
+                                               AND r.id IS DISTINCT FROM q.request_id) AS taken
+    FROM unnest(%(submit_ids)b::uuid[], %(numbers)b::text[], %(submit_requests)b::uuid[])
+         WITH ORDINALITY AS q(op_id, number, request_id, n)),
+p AS MATERIALIZED (  -- each intake parsed once, whatever reads it
+    SELECT t.intake::jsonb AS payload, t.n, t.request_id
+    FROM unnest(%(intakes)b::text[], %(submit_requests)b::uuid[])
+         WITH ORDINALITY AS t(intake, request_id, n)
+    JOIN q ON q.n = t.n AND q.fresh AND NOT q.taken),
+req AS ("""
+# A new request is written only with its operation (one central had not seen, of a version it
+# accepts) and only if no other request holds its number; its intake fills the row.
 _INSERT_INTAKE = f"""
 INSERT INTO requests ({", ".join(REQUEST_COLUMNS)}, received_at, clock_skew_seconds,
                       attachments_pending)
-SELECT {", ".join(f"r.{c}" for c in REQUEST_COLUMNS)}, clock_timestamp(), %(skew)s,
+SELECT {", ".join(f"r.{c}" for c in REQUEST_COLUMNS)}, clock_timestamp(), (SELECT skew FROM s),
        EXISTS (SELECT 1 FROM jsonb_array_elements(p.payload->'attachments') a
                WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = a->>'sha256'))
 FROM p CROSS JOIN LATERAL jsonb_populate_record(NULL::requests, p.payload->'request') r
 ORDER BY p.n
-ON CONFLICT (id) DO NOTHING
+ON CONFLICT (id) DO NOTHING)
 """
-_PAYLOADS = "unnest(%(payloads)b::text[]::jsonb[]) WITH ORDINALITY AS p(payload, n)"
-_INSERT_REQUESTS = _INSERT_INTAKE.replace("FROM p CROSS", f"FROM {_PAYLOADS} CROSS")
-# With files: the requests, and the files of each request that names any (its position in
-# the batch, the files as text), so the attachments' insert parses those alone instead of
-# every payload again.
-_INSERT_REQUESTS_WITH_FILES = f"""
-WITH p AS MATERIALIZED (SELECT * FROM {_PAYLOADS}),
-ins AS ({_INSERT_INTAKE})
-SELECT p.n, (p.payload->'attachments')::text FROM p
-WHERE p.payload->'attachments' <> '[]'::jsonb
-ORDER BY p.n
+# The protocol versions central accepts come back with the operations it had not seen (an
+# operation of another version is not kept) and the positions among the submits of those
+# whose number another request holds, so the desk learns all of it in the first round trip.
+_ANSWER = """
+SELECT s.skew, s.newest, s.oldest, ARRAY(SELECT op_id FROM ins),
+       ARRAY(SELECT q.n FROM q WHERE q.fresh AND q.taken)"""
+_INSERT_OPS_AND_REQUESTS = _OPS_CTE + _INSERT_INTAKE + _ANSWER + " FROM s"
+# With files: also the files of each new request that names any (its id, the files as
+# text), so the attachments' insert parses those alone instead of every payload again.
+_INSERT_OPS_AND_REQUESTS_WITH_FILES = _OPS_CTE + _INSERT_INTAKE + _ANSWER + """,
+       f.requests, f.files
+FROM s CROSS JOIN (
+    SELECT array_agg(p.request_id ORDER BY p.n) AS requests,
+           array_agg((p.payload->'attachments')::text ORDER BY p.n) AS files
+    FROM p WHERE p.payload->'attachments' <> '[]'::jsonb) f
 """
 _INSERT_ATTACHMENTS = """
 INSERT INTO request_attachments (request_id, position, document, display_name, media_type,

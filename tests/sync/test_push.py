@@ -220,3 +220,44 @@ def test_a_batch_the_desk_failed_to_settle_is_answered_as_already_there(
     report = desk.sync()
     assert report.ok and report.pushed == 0 and report.already_there == 4
     assert report.pending_after == 0
+
+
+def statement_round_trips(trace: str) -> int:
+    """Times the client waited on the server for a statement of its own (not psycopg's BEGIN
+    or COMMIT), from libpq's own trace of the connection: runs of messages sent ("F") before
+    an answer ("B") that hold such a statement."""
+    runs: list[list[str]] = []
+    last = ""
+    for line in trace.splitlines():
+        if not line.startswith(("F\t", "B\t")):
+            continue  # the rest of a statement's text
+        if line[0] == "F":
+            if last != "F":
+                runs.append([])
+            runs[-1].append(line)
+        last = line[0]
+    return sum(any("\tParse\t" in m and '"BEGIN"' not in m and '"COMMIT"' not in m
+                   for m in run) for run in runs)
+
+
+def test_a_push_with_files_is_two_round_trips(desks, central, valid_request, tmp_path):
+    """The operations and the requests go in one statement; the files' rows, the desk's last
+    seen time and the commit in the second round trip (before: three)."""
+    from psycopg import pq
+
+    desk = desks()
+    submit_many(desk.store, CLERK, [valid_request() for _ in range(5)])
+    with desk.store.read() as session:
+        batch = [o for o in local.pending_ops(session, 0, 1000) if o.kind == KIND_SUBMIT]
+    with central.target(desk.role).connect(autocommit=True) as conn:
+        me = hub.whoami(conn)
+        path = tmp_path / "libpq.trace"
+        with path.open("w") as out:
+            conn.pgconn.trace(out.fileno())
+            conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+            result = hub.push_ops(conn, batch, sent_at=dt.datetime.now(dt.UTC), policy=POLICY,
+                                  identity=me)
+            conn.pgconn.untrace()
+    assert {o.outcome for o in result.outcomes} == {hub.APPLIED}
+    assert central.scalar("SELECT count(*) FROM request_attachments") == 10
+    assert statement_round_trips(path.read_text()) == 2
