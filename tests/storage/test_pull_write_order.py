@@ -16,9 +16,11 @@ from collections.abc import Iterable
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tawasul_desktop.storage import requests as ops
-from tawasul_desktop.storage.audit import AuditLog, check_log, head_path, key_path
+from tawasul_desktop.storage.audit import AuditLog, _canonical, check_log, head_path, key_path
 from tawasul_desktop.storage.raw_sql import driver_sql
 from tawasul_desktop.storage.store import Store
 from tawasul_desktop.sync import local
@@ -222,3 +224,35 @@ def test_a_malformed_id_is_refused(store, bad):
     with store.write() as session, pytest.raises(ValueError):
         local.apply_changes(session, [Change(1, "5", "request", bad, state(bad))],
                             dt.datetime(2026, 3, 5, tzinfo=dt.UTC))
+
+
+texts = st.none() | st.text() | st.text(alphabet="ابتث\"\\\n\x00\x1f\u2028")
+dates = st.none() | st.dates()
+
+
+@given(status=st.text(), due=dates, reason=texts | st.integers() | st.floats(),
+       by=texts, assignee=texts, old_status=st.none() | st.text(), old_due=st.none() | dates,
+       old_assignee=st.none() | st.tuples(texts))
+def test_an_entrys_json_is_the_canonical_json_of_its_dicts(status, due, reason, by, assignee,
+                                                           old_status, old_due, old_assignee):
+    """local._state_texts against _canonical of the dicts the old path built (keys missing
+    from ``old`` where a value is None here: the column did not change)."""
+    wanted = {"status": status, "due_date": due, "decision_reason": reason, "decided_by": by,
+              "assignee": assignee}
+    old: dict[str, Any] = {}
+    if old_status is not None:
+        old["status"] = old_status
+    if old_due is not None:
+        old["due_date"] = old_due
+    if old_assignee is not None:  # (value,): the assignee changed, from that value
+        old["assignee"] = old_assignee[0]
+    def text(day: Any) -> str | None:
+        return None if day is None else str(day)
+
+    due_text = text(due)
+    before = {"status": old.get("status", status),
+              "due_date": text(old["due_date"]) if "due_date" in old else due_text}
+    after = {"status": status, "due_date": due_text, "reason": reason, "by": by}
+    if "assignee" in old and old["assignee"] != assignee:
+        before["assignee"], after["assignee"] = old["assignee"], assignee
+    assert local._state_texts(wanted, old) == (_canonical(before), _canonical(after))
