@@ -84,3 +84,23 @@ def test_a_batch_read_ahead_is_dropped_when_the_cursor_moved(desks, central, val
     with desk.store.read() as session:
         assert local.sync_state(session).pull_count == 45
     assert stored_status(desk) == {"under_review"}
+
+
+def test_a_failed_apply_leaves_no_reader_behind(desks, central, valid_request, reads):
+    """Applying a batch fails (here: the fault hook raises) while the next is read ahead:
+    the pass ends with the reader's thread gone, and the next pass receives the rest."""
+    failed = []
+
+    def fail_once(point: str, _conn: Any) -> None:
+        if point == "pull.after_batch" and reads and not failed:
+            failed.append(point)
+            raise RuntimeError("the desk stops while a batch is read ahead")
+
+    desk = changed_on_central(desks, central, valid_request, 45, fault_hook=fail_once)
+    reads.clear()
+    with pytest.raises(RuntimeError):
+        desk.engine.run_once()
+    assert failed and len(reads) == 2  # the batch applied, and the one read ahead
+    assert not [t for t in threading.enumerate() if t.name.startswith("tawasul-sync-pull")]
+    report = desk.sync()
+    assert report.requests_changed == 45 - 20 and stored_status(desk) == {"under_review"}
