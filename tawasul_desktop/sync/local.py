@@ -300,11 +300,11 @@ def _state_texts(wanted: dict[str, Any], old: dict[str, Any]) -> tuple[str, str]
     status), built directly: a pull writes thousands (tested byte for byte against the
     encoder's output)."""
     # Dates as their text: the audit log's JSON writes a date so (str).
-    due = _text(wanted["due_date"])
+    due = json_scalar(_text(wanted["due_date"]))
     status = json_scalar(wanted["status"])
     before_status = json_scalar(old["status"]) if "status" in old else status
-    before_due = json_scalar(_text(old["due_date"]) if "due_date" in old else due)
-    after = (f'"by":{json_scalar(wanted["decided_by"])},"due_date":{json_scalar(due)},'
+    before_due = json_scalar(_text(old["due_date"])) if "due_date" in old else due
+    after = (f'"by":{json_scalar(wanted["decided_by"])},"due_date":{due},'
              f'"reason":{json_scalar(wanted["decision_reason"])},"status":{status}}}')
     if _ASSIGNEE in old and old[_ASSIGNEE] != wanted[_ASSIGNEE]:  # request_timeline reads it
         return (f'{{"assignee":{json_scalar(old[_ASSIGNEE])},"due_date":{before_due},'

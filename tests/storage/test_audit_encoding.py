@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import json
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tawasul_desktop.storage import audit
@@ -54,18 +54,21 @@ json_scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=
                 | st.text(alphabet="ابتثجحخدذرزسشصضطظعغفقكلمنهوي\u200f\u061c\"\\\n\t"))
 
 
+@settings(max_examples=500, deadline=None)
 @given(json_scalars)
 def test_json_scalar_is_json_dumps_text(value):
     assert audit.json_scalar(value) == json.dumps(
         value, ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"))
 
 
+@settings(max_examples=500, deadline=None)
 @given(values)
 def test_json_scalar_of_any_value_is_the_canonical_text(value):
     assert audit.json_scalar(value) == json.dumps(
         value, ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"))
 
 
+@settings(max_examples=500, deadline=None)
 @given(st.lists(st.text(), min_size=5, max_size=5), st.text() | st.integers() | st.none(),
        st.none() | st.text(), st.none() | st.text())
 def test_hashed_payload_is_the_json_dumps_payload(parts, entity_id, old, new):

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tawasul_desktop.storage import requests as ops
@@ -230,6 +230,7 @@ texts = st.none() | st.text() | st.text(alphabet="ابتث\"\\\n\x00\x1f\u2028")
 dates = st.none() | st.dates()
 
 
+@settings(max_examples=500, deadline=None)
 @given(status=st.text(), due=dates, reason=texts | st.integers() | st.floats(),
        by=texts, assignee=texts, old_status=st.none() | st.text(), old_due=st.none() | dates,
        old_assignee=st.none() | st.tuples(texts))
