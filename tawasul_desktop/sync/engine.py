@@ -700,15 +700,37 @@ class SyncEngine:
 
     def _pull(self, conn: psycopg.Connection[Any], report: SyncReport,
               progress: ProgressCallback) -> None:
-        while True:
-            with self.store.read() as session:
-                state = local.sync_state(session)
-                cursor = (state.pull_xid, state.pull_id)
-            limit = self._pull_window.limited(self.pull_batch).size
-            with _sized(self._pull_window):
-                batch = central.pull_changes(conn, cursor, limit)
-            if not self._apply(conn, report, progress, cursor, batch) or batch.complete:
-                return
+        """Pull batches until the feed is read. While the desk applies one batch (SQLite, its
+        fsync), a worker thread reads the next from central on ``conn`` (the worker touches
+        no SQLite connection; the main thread leaves ``conn`` to it meanwhile). The batch
+        read ahead is taken only if the stored cursor is still the one it was read after
+        (something reset it meanwhile: dropped, read again); the pool is left, and so the
+        worker's read finished, whatever happened, before the pass drops the connection."""
+        window = self._pull_window
+        with ThreadPoolExecutor(1, thread_name_prefix="tawasul-sync-pull") as reader:
+            ahead: tuple[tuple[str, int], Future[central.FeedBatch]] | None = None
+            while True:
+                with self.store.read() as session:
+                    state = local.sync_state(session)
+                    cursor = (state.pull_xid, state.pull_id)
+                limit = window.limited(self.pull_batch).size
+                with _sized(window):
+                    if ahead is not None and ahead[0] == cursor:
+                        batch = ahead[1].result()
+                    else:
+                        if ahead is not None:  # read after another cursor: not this one's
+                            _settled(ahead[1])
+                        batch = central.pull_changes(conn, cursor, limit)
+                ahead = None
+                if not batch.complete:
+                    # As large as the next read would be (the window counted this one).
+                    after = batch.next_cursor(cursor)
+                    ahead = (after, reader.submit(central.pull_changes, conn, after,
+                                                  window.limited(self.pull_batch).size))
+                if not self._apply(conn, report, progress, cursor, batch) or batch.complete:
+                    if ahead is not None:
+                        _settled(ahead[1])
+                    return
 
     def _apply(self, conn: psycopg.Connection[Any], report: SyncReport,
                progress: ProgressCallback, cursor: tuple[str, int],
@@ -735,6 +757,13 @@ class SyncEngine:
         if self.fault_hook is not None and changes:
             self.fault_hook("pull.after_batch", conn)
         return True
+
+
+def _settled(future: Future[Any]) -> None:
+    """Wait for a read that will not be used (its failure, if any, is the connection's:
+    the next use of it says so)."""
+    with contextlib.suppress(Exception):
+        future.result()
 
 
 @contextlib.contextmanager

@@ -9,17 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 import tomllib
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Dialect, Table, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from tawasul_desktop.domain.catalogue import Catalogue, CatalogueError, parse_catalogue
-from tawasul_desktop.storage.audit import AuditLog
+from tawasul_desktop.storage.audit import AuditLog, json_scalar
 from tawasul_desktop.storage.models import (
     AuditEntry,
     Closure,
@@ -269,30 +271,71 @@ _COLUMNS = (*_STATE, _ASSIGNEE)
 _LAST = len(_COLUMNS) - 1  # the assignee's place in a row
 
 
+# Central sends a request's id as its canonical text (PostgreSQL's uuid output): taken as
+# it is, without a round trip through uuid.UUID; any other form goes through uuid.UUID as
+# before (which reads it, or refuses it with ValueError).
+_CANONICAL_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+                           ).fullmatch
+_PROBE = uuid.UUID("01234567-89ab-cdef-0123-456789abcdef")
+
+
+def _id_reader(write_id: _Codec | None) -> Callable[[Any], tuple[Any, str]]:
+    """A change's id as ``requests.id`` stores it on this dialect, and its canonical text."""
+    store_id = write_id or _same
+    hex_digits = store_id(_PROBE) == _PROBE.hex  # SQLite: the 32 hex digits
+
+    def read(raw_id: Any) -> tuple[Any, str]:
+        text = raw_id if type(raw_id) is str else str(raw_id)
+        if hex_digits and _CANONICAL_ID(text):
+            return text.replace("-", ""), text
+        key = uuid.UUID(text)
+        return store_id(key), str(key)
+
+    return read
+
+
+def _state_texts(wanted: dict[str, Any], old: dict[str, Any]) -> tuple[str, str]:
+    """The audit entry's old and new JSON for a request central changed, as ``_canonical``
+    writes the dicts the entry describes (keys sorted: assignee, by, due_date, reason,
+    status), built directly: a pull writes thousands (tested byte for byte against the
+    encoder's output)."""
+    # Dates as their text: the audit log's JSON writes a date so (str).
+    due = json_scalar(_text(wanted["due_date"]))
+    status = json_scalar(wanted["status"])
+    before_status = json_scalar(old["status"]) if "status" in old else status
+    before_due = json_scalar(_text(old["due_date"])) if "due_date" in old else due
+    after = (f'"by":{json_scalar(wanted["decided_by"])},"due_date":{due},'
+             f'"reason":{json_scalar(wanted["decision_reason"])},"status":{status}}}')
+    if _ASSIGNEE in old and old[_ASSIGNEE] != wanted[_ASSIGNEE]:  # request_timeline reads it
+        return (f'{{"assignee":{json_scalar(old[_ASSIGNEE])},"due_date":{before_due},'
+                f'"status":{before_status}}}',
+                f'{{"assignee":{json_scalar(wanted[_ASSIGNEE])},{after}')
+    return f'{{"due_date":{before_due},"status":{before_status}}}', "{" + after
+
+
 def apply_request_states(session: Session, states: Iterable[dict[str, Any]],
-                         now: dt.datetime) -> int:
+                         now: dt.datetime, audit: AuditLog | None = None) -> int:
     """Central wins: take its lifecycle state (and assignee, when named) for the requests
-    this desk holds. Returns how many changed (each with an audit entry).
+    this desk holds. Returns how many changed (each with an audit entry, through ``audit``
+    or a log of its own).
 
     A pull brings thousands at once: rows are read, compared and written as the driver
-    stores them (one ``executemany``), without per-row ORM work; only a column whose stored
-    form differs is decoded, for the audit entry and to tell a real change from the same
-    value stored in another form."""
+    stores them (one ``executemany`` per set of changed columns, in rowid order), without
+    per-row ORM work; only a column whose stored form differs is decoded, for the audit
+    entry and to tell a real change from the same value stored in another form."""
     conn = session.connection()
     dialect = conn.dialect
     (write_id, *writes), (_, *reads) = _codecs(dialect, ("id", *_COLUMNS))
-    store_id = write_id or _same
+    read_id = _id_reader(write_id)
     # Keyed by the id as stored (a str's hash is cached; a UUID's is computed each time).
     latest: dict[Any, dict[str, Any]] = {}
-    keys: dict[Any, uuid.UUID] = {}
+    keys: dict[Any, str] = {}  # the canonical text, the audit entry's entity id
     for raw in states:
         # Lifecycle from the newest change; the assignee from the newest that names one.
-        key = uuid.UUID(str(raw["id"]))
-        stored_id = store_id(key)
+        stored_id, keys[stored_id] = read_id(raw["id"])
         state = _parse_state(raw)
         prior = latest.get(stored_id)
         latest[stored_id] = state if prior is None else {**prior, **state}
-        keys[stored_id] = key
     if not latest:
         return 0
     # Remembered per value: a batch's due dates are a few days, written thousands of times.
@@ -302,6 +345,10 @@ def apply_request_states(session: Session, states: Iterable[dict[str, Any]],
     write_assignee = writes[_LAST] or _same
     decode = [r or _same for r in reads]
     write_now = (_codecs(dialect, ("updated_at",))[0][0] or _same)(now)
+    # SQLite: rows found and written by their rowid (one B-tree walk, not the id's index
+    # and then the table), in rowid order, so each batch walks the table's pages in order.
+    locator = "rowid" if dialect.name == "sqlite" else "id"
+    select_rows = f"SELECT {locator}, id, {', '.join(_COLUMNS)} FROM requests WHERE id IN "
     # Rows grouped by the columns that change: SQLite rewrites the entries of every index
     # over a column an UPDATE sets, changed or not (requests has a dozen indexes).
     updates: dict[tuple[int, ...], list[tuple[Any, ...]]] = {}
@@ -312,10 +359,9 @@ def apply_request_states(session: Session, states: Iterable[dict[str, Any]],
     try:
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start:start + _CHUNK]
-            cursor.execute(driver_sql(
-                dialect, f"SELECT id, {', '.join(_COLUMNS)} FROM requests "
-                         f"WHERE id IN ({', '.join('?' * len(chunk))})"), tuple(chunk))
-            for stored_id, *stored in cursor.fetchall():
+            cursor.execute(driver_sql(dialect, f"{select_rows}({', '.join('?' * len(chunk))})"),
+                           tuple(chunk))
+            for row_key, stored_id, *stored in cursor.fetchall():
                 wanted = latest[stored_id]
                 new_row = [wanted[c] for c in _STATE]
                 for i, write in encoders:
@@ -334,27 +380,18 @@ def apply_request_states(session: Session, states: Iterable[dict[str, Any]],
                 if all([old[c] == wanted[c] for c in old]):
                     continue
                 updates.setdefault(changed, []).append(
-                    (*[new_row[i] for i in changed], write_now, stored_id))
-                # Dates as their text: the audit log's JSON writes a date so (str), and
-                # making it here spares the encoder a call back per value.
-                due = _text(wanted["due_date"])
-                before = {"status": old.get("status", wanted["status"]),
-                          "due_date": _text(old["due_date"]) if "due_date" in old else due}
-                after = {"status": wanted["status"], "due_date": due,
-                         "reason": wanted["decision_reason"], "by": wanted["decided_by"]}
-                if _ASSIGNEE in old and old[_ASSIGNEE] != wanted[_ASSIGNEE]:
-                    # request_timeline reads it from here
-                    before[_ASSIGNEE], after[_ASSIGNEE] = old[_ASSIGNEE], wanted[_ASSIGNEE]
-                audits.append((CENTRAL_ACTOR, ECHO_ACTION, "request", str(keys[stored_id]),
-                               before, after))
+                    (*[new_row[i] for i in changed], write_now, row_key))
+                audits.append((CENTRAL_ACTOR, ECHO_ACTION, "request", keys[stored_id],
+                               *_state_texts(wanted, old)))
     finally:
         cursor.close()
     for changed, rows_of in updates.items():
         columns = [_COLUMNS[i] for i in changed]
+        rows_of.sort(key=itemgetter(-1))
         conn.exec_driver_sql(driver_sql(dialect, "UPDATE requests SET " + ", ".join(
-            f"{c} = ?" for c in (*columns, "updated_at")) + " WHERE id = ?"), rows_of)
+            f"{c} = ?" for c in (*columns, "updated_at")) + f" WHERE {locator} = ?"), rows_of)
     if audits:
-        AuditLog(session).record_many(audits, at=now)
+        (audit or AuditLog(session)).record_many(audits, at=now, encoded=True)
     return len(audits)
 
 
@@ -368,9 +405,9 @@ class Applied:
 
 def apply_changes(session: Session, changes: Sequence[Change], now: dt.datetime) -> Applied:
     applied = Applied()
+    audit = AuditLog(session)  # one for the batch: its key read once, its last hash kept
     applied.requests = apply_request_states(
-        session, (c.payload for c in changes if c.kind == "request"), now)
-    audit = AuditLog(session)
+        session, (c.payload for c in changes if c.kind == "request"), now, audit)
     for change in changes:
         if change.kind == "closure":
             day = dt.date.fromisoformat(str(change.payload["day"]))

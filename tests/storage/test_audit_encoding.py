@@ -7,7 +7,7 @@ import datetime as dt
 import hashlib
 import json
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tawasul_desktop.storage import audit
@@ -45,3 +45,35 @@ def test_an_entry_hash_is_the_documented_sha256():
                           "sync.request_changed", "request", "42", old, new],
                          ensure_ascii=False, separators=(",", ":"))
     assert digest == hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+# The pull writes its entries' JSON text directly (audit.json_scalar per value, the hash's
+# input by audit._hashed_payload): every byte must be json.dumps's, or hashes would differ.
+json_scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True)
+                | st.text() | st.text(alphabet=st.characters(max_codepoint=0x1F))
+                | st.text(alphabet="ابتثجحخدذرزسشصضطظعغفقكلمنهوي\u200f\u061c\"\\\n\t"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(json_scalars)
+def test_json_scalar_is_json_dumps_text(value):
+    assert audit.json_scalar(value) == json.dumps(
+        value, ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(values)
+def test_json_scalar_of_any_value_is_the_canonical_text(value):
+    assert audit.json_scalar(value) == json.dumps(
+        value, ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.text(), min_size=5, max_size=5), st.text() | st.integers() | st.none(),
+       st.none() | st.text(), st.none() | st.text())
+def test_hashed_payload_is_the_json_dumps_payload(parts, entity_id, old, new):
+    prev, at, actor, action, entity = parts
+    expected = json.dumps([prev, at, actor, action, entity, entity_id, old, new],
+                          ensure_ascii=False, separators=(",", ":"))
+    middle = audit._hashed_middle(at, actor, action, entity)
+    assert audit._hashed_payload(prev, middle, entity_id, old, new) == expected
