@@ -83,12 +83,18 @@ def server_or_skip() -> None:
         pytest.skip(f"no PostgreSQL at $TAWASUL_TEST_PG_DSN: {exc}")
 
 
-def create_central_db() -> CentralDb:
+def create_central_db(revision: str = "head") -> CentralDb:
+    """A new central database with its schema up to ``revision`` (an older one to upgrade)."""
     token = secrets.token_hex(4)
     db = CentralDb(f"tawasul_t_{token}", f"t{token}")
     with psycopg.connect(PG_DSN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{db.name}"')
-    admin.init_central(db.target(), role_prefix=db.prefix)
+    try:
+        reached = admin.init_central(db.target(), role_prefix=db.prefix, revision=revision)
+        assert revision == "head" or reached == revision
+    except BaseException:
+        drop_central_db(db)
+        raise
     return db
 
 

@@ -8,7 +8,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import os
-import secrets
 import subprocess
 import uuid
 
@@ -16,10 +15,10 @@ import psycopg
 import pytest
 from synchelp import (
     CLERK,
-    PG_DSN,
     POLICY,
     PYTHON,
     CentralDb,
+    create_central_db,
     drop_central_db,
     open_desk,
     python_env,
@@ -68,12 +67,8 @@ def file_digests(db: CentralDb) -> list[str]:
 @pytest.fixture
 def old_central():
     """A central database created at c0007 (before partitioning), dropped afterwards."""
-    token = secrets.token_hex(4)
-    db = CentralDb(f"tawasul_t_{token}", f"t{token}")
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{db.name}"')
+    db = create_central_db(revision="c0007")
     try:
-        assert admin.init_central(db.target(), db.prefix, revision="c0007") == "c0007"
         yield db
     finally:
         drop_central_db(db)

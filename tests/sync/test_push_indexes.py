@@ -4,14 +4,13 @@ which no supervisor statement needs, and builds it again on a downgrade."""
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from typing import Any
 
 import psycopg
 import pytest
 from alembic import command
 from sqlalchemy import event
-from synchelp import PG_DSN, CentralDb, drop_central_db, supervisor_role
+from synchelp import CentralDb, create_central_db, drop_central_db, supervisor_role
 
 from tawasul_desktop.central import admin
 from tawasul_desktop.central.queue import open_central_store
@@ -46,12 +45,8 @@ def request_indexes(db: CentralDb) -> dict[str, str]:
 
 @pytest.fixture
 def c0013_central() -> Any:
-    token = secrets.token_hex(4)
-    db = CentralDb(f"tawasul_t_{token}", f"t{token}")
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{db.name}"')
+    db = create_central_db(revision="c0013")
     try:
-        assert admin.init_central(db.target(), db.prefix, revision="c0013") == "c0013"
         yield db
     finally:
         drop_central_db(db)
