@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QDesktopServices
 from queue_data import insert_requests, request_row
 from supervisor_helpers import add_supervisors, open_workspace, wait_idle
+from timing_data import submitted_with_follow_up_open
 
 from tawasul_desktop.domain.intake_types import AttachmentInput, PersonInput, RequestDraft
 from tawasul_desktop.domain.validation import validate_request
@@ -36,7 +37,7 @@ def with_photo(store, tmp_path) -> str:
     )
     valid, problems = validate_request(draft, catalogue=store.catalogue, policy=store.policy)
     assert not problems, problems
-    when = utc_now() - dt.timedelta(days=4)
+    when = submitted_with_follow_up_open()
     return submit_request(store, Actor("amal", "clerk"), valid, now=when,
                           submitted_at=when).number
 

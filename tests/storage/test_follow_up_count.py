@@ -12,6 +12,7 @@ import pytest
 from alembic import command
 from queue_data import insert_requests, request_row
 from sqlalchemy import MetaData, Table, delete, insert, select
+from timing_data import submitted_with_follow_up_open
 
 from tawasul_desktop.storage import requests as ops
 from tawasul_desktop.storage.engine import alembic_config, make_engine
@@ -39,7 +40,7 @@ def truth(store: Store) -> dict[str, int]:
 
 
 def test_the_count_follows_every_writer(store: Store, valid_request) -> None:
-    submitted = dt.datetime.now(dt.UTC) - dt.timedelta(days=5)
+    submitted = submitted_with_follow_up_open(days=5)
     first, second = (ops.submit_request(store, CLERK, valid_request(), now=submitted)
                      .number.replace("-", "") for _ in range(2))
     for _ in range(2):

@@ -3,12 +3,12 @@ writable by counters, and silent in the change feed."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import psycopg
 import pytest
 from synchelp import CLERK, CentralDb, submit_many, supervisor_store
+from timing_data import submitted_with_follow_up_open
 
 from tawasul_desktop.storage import requests as ops
 from tawasul_desktop.storage.queue import QueueFilter, QueueQuery, QueueSort, SortKey
@@ -21,7 +21,7 @@ def test_pushed_follow_ups_are_counted_centrally(desks: Any, central: CentralDb,
                                                  valid_request: Any) -> None:
     desk = desks("101", 1)
     numbers = submit_many(desk.store, CLERK, [valid_request() for _ in range(4)],
-                          now=dt.datetime.now(dt.UTC) - dt.timedelta(days=5))
+                          now=submitted_with_follow_up_open(days=5))
     for number, times in ((numbers[1], 3), (numbers[3], 1)):
         for _ in range(times):
             ops.record_follow_up(desk.store, CLERK, number)

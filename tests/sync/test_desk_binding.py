@@ -5,9 +5,9 @@ already refused for a taken number get fresh ones from `tawasul sync renumber`."
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 
 from synchelp import CLERK, Desk, submit_many
+from timing_data import follow_up_open_after_now
 
 from tawasul_desktop.central import admin
 from tawasul_desktop.central.connection import target_from_settings
@@ -69,7 +69,7 @@ def test_requests_refused_for_a_taken_number_are_renumbered(tmp_path, desks, cen
         assert taken == number
         taken_id = ops.get_request(second.store, taken).id
         ops.record_follow_up(second.store, CLERK, taken, "اتصل",
-                             now=dt.datetime.now(dt.UTC) + dt.timedelta(days=8))
+                             now=follow_up_open_after_now())
         report = second.engine.run_once()
         assert sorted(r.code for r in report.refused) == ["sync.number_taken",
                                                           "sync.request_unknown"]

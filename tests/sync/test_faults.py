@@ -15,6 +15,7 @@ import uuid
 import pytest
 from sqlalchemy import insert, select
 from synchelp import CLERK, POLICY, PYTHON, REPO, Desk, python_env, submit_many, wait_for_feed
+from timing_data import follow_up_open_after_now
 
 from tawasul_desktop.central import admin
 from tawasul_desktop.central import operations as hub
@@ -274,7 +275,7 @@ def test_two_then_four_counters_push_at_once(desks, central, valid_request):
     for i, desk in enumerate(counters):
         made[i] = submit_many(desk.store, CLERK, [valid_request() for _ in range(150)])
         ops.record_follow_up(desk.store, CLERK, made[i][0], "متابعة",
-                             now=dt.datetime.now(dt.UTC) + dt.timedelta(days=4))
+                             now=follow_up_open_after_now())
         ops.transition(desk.store, CLERK, made[i][1], Action.WITHDRAW)
     first = run_together(counters[:2])
     assert [r["sent"] for r in first] == [152, 152]
@@ -321,7 +322,7 @@ def by_id(central, numbers: list[str]) -> list[str]:
 
 
 def later_by_four_days() -> dt.datetime:
-    return dt.datetime.now(dt.UTC) + dt.timedelta(days=4)  # a follow-up comes after 72 hours
+    return follow_up_open_after_now()  # a follow-up comes 72 hours on, in working time
 
 
 def wait_until_waiting(central, desk: Desk, thread: threading.Thread) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 from synchelp import CLERK, POLICY, SUPERVISOR, submit_many
+from timing_data import submitted_with_follow_up_open
 
 from tawasul_desktop.central import operations as hub
 from tawasul_desktop.domain.lifecycle import Action
@@ -107,7 +108,7 @@ def test_crash_after_central_commit_before_local_mark_sent(desks, central, valid
 
 def test_events_follow_ups_and_audit_go_up(desks, central, valid_request):
     desk = desks()
-    then = dt.datetime.now(dt.UTC) - dt.timedelta(days=4)
+    then = submitted_with_follow_up_open()
     kept = ops.submit_request(desk.store, CLERK, valid_request(), now=then)
     gone = ops.submit_request(desk.store, CLERK, valid_request(), now=then)
     ops.record_follow_up(desk.store, CLERK, kept.number, "اتصل مقدم الطلب")
