@@ -17,7 +17,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +51,36 @@ log = logging.getLogger(__name__)
 
 Conn = psycopg.Connection[Any]
 FaultHook = Callable[[str, Conn], None]
+
+_OPEN = (psycopg.pq.TransactionStatus.INTRANS, psycopg.pq.TransactionStatus.INERROR)
+
+
+@contextlib.contextmanager
+def _pipelined_transaction(conn: Conn) -> Iterator[psycopg.Cursor[Any]]:
+    """One transaction in pipeline mode whose BEGIN goes out with its first statement and
+    whose COMMIT with its last, so the client waits on central only where the block fetches
+    and once at the end. psycopg's own transaction() waits on its BEGIN and its COMMIT, and
+    the pipeline's exit on a sync of its own: three round trips more per batch, paid in
+    full by a desk far from central. Anything that stops the block before its COMMIT rolls
+    the transaction back. On a connection not in autocommit psycopg's transaction is used."""
+    # The cursor is left open (a client-side cursor holds nothing on the server): what the
+    # last statements answered arrives with the COMMIT and is read after the block.
+    cur = conn.cursor()
+    if not conn.autocommit:
+        with conn.pipeline(), conn.transaction():
+            yield cur
+        return
+    try:
+        with conn.pipeline():
+            conn.execute("BEGIN")  # its own cursor: the block's keeps its results
+            yield cur
+            conn.execute("COMMIT")
+    finally:
+        # A failed statement leaves the transaction aborted until ROLLBACK; an exception of
+        # the block leaves it open. A broken connection has nothing left to roll back.
+        if not conn.closed and conn.info.transaction_status in _OPEN:
+            with contextlib.suppress(psycopg.Error):
+                conn.execute("ROLLBACK")
 
 CENTRAL_DECISION = "central.decision"
 
@@ -183,7 +213,7 @@ def push_ops(conn: Conn, ops: Sequence[OutgoingOp], *, sent_at: dt.datetime, pol
     submits = [o for o in ops if o.kind == KIND_SUBMIT]
     intakes = [o.payload for o in submits]
     with_files = not all(_NO_FILES in p for p in intakes)
-    with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
+    with _pipelined_transaction(conn) as cur:
         cur.execute(_INSERT_OPS_AND_REQUESTS_WITH_FILES if with_files
                     else _INSERT_OPS_AND_REQUESTS, {
             "sent": sent_at, "centre": me.centre, "counter": me.counter,
@@ -856,13 +886,13 @@ def put_files(conn: Conn, files: Sequence[tuple[str, int, bytes]],
     meanwhile is skipped."""
     columns = ([f[0] for f in files], [f[1] for f in files], [f[2] for f in files])
     try:
-        with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
+        with _pipelined_transaction(conn) as cur:
             cur.execute("SELECT tawasul_put_files(%s::char(64)[], %s::bigint[], %s::bytea[])",
                         columns)
             if fault_hook is not None:
                 fault_hook("upload.before_commit", conn)
     except psycopg.errors.UndefinedFunction:  # a central before c0009: the rows one statement
-        with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
+        with _pipelined_transaction(conn) as cur:
             cur.execute("INSERT INTO blobs (sha256, size, content) "
                         "SELECT * FROM unnest(%s::char(64)[], %s::bigint[], %s::bytea[]) "
                         "ON CONFLICT (sha256) DO NOTHING", columns)
@@ -876,7 +906,7 @@ def finish_blob(conn: Conn, sha256: str, size: int) -> bool:
     restart) if the bytes are incomplete or do not match. "Attachments pending" clears by
     trigger (c0007) for every request holding the file."""
     try:
-        with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
+        with _pipelined_transaction(conn) as cur:
             cur.execute(
                 f"""INSERT INTO blobs (sha256, size, content)
                    SELECT %(sha)s, %(size)s, string_agg(data, ''::bytea ORDER BY pos)
@@ -886,7 +916,7 @@ def finish_blob(conn: Conn, sha256: str, size: int) -> bool:
             cur.execute(f"DELETE FROM blob_chunks WHERE sha256 = %s AND uploader = {ME}",
                         (sha256,))
             cur.execute("SELECT EXISTS (SELECT 1 FROM blobs WHERE sha256 = %s)", (sha256,))
-            found = cur.fetchone()
+        found = cur.fetchone()  # read after the commit: the answer came back with it
         return bool(found and found[0])
     except psycopg.errors.CheckViolation:
         log.warning("attachment %s… did not match its hash centrally; it will be sent again",

@@ -216,6 +216,33 @@ def wait_for_desk_feed(desk: Desk, hang_after: float = 600.0) -> None:
             time.sleep(0.02)
 
 
+@contextlib.contextmanager
+def libpq_trace(conn: psycopg.Connection[Any], path: Path) -> Iterator[Path]:
+    """libpq's own trace of the messages ``conn`` sends ("F") and receives ("B"), into
+    ``path``: what crossed the wire, whatever psycopg did on top."""
+    from psycopg import pq
+
+    with path.open("w") as out:
+        conn.pgconn.trace(out.fileno())
+        conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+        try:
+            yield path
+        finally:
+            conn.pgconn.untrace()
+
+
+def round_trips(trace: str) -> int:
+    """Times the client waited on the server in a libpq trace: runs of messages sent that an
+    answer follows (a connection's last Terminate is answered by nothing)."""
+    waits, last = 0, ""
+    for line in trace.splitlines():
+        if line.startswith(("F\t", "B\t")):  # not the rest of a long statement's text
+            if line[0] == "B" and last == "F":
+                waits += 1
+            last = line[0]
+    return waits
+
+
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import os
 
 import psycopg
 import pytest
-from synchelp import CLERK, submit_many
+from psycopg import pq
+from synchelp import CLERK, POLICY, libpq_trace, round_trips, submit_many
 
 from tawasul_desktop.central import operations as hub
 from tawasul_desktop.domain.intake_types import Attachment
+from tawasul_desktop.sync import local
 
 MB = 1 << 20
 
@@ -157,3 +160,45 @@ def test_each_request_gets_its_own_files_in_a_mixed_batch_sent_again(desks, cent
         stored[number].append(tuple(attachment))
     assert stored == expected
     assert central.scalar("SELECT count(*) FROM requests WHERE attachments_pending") == 0
+
+
+def test_a_batch_of_small_files_waits_on_central_once(desks, central, valid_request, tmp_path):
+    """The files' statement, its BEGIN and its COMMIT travel together: one wait on central per
+    batch of small files (before: four, BEGIN, the statement, COMMIT and the pipeline's
+    closing sync), so a backlog far from central is not paid in round trips."""
+    desk = desks()
+    submit_many(desk.store, CLERK, [with_files(valid_request(), 3000, 4000)])
+    with desk.store.read() as session:
+        outgoing = local.pending_ops(session, 0, 100)
+        files = [(b.sha256, b.size, desk.store.blobs.path_for(b.sha256).read_bytes())
+                 for b in local.pending_blobs(session)]
+    with central.target(desk.role).connect(autocommit=True) as conn:
+        hub.push_ops(conn, outgoing, sent_at=dt.datetime.now(dt.UTC), policy=POLICY)
+        with libpq_trace(conn, tmp_path / "files.trace") as path:
+            hub.put_files(conn, files)
+        assert conn.info.transaction_status == pq.TransactionStatus.IDLE
+    assert round_trips(path.read_text()) == 1
+    assert central.scalar("SELECT count(*) FROM blobs") == 2
+    assert central.scalar("SELECT attachments_pending FROM requests") is False
+
+
+def test_finishing_a_chunked_file_waits_on_central_once(desks, central, valid_request,
+                                                        tmp_path):
+    """Assembling the chunks, clearing them and the answer go with BEGIN and COMMIT in one
+    wait (before: four)."""
+    desk = desks()
+    content = os.urandom(5000)
+    digest = hashlib.sha256(content).hexdigest()
+    submit_many(desk.store, CLERK, [with_file(valid_request(), content)])
+    with desk.store.read() as session:
+        outgoing = local.pending_ops(session, 0, 100)
+    with central.target(desk.role).connect(autocommit=True) as conn:
+        hub.push_ops(conn, outgoing, sent_at=dt.datetime.now(dt.UTC), policy=POLICY)
+        hub.put_chunk(conn, digest, 0, content[:2000])
+        hub.put_chunk(conn, digest, 2000, content[2000:])
+        with libpq_trace(conn, tmp_path / "finish.trace") as path:
+            assert hub.finish_blob(conn, digest, len(content)) is True
+        assert conn.info.transaction_status == pq.TransactionStatus.IDLE
+        assert hub.upload_offset(conn, digest) == 0  # the chunks went with the commit
+    assert round_trips(path.read_text()) == 1
+    assert central.scalar("SELECT count(*) FROM blobs WHERE sha256 = %s", digest) == 1
