@@ -62,11 +62,12 @@ def _pipelined_transaction(conn: Conn) -> Iterator[psycopg.Cursor[Any]]:
     and once at the end. psycopg's own transaction() waits on its BEGIN and its COMMIT, and
     the pipeline's exit on a sync of its own: three round trips more per batch, paid in
     full by a desk far from central. Anything that stops the block before its COMMIT rolls
-    the transaction back. On a connection not in autocommit psycopg's transaction is used."""
+    the transaction back. Within a caller's transaction, or on a connection not in
+    autocommit, psycopg's transaction (a savepoint when nested) is used instead."""
     # The cursor is left open (a client-side cursor holds nothing on the server): what the
     # last statements answered arrives with the COMMIT and is read after the block.
     cur = conn.cursor()
-    if not conn.autocommit:
+    if not conn.autocommit or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
         with conn.pipeline(), conn.transaction():
             yield cur
         return
@@ -518,25 +519,34 @@ def decide(conn: Conn, request: uuid.UUID | str, action: Action, *, actor: str,
     ``expected_status`` is the status the supervisor's screen showed: if another decision
     came first (the row is locked, so one of two at once waits for the other), the answer is
     ``request.changed_meanwhile`` rather than a decision on a request they did not see."""
-    with conn.transaction(), conn.cursor() as cur:
-        key = "id" if isinstance(request, uuid.UUID) else "number"
-        cur.execute(f"SELECT id, centre FROM requests WHERE {key} = %s", (request,))
+    key = "id" if isinstance(request, uuid.UUID) else "number"
+    with _pipelined_transaction(conn) as cur:
+        # Two statements, one wait: the row locked (one of two decisions at once waits here
+        # for the other), then central's clock, read once the lock is held, and the closures
+        # of the request's centre for its working days.
+        cur.execute(f"SELECT id, centre, {', '.join(_STATE_COLUMNS)}, updated_at, version "
+                    f"FROM requests WHERE {key} = %s FOR UPDATE", (request,))
+        clock = conn.cursor()
+        clock.execute(f"""SELECT clock_timestamp(), ARRAY(
+                             SELECT day FROM closures WHERE centre = ''
+                                 OR centre = (SELECT centre FROM requests WHERE {key} = %s))""",
+                      (request,))
         found = cur.fetchone()
+        names = [d.name for d in cur.description or ()]
+        now_row = clock.fetchone()
+        assert now_row is not None
         if found is None:
             return Problem.of("request.not_found", "number", number=str(request))
-        request_id, centre = found
-        row = request_states(cur, [request_id], lock=True)[request_id]
+        row = dict(zip(names, found, strict=True))
+        request_id, centre = row["id"], row.pop("centre")
         if expected_status is not None and row["status"] != expected_status:
             return _changed_meanwhile(row["status"])
-        cur.execute("SELECT clock_timestamp()")
-        now_row = cur.fetchone()
-        assert now_row is not None
         outcome = _apply(row, action, role=role, actor=actor, reason=reason, at=now_row[0],
-                         calendar=central_calendar(conn, policy, centre), policy=policy)
+                         calendar=WorkingCalendar(policy.calendar, now_row[1]), policy=policy)
         if isinstance(outcome, Problem):
             return outcome
         row.update(outcome.as_dict())
-        _write_states(cur, [row])
+        _write_states(cur, [row])  # with the operation and the COMMIT: the second wait
         cur.execute(
             """INSERT INTO ops (op_id, centre, kind, schema_version, request_id, payload)
                VALUES (%s, %s, %s, (SELECT value::int FROM central_settings
@@ -561,20 +571,20 @@ def assign(conn: Conn, number: str, assignee: str | None, *, actor: str, role: s
     ``expected_assignee`` (when given) is who the screen showed."""
     from tawasul_desktop.domain.assignment import check_assignment
 
-    with conn.transaction(), conn.cursor() as cur:
+    with _pipelined_transaction(conn) as cur:
         cur.execute("SELECT id, centre, status, assignee FROM requests WHERE number = %s "
                     "FOR UPDATE", (number,))
+        looked_up = conn.cursor()  # the assignee, in the same wait as the lock
+        if assignee is not None:
+            looked_up.execute("SELECT username, role, active FROM users WHERE username = %s",
+                              (assignee,))
         found = cur.fetchone()
+        user: tuple[Any, ...] | None = looked_up.fetchone() if assignee is not None else None
         if found is None:
             return Problem.of("request.not_found", "number", number=number)
         request_id, centre, status, current = found
         if expected_assignee is not ... and current != expected_assignee:
             return Problem.of("request.assigned_meanwhile", "assignee", assignee=current or "—")
-        user: tuple[Any, ...] | None = None
-        if assignee is not None:
-            cur.execute("SELECT username, role, active FROM users WHERE username = %s",
-                        (assignee,))
-            user = cur.fetchone()
         problem = check_assignment(role, status, assignee, user[1] if user else None,
                                    bool(user and user[2]))
         if problem is not None:
