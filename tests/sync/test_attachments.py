@@ -202,3 +202,30 @@ def test_finishing_a_chunked_file_waits_on_central_once(desks, central, valid_re
         assert hub.upload_offset(conn, digest) == 0  # the chunks went with the commit
     assert round_trips(path.read_text()) == 1
     assert central.scalar("SELECT count(*) FROM blobs WHERE sha256 = %s", digest) == 1
+
+
+def test_a_request_saved_while_a_pass_is_under_way_waits_for_the_next_pass(
+        desks, central, valid_request, monkeypatch):
+    """The clerk saves a request with a file after the pass has pushed and before it uploads:
+    central does not know that request yet, so its file waits for the next pass (which sends
+    both) instead of being refused by central's row security and ending this pass in an
+    error ("new row violates row-level security policy for table blob_chunks", before)."""
+    desk = desks()
+    submit_many(desk.store, CLERK, [with_files(valid_request(), 4000)])
+    engine_type = type(desk.engine)
+    real = engine_type._push_audit
+
+    def saved_meanwhile(self, *args):
+        submit_many(desk.store, CLERK, [with_files(valid_request(), 5000)])
+        return real(self, *args)
+
+    monkeypatch.setattr(engine_type, "_push_audit", saved_meanwhile)
+    first = desk.engine.run_once()
+    assert first.ok, first.error
+    assert (first.pushed, first.files_uploaded) == (1, 1)
+    assert first.pending_after == 2  # the new request and its file
+    monkeypatch.setattr(engine_type, "_push_audit", real)
+    second = desk.engine.run_once()
+    assert second.ok, second.error
+    assert (second.pushed, second.files_uploaded, second.pending_after) == (1, 1, 0)
+    assert central.scalar("SELECT count(*) FROM requests WHERE attachments_pending") == 0
