@@ -427,21 +427,66 @@ def _talking_to_central(what: str) -> Iterator[None]:
 
 
 def stop_at_central_failure(items: Sequence[tuple[str, Any]],
-                            run: Callable[[Sequence[tuple[str, Any]]], BulkOutcome]
-                            ) -> BulkOutcome:
+                            run: Callable[[Sequence[tuple[str, Any]]], BulkOutcome],
+                            store: Store | None = None) -> BulkOutcome:
     """A bulk action (``run``: decide_many, assign_many) one request at a time, each its own
     unit of work as always, stopping at the first failure talking to central: the rest are
-    reported as not attempted instead of each waiting for a server that is gone."""
+    reported as not attempted instead of each waiting for a server that is gone. Over
+    central (``store`` a CentralStore) the requests share one connection, closed after."""
     outcome = BulkOutcome()
-    for index, item in enumerate(items):
-        one = run([item])
-        outcome.done += one.done
-        outcome.refused += one.refused
-        if any(p.code in CENTRAL_FAILURES for _, p in one.refused):
-            skipped = Problem.of("queue.not_attempted", "")
-            outcome.refused += [(number, skipped) for number, _ in items[index + 1:]]
-            break
+    with _one_connection(store):
+        for index, item in enumerate(items):
+            one = run([item])
+            outcome.done += one.done
+            outcome.refused += one.refused
+            if any(p.code in CENTRAL_FAILURES for _, p in one.refused):
+                skipped = Problem.of("queue.not_attempted", "")
+                outcome.refused += [(number, skipped) for number, _ in items[index + 1:]]
+                break
     return outcome
+
+
+class _Shared(threading.local):
+    """The connection a bulk action on this thread shares: made at its first request."""
+
+    store: Store | None = None
+    conn: psycopg.Connection[Any] | None = None
+
+
+_shared = _Shared()
+
+
+@contextmanager
+def _one_connection(store: Store | None) -> Iterator[None]:
+    if not isinstance(store, CentralStore) or _shared.store is not None:
+        yield
+        return
+    _shared.store = store
+    try:
+        yield
+    finally:
+        conn, _shared.store, _shared.conn = _shared.conn, None, None
+        if conn is not None:
+            conn.close()
+
+
+@contextmanager
+def _connection(store: CentralStore) -> Iterator[psycopg.Connection[Any]]:
+    """A connection to the primary for one decision or assignment: the bulk action's if one
+    is under way on this thread (connected at its first request), else one of its own. Each
+    decision commits or rolls back whole (operations._pipelined_transaction), so the next
+    finds the shared connection idle; a failure reaching central ends the bulk action."""
+    if _shared.store is not store:
+        with store.central.connect(autocommit=True) as conn:
+            yield conn
+        return
+    if _shared.conn is None or _shared.conn.closed:
+        _shared.conn = store.central.connect(autocommit=True)
+    try:
+        yield _shared.conn
+    except psycopg.OperationalError:
+        _shared.conn.close()
+        raise
 
 
 def _raise(problem: Problem) -> None:
@@ -452,7 +497,7 @@ def _raise(problem: Problem) -> None:
 
 def decide_centrally(store: CentralStore, actor: Actor, number: str, action: Action, *,
                      reason: str | None, expected_status: str | None) -> None:
-    with _talking_to_central("decision"), store.central.connect(autocommit=True) as conn:
+    with _talking_to_central("decision"), _connection(store) as conn:
         outcome = central.decide(conn, number, action, actor=actor.username, role=actor.role,
                                  reason=reason, policy=store.policy,
                                  expected_status=expected_status)
@@ -464,7 +509,7 @@ def decide_centrally(store: CentralStore, actor: Actor, number: str, action: Act
 
 def assign_centrally(store: CentralStore, actor: Actor, number: str, assignee: str | None, *,
                      expected_assignee: str | None | object) -> str | None:
-    with _talking_to_central("assignment"), store.central.connect(autocommit=True) as conn:
+    with _talking_to_central("assignment"), _connection(store) as conn:
         outcome = central.assign(conn, number, assignee, actor=actor.username, role=actor.role,
                                  expected_assignee=expected_assignee)
         if store.replica is not None and not isinstance(outcome, Problem):

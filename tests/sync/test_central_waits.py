@@ -16,6 +16,7 @@ from synchelp import (
     round_trips,
     submit_many,
     supervisor_role,
+    supervisor_store,
 )
 
 from tawasul_desktop.central import operations as hub
@@ -148,3 +149,48 @@ def test_a_decision_inside_the_callers_transaction_commits_with_it_not_before(
     assert conn.info.transaction_status == pq.TransactionStatus.IDLE
     assert central.scalar("SELECT status FROM requests WHERE number = %s", number) == "submitted"
     assert central.scalar("SELECT count(*) FROM ops WHERE kind = %s", hub.CENTRAL_DECISION) == 0
+
+
+def test_a_bulk_decision_connects_to_central_once(desks, central, valid_request, tmp_path,
+                                                   monkeypatch):
+    """Accepting many requests at once, as the workspace does it (stop_at_central_failure
+    over decide_many, one request at a time): one connection for the lot, closed after it.
+    Before, each request connected anew: at 30 ms from central a connection costs two to
+    five round trips (TCP, the startup, SCRAM, TLS), for each of fifty requests."""
+    from tawasul_desktop.central.queue import stop_at_central_failure
+    from tawasul_desktop.storage.supervision import assign_many, decide_many
+    from tawasul_desktop.storage.users import Actor
+
+    desk = desks()
+    numbers = submit_many(desk.store, CLERK, [valid_request() for _ in range(5)])
+    assert desk.sync().pushed == 5
+    boss = supervisor_store(central, desk.store)
+    amal = Actor("amal", "supervisor", "Amal")
+    opened: list = []
+    real = CentralTarget.connect
+
+    def counted(self, **kwargs):
+        opened.append(real(self, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(CentralTarget, "connect", counted)
+    try:
+        seen = [(n, "submitted") for n in numbers]
+        seen[2] = (numbers[2], "accepted")  # the screen was stale for this one: refused
+        outcome = stop_at_central_failure(
+            seen, lambda some: decide_many(boss, amal, some, Action.START_REVIEW), boss)
+        assert sorted(outcome.done) == sorted(numbers[:2] + numbers[3:])
+        assert [p.code for _, p in outcome.refused] == ["request.changed_meanwhile"]
+        assert len(opened) == 1 and opened[0].closed
+        outcome = stop_at_central_failure(
+            [(n, None) for n in numbers], lambda some: assign_many(boss, amal, some, "amal"),
+            boss)
+        assert len(outcome.done) == 5
+        assert len(opened) == 2 and opened[1].closed
+        # Outside a bulk action each decision connects on its own, as before.
+        decide_many(boss, amal, [(numbers[2], "submitted")], Action.START_REVIEW)
+        assert len(opened) == 3 and opened[2].closed
+    finally:
+        boss.close()
+    assert central.scalar("SELECT count(*) FROM requests WHERE status = 'under_review' "
+                          "AND assignee = 'amal'") == 5

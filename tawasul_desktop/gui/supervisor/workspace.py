@@ -529,7 +529,7 @@ class SupervisorWorkspace(QWidget):
         workers.run_task(
             lambda: stop_at_central_failure(
                 items, lambda some: decide_many(store, actor, some, action, reason=reason,
-                                                now=now)),
+                                                now=now), store),
             lambda outcome: self._after(action.value, outcome), self._on_failed)
 
     def _assign(self, rows: list[QueueRow], assignee: str | None) -> None:
@@ -539,7 +539,7 @@ class SupervisorWorkspace(QWidget):
         self._set_busy(True)
         workers.run_task(
             lambda: stop_at_central_failure(
-                items, lambda some: assign_many(store, actor, some, assignee, now=now)),
+                items, lambda some: assign_many(store, actor, some, assignee, now=now), store),
             lambda outcome: self._after("assign", outcome), self._on_failed)
 
     def _after(self, what: str, outcome: BulkOutcome) -> None:
