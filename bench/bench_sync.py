@@ -253,6 +253,13 @@ def bench_push_pull(work: Path, central: Central, count: int,
         copy_out = time.perf_counter() - started
     assert got == count
     write_floor = sqlite_floor(store.settings.db_path, before, audit_before, engine.pull_batch)
+    # What the aim would need of the desk: the same writes with none of its indexes that hold
+    # the status (the desk's queue sorts and counts by it), and with neither those nor the
+    # audit rows.
+    unindexed = sqlite_floor(store.settings.db_path, before, audit_before, engine.pull_batch,
+                             drop_status_indexes=True)
+    rows_only = sqlite_floor(store.settings.db_path, before, audit_before, engine.pull_batch,
+                             drop_status_indexes=True, audit=False)
     print(f"pull {count:,} status changes (idle statement and pull phase): {pull:.2f} s "
           f"({count / pull:,.0f}/s, the desk's CPU {cpu:.2f} s) [{report.requests_changed:,} "
           f"local rows changed]; raw COPY out of the same rows {copy_out:.2f} s; ratio "
@@ -263,24 +270,47 @@ def bench_push_pull(work: Path, central: Central, count: int,
     floor = copy_out + write_floor
     print(f"  floor: that COPY out plus the same row updates and audit rows written raw into "
           f"the desk's SQLite ({write_floor:.2f} s, executemany, one transaction per batch, "
-          f"synchronous=FULL) {floor:.2f} s; pull against it {pull / floor:.1f}x")
+          f"synchronous=FULL) {floor:.2f} s ({floor / copy_out:.1f}x the COPY out); pull "
+          f"against it {pull / floor:.1f}x")
+    print(f"  the floor without the desk's indexes on status {copy_out + unindexed:.2f} s "
+          f"({(copy_out + unindexed) / copy_out:.1f}x the COPY out); without those and without "
+          f"the audit rows {copy_out + rows_only:.2f} s ({(copy_out + rows_only) / copy_out:.1f}x)")
     engine.close()
     store.close()
     return {"push": push / copy_in, "push floor": copy_tables / copy_in,
             "push against floor": push / copy_tables, "pull": pull / copy_out,
+            "pull floor": floor / copy_out,
+            "pull floor, no status indexes": (copy_out + unindexed) / copy_out,
             "pull against floor": pull / floor, "pull phase alone": pull_phase / copy_out,
             "pull cpu": cpu}
 
 
-def sqlite_floor(pulled: Path, before: Path, audit_after: int, batch: int) -> float:
-    """Seconds to write what a pull wrote (the requests' new state, the audit rows) into the
-    desk as it was before, with bare sqlite3 executemany: no reading, comparing or hashing."""
+def sqlite_floor(pulled: Path, before: Path, audit_after: int, batch: int, *,
+                 drop_status_indexes: bool = False, audit: bool = True) -> float:
+    """Seconds to write what a pull wrote (the requests' new state, the audit rows unless not
+    ``audit``) into the desk as it was before, with bare sqlite3 executemany: no reading,
+    comparing or hashing. ``drop_status_indexes``: into a copy without the indexes of
+    requests that hold its status."""
+    if drop_status_indexes or not audit:
+        copy = before.with_name(f"{before.stem}-{int(drop_status_indexes)}{int(audit)}.sqlite3")
+        with contextlib.closing(sqlite3.connect(before)) as src, \
+                contextlib.closing(sqlite3.connect(copy)) as dst:
+            src.backup(dst)
+            names = [n for (n,) in dst.execute("SELECT name FROM sqlite_master WHERE type = "
+                                               "'index' AND tbl_name = 'requests' AND sql "
+                                               "IS NOT NULL")
+                     if drop_status_indexes and any(
+                         c == "status" for _, _, c in dst.execute(f'PRAGMA index_info("{n}")'))]
+            for name in names:
+                dst.execute(f'DROP INDEX "{name}"')
+            dst.commit()
+        before = copy
     columns = ("status", "updated_at")  # what this benchmark's pull changes
-    audit = ("at", "actor", "action", "entity", "entity_id", "old", "new", "prev_hash", "hash",
-             "mac")
+    columns_a = ("at", "actor", "action", "entity", "entity_id", "old", "new", "prev_hash",
+                 "hash", "mac")
     with contextlib.closing(sqlite3.connect(pulled)) as src:
         states = src.execute(f"SELECT {', '.join(columns)}, id FROM requests").fetchall()
-        entries = src.execute(f"SELECT {', '.join(audit)} FROM audit_log WHERE seq > ? "
+        entries = src.execute(f"SELECT {', '.join(columns_a)} FROM audit_log WHERE seq > ? "
                               "ORDER BY seq", (audit_after,)).fetchall()
     with contextlib.closing(sqlite3.connect(before, isolation_level=None)) as dst:
         dst.execute("PRAGMA journal_mode=WAL")
@@ -290,8 +320,10 @@ def sqlite_floor(pulled: Path, before: Path, audit_after: int, batch: int) -> fl
             dst.execute("BEGIN IMMEDIATE")
             dst.executemany(f"UPDATE requests SET {', '.join(c + ' = ?' for c in columns)} "
                             "WHERE id = ?", states[first:first + batch])
-            dst.executemany(f"INSERT INTO audit_log ({', '.join(audit)}) VALUES "
-                            f"({', '.join('?' * len(audit))})", entries[first:first + batch])
+            if audit:
+                dst.executemany(f"INSERT INTO audit_log ({', '.join(columns_a)}) VALUES "
+                                f"({', '.join('?' * len(columns_a))})",
+                                entries[first:first + batch])
             dst.execute("COMMIT")
         return time.perf_counter() - started
 
@@ -632,7 +664,9 @@ def main() -> None:
                     print(f"medians of {len(runs)} runs: push {medians['push']:.1f}x the raw "
                           f"COPY (floor {medians['push floor']:.1f}x, push against it "
                           f"{medians['push against floor']:.1f}x); pull "
-                          f"{medians['pull']:.1f}x (against its floor "
+                          f"{medians['pull']:.1f}x (its floor {medians['pull floor']:.1f}x, "
+                          f"{medians['pull floor, no status indexes']:.1f}x without the desk's "
+                          f"indexes on status; pull against the floor "
                           f"{medians['pull against floor']:.1f}x; the desk's CPU "
                           f"{medians['pull cpu']:.2f} s; old measure, the pull phase alone "
                           f"{medians['pull phase alone']:.1f}x)")
