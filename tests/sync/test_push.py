@@ -226,24 +226,6 @@ def test_a_batch_the_desk_failed_to_settle_is_answered_as_already_there(
     assert report.pending_after == 0
 
 
-def statement_round_trips(trace: str) -> int:
-    """Times the client waited on the server for a statement of its own (not BEGIN or
-    COMMIT), from libpq's own trace of the connection: runs of messages sent ("F") before
-    an answer ("B") that hold such a statement."""
-    runs: list[list[str]] = []
-    last = ""
-    for line in trace.splitlines():
-        if not line.startswith(("F\t", "B\t")):
-            continue  # the rest of a statement's text
-        if line[0] == "F":
-            if last != "F":
-                runs.append([])
-            runs[-1].append(line)
-        last = line[0]
-    return sum(any("\tParse\t" in m and '"BEGIN"' not in m and '"COMMIT"' not in m
-                   for m in run) for run in runs)
-
-
 def _traced_push(desk, central, path):
     with desk.store.read() as session:
         batch = [o for o in local.pending_ops(session, 0, 1000) if o.kind == KIND_SUBMIT]
@@ -256,28 +238,19 @@ def _traced_push(desk, central, path):
     return result, path.read_text()
 
 
-def test_a_push_with_files_is_two_round_trips(desks, central, valid_request, tmp_path):
-    """The operations and the requests go in one statement; the files' rows, the desk's last
-    seen time and the commit in the second round trip (before: three)."""
-    desk = desks()
-    submit_many(desk.store, CLERK, [valid_request() for _ in range(5)])
-    result, trace = _traced_push(desk, central, tmp_path / "libpq.trace")
-    assert {o.outcome for o in result.outcomes} == {hub.APPLIED}
-    assert central.scalar("SELECT count(*) FROM request_attachments") == 10
-    assert statement_round_trips(trace) == 2
-
-
-def test_a_push_waits_on_central_twice_begin_and_commit_included(desks, central,
-                                                                  valid_request, tmp_path):
-    """BEGIN travels with the first statement and COMMIT with the last: a batch with files
-    waits on central twice in all. Before, psycopg's transaction waited on its BEGIN, its
-    COMMIT and the pipeline's closing sync each: five waits, 150 ms a batch at a 30 ms
-    round trip to central instead of 60 ms."""
+def test_a_push_with_files_waits_on_central_twice_begin_and_commit_included(
+        desks, central, valid_request, tmp_path):
+    """The operations and the requests go in one statement, with BEGIN; the files' rows, the
+    desk's last seen time and COMMIT in the second round trip. Before: three statement
+    round trips, then five waits in all (psycopg's transaction waited on its BEGIN, its
+    COMMIT and the pipeline's closing sync each): 150 ms a batch at a 30 ms round trip to
+    central instead of 60 ms."""
     desk = desks()
     submit_many(desk.store, CLERK, [valid_request() for _ in range(5)])
     result, trace = _traced_push(desk, central, tmp_path / "libpq.trace")
     assert {o.outcome for o in result.outcomes} == {hub.APPLIED}
     assert central.scalar("SELECT count(*) FROM requests") == 5
+    assert central.scalar("SELECT count(*) FROM request_attachments") == 10
     assert round_trips(trace) == 2
     assert trace.count('Parse\t "" "BEGIN"') == 1 and trace.count('Parse\t "" "COMMIT"') == 1
 
