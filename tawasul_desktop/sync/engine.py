@@ -384,6 +384,11 @@ class SyncEngine:
         except (psycopg.Error, CentralSchemaError, CentralConfigError, PermissionError) as exc:
             report.error = _short(exc)
             self.close()
+        except BaseException:
+            # Unexpected (the desk's own disk, a bug): the loop logs it and backs off for
+            # minutes, with no server connection held meanwhile.
+            self._drop()
+            raise
         if report.ok:
             self._after_drop = False
         # No connection is held between passes: thousands of desks syncing every minute

@@ -545,3 +545,40 @@ def test_central_schema_from_another_release(desks, central, valid_request):
                          "WHERE key = 'serves_desks_from'")
     desk.sync()
     assert_converged(central, desk)
+
+
+def test_a_pass_failing_on_the_desk_lets_go_of_its_central_connection(desks, central,
+                                                                      valid_request):
+    """An unexpected failure on the desk's side (here: after a pulled batch is written) ends
+    the pass with the error, and the pass's connection to central is closed with it: no
+    idle server backend is held for the minutes the loop backs off (before, it was kept
+    until a later pass reused it)."""
+    desk = desks()
+    numbers = submit_many(desk.store, CLERK, [valid_request() for _ in range(2)])
+    desk.sync()
+    with central.admin() as conn:
+        for number in numbers:
+            hub.decide(conn, number, Action.START_REVIEW, actor="amal", policy=POLICY)
+    wait_for_feed(central)
+
+    batches = itertools.count()
+
+    def broken(point, conn):  # the idle statement's batch goes; the pull phase's fails
+        if point == "pull.after_batch" and next(batches):
+            raise RuntimeError("the desk's disk is full")
+
+    desk.engine.fault_hook = broken
+    desk.engine.pull_batch = 1  # past the idle statement's first batch: the pull phase
+    with pytest.raises(RuntimeError):
+        desk.engine.run_once()
+    # The server ends a closed connection's backend a moment later; a held one never ends.
+    ends = time.monotonic() + 10
+    while central.scalar("SELECT count(*) FROM pg_stat_activity WHERE usename = %s",
+                         desk.role) and time.monotonic() < ends:
+        time.sleep(0.05)
+    assert central.scalar("SELECT count(*) FROM pg_stat_activity WHERE usename = %s",
+                          desk.role) == 0
+    desk.engine.fault_hook = None
+    report = desk.engine.run_once()
+    assert report.ok, report.error
+    assert {ops.get_request(desk.store, n).status for n in numbers} == {"under_review"}
