@@ -83,6 +83,7 @@ def _pipelined_transaction(conn: Conn) -> Iterator[psycopg.Cursor[Any]]:
             with contextlib.suppress(psycopg.Error):
                 conn.execute("ROLLBACK")
 
+
 CENTRAL_DECISION = "central.decision"
 
 # Columns of a request as the counter wrote it (immutable intake + its lifecycle at the time).
