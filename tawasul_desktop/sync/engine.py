@@ -354,8 +354,10 @@ class SyncEngine:
                 state = local.sync_state(session)
                 cursor = (state.pull_xid, state.pull_id)
                 # Files saved from here on may belong to a request saved after the push
-                # below has ended, which central would refuse a file of: the next pass sends them.
-                files_end = local.outbox_end(session)
+                # below has ended, which central would refuse a file of: the next pass sends
+                # them. The files themselves, not a position: the push deletes the outbox's
+                # tail, and SQLite gives a deleted row's number to the next row saved.
+                files = local.pending_blobs(session)
             progress(SyncProgress("connect", 0))
             if idle and self._timed(report, "idle", self._idle_pass, report, progress, cursor):
                 report.online = True  # that one statement was the whole pass
@@ -368,7 +370,7 @@ class SyncEngine:
                 if check_feed:
                     self._timed(report, "feed check", self._check_feed, conn, report)
                 self._timed(report, "attachments", self._upload_files, conn, report, progress,
-                            files_end)
+                            files)
         except _SupervisorDesk:
             report.supervisor_desk = report.online = True
             self._supervisor_desk = True
@@ -639,15 +641,14 @@ class SyncEngine:
             progress(SyncProgress("audit", report.audit_sent))
 
     def _upload_files(self, conn: psycopg.Connection[Any], report: SyncReport,
-                      progress: ProgressCallback, files_end: int | None = None) -> None:
+                      progress: ProgressCallback, blobs: list[local.PendingBlob]) -> None:
         """Send the pending files in batches: one round trip asks central which it holds, the
         small ones go whole in one pipelined transaction, larger ones in chunks that each
         commit (so a cut upload resumes), and the batch is settled locally in one
         transaction (one fsync). Killed at any point, the next pass finds on central what
-        committed there and sends only the rest; the register's key keeps one copy. Only the
-        files saved by ``files_end`` go: their requests were pushed before."""
-        with self.store.read() as session:
-            blobs = local.pending_blobs(session, files_end)
+        committed there and sends only the rest; the register's key keeps one copy.
+        ``blobs``: the files pending when the pass began, whose requests the push sent (only
+        this upload settles a file, so they are pending still)."""
         done = 0
         for batch in _file_batches(blobs, self.file_batch, self.file_batch_bytes):
             present = central.blobs_present(conn, [b.sha256 for b in batch])

@@ -85,15 +85,12 @@ class PendingBlob:
     size: int
 
 
-def pending_blobs(session: Session, up_to: int | None = None) -> list[PendingBlob]:
-    """Files to upload, in the order they were saved; ``up_to``: only those saved at or
-    before that outbox position."""
-    query = (select(OutboxEntry.seq, OutboxEntry.payload)
-             .where(OutboxEntry.state == PENDING, OutboxEntry.kind == KIND_BLOB)
-             .order_by(OutboxEntry.seq))
-    if up_to is not None:
-        query = query.where(OutboxEntry.seq <= up_to)
-    rows = session.execute(query).all()
+def pending_blobs(session: Session) -> list[PendingBlob]:
+    rows = session.execute(
+        select(OutboxEntry.seq, OutboxEntry.payload)
+        .where(OutboxEntry.state == PENDING, OutboxEntry.kind == KIND_BLOB)
+        .order_by(OutboxEntry.seq)
+    ).all()
     out = []
     for seq, payload in rows:
         data = json.loads(payload)
@@ -139,11 +136,6 @@ def pending_op_count(session: Session) -> int:
     """Pending operations other than file uploads."""
     return session.execute(select(func.count()).select_from(OutboxEntry).where(
         OutboxEntry.state == PENDING, OutboxEntry.kind != KIND_BLOB)).scalar_one()
-
-
-def outbox_end(session: Session) -> int:
-    """The outbox's last position (0 when empty): what a pass found when it began."""
-    return session.execute(select(func.coalesce(func.max(OutboxEntry.seq), 0))).scalar_one()
 
 
 def anything_unsent(session: Session) -> bool:
