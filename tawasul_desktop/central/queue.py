@@ -482,11 +482,17 @@ def _connection(store: CentralStore) -> Iterator[psycopg.Connection[Any]]:
         return
     if _shared.conn is None or _shared.conn.closed:
         _shared.conn = store.central.connect(autocommit=True)
+    conn = _shared.conn
     try:
-        yield _shared.conn
+        yield conn
     except psycopg.OperationalError:
-        _shared.conn.close()
+        conn.close()
         raise
+    finally:
+        # Never lend the next request a connection left inside a transaction: its decision
+        # would become a savepoint of one nobody commits.
+        if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.close()
 
 
 def _raise(problem: Problem) -> None:
