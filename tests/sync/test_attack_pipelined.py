@@ -188,6 +188,21 @@ def bulk_backends(central, role: str) -> int:
     return central.scalar("SELECT count(*) FROM pg_stat_activity WHERE usename = %s", role)
 
 
+def start_review_of(boss, numbers: list[str], before: int, meddle: Callable[[], None]):
+    """The workspace's bulk "start review" over ``numbers``; ``meddle`` runs on central just
+    before the ``before``-th request is decided."""
+    calls = 0
+
+    def run(some):
+        nonlocal calls
+        calls += 1
+        if calls == before:
+            meddle()
+        return decide_many(boss, AMAL, some, Action.START_REVIEW)
+
+    return stop_at_central_failure([(n, "submitted") for n in numbers], run, boss)
+
+
 def test_a_bulk_action_refused_midway_writes_nothing_of_it_and_lets_go(
         desks, central, valid_request):
     """UPDATE on requests taken from the supervisors between the bulk action's first and
@@ -204,18 +219,12 @@ def test_a_bulk_action_refused_midway_writes_nothing_of_it_and_lets_go(
             "SELECT column_name FROM information_schema.column_privileges "
             "WHERE table_name = 'requests' AND grantee = %s AND privilege_type = 'UPDATE'",
             (group,))]
-    calls = 0
-
-    def run(some):
-        nonlocal calls
-        calls += 1
-        if calls == 2:
-            with central.admin() as conn:
-                conn.execute(f'REVOKE UPDATE ON requests FROM "{group}"')
-        return decide_many(boss, AMAL, some, Action.START_REVIEW)
+    def revoke() -> None:
+        with central.admin() as conn:
+            conn.execute(f'REVOKE UPDATE ON requests FROM "{group}"')
 
     try:
-        outcome = stop_at_central_failure([(n, "submitted") for n in numbers], run, boss)
+        outcome = start_review_of(boss, numbers, 2, revoke)
     finally:
         with central.admin() as conn:
             conn.execute(f'GRANT UPDATE ({", ".join(columns)}) ON requests TO "{group}"')
@@ -241,27 +250,19 @@ def test_a_bulk_actions_connection_cut_between_requests(desks, central, valid_re
     assert desk.sync().pushed == 4
     boss = supervisor_store(central, desk.store)
     role = supervisor_role(central, "amal")
-    calls = 0
-
-    def run(some):
-        nonlocal calls
-        calls += 1
-        if calls == 3:
-            with central.admin() as conn:
-                (pid,) = conn.execute("SELECT pid FROM pg_stat_activity WHERE usename = %s",
-                                      (role,)).fetchone()
-                conn.execute("SELECT pg_terminate_backend(%s, 10000)", (pid,))
-        return decide_many(boss, AMAL, some, Action.START_REVIEW)
+    def cut() -> None:
+        with central.admin() as conn:
+            (pid,) = conn.execute("SELECT pid FROM pg_stat_activity WHERE usename = %s",
+                                  (role,)).fetchone()
+            conn.execute("SELECT pg_terminate_backend(%s, 10000)", (pid,))
 
     try:
-        outcome = stop_at_central_failure([(n, "submitted") for n in numbers], run, boss)
+        outcome = start_review_of(boss, numbers, 3, cut)
         assert outcome.done == numbers[:2]
         assert [(n, p.code) for n, p in outcome.refused] == [
             (numbers[2], "queue.central_unreachable"), (numbers[3], "queue.not_attempted")]
         wait_until(lambda: bulk_backends(central, role) == 0, "the shared connection ends")
-        again = stop_at_central_failure([(n, "submitted") for n in numbers[2:]],
-                                        lambda some: decide_many(boss, AMAL, some,
-                                                                 Action.START_REVIEW), boss)
+        again = start_review_of(boss, numbers[2:], 0, lambda: None)
         assert sorted(again.done) == sorted(numbers[2:]) and not again.refused
     finally:
         boss.close()
