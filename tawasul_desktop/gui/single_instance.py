@@ -14,11 +14,12 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QDir, QLockFile, QObject
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 log = logging.getLogger(__name__)
 WAIT_MS = 1000
+LOCK_WAIT_MS = 10_000  # another start's claim: a socket and a log line, even on a slow disk
 ACTIVATE = b"activate\n"
 
 
@@ -26,6 +27,11 @@ def server_name(db_path: Path) -> str:
     """Short (socket paths are limited to about 100 bytes) and stable per user and store."""
     key = f"{getpass.getuser()}\0{db_path.expanduser().resolve()}"
     return "tawasul-desk-" + hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+def lock_path(name: str) -> str:
+    """The lock file starts take turns on while claiming ``name`` (beside Qt's own sockets)."""
+    return QDir(QDir.tempPath()).filePath(f"{name}.lock")
 
 
 def ask_running_instance(db_path: Path) -> bool:
@@ -80,6 +86,19 @@ def claim(db_path: Path, parent: QObject | None = None) -> InstanceServer | None
     finds it. The socket is taken before anything else: when two start at the same moment,
     only one can listen, and the other asks that one instead of removing its socket."""
     name = server_name(db_path)
+    # Starts take turns: with a user-only socket Qt binds in a private folder and renames the
+    # socket into place, which replaces another start's socket instead of failing, so a
+    # successful listen does not mean this start was first.
+    lock = QLockFile(lock_path(name))
+    if not lock.tryLock(LOCK_WAIT_MS):
+        log.warning("single-instance lock unavailable: %s", lock_path(name))
+    try:
+        return _claim(db_path, name, parent)
+    finally:
+        lock.unlock()
+
+
+def _claim(db_path: Path, name: str, parent: QObject | None) -> InstanceServer | None:
     if ask_running_instance(db_path):
         return None
     instance = InstanceServer(name, parent)

@@ -122,3 +122,51 @@ def test_the_desktop_entry_is_valid_and_named_for_wayland() -> None:
     from tawasul_desktop.gui.app import make_application
 
     assert make_application().desktopFileName() == entry.stem
+
+
+# Another start in the middle of its claim: it holds the claim's lock file, listens a moment
+# later (as a slow first start would), then lets go of the lock and keeps serving.
+_MIDWAY = """
+import sys, time
+from PySide6.QtCore import QCoreApplication, QDir, QLockFile, QTimer
+from PySide6.QtNetwork import QLocalServer
+from tawasul_desktop.gui.single_instance import lock_path
+name = sys.argv[1]
+app = QCoreApplication([])
+lock = QLockFile(lock_path(name))
+assert lock.tryLock(0)
+print("locked", flush=True)
+time.sleep(1.0)
+server = QLocalServer()
+server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+assert server.listen(name), server.errorString()
+time.sleep(0.5)
+lock.unlock()
+QTimer.singleShot(20000, app.quit)
+app.exec()
+"""
+
+
+def test_a_start_waits_for_one_in_the_middle_of_its_claim(tmp_path: Path, qapp) -> None:
+    """With a user-only socket Qt binds in a private folder and renames the socket into
+    place, so a second listen replaces the first one's socket instead of failing: a start
+    that asked before the other listened, then listened itself, opened a second window
+    (seen once in CI: two "starting" lines). A start now waits for the claim another start
+    is making, then asks it."""
+    from tawasul_desktop.gui.single_instance import claim
+
+    db = tmp_path / "data" / "tawasul.sqlite3"
+    name = server_name(db)
+    other = subprocess.Popen([sys.executable, "-c", _MIDWAY, name], env=_env(tmp_path, "data"),
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "locked"
+        instance = claim(db)
+        try:
+            assert instance is None  # it asked the other start, which was listening by then
+        finally:
+            if instance is not None:
+                instance.server.close()
+    finally:
+        other.terminate()
+        other.wait(timeout=30)
