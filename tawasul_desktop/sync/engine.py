@@ -357,7 +357,7 @@ class SyncEngine:
                 # below has ended, which central would refuse a file of: the next pass sends
                 # them. The files themselves, not a position: the push deletes the outbox's
                 # tail, and SQLite gives a deleted row's number to the next row saved.
-                files = local.pending_blobs(session)
+                files = [] if idle else local.pending_blobs(session)  # idle: none pending
             progress(SyncProgress("connect", 0))
             if idle and self._timed(report, "idle", self._idle_pass, report, progress, cursor):
                 report.online = True  # that one statement was the whole pass
